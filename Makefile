@@ -1,0 +1,49 @@
+# gongji: every task a newcomer needs. `make run` serves, `make test` tests; both set everything up first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export PYTHONPATH := $(CURDIR):$(CURDIR)/gen
+PROTO_FILES := $(shell find protos -name '*.proto' | sort)
+
+.PHONY: setup protos check-protos run test lint bench clean lock
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+## Regenerate the Python code of the proto contract into gen/ (committed; `check-protos` catches drift).
+protos: setup
+	rm -rf gen && mkdir -p gen
+	$(PY) -m grpc_tools.protoc -I protos --python_out=gen --grpc_python_out=gen --pyi_out=gen $(PROTO_FILES)
+
+check-protos: setup
+	rm -rf build/gen-check && mkdir -p build/gen-check
+	$(PY) -m grpc_tools.protoc -I protos --python_out=build/gen-check --grpc_python_out=build/gen-check \
+		--pyi_out=build/gen-check $(PROTO_FILES)
+	diff -r gen build/gen-check || (echo "gen/ is stale: run 'make protos' and commit" && exit 1)
+	$(VENV)/bin/buf lint protos
+
+## Start PostgreSQL (embedded unless DATABASE_URL is set), migrate, and serve accounts and settlement.
+run: setup
+	$(PY) -m tools.run
+
+## The whole test suite against a real PostgreSQL it starts itself (or TEST_DATABASE_URL).
+test: setup check-protos
+	$(PY) -m pytest -q
+
+lint: setup
+	$(VENV)/bin/ruff check services tools tests
+
+bench: setup
+	$(PY) -m tools.bench
+
+lock:
+	$(PYTHON) -m venv build/lock-venv && build/lock-venv/bin/pip install --quiet -r requirements.in
+	(echo "# Pinned runtime, test and tooling dependencies. Change requirements.in, then \`make lock\`."; \
+	 build/lock-venv/bin/pip freeze | grep -v '^pip==') > requirements.txt
+
+clean:
+	rm -rf build .pytest_cache

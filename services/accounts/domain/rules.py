@@ -1,0 +1,93 @@
+"""Who may create, join and fund a family pool (rules 1-6): every check in one place, all violations listed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.accounts.domain.model import InsuranceType, Person, Relation
+from services.accounts.domain.policy import Policy
+from services.common.errors import DomainError
+
+
+@dataclass(frozen=True)
+class BindingContext:
+    """What the database knows about a prospective binding, besides the two people."""
+
+    member_already_bound: bool
+    active_member_count: int
+
+
+def creator_violations(creator: Person, policy: Policy, creator_already_bound: bool) -> list[DomainError]:
+    """Rule 1 (and rule 4 for the creator)."""
+    out: list[DomainError] = []
+    if not creator.insured:
+        out.append(DomainError("PERSON_NOT_INSURED", "(creator)"))
+    reasons = []
+    if creator.insurance_type is not InsuranceType.EMPLOYEE:
+        reasons.append("not employee-insured")
+    if not creator.region_code.startswith(policy.province_code):
+        reasons.append("not insured in this province")
+    if creator.chronic_disease_benefit:
+        reasons.append("receives chronic/special disease benefits")
+    if creator.retired_cadre:
+        reasons.append("receives retired-cadre benefits")
+    if 1 <= creator.disabled_veteran_level <= 6:
+        reasons.append("receives disabled-veteran benefits")
+    if reasons:
+        out.append(DomainError("CREATOR_NOT_ELIGIBLE", f"({', '.join(reasons)})"))
+    if creator_already_bound:
+        out.append(DomainError("ALREADY_BOUND", "(creator)"))
+    return out
+
+
+def member_violations(creator: Person, member: Person, relation: Relation, policy: Policy,
+                      ctx: BindingContext) -> list[DomainError]:
+    """Rules 2-5 for one prospective member of `creator`'s pool."""
+    out: list[DomainError] = []
+    if not member.insured:
+        out.append(DomainError("PERSON_NOT_INSURED", "(relative)"))
+    if relation not in policy.relations:
+        out.append(DomainError("RELATION_NOT_ALLOWED", f"({relation.value})", {"relation": relation.value}))
+    if member.psn_no == creator.psn_no or ctx.member_already_bound:
+        out.append(DomainError("ALREADY_BOUND", "(relative)"))
+    if ctx.active_member_count >= policy.max_members:
+        out.append(DomainError("MEMBER_LIMIT_REACHED", f"(at most {policy.max_members})",
+                               {"max_members": str(policy.max_members)}))
+    if not same_scope(creator.region_code, member.region_code, policy):
+        out.append(DomainError("DIFFERENT_REGION", f"(scope {policy.region_scope})"))
+    return out
+
+
+def same_scope(region_a: str, region_b: str, policy: Policy) -> bool:
+    """Rule 5: same coordinating region by default; province-wide or national as a policy switch."""
+    if policy.region_scope == "NATIONAL":
+        return True
+    if policy.region_scope == "PROVINCE":
+        return region_a[:2] == region_b[:2]
+    return region_a == region_b
+
+
+def funding_violations(creator_available_fen: int, policy: Policy) -> list[DomainError]:
+    """Rule 6, second half: mutual aid needs the creator's balance at the minimum."""
+    if creator_available_fen < policy.min_creator_balance_fen:
+        return [DomainError("CREATOR_BALANCE_BELOW_MINIMUM", f"(minimum {policy.min_creator_balance_fen} fen)",
+                            {"min_creator_balance_fen": str(policy.min_creator_balance_fen)})]
+    return []
+
+
+def transfer_violations(creator_available_fen: int, amount_fen: int, policy: Policy) -> list[DomainError]:
+    """Rule 6: each transfer at least the minimum, from a creator with at least the minimum and enough money."""
+    out: list[DomainError] = []
+    if amount_fen < policy.min_transfer_fen:
+        out.append(DomainError("TRANSFER_BELOW_MINIMUM", f"(minimum {policy.min_transfer_fen} fen)",
+                               {"min_transfer_fen": str(policy.min_transfer_fen)}))
+    out += funding_violations(creator_available_fen, policy)
+    if creator_available_fen < amount_fen:
+        out.append(DomainError("INSUFFICIENT_FUNDS", "(creator's personal account)"))
+    return out
+
+
+def first(violations: list[DomainError]) -> None:
+    """Raises the first violation: a write stops at the first broken rule, a check lists them all."""
+    if violations:
+        raise violations[0]

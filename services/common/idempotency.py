@@ -1,0 +1,89 @@
+"""Idempotent writes keyed by the caller's request id, stored in the same DB transaction as the effect.
+
+A replay of the same request returns the stored outcome, failures included; the same id with a different request
+(or for a different method) is REQUEST_ID_REUSED. Each service keeps its own table of this shape:
+
+    request_id text PRIMARY KEY, method text, fingerprint bytea, response bytea,
+    error_reason text, error_detail text, error_metadata jsonb, created_at timestamptz
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from google.protobuf.message import Message
+from sqlalchemy import text
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services.common.errors import DomainError
+
+M = TypeVar("M", bound=Message)
+
+
+def fingerprint(request: Message) -> bytes:
+    """Hash of the request without its request_id: what must be equal for a call to count as a replay."""
+    copy = type(request)()
+    copy.CopyFrom(request)
+    copy.ClearField("request_id")  # type: ignore[arg-type]
+    return hashlib.sha256(copy.SerializeToString(deterministic=True)).digest()
+
+
+class IdempotentRunner:
+    """Runs one mutating RPC in one transaction, exactly once per request id."""
+
+    def __init__(self, engine: AsyncEngine, table: str) -> None:
+        self.engine = engine
+        self._lookup_sql = text(
+            f"SELECT method, fingerprint, response, error_reason, error_detail, error_metadata "
+            f"FROM {table} WHERE request_id = :rid")
+        self._save_sql = text(
+            f"INSERT INTO {table} (request_id, method, fingerprint, response, error_reason, error_detail, "
+            f"error_metadata) VALUES (:rid, :method, :fp, :response, :reason, :detail, CAST(:meta AS jsonb)) "
+            f"ON CONFLICT (request_id) DO NOTHING RETURNING request_id")
+
+    async def run(self, method: str, request: Message, response_type: type[M],
+                  work: Callable[[AsyncConnection], Awaitable[M]]) -> M:
+        rid: str = request.request_id  # type: ignore[attr-defined]
+        fp = fingerprint(request)
+        async with self.engine.connect() as conn:
+            failure: DomainError | None = None
+            async with conn.begin() as trans:
+                stored = (await conn.execute(self._lookup_sql, {"rid": rid})).first()
+                if stored is not None:
+                    return self._replay(stored, method, fp, response_type)
+                try:
+                    response = await work(conn)
+                except DomainError as err:
+                    failure = err
+                    await trans.rollback()
+                else:
+                    if await self._save(conn, rid, method, fp, response=response.SerializeToString()):
+                        return response  # the context manager commits
+                    await trans.rollback()  # a concurrent call with the same id won: answer with its outcome
+            async with conn.begin():
+                if failure is not None and await self._save(conn, rid, method, fp, error=failure):
+                    raise failure
+                stored = (await conn.execute(self._lookup_sql, {"rid": rid})).first()
+            assert stored is not None
+            return self._replay(stored, method, fp, response_type)
+
+    async def _save(self, conn: AsyncConnection, rid: str, method: str, fp: bytes, *, response: bytes | None = None,
+                    error: DomainError | None = None) -> bool:
+        params = {"rid": rid, "method": method, "fp": fp, "response": response,
+                  "reason": error.reason if error else None, "detail": error.detail if error else None,
+                  "meta": json.dumps(error.metadata) if error else None}
+        return (await conn.execute(self._save_sql, params)).first() is not None
+
+    @staticmethod
+    def _replay(stored: Row, method: str, fp: bytes, response_type: type[M]) -> M:
+        if stored.method != method or bytes(stored.fingerprint) != fp:
+            raise DomainError("REQUEST_ID_REUSED", metadata={"first_method": stored.method})
+        if stored.error_reason is not None:
+            raise DomainError(stored.error_reason, stored.error_detail or "", dict(stored.error_metadata or {}))
+        response = response_type()
+        response.ParseFromString(bytes(stored.response))
+        return response
