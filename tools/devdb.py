@@ -32,7 +32,7 @@ def _bindir() -> Path:
     for c in candidates:
         if (Path(c) / "initdb").exists() and (Path(c) / "pg_ctl").exists():
             return Path(c)
-    sys.exit("PostgreSQL server binaries not found: install postgresql (apt-get install postgresql) or set DATABASE_URL")
+    sys.exit("PostgreSQL server binaries not found: apt-get install postgresql, or set DATABASE_URL")
 
 
 def _as_server_user(cmd: list[str]) -> list[str]:

@@ -23,6 +23,8 @@ REASONS: dict[str, tuple[grpc.StatusCode, str]] = {
                            "The person is not actively insured (suspended, exited or deceased)."),
     "NO_PERSONAL_ACCOUNT": (C.FAILED_PRECONDITION,
                             "The person is resident-insured and has no personal account."),
+    "NOT_RESIDENT_INSURED": (C.FAILED_PRECONDITION,
+                             "The relative is not resident-insured; only resident premiums can be paid this way."),
     # pool and bindings
     "CREATOR_NOT_ELIGIBLE": (C.FAILED_PRECONDITION,
                              "The creator may not run a family pool: must be actively employee-insured in this "

@@ -1,0 +1,77 @@
+"""Wires the accounts service: engine, policy, servicer, gRPC server, and the expired-hold sweeper."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gongji.accounts.v1 import accounts_pb2, accounts_pb2_grpc
+from services.accounts.config import Settings
+from services.accounts.domain.policy import PolicyBook
+from services.accounts.storage import repository as repo
+from services.accounts.transport.servicer import AccountsServicer
+from services.accounts.usecases import payments
+from services.accounts.usecases.env import Env
+from services.common import migrate
+from services.common.db import make_engine
+from services.common.server import Server, start_server
+
+log = logging.getLogger(__name__)
+
+SERVICE_NAME = accounts_pb2.DESCRIPTOR.services_by_name["AccountsService"].full_name
+MIGRATIONS = Path(__file__).parent / "storage" / "migrations"
+SCHEMA = "accounts"
+
+
+def run_migrations(database_url: str) -> None:
+    migrate.upgrade(database_url, MIGRATIONS, SCHEMA)
+
+
+async def sweep_expired(engine: AsyncEngine, env: Env, batch: int = 100) -> int:
+    """Releases every hold whose time is up; each in its own transaction. Returns how many it released."""
+    async with engine.connect() as conn, conn.begin():
+        due = await repo.expired_reservation_ids(conn, batch)
+    released = 0
+    for reservation_id in due:
+        async with engine.connect() as conn, conn.begin():
+            released += await payments.expire(conn, env, reservation_id)
+    return released
+
+
+async def _sweeper(engine: AsyncEngine, env: Env, interval_s: float) -> None:
+    while True:
+        try:
+            if await sweep_expired(engine, env):
+                continue
+        except Exception:  # noqa: BLE001 - the sweeper must outlive a database hiccup
+            log.exception("sweeping expired holds failed")
+        await asyncio.sleep(interval_s)
+
+
+@dataclass
+class AccountsApp:
+    server: Server
+    engine: AsyncEngine
+    sweeper: asyncio.Task[None]
+
+    async def stop(self, grace_s: float) -> None:
+        await self.server.stop(grace_s)
+        self.sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.sweeper
+        await self.engine.dispose()
+
+
+async def start(settings: Settings) -> AccountsApp:
+    env = Env(PolicyBook.load(settings.policy_file), settings.id_hash_key)
+    engine = make_engine(settings.database_url, settings.db_pool_size)
+    servicer = AccountsServicer(engine, env)
+    server = await start_server(lambda s: accounts_pb2_grpc.add_AccountsServiceServicer_to_server(servicer, s),
+                                [SERVICE_NAME], f"{settings.host}:{settings.port}")
+    sweeper = asyncio.create_task(_sweeper(engine, env, settings.sweep_interval_s))
+    return AccountsApp(server, engine, sweeper)
