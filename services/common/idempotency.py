@@ -65,9 +65,10 @@ class IdempotentRunner:
                         return response  # the context manager commits
                     await trans.rollback()  # a concurrent call with the same id won: answer with its outcome
             async with conn.begin():
-                if failure is not None and await self._save(conn, rid, method, fp, error=failure):
-                    raise failure
-                stored = (await conn.execute(self._lookup_sql, {"rid": rid})).first()
+                saved = failure is not None and await self._save(conn, rid, method, fp, error=failure)
+                stored = None if saved else (await conn.execute(self._lookup_sql, {"rid": rid})).first()
+            if failure is not None and saved:
+                raise failure
             assert stored is not None
             return self._replay(stored, method, fp, response_type)
 

@@ -1,6 +1,8 @@
 """All SQL of the accounts service. Each function runs inside the caller's transaction (one per RPC).
 
 Lock order, everywhere: persons (by psn_no) → pools (by id) → reservations (by id) → ledger accounts (by id).
+Row locks are FOR NO KEY UPDATE: foreign-key checks of inserted rows (legs, journal entries) take KEY SHARE locks
+on the rows they reference, which FOR UPDATE would block, turning inserts into lock-order violations.
 Statements are SQLAlchemy Core `text()`: the hot path (reserve/debit) is a handful of round trips, no ORM.
 """
 
@@ -93,7 +95,7 @@ async def person_by_id_hash(conn: AsyncConnection, id_number_hash: bytes) -> tup
 
 
 async def lock_persons(conn: AsyncConnection, psn_nos: Iterable[str]) -> None:
-    await conn.execute(text("SELECT 1 FROM accounts.persons WHERE psn_no = ANY(:ps) ORDER BY psn_no FOR UPDATE"),
+    await conn.execute(text("SELECT 1 FROM accounts.persons WHERE psn_no = ANY(:ps) ORDER BY psn_no FOR NO KEY UPDATE"),
                        {"ps": sorted(set(psn_nos))})
 
 
@@ -124,7 +126,7 @@ async def personal_account_id(conn: AsyncConnection, psn_no: str) -> int | None:
 async def lock_accounts(conn: AsyncConnection, ids: Iterable[int | None]) -> dict[int, BalanceView]:
     rows = await conn.execute(text(
         "SELECT id, balance_fen, held_fen FROM accounts.ledger_accounts WHERE id = ANY(:ids) ORDER BY id "
-        "FOR UPDATE"), {"ids": sorted({i for i in ids if i is not None})})
+        "FOR NO KEY UPDATE"), {"ids": sorted({i for i in ids if i is not None})})
     return {r.id: BalanceView(r.balance_fen, r.held_fen) for r in rows}
 
 
@@ -191,7 +193,7 @@ class PoolRow:
 async def get_pool_row(conn: AsyncConnection, pool_id: int, lock: bool = False) -> PoolRow:
     row = (await conn.execute(text(
         "SELECT id, creator_psn_no, account_id, status FROM accounts.pools WHERE id = :id"
-        + (" FOR UPDATE" if lock else "")), {"id": pool_id})).first()
+        + (" FOR NO KEY UPDATE" if lock else "")), {"id": pool_id})).first()
     if row is None:
         raise DomainError("POOL_NOT_FOUND", metadata={"pool_id": str(pool_id)})
     return PoolRow(row.id, row.creator_psn_no, row.account_id, row.status)
@@ -287,7 +289,7 @@ class MembershipRow:
 async def get_membership(conn: AsyncConnection, membership_id: int, lock: bool = False) -> MembershipRow:
     row = (await conn.execute(text(
         "SELECT id, pool_id, psn_no, relation, status, invitation_expires_at FROM accounts.memberships "
-        "WHERE id = :id" + (" FOR UPDATE" if lock else "")), {"id": membership_id})).first()
+        "WHERE id = :id" + (" FOR NO KEY UPDATE" if lock else "")), {"id": membership_id})).first()
     if row is None:
         raise DomainError("INVITATION_NOT_FOUND")
     return MembershipRow(row.id, row.pool_id, row.psn_no, Relation(row.relation), row.status,
@@ -358,7 +360,7 @@ async def insert_reservation(conn: AsyncConnection, payer: str, requested_fen: i
 async def get_reservation(conn: AsyncConnection, reservation_id: int, lock: bool = False) -> ReservationView:
     row = (await conn.execute(text(
         "SELECT id, payer_psn_no, status, requested_fen, expires_at, fixmedins_code FROM accounts.reservations "
-        "WHERE id = :id" + (" FOR UPDATE" if lock else "")), {"id": reservation_id})).first()
+        "WHERE id = :id" + (" FOR NO KEY UPDATE" if lock else "")), {"id": reservation_id})).first()
     if row is None:
         raise DomainError("RESERVATION_NOT_FOUND", metadata={"reservation_id": str(reservation_id)})
     legs = await conn.execute(text(

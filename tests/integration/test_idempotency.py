@@ -1,0 +1,101 @@
+"""Every mutating RPC is idempotent by request_id: replays return the first outcome, failures included."""
+
+from __future__ import annotations
+
+import asyncio
+
+import grpc
+import pytest
+
+from gongji.accounts.v1 import accounts_pb2 as pb
+from tests.integration.family import OWN, Family
+from tests.support import reason_of, rid
+
+pytestmark = pytest.mark.usefixtures("ledger_clean")
+
+
+async def test_replayed_credit_moves_money_once_and_answers_the_same(accounts) -> None:
+    f = Family(accounts)
+    who = await f.person()
+    request = pb.CreditPersonalAccountRequest(request_id=rid(), psn_no=who.psn_no, amount_fen=7_000, memo="m")
+    first = await accounts.CreditPersonalAccount(request)
+    again = await accounts.CreditPersonalAccount(request)
+    assert first == again
+    assert await f.own_balance(who) == 7_000
+
+
+async def test_same_id_with_a_different_request_is_refused(accounts) -> None:
+    f = Family(accounts)
+    who = await f.person()
+    request_id = rid()
+    await accounts.CreditPersonalAccount(pb.CreditPersonalAccountRequest(request_id=request_id, psn_no=who.psn_no,
+                                                                         amount_fen=7_000))
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await accounts.CreditPersonalAccount(pb.CreditPersonalAccountRequest(
+            request_id=request_id, psn_no=who.psn_no, amount_fen=8_000))
+    assert (err.value.code(), reason_of(err.value)) == (grpc.StatusCode.ALREADY_EXISTS, "REQUEST_ID_REUSED")
+    with pytest.raises(grpc.aio.AioRpcError) as err:  # another method, same id
+        await accounts.Reserve(pb.ReserveRequest(request_id=request_id, payer_psn_no=who.psn_no, amount_fen=1,
+                                                 sources=[OWN]))
+    assert reason_of(err.value) == "REQUEST_ID_REUSED"
+    assert await f.own_balance(who) == 7_000
+
+
+async def test_a_declined_request_stays_declined_on_replay(accounts) -> None:
+    f = Family(accounts)
+    who = await f.person(credit_fen=1_000)
+    request = pb.ReserveRequest(request_id=rid(), payer_psn_no=who.psn_no, amount_fen=5_000, sources=[OWN],
+                                all_or_nothing=True)
+    for _ in range(2):
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await accounts.Reserve(request)
+        assert reason_of(err.value) == "INSUFFICIENT_FUNDS"
+    await f.credit(who, 10_000)
+    with pytest.raises(grpc.aio.AioRpcError) as err:  # still declined: a new attempt needs a new id
+        await accounts.Reserve(request)
+    assert reason_of(err.value) == "INSUFFICIENT_FUNDS"
+    assert (await f.balances(who)).personal.held_fen == 0
+
+
+async def test_concurrent_duplicates_reserve_once(accounts) -> None:
+    f = Family(accounts)
+    who = await f.person(credit_fen=10_000)
+    request = pb.ReserveRequest(request_id=rid(), payer_psn_no=who.psn_no, amount_fen=3_000, sources=[OWN])
+    answers = await asyncio.gather(*(accounts.Reserve(request) for _ in range(10)))
+    assert len({a.reservation.reservation_id for a in answers}) == 1
+    assert (await f.balances(who)).personal.held_fen == 3_000
+
+
+async def test_every_mutating_rpc_replays(accounts) -> None:
+    """One replay per RPC of a whole family's life: the second call changes nothing and answers the same."""
+    f = Family(accounts)
+    creator = await f.person(credit_fen=100_000)
+    member = await f.person()
+
+    async def twice(method, request):  # type: ignore[no-untyped-def]
+        first = await method(request)
+        assert await method(request) == first
+        return first
+
+    pool = (await twice(accounts.CreatePool, pb.CreatePoolRequest(
+        request_id=rid(), creator_psn_no=creator.psn_no, agreement_version="2024-12"))).pool
+    await twice(accounts.TransferToPool, pb.TransferToPoolRequest(request_id=rid(), pool_id=pool.pool_id,
+                                                                  amount_fen=50_000))
+    invitation = (await twice(accounts.InviteMember, pb.InviteMemberRequest(
+        request_id=rid(), pool_id=pool.pool_id, member_name=member.name, member_id_number=member.id_number,
+        relation=1))).invitation
+    await twice(accounts.AcceptInvitation, pb.AcceptInvitationRequest(request_id=rid(),
+                                                                      invitation_id=invitation.invitation_id))
+    r = (await twice(accounts.Reserve, pb.ReserveRequest(request_id=rid(), payer_psn_no=member.psn_no,
+                                                         amount_fen=10_000, sources=[OWN, 2]))).reservation
+    await twice(accounts.Debit, pb.DebitRequest(request_id=rid(), reservation_id=r.reservation_id,
+                                                amount_fen=9_000))
+    await twice(accounts.Refund, pb.RefundRequest(request_id=rid(), reservation_id=r.reservation_id,
+                                                  amount_fen=1_000))
+    r2 = await f.reserve(member, 1_000)
+    await twice(accounts.Release, pb.ReleaseRequest(request_id=rid(), reservation_id=r2.reservation_id))
+    await twice(accounts.RemoveMember, pb.RemoveMemberRequest(request_id=rid(), pool_id=pool.pool_id,
+                                                              member_psn_no=member.psn_no))
+    await twice(accounts.DissolvePool, pb.DissolvePoolRequest(request_id=rid(), pool_id=pool.pool_id))
+    assert await f.pool_balance(pool.pool_id) == 0
+    assert await f.own_balance(creator) == 100_000 - 9_000 + 1_000
