@@ -9,7 +9,7 @@ import pytest
 
 from gongji.accounts.v1 import accounts_pb2 as pb
 from gongji.common.v1 import common_pb2 as cpb
-from tests.integration.family import OWN, POOL, Family
+from tests.integration.family import OWN, Family
 from tests.support import reason_of, rid
 
 pytestmark = pytest.mark.usefixtures("ledger_clean")
