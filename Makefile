@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR):$(CURDIR)/gen
 PROTO_FILES := $(shell find protos -name '*.proto' | sort)
 
-.PHONY: setup protos check-protos run test lint bench clean lock
+.PHONY: setup protos check-protos run test lint bench clean lock docs
 
 setup: $(VENV)/.installed
 
@@ -33,6 +33,10 @@ run: setup
 ## The whole test suite against a real PostgreSQL it starts itself (or TEST_DATABASE_URL).
 test: setup check-protos
 	$(PY) -m pytest -q
+
+## Rewrite README.md's reason-code table from services/common/errors.py.
+docs: setup
+	$(PY) -m tools.readme_reasons
 
 lint: setup
 	$(VENV)/bin/ruff check services tools tests
