@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncpg
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from services.common.errors import DomainError
 
 
 def async_url(url: str) -> str:
@@ -15,3 +19,16 @@ def async_url(url: str) -> str:
 
 def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
     return create_async_engine(async_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
+
+
+def transient_error(exc: BaseException) -> DomainError | None:
+    """Database failures a client should retry: the server is gone (UNAVAILABLE) or a transaction lost a race
+    (ABORTED). Nothing was written in either case: the transaction rolled back."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    cause = getattr(orig, "__cause__", None) or orig
+    if isinstance(cause, asyncpg.DeadlockDetectedError | asyncpg.SerializationError):
+        return DomainError("CONCURRENT_UPDATE")
+    if (isinstance(exc, DBAPIError) and exc.connection_invalidated) or isinstance(
+            cause, OSError | asyncpg.PostgresConnectionError | asyncpg.CannotConnectNowError | asyncpg.InterfaceError):
+        return DomainError("DATABASE_UNAVAILABLE")
+    return None

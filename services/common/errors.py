@@ -58,6 +58,9 @@ REASONS: dict[str, tuple[grpc.StatusCode, str]] = {
     # idempotency
     "REQUEST_ID_REUSED": (C.ALREADY_EXISTS,
                           "This request id was already used for a different request; use a new request id."),
+    # infrastructure: nothing was written, retry the same call with the same request id
+    "DATABASE_UNAVAILABLE": (C.UNAVAILABLE, "The database cannot be reached right now; retry shortly."),
+    "CONCURRENT_UPDATE": (C.ABORTED, "Another operation changed the same accounts at the same moment; retry."),
     # transport
     "INVALID_ARGUMENT": (C.INVALID_ARGUMENT, "The request is incomplete or malformed; see the field violations."),
     "INTERNAL": (C.INTERNAL, "Internal error; the request may be retried with the same request id."),

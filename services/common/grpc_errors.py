@@ -13,6 +13,7 @@ from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from services.common.db import transient_error
 from services.common.errors import DOMAIN, REASONS, DomainError, InvalidArgument
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,11 @@ def rpc(method: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
             await context.abort_with_status(invalid_argument_status(err))
         except grpc.aio.AbortError:
             raise
-        except Exception:  # noqa: BLE001 - the client must never see a stack trace
+        except Exception as exc:  # noqa: BLE001 - the client must never see a stack trace
+            transient = transient_error(exc)
+            if transient is not None:
+                log.warning("transient failure in %s: %s", method.__name__, type(exc).__name__)
+                await context.abort_with_status(domain_status(transient))
             ref = uuid.uuid4().hex[:12]
             log.exception("unhandled error in %s", method.__name__, extra={"error_ref": ref})
             info = error_details_pb2.ErrorInfo(reason="INTERNAL", domain=DOMAIN, metadata={"error_ref": ref})

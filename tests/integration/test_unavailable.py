@@ -1,0 +1,31 @@
+"""When the database is down, callers get UNAVAILABLE (retry the same call), never a stack trace."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+
+from gongji.accounts.v1 import accounts_pb2 as pb
+from gongji.accounts.v1 import accounts_pb2_grpc
+from services.accounts import app
+from services.accounts.config import Settings
+from tests.support import reason_of, rid
+from tools.devdb import free_port
+
+
+async def test_database_down_is_unavailable_with_a_reason() -> None:
+    running = await app.start(Settings(database_url=f"postgresql://nobody@127.0.0.1:{free_port()}/none", port=0,
+                                       host="127.0.0.1", sweep_interval_s=60))
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.server.port}") as channel:
+            stub = accounts_pb2_grpc.AccountsServiceStub(channel)
+            for call in (stub.GetPerson(pb.GetPersonRequest(psn_no="P1")),
+                         stub.CreditPersonalAccount(pb.CreditPersonalAccountRequest(
+                             request_id=rid(), psn_no="P1", amount_fen=1))):
+                with pytest.raises(grpc.aio.AioRpcError) as err:
+                    await call
+                assert err.value.code() == grpc.StatusCode.UNAVAILABLE
+                assert reason_of(err.value) == "DATABASE_UNAVAILABLE"
+                assert "Traceback" not in (err.value.details() or "")
+    finally:
+        await running.stop(0.5)
