@@ -9,6 +9,7 @@ Statements are SQLAlchemy Core `text()`: the hot path (reserve/debit) is a handf
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -35,6 +36,9 @@ PREMIUM_COLLECTION = 3
 
 INTERNAL_KINDS = ("PERSONAL", "POOL")
 
+# Parsing SQL text costs more than running some of these statements: each distinct string is parsed once.
+sql = functools.lru_cache(maxsize=256)(text)
+
 
 def _person(row: Row) -> Person:
     return Person(psn_no=row.psn_no, insurance_type=InsuranceType(row.insurance_type), region_code=row.region_code,
@@ -55,7 +59,7 @@ class NewPerson:
 
 async def insert_person(conn: AsyncConnection, new: NewPerson) -> None:
     p = new.person
-    inserted = (await conn.execute(text(
+    inserted = (await conn.execute(sql(
         "INSERT INTO accounts.persons (psn_no, id_number_hash, id_number_masked, name_hash, name_masked, "
         "insurance_type, region_code, status, chronic_disease_benefit, retired_cadre, disabled_veteran_level) "
         "VALUES (:psn_no, :idh, :idm, :nh, :nm, :it, :rc, :st, :cdb, :rcad, :dvl) "
@@ -66,7 +70,7 @@ async def insert_person(conn: AsyncConnection, new: NewPerson) -> None:
     if inserted is None:
         raise DomainError("PERSON_ALREADY_REGISTERED")
     if p.has_personal_account:
-        await conn.execute(text("INSERT INTO accounts.ledger_accounts (kind, psn_no) VALUES ('PERSONAL', :p)"),
+        await conn.execute(sql("INSERT INTO accounts.ledger_accounts (kind, psn_no) VALUES ('PERSONAL', :p)"),
                            {"p": p.psn_no})
 
 
@@ -75,7 +79,7 @@ _PERSON_COLUMNS = ("p.psn_no, p.insurance_type, p.region_code, p.status, p.chron
 
 
 async def get_person(conn: AsyncConnection, psn_no: str) -> PersonView:
-    row = (await conn.execute(text(f"SELECT {_PERSON_COLUMNS} FROM accounts.persons p WHERE p.psn_no = :p"),
+    row = (await conn.execute(sql(f"SELECT {_PERSON_COLUMNS} FROM accounts.persons p WHERE p.psn_no = :p"),
                               {"p": psn_no})).first()
     if row is None:
         raise DomainError("PERSON_NOT_FOUND", metadata={"psn_no": psn_no})
@@ -85,7 +89,7 @@ async def get_person(conn: AsyncConnection, psn_no: str) -> PersonView:
 
 
 async def person_by_id_hash(conn: AsyncConnection, id_number_hash: bytes) -> tuple[PersonView, bytes]:
-    row = (await conn.execute(text(f"SELECT {_PERSON_COLUMNS} FROM accounts.persons p "
+    row = (await conn.execute(sql(f"SELECT {_PERSON_COLUMNS} FROM accounts.persons p "
                                    "WHERE p.id_number_hash = :h"), {"h": id_number_hash})).first()
     if row is None:
         raise DomainError("PERSON_NOT_FOUND", "(ID number)")
@@ -95,12 +99,12 @@ async def person_by_id_hash(conn: AsyncConnection, id_number_hash: bytes) -> tup
 
 
 async def lock_persons(conn: AsyncConnection, psn_nos: Iterable[str]) -> None:
-    await conn.execute(text("SELECT 1 FROM accounts.persons WHERE psn_no = ANY(:ps) ORDER BY psn_no FOR NO KEY UPDATE"),
+    await conn.execute(sql("SELECT 1 FROM accounts.persons WHERE psn_no = ANY(:ps) ORDER BY psn_no FOR NO KEY UPDATE"),
                        {"ps": sorted(set(psn_nos))})
 
 
 async def update_person(conn: AsyncConnection, p: Person) -> None:
-    await conn.execute(text(
+    await conn.execute(sql(
         "UPDATE accounts.persons SET region_code = :rc, status = :st, chronic_disease_benefit = :cdb, "
         "retired_cadre = :rcad, disabled_veteran_level = :dvl, updated_at = now() WHERE psn_no = :p"),
         {"p": p.psn_no, "rc": p.region_code, "st": p.status.value, "cdb": p.chronic_disease_benefit,
@@ -109,7 +113,7 @@ async def update_person(conn: AsyncConnection, p: Person) -> None:
 
 async def pool_of(conn: AsyncConnection, psn_no: str) -> tuple[int | None, str]:
     """The active pool a person creates or belongs to (rule 4: at most one), and the role."""
-    row = (await conn.execute(text(
+    row = (await conn.execute(sql(
         "SELECT id, 'CREATOR' AS role FROM accounts.pools WHERE creator_psn_no = :p AND status = 'ACTIVE' "
         "UNION ALL SELECT pool_id, 'MEMBER' FROM accounts.memberships WHERE psn_no = :p AND status = 'ACTIVE' "
         "LIMIT 1"), {"p": psn_no})).first()
@@ -119,19 +123,19 @@ async def pool_of(conn: AsyncConnection, psn_no: str) -> tuple[int | None, str]:
 # ---------------------------------------------------------------- ledger accounts and journal
 
 async def personal_account_id(conn: AsyncConnection, psn_no: str) -> int | None:
-    return (await conn.execute(text("SELECT id FROM accounts.ledger_accounts WHERE psn_no = :p"),
+    return (await conn.execute(sql("SELECT id FROM accounts.ledger_accounts WHERE psn_no = :p"),
                                {"p": psn_no})).scalar()
 
 
 async def lock_accounts(conn: AsyncConnection, ids: Iterable[int | None]) -> dict[int, BalanceView]:
-    rows = await conn.execute(text(
+    rows = await conn.execute(sql(
         "SELECT id, balance_fen, held_fen FROM accounts.ledger_accounts WHERE id = ANY(:ids) ORDER BY id "
         "FOR NO KEY UPDATE"), {"ids": sorted({i for i in ids if i is not None})})
     return {r.id: BalanceView(r.balance_fen, r.held_fen) for r in rows}
 
 
 async def balances(conn: AsyncConnection, ids: Iterable[int | None]) -> dict[int, BalanceView]:
-    rows = await conn.execute(text(
+    rows = await conn.execute(sql(
         "SELECT id, balance_fen, held_fen FROM accounts.ledger_accounts WHERE id = ANY(:ids)"),
         {"ids": [i for i in ids if i is not None]})
     return {r.id: BalanceView(r.balance_fen, r.held_fen) for r in rows}
@@ -141,7 +145,7 @@ async def add_held(conn: AsyncConnection, deltas: dict[int, int]) -> None:
     deltas = {k: v for k, v in deltas.items() if v}
     if not deltas:
         return
-    await conn.execute(text(
+    await conn.execute(sql(
         "UPDATE accounts.ledger_accounts la SET held_fen = la.held_fen + d.delta "
         "FROM unnest(CAST(:ids AS bigint[]), CAST(:ds AS bigint[])) AS d(id, delta) WHERE la.id = d.id"),
         {"ids": list(deltas), "ds": list(deltas.values())})
@@ -164,7 +168,7 @@ async def post(conn: AsyncConnection, kind: str, entries: Sequence[Entry], *, ps
     entries = [e for e in entries if e.amount_fen]
     if not entries:
         return 0
-    return (await conn.execute(text(
+    return (await conn.execute(sql(
         "WITH txn AS (INSERT INTO accounts.journal_txns (kind, psn_no, pool_id, reservation_id, fixmedins_code, "
         "  description) VALUES (:kind, :psn, :pool, :res, :fix, :descr) RETURNING id), "
         "p AS (INSERT INTO accounts.postings (txn_id, account_id, amount_fen, source) "
@@ -191,7 +195,7 @@ class PoolRow:
 
 
 async def get_pool_row(conn: AsyncConnection, pool_id: int, lock: bool = False) -> PoolRow:
-    row = (await conn.execute(text(
+    row = (await conn.execute(sql(
         "SELECT id, creator_psn_no, account_id, status FROM accounts.pools WHERE id = :id"
         + (" FOR NO KEY UPDATE" if lock else "")), {"id": pool_id})).first()
     if row is None:
@@ -200,16 +204,16 @@ async def get_pool_row(conn: AsyncConnection, pool_id: int, lock: bool = False) 
 
 
 async def pool_rows(conn: AsyncConnection, pool_ids: Iterable[int]) -> dict[int, PoolRow]:
-    rows = await conn.execute(text(
+    rows = await conn.execute(sql(
         "SELECT id, creator_psn_no, account_id, status FROM accounts.pools WHERE id = ANY(:ids)"),
         {"ids": list(set(pool_ids))})
     return {r.id: PoolRow(r.id, r.creator_psn_no, r.account_id, r.status) for r in rows}
 
 
 async def insert_pool(conn: AsyncConnection, creator_psn_no: str, agreement_version: str) -> int:
-    account_id = (await conn.execute(text(
+    account_id = (await conn.execute(sql(
         "INSERT INTO accounts.ledger_accounts (kind) VALUES ('POOL') RETURNING id"))).scalar_one()
-    pool_id = (await conn.execute(text(
+    pool_id = (await conn.execute(sql(
         "INSERT INTO accounts.pools (creator_psn_no, account_id, status, agreement_version) "
         "VALUES (:c, :a, 'ACTIVE', :v) ON CONFLICT DO NOTHING RETURNING id"),
         {"c": creator_psn_no, "a": account_id, "v": agreement_version})).scalar()
@@ -219,22 +223,22 @@ async def insert_pool(conn: AsyncConnection, creator_psn_no: str, agreement_vers
 
 
 async def mark_pool_dissolved(conn: AsyncConnection, pool_id: int, reason: str) -> None:
-    await conn.execute(text(
+    await conn.execute(sql(
         "UPDATE accounts.pools SET status = 'DISSOLVED', dissolved_at = now(), dissolution_reason = :r "
         "WHERE id = :id"), {"id": pool_id, "r": reason})
-    await conn.execute(text(
+    await conn.execute(sql(
         "UPDATE accounts.memberships SET status = 'REMOVED', ended_at = now() "
         "WHERE pool_id = :id AND status IN ('INVITED', 'ACTIVE')"), {"id": pool_id})
 
 
 async def load_pool(conn: AsyncConnection, pool_id: int) -> PoolView:
-    row = (await conn.execute(text(
+    row = (await conn.execute(sql(
         "SELECT p.id, p.creator_psn_no, p.status, p.agreement_version, p.created_at, p.dissolved_at, "
         "p.dissolution_reason, a.balance_fen, a.held_fen FROM accounts.pools p "
         "JOIN accounts.ledger_accounts a ON a.id = p.account_id WHERE p.id = :id"), {"id": pool_id})).first()
     if row is None:
         raise DomainError("POOL_NOT_FOUND", metadata={"pool_id": str(pool_id)})
-    members = await conn.execute(text(
+    members = await conn.execute(sql(
         f"{_MEMBER_SELECT} WHERE m.pool_id = :id AND m.status IN ('INVITED', 'ACTIVE') ORDER BY m.id"),
         {"id": pool_id})
     return PoolView(row.id, row.creator_psn_no, row.status, row.agreement_version, row.balance_fen, row.held_fen,
@@ -248,7 +252,7 @@ _MEMBER_SELECT = (
 
 
 async def member_view(conn: AsyncConnection, membership_id: int) -> MemberView:
-    row = (await conn.execute(text(f"{_MEMBER_SELECT} WHERE m.id = :id"), {"id": membership_id})).first()
+    row = (await conn.execute(sql(f"{_MEMBER_SELECT} WHERE m.id = :id"), {"id": membership_id})).first()
     if row is None:
         raise DomainError("INVITATION_NOT_FOUND")
     return _member(row)
@@ -260,14 +264,14 @@ def _member(m: Row) -> MemberView:
 
 
 async def active_member_count(conn: AsyncConnection, pool_id: int) -> int:
-    return int((await conn.execute(text(
+    return int((await conn.execute(sql(
         "SELECT count(*) FROM accounts.memberships WHERE pool_id = :id AND status = 'ACTIVE'"),
         {"id": pool_id})).scalar_one())
 
 
 async def insert_invitation(conn: AsyncConnection, pool_id: int, psn_no: str, relation: Relation,
                             expires_at: dt.datetime) -> MemberView:
-    row = (await conn.execute(text(
+    row = (await conn.execute(sql(
         "INSERT INTO accounts.memberships (pool_id, psn_no, relation, status, invitation_expires_at) "
         "VALUES (:pool, :p, :rel, 'INVITED', :exp) ON CONFLICT DO NOTHING RETURNING id"),
         {"pool": pool_id, "p": psn_no, "rel": relation.value, "exp": expires_at})).first()
@@ -287,7 +291,7 @@ class MembershipRow:
 
 
 async def get_membership(conn: AsyncConnection, membership_id: int, lock: bool = False) -> MembershipRow:
-    row = (await conn.execute(text(
+    row = (await conn.execute(sql(
         "SELECT id, pool_id, psn_no, relation, status, invitation_expires_at FROM accounts.memberships "
         "WHERE id = :id" + (" FOR NO KEY UPDATE" if lock else "")), {"id": membership_id})).first()
     if row is None:
@@ -297,7 +301,7 @@ async def get_membership(conn: AsyncConnection, membership_id: int, lock: bool =
 
 
 async def set_membership_status(conn: AsyncConnection, membership_id: int, status: str) -> None:
-    await conn.execute(text(
+    await conn.execute(sql(
         "UPDATE accounts.memberships SET status = :s, "
         "joined_at = CASE WHEN :s = 'ACTIVE' THEN now() ELSE joined_at END, "
         "ended_at = CASE WHEN :s = 'ACTIVE' THEN NULL ELSE now() END WHERE id = :id"),
@@ -305,7 +309,7 @@ async def set_membership_status(conn: AsyncConnection, membership_id: int, statu
 
 
 async def open_membership(conn: AsyncConnection, pool_id: int, psn_no: str) -> MembershipRow | None:
-    row = (await conn.execute(text(
+    row = (await conn.execute(sql(
         "SELECT id FROM accounts.memberships WHERE pool_id = :pool AND psn_no = :p "
         "AND status IN ('INVITED', 'ACTIVE')"), {"pool": pool_id, "p": psn_no})).first()
     return await get_membership(conn, row.id, lock=True) if row else None
@@ -323,22 +327,47 @@ class PayerAccounts:
     pool_account_id: int | None
 
 
+_PAYER_POOL = (
+    "pl AS (SELECT po.id, po.account_id FROM accounts.pools po WHERE po.status = 'ACTIVE' AND ("
+    "  po.creator_psn_no = :p OR po.id IN (SELECT m.pool_id FROM accounts.memberships m "
+    "  WHERE m.psn_no = :p AND m.status = 'ACTIVE')) LIMIT 1)")
+
+_PAYER_ACCOUNTS = text(
+    f"WITH {_PAYER_POOL} SELECT pe.status, (SELECT id FROM accounts.ledger_accounts WHERE psn_no = pe.psn_no) "
+    "AS own_id, (SELECT id FROM pl) AS pool_id, (SELECT account_id FROM pl) AS pool_account_id "
+    "FROM accounts.persons pe WHERE pe.psn_no = :p")
+
+# The hot path's first statement: find the payer's accounts and lock them, in id order, in one round trip.
+_LOCK_PAYER_ACCOUNTS = text(
+    f"WITH {_PAYER_POOL}, locked AS (SELECT la.id, la.psn_no IS NOT NULL AS own, la.balance_fen, la.held_fen "
+    "  FROM accounts.ledger_accounts la WHERE la.psn_no = :p OR la.id = (SELECT account_id FROM pl) "
+    "  ORDER BY la.id FOR NO KEY UPDATE) "
+    "SELECT pe.status, (SELECT id FROM pl) AS pool_id, locked.id, locked.own, locked.balance_fen, locked.held_fen "
+    "FROM accounts.persons pe LEFT JOIN locked ON true WHERE pe.psn_no = :p")
+
+
 async def payer_accounts(conn: AsyncConnection, psn_no: str) -> PayerAccounts:
-    row = (await conn.execute(text(
-        "SELECT pe.status, (SELECT id FROM accounts.ledger_accounts WHERE psn_no = pe.psn_no) AS own_id, "
-        "pl.id AS pool_id, pl.account_id AS pool_account_id FROM accounts.persons pe "
-        "LEFT JOIN LATERAL (SELECT po.id, po.account_id FROM accounts.pools po WHERE po.status = 'ACTIVE' AND ("
-        "  po.creator_psn_no = pe.psn_no OR po.id IN (SELECT m.pool_id FROM accounts.memberships m "
-        "  WHERE m.psn_no = pe.psn_no AND m.status = 'ACTIVE')) LIMIT 1) pl ON true "
-        "WHERE pe.psn_no = :p"), {"p": psn_no})).first()
+    row = (await conn.execute(_PAYER_ACCOUNTS, {"p": psn_no})).first()
     if row is None:
         raise DomainError("PERSON_NOT_FOUND", metadata={"psn_no": psn_no})
     return PayerAccounts(PersonStatus(row.status), row.own_id, row.pool_id, row.pool_account_id)
 
 
+async def lock_payer_accounts(conn: AsyncConnection, psn_no: str) -> tuple[PayerAccounts, dict[int, BalanceView]]:
+    """The payer's own and pool accounts, locked. A pool dissolved meanwhile has nothing available (its money went
+    back to the creator), so a payment racing a dissolution can never take money from it."""
+    rows = (await conn.execute(_LOCK_PAYER_ACCOUNTS, {"p": psn_no})).all()
+    if not rows:
+        raise DomainError("PERSON_NOT_FOUND", metadata={"psn_no": psn_no})
+    own = next((r.id for r in rows if r.own), None)
+    pool = next((r.id for r in rows if r.id is not None and not r.own), None)
+    payer = PayerAccounts(PersonStatus(rows[0].status), own, rows[0].pool_id, pool)
+    return payer, {r.id: BalanceView(r.balance_fen, r.held_fen) for r in rows if r.id is not None}
+
+
 async def insert_reservation(conn: AsyncConnection, payer: str, requested_fen: int, expires_at: dt.datetime,
                              fixmedins_code: str, description: str, legs: list[LegView], status: str) -> int:
-    rid = (await conn.execute(text(
+    rid = (await conn.execute(sql(
         "WITH r AS (INSERT INTO accounts.reservations (payer_psn_no, status, requested_fen, fixmedins_code, "
         "  description, expires_at, finalized_at) VALUES (:payer, :st, :req, :fix, :descr, :exp, "
         "  CASE WHEN :st = 'HELD' THEN NULL ELSE now() END) RETURNING id), "
@@ -358,12 +387,12 @@ async def insert_reservation(conn: AsyncConnection, payer: str, requested_fen: i
 
 
 async def get_reservation(conn: AsyncConnection, reservation_id: int, lock: bool = False) -> ReservationView:
-    row = (await conn.execute(text(
+    row = (await conn.execute(sql(
         "SELECT id, payer_psn_no, status, requested_fen, expires_at, fixmedins_code FROM accounts.reservations "
         "WHERE id = :id" + (" FOR NO KEY UPDATE" if lock else "")), {"id": reservation_id})).first()
     if row is None:
         raise DomainError("RESERVATION_NOT_FOUND", metadata={"reservation_id": str(reservation_id)})
-    legs = await conn.execute(text(
+    legs = await conn.execute(sql(
         "SELECT seq, source, account_id, pool_id, reserved_fen, debited_fen, refunded_fen, shortfall_reason "
         "FROM accounts.reservation_legs WHERE reservation_id = :id ORDER BY seq"), {"id": reservation_id})
     return ReservationView(row.id, row.payer_psn_no, row.status, row.requested_fen, row.expires_at,
@@ -374,11 +403,11 @@ async def get_reservation(conn: AsyncConnection, reservation_id: int, lock: bool
 
 async def save_reservation(conn: AsyncConnection, r: ReservationView) -> None:
     """Writes back status and per-leg amounts after a debit, release or refund."""
-    await conn.execute(text(
+    await conn.execute(sql(
         "UPDATE accounts.reservations SET status = :st, "
         "finalized_at = CASE WHEN :st = 'HELD' THEN NULL ELSE coalesce(finalized_at, now()) END WHERE id = :id"),
         {"id": r.reservation_id, "st": r.status})
-    await conn.execute(text(
+    await conn.execute(sql(
         "UPDATE accounts.reservation_legs l SET debited_fen = u.debited, refunded_fen = u.refunded "
         "FROM unnest(CAST(:seqs AS smallint[]), CAST(:deb AS bigint[]), CAST(:ref AS bigint[])) "
         "AS u(seq, debited, refunded) WHERE l.reservation_id = :id AND l.seq = u.seq"),
@@ -387,7 +416,7 @@ async def save_reservation(conn: AsyncConnection, r: ReservationView) -> None:
 
 
 async def expired_reservation_ids(conn: AsyncConnection, limit: int) -> list[int]:
-    rows = await conn.execute(text(
+    rows = await conn.execute(sql(
         "SELECT id FROM accounts.reservations WHERE status = 'HELD' AND expires_at <= now() "
         "ORDER BY expires_at LIMIT :n"), {"n": limit})
     return [r.id for r in rows]
@@ -398,7 +427,7 @@ async def expired_reservation_ids(conn: AsyncConnection, limit: int) -> list[int
 async def records(conn: AsyncConnection, *, psn_no: str | None, pool_id: int | None, before_id: int | None,
                   limit: int) -> list[RecordView]:
     where = "t.psn_no = :psn" if psn_no else "t.pool_id = :pool"
-    rows = await conn.execute(text(
+    rows = await conn.execute(sql(
         "SELECT t.id, t.kind, t.booked_at, coalesce(t.psn_no, '') AS psn_no, t.pool_id, t.fixmedins_code, "
         "t.reservation_id, "
         "t.description, coalesce(array_agg(p.source) FILTER (WHERE p.source IS NOT NULL), '{}') AS sources, "
@@ -416,40 +445,40 @@ async def records(conn: AsyncConnection, *, psn_no: str | None, pool_id: int | N
 
 async def ledger_problems(conn: AsyncConnection) -> tuple[list[str], int, int]:
     problems: list[str] = []
-    for r in await conn.execute(text(
+    for r in await conn.execute(sql(
             "SELECT txn_id, sum(amount_fen) AS s, count(*) AS n FROM accounts.postings GROUP BY txn_id "
             "HAVING sum(amount_fen) <> 0 OR count(*) < 2")):
         problems.append(f"journal transaction {r.txn_id}: {r.n} postings summing to {r.s} fen")
-    for r in await conn.execute(text(
+    for r in await conn.execute(sql(
             "SELECT t.id FROM accounts.journal_txns t WHERE NOT EXISTS "
             "(SELECT 1 FROM accounts.postings p WHERE p.txn_id = t.id)")):
         problems.append(f"journal transaction {r.id}: no postings")
-    for r in await conn.execute(text(
+    for r in await conn.execute(sql(
             "SELECT a.id, a.kind, a.balance_fen, coalesce(s.total, 0) AS total FROM accounts.ledger_accounts a "
             "LEFT JOIN (SELECT account_id, sum(amount_fen) AS total FROM accounts.postings GROUP BY account_id) s "
             "ON s.account_id = a.id WHERE a.kind IN ('PERSONAL', 'POOL') AND a.balance_fen <> coalesce(s.total, 0)")):
         problems.append(f"account {r.id} ({r.kind}): cached balance {r.balance_fen} fen, journal says {r.total}")
-    for r in await conn.execute(text(
+    for r in await conn.execute(sql(
             "SELECT a.id, a.held_fen, coalesce(h.held, 0) AS held FROM accounts.ledger_accounts a "
             "LEFT JOIN (SELECT l.account_id, sum(l.reserved_fen) AS held FROM accounts.reservation_legs l "
             "JOIN accounts.reservations r ON r.id = l.reservation_id WHERE r.status = 'HELD' "
             "GROUP BY l.account_id) h ON h.account_id = a.id WHERE a.held_fen <> coalesce(h.held, 0)")):
         problems.append(f"account {r.id}: held {r.held_fen} fen, open reservations hold {r.held}")
-    for r in await conn.execute(text(
+    for r in await conn.execute(sql(
             "SELECT (SELECT coalesce(sum(amount_fen), 0) FROM accounts.postings WHERE account_id = :clr) AS clearing, "
             "(SELECT coalesce(sum(debited_fen - refunded_fen), 0) FROM accounts.reservation_legs) AS net_paid"),
             {"clr": INSTITUTION_CLEARING}):
         if r.clearing != r.net_paid:
             problems.append(f"institution clearing holds {r.clearing} fen, reservations say {r.net_paid} net paid")
-    for r in await conn.execute(text(
+    for r in await conn.execute(sql(
             "SELECT r.id FROM accounts.reservations r JOIN accounts.reservation_legs l ON l.reservation_id = r.id "
             "GROUP BY r.id, r.status HAVING (r.status <> 'DEBITED' AND sum(l.debited_fen) <> 0)")):
         problems.append(f"reservation {r.id}: debited money on a reservation that is not DEBITED")
-    for r in await conn.execute(text(
+    for r in await conn.execute(sql(
             "SELECT p.id, a.balance_fen, a.held_fen FROM accounts.pools p "
             "JOIN accounts.ledger_accounts a ON a.id = p.account_id "
             "WHERE p.status = 'DISSOLVED' AND a.balance_fen <> a.held_fen")):
         problems.append(f"dissolved pool {r.id}: {r.balance_fen - r.held_fen} fen not returned to its creator")
-    accounts = int((await conn.execute(text("SELECT count(*) FROM accounts.ledger_accounts"))).scalar_one())
-    txns = int((await conn.execute(text("SELECT count(*) FROM accounts.journal_txns"))).scalar_one())
+    accounts = int((await conn.execute(sql("SELECT count(*) FROM accounts.ledger_accounts"))).scalar_one())
+    txns = int((await conn.execute(sql("SELECT count(*) FROM accounts.journal_txns"))).scalar_one())
     return problems, accounts, txns

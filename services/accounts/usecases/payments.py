@@ -23,13 +23,9 @@ async def reserve(conn: AsyncConnection, env: Env, payer_psn_no: str, amount_fen
                   fixmedins_code: str = "", description: str = "") -> ReservationView:
     policy = env.policy()
     ttl = min(hold_ttl_seconds or policy.default_hold_ttl_seconds, policy.max_hold_ttl_seconds)
-    payer = await repo.payer_accounts(conn, payer_psn_no)
+    payer, locked = await repo.lock_payer_accounts(conn, payer_psn_no)
     if payer.status is not PersonStatus.ACTIVE:
         raise DomainError("PERSON_NOT_INSURED", metadata={"psn_no": payer_psn_no})
-    locked = await repo.lock_accounts(conn, [payer.own_account_id, payer.pool_account_id])
-    if payer.pool_id is not None:
-        # The pool could have been dissolved or the payer removed while we waited for the lock.
-        payer = await repo.payer_accounts(conn, payer_psn_no)
     candidates = []
     for source in sources:
         if source is Source.PERSONAL_ACCOUNT:
