@@ -40,6 +40,7 @@ docs: setup
 
 lint: setup
 	$(VENV)/bin/ruff check services tools tests
+	$(VENV)/bin/mypy
 
 bench: setup
 	$(PY) -m tools.bench

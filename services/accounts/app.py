@@ -71,7 +71,8 @@ async def start(settings: Settings) -> AccountsApp:
     env = Env(PolicyBook.load(settings.policy_file), settings.id_hash_key)
     engine = make_engine(settings.database_url, settings.db_pool_size)
     servicer = AccountsServicer(engine, env)
-    server = await start_server(lambda s: accounts_pb2_grpc.add_AccountsServiceServicer_to_server(servicer, s),
+    server = await start_server(lambda s: accounts_pb2_grpc.add_AccountsServiceServicer_to_server(  # type: ignore[no-untyped-call]
+        servicer, s),
                                 [SERVICE_NAME], f"{settings.host}:{settings.port}")
     sweeper = asyncio.create_task(_sweeper(engine, env, settings.sweep_interval_s))
     return AccountsApp(server, engine, sweeper)

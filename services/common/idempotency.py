@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from google.protobuf.message import Message
 from sqlalchemy import text
@@ -80,7 +80,7 @@ class IdempotentRunner:
         return (await conn.execute(self._save_sql, params)).first() is not None
 
     @staticmethod
-    def _replay(stored: Row, method: str, fp: bytes, response_type: type[M]) -> M:
+    def _replay(stored: Row[Any], method: str, fp: bytes, response_type: type[M]) -> M:
         if stored.method != method or bytes(stored.fingerprint) != fp:
             raise DomainError("REQUEST_ID_REUSED", metadata={"first_method": stored.method})
         if stored.error_reason is not None:

@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Row
@@ -40,7 +41,7 @@ INTERNAL_KINDS = ("PERSONAL", "POOL")
 sql = functools.lru_cache(maxsize=256)(text)
 
 
-def _person(row: Row) -> Person:
+def _person(row: Row[Any]) -> Person:
     return Person(psn_no=row.psn_no, insurance_type=InsuranceType(row.insurance_type), region_code=row.region_code,
                   status=PersonStatus(row.status), chronic_disease_benefit=row.chronic_disease_benefit,
                   retired_cadre=row.retired_cadre, disabled_veteran_level=row.disabled_veteran_level)
@@ -168,7 +169,7 @@ async def post(conn: AsyncConnection, kind: str, entries: Sequence[Entry], *, ps
     entries = [e for e in entries if e.amount_fen]
     if not entries:
         return 0
-    return (await conn.execute(sql(
+    return int((await conn.execute(sql(
         "WITH txn AS (INSERT INTO accounts.journal_txns (kind, psn_no, pool_id, reservation_id, fixmedins_code, "
         "  description) VALUES (:kind, :psn, :pool, :res, :fix, :descr) RETURNING id), "
         "p AS (INSERT INTO accounts.postings (txn_id, account_id, amount_fen, source) "
@@ -181,7 +182,7 @@ async def post(conn: AsyncConnection, kind: str, entries: Sequence[Entry], *, ps
         "SELECT id FROM txn"),
         {"kind": kind, "psn": psn_no, "pool": pool_id, "res": reservation_id, "fix": fixmedins_code,
          "descr": description, "accts": [e.account_id for e in entries], "amts": [e.amount_fen for e in entries],
-         "srcs": [e.source.value if e.source else None for e in entries]})).scalar_one()
+         "srcs": [e.source.value if e.source else None for e in entries]})).scalar_one())
 
 
 # ---------------------------------------------------------------- pools and memberships
@@ -258,7 +259,7 @@ async def member_view(conn: AsyncConnection, membership_id: int) -> MemberView:
     return _member(row)
 
 
-def _member(m: Row) -> MemberView:
+def _member(m: Row[Any]) -> MemberView:
     return MemberView(m.id, m.psn_no, m.name_masked, Relation(m.relation), m.status, m.invited_at,
                       m.invitation_expires_at, m.joined_at)
 

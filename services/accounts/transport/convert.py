@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
+from typing import TypeVar
 
+from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from gongji.accounts.v1 import accounts_pb2 as pb
@@ -21,6 +24,8 @@ from services.accounts.views import (
 )
 from services.common.errors import DomainError, Validator
 
+E = TypeVar("E", bound=StrEnum)
+
 
 def ts(value: dt.datetime | None) -> Timestamp | None:
     if value is None:
@@ -30,39 +35,39 @@ def ts(value: dt.datetime | None) -> Timestamp | None:
     return out
 
 
-def _enum_from(pb_enum, prefix: str, domain_enum, value: int):  # type: ignore[no-untyped-def]
-    name = pb_enum.Name(value)
-    return domain_enum(name.removeprefix(prefix)) if value else None
+def _from_pb(pb_enum: EnumTypeWrapper, prefix: str, domain_enum: type[E], value: int) -> E | None:
+    """A wire enum value as the domain enum; None for UNSPECIFIED or a value this build does not know."""
+    if not value or value not in pb_enum.values():
+        return None
+    return domain_enum(pb_enum.Name(value).removeprefix(prefix))
 
 
 def insurance_type(v: int) -> InsuranceType | None:
-    return _enum_from(cpb.InsuranceType, "INSURANCE_TYPE_", InsuranceType, v)
+    return _from_pb(cpb.InsuranceType, "INSURANCE_TYPE_", InsuranceType, v)
 
 
 def relation(v: int) -> Relation | None:
-    return _enum_from(cpb.Relation, "RELATION_", Relation, v) if v in cpb.Relation.values() else None
-
-
-def relation_pb(r: Relation) -> int:
-    return cpb.Relation.Value("RELATION_" + r.value)
+    return _from_pb(cpb.Relation, "RELATION_", Relation, v)
 
 
 def source(v: int) -> Source | None:
-    return _enum_from(cpb.FundingSource, "FUNDING_SOURCE_", Source, v) if v in cpb.FundingSource.values() else None
-
-
-def source_pb(s: Source) -> int:
-    return cpb.FundingSource.Value("FUNDING_SOURCE_" + s.value)
+    return _from_pb(cpb.FundingSource, "FUNDING_SOURCE_", Source, v)
 
 
 def life_event(v: int) -> LifeEvent | None:
-    if v not in pb.LifeEventType.values():
-        return None
-    return _enum_from(pb.LifeEventType, "LIFE_EVENT_TYPE_", LifeEvent, v)
+    return _from_pb(pb.LifeEventType, "LIFE_EVENT_TYPE_", LifeEvent, v)
 
 
-def person_status_pb(s: PersonStatus) -> int:
-    return cpb.PersonStatus.Value("PERSON_STATUS_" + s.value)
+def relation_pb(r: Relation) -> str:
+    return "RELATION_" + r.value
+
+
+def source_pb(s: Source) -> str:
+    return "FUNDING_SOURCE_" + s.value
+
+
+def person_status_pb(s: PersonStatus) -> str:
+    return "PERSON_STATUS_" + s.value
 
 
 def parse_id(v: Validator, value: str, field: str, required: bool = True) -> int | None:
@@ -77,24 +82,24 @@ def person_pb(view: PersonView) -> pb.Person:
     p = view.person
     return pb.Person(
         psn_no=p.psn_no, name_masked=view.name_masked, id_number_masked=view.id_number_masked,
-        insurance_type=cpb.InsuranceType.Value("INSURANCE_TYPE_" + p.insurance_type.value),
+        insurance_type="INSURANCE_TYPE_" + p.insurance_type.value,
         region_code=p.region_code, status=person_status_pb(p.status),
         chronic_disease_benefit=p.chronic_disease_benefit, retired_cadre=p.retired_cadre,
         disabled_veteran_level=p.disabled_veteran_level, has_personal_account=p.has_personal_account,
         pool_id=str(view.pool_id) if view.pool_id else "",
-        pool_role=pb.PoolRole.Value("POOL_ROLE_" + view.pool_role) if view.pool_role else 0)
+        pool_role="POOL_ROLE_" + (view.pool_role or "UNSPECIFIED"))
 
 
 def member_pb(m: MemberView) -> pb.Member:
     return pb.Member(invitation_id=str(m.invitation_id), psn_no=m.psn_no, name_masked=m.name_masked,
-                     relation=relation_pb(m.relation), status=pb.MemberStatus.Value("MEMBER_STATUS_" + m.status),
+                     relation=relation_pb(m.relation), status="MEMBER_STATUS_" + m.status,
                      invited_at=ts(m.invited_at), invitation_expires_at=ts(m.invitation_expires_at),
                      joined_at=ts(m.joined_at))
 
 
 def pool_pb(p: PoolView) -> pb.Pool:
     return pb.Pool(pool_id=str(p.pool_id), creator_psn_no=p.creator_psn_no,
-                   status=pb.PoolStatus.Value("POOL_STATUS_" + p.status), agreement_version=p.agreement_version,
+                   status="POOL_STATUS_" + p.status, agreement_version=p.agreement_version,
                    balance_fen=p.balance_fen, held_fen=p.held_fen, available_fen=p.balance_fen - p.held_fen,
                    members=[member_pb(m) for m in p.members], created_at=ts(p.created_at),
                    dissolved_at=ts(p.dissolved_at), dissolution_reason=p.dissolution_reason)
@@ -109,7 +114,7 @@ def leg_pb(leg: LegView) -> pb.ReservationLeg:
 def reservation_pb(r: ReservationView) -> pb.Reservation:
     return pb.Reservation(
         reservation_id=str(r.reservation_id), payer_psn_no=r.payer_psn_no,
-        status=pb.ReservationStatus.Value("RESERVATION_STATUS_" + r.status), requested_fen=r.requested_fen,
+        status="RESERVATION_STATUS_" + r.status, requested_fen=r.requested_fen,
         reserved_fen=r.reserved_fen, uncovered_fen=r.requested_fen - r.reserved_fen, debited_fen=r.debited_fen,
         refunded_fen=r.refunded_fen, legs=[leg_pb(leg) for leg in r.legs], expires_at=ts(r.expires_at),
         fixmedins_code=r.fixmedins_code, payer_personal_available_fen=r.payer_personal_available_fen,
@@ -118,7 +123,7 @@ def reservation_pb(r: ReservationView) -> pb.Reservation:
 
 def refund_part_pb(p: RefundPartView) -> pb.RefundPart:
     return pb.RefundPart(source=source_pb(p.source),
-                         destination=pb.RefundDestination.Value("REFUND_DESTINATION_" + p.destination),
+                         destination="REFUND_DESTINATION_" + p.destination,
                          amount_fen=p.amount_fen)
 
 
@@ -130,7 +135,7 @@ def balance_pb(b: BalanceView | None) -> pb.AccountBalance | None:
 
 def record_pb(r: RecordView) -> pb.TransactionRecord:
     return pb.TransactionRecord(
-        journal_txn_id=str(r.journal_txn_id), kind=pb.TransactionKind.Value("TRANSACTION_KIND_" + r.kind),
+        journal_txn_id=str(r.journal_txn_id), kind="TRANSACTION_KIND_" + r.kind,
         booked_at=ts(r.booked_at), payer_psn_no=r.psn_no if r.kind in ("PAYMENT", "REFUND") else "",
         fixmedins_code=r.fixmedins_code, reservation_id=str(r.reservation_id) if r.reservation_id else "",
         total_fen=r.total_fen, description=r.description,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TypeAlias, TypeVar
 
 import grpc
 from google.protobuf.message import Message
@@ -22,7 +22,7 @@ from services.common.grpc_errors import rpc
 from services.common.idempotency import IdempotentRunner
 
 M = TypeVar("M", bound=Message)
-Ctx = grpc.aio.ServicerContext
+Ctx: TypeAlias = grpc.aio.ServicerContext
 
 _PSN_NO = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 _REGION = re.compile(r"^[0-9]{6}$")
@@ -61,7 +61,7 @@ class AccountsServicer(accounts_pb2_grpc.AccountsServiceServicer):
         _psn(v, request.psn_no)
         v.check(0 < len(request.name.strip()) <= 64, "name", "required, at most 64 characters")
         _id_number(v, request.id_number, "id_number")
-        itype = cv.insurance_type(request.insurance_type) if request.insurance_type in (1, 2) else None
+        itype = cv.insurance_type(request.insurance_type)
         v.check(itype is not None, "insurance_type", "required: EMPLOYEE or RESIDENT")
         v.check(bool(_REGION.match(request.region_code)), "region_code", "required: 6 digits, e.g. 630100")
         v.check(0 <= request.disabled_veteran_level <= 6, "disabled_veteran_level", "0 (none) or 1..6")

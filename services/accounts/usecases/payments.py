@@ -26,7 +26,7 @@ async def reserve(conn: AsyncConnection, env: Env, payer_psn_no: str, amount_fen
     payer, locked = await repo.lock_payer_accounts(conn, payer_psn_no)
     if payer.status is not PersonStatus.ACTIVE:
         raise DomainError("PERSON_NOT_INSURED", metadata={"psn_no": payer_psn_no})
-    candidates = []
+    candidates: list[tuple[int | None, int | None, Candidate]] = []
     for source in sources:
         if source is Source.PERSONAL_ACCOUNT:
             account = payer.own_account_id
