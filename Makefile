@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR):$(CURDIR)/gen
 PROTO_FILES := $(shell find protos -name '*.proto' | sort)
 
-.PHONY: setup protos check-protos run test lint bench clean lock docs
+.PHONY: setup protos check-protos run test lint bench clean lock docs golden
 
 setup: $(VENV)/.installed
 
@@ -37,6 +37,10 @@ test: setup check-protos
 ## Rewrite README.md's reason-code table from services/common/errors.py.
 docs: setup
 	$(PY) -m tools.readme_reasons
+
+## Rewrite the golden wire-contract files (tests/contract/golden/): a deliberate, reviewed contract change.
+golden: setup
+	GONGJI_UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/contract
 
 lint: setup
 	$(VENV)/bin/ruff check services tools tests
