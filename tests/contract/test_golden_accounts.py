@@ -92,6 +92,11 @@ async def recorded(accounts) -> Recorder:
     await r.case("GetPool", "by_member", {"psnNo": "{resident_psn}"})
     await r.case("GetPool", "none", {"psnNo": "{member_psn}"})
     await r.case("GetBalances", "member", {"psnNo": "{resident_psn}"})
+    await r.case("Quote", "own_then_pool", {"payerPsnNo": "{resident_psn}", "amountFen": "70000",
+                                            "sources": ["FUNDING_SOURCE_PERSONAL_ACCOUNT",
+                                                        "FUNDING_SOURCE_FAMILY_POOL"]})
+    await r.case("Quote", "unknown_payer", {"payerPsnNo": "{stranger_psn}", "amountFen": "100",
+                                            "sources": ["FUNDING_SOURCE_PERSONAL_ACCOUNT"]})
     res = await r.case("Reserve", "own_then_pool", {
         "requestId": "x", "payerPsnNo": "{resident_psn}", "amountFen": "70000",
         "sources": ["FUNDING_SOURCE_PERSONAL_ACCOUNT", "FUNDING_SOURCE_FAMILY_POOL"],

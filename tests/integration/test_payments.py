@@ -125,3 +125,17 @@ async def test_bad_input_is_invalid_argument_and_changes_nothing(accounts) -> No
     for field in ("request_id", "amount_fen", "sources"):
         assert field in err.value.details()
     assert (await f.balances(payer)).personal.held_fen == 0
+
+
+async def test_quote_shows_the_split_and_holds_nothing(accounts) -> None:
+    f = Family(accounts)
+    creator = await f.person(credit_fen=100_000)
+    member = await f.person(credit_fen=3_000)
+    pool_id = await f.create_pool(creator, transfer_fen=50_000)
+    await f.bind(pool_id, member)
+    q = await accounts.Quote(pb.QuoteRequest(payer_psn_no=member.psn_no, amount_fen=60_000, sources=[OWN, 2]))
+    assert [leg.reserved_fen for leg in q.legs] == [3_000, 50_000]
+    assert q.uncovered_fen == 7_000
+    assert (q.payer_personal_available_fen, q.payer_pool_available_fen) == (3_000, 50_000)
+    b = await f.balances(member)
+    assert (b.personal.held_fen, b.pool.held_fen) == (0, 0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeAlias, TypeVar
 
 import grpc
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from gongji.accounts.v1 import accounts_pb2 as pb
 from gongji.accounts.v1 import accounts_pb2_grpc
 from services.accounts.domain.identity import is_valid_id_number
-from services.accounts.domain.model import Person, PersonStatus
+from services.accounts.domain.model import Person, PersonStatus, Source
 from services.accounts.transport import convert as cv
 from services.accounts.usecases import ledger, payments, pools, registry
 from services.accounts.usecases.env import Env
@@ -36,6 +36,13 @@ def _psn(v: Validator, value: str, field: str = "psn_no") -> None:
 
 def _id_number(v: Validator, value: str, field: str) -> None:
     v.check(is_valid_id_number(value), field, "must be an 18-character ID number with a valid check digit")
+
+
+def _sources(v: Validator, values: Iterable[int]) -> list[Source]:
+    sources = [cv.source(s) for s in values]
+    v.check(bool(sources) and None not in sources and len(set(sources)) == len(sources), "sources",
+            "required: PERSONAL_ACCOUNT and/or FAMILY_POOL, each at most once, in the order to use them")
+    return [s for s in sources if s is not None]
 
 
 class AccountsServicer(accounts_pb2_grpc.AccountsServiceServicer):
@@ -286,9 +293,7 @@ class AccountsServicer(accounts_pb2_grpc.AccountsServiceServicer):
         v.request_id(request.request_id)
         _psn(v, request.payer_psn_no, "payer_psn_no")
         v.positive_fen(request.amount_fen)
-        sources = [cv.source(s) for s in request.sources]
-        v.check(bool(sources) and None not in sources and len(set(sources)) == len(sources), "sources",
-                "required: PERSONAL_ACCOUNT and/or FAMILY_POOL, each at most once, in the order to use them")
+        sources = _sources(v, request.sources)
         v.check(request.hold_ttl_seconds >= 0, "hold_ttl_seconds", "must not be negative")
         v.check(len(request.fixmedins_code) <= 32, "fixmedins_code", "at most 32 characters")
         v.check(len(request.description) <= 200, "description", "at most 200 characters")
@@ -296,7 +301,7 @@ class AccountsServicer(accounts_pb2_grpc.AccountsServiceServicer):
 
         async def work(conn: AsyncConnection) -> pb.ReserveResponse:
             r = await payments.reserve(conn, self.env, request.payer_psn_no, request.amount_fen,
-                                       [s for s in sources if s is not None],
+                                       sources,
                                        hold_ttl_seconds=request.hold_ttl_seconds,
                                        all_or_nothing=request.all_or_nothing,
                                        debit_immediately=request.debit_immediately,
@@ -359,6 +364,23 @@ class AccountsServicer(accounts_pb2_grpc.AccountsServiceServicer):
         async def work(conn: AsyncConnection) -> pb.GetReservationResponse:
             r = await payments.get_reservation(conn, reservation_id)
             return pb.GetReservationResponse(reservation=cv.reservation_pb(r))
+
+        return await self._read(work)
+
+    @rpc
+    async def Quote(self, request: pb.QuoteRequest, context: Ctx) -> pb.QuoteResponse:
+        v = Validator()
+        _psn(v, request.payer_psn_no, "payer_psn_no")
+        v.positive_fen(request.amount_fen)
+        sources = _sources(v, request.sources)
+        v.done()
+
+        async def work(conn: AsyncConnection) -> pb.QuoteResponse:
+            q = await payments.quote(conn, request.payer_psn_no, request.amount_fen, sources)
+            return pb.QuoteResponse(legs=[cv.leg_pb(leg) for leg in q.legs],
+                                    uncovered_fen=q.requested_fen - q.reserved_fen,
+                                    payer_personal_available_fen=q.payer_personal_available_fen,
+                                    payer_pool_available_fen=q.payer_pool_available_fen)
 
         return await self._read(work)
 

@@ -26,16 +26,7 @@ async def reserve(conn: AsyncConnection, env: Env, payer_psn_no: str, amount_fen
     payer, locked = await repo.lock_payer_accounts(conn, payer_psn_no)
     if payer.status is not PersonStatus.ACTIVE:
         raise DomainError("PERSON_NOT_INSURED", metadata={"psn_no": payer_psn_no})
-    candidates: list[tuple[int | None, int | None, Candidate]] = []
-    for source in sources:
-        if source is Source.PERSONAL_ACCOUNT:
-            account = payer.own_account_id
-            candidates.append((account, None, Candidate(source, locked[account].available_fen) if account
-                               else Candidate(source, 0, "NO_PERSONAL_ACCOUNT")))
-        else:
-            account = payer.pool_account_id
-            candidates.append((account, payer.pool_id, Candidate(source, locked[account].available_fen)
-                               if account in locked else Candidate(source, 0, "NOT_BOUND")))
+    candidates = _candidates(payer, locked, sources)
     taken, reasons, uncovered = split(amount_fen, [c for _, _, c in candidates])
     if all_or_nothing and uncovered:
         raise DomainError("INSUFFICIENT_FUNDS", f"(the sources cover {amount_fen - uncovered} of {amount_fen} fen)",
@@ -60,6 +51,39 @@ async def reserve(conn: AsyncConnection, env: Env, payer_psn_no: str, amount_fen
 
 def _available_after(locked: dict[int, BalanceView], account: int | None, spent: dict[int, int]) -> int:
     return locked[account].available_fen - spent.get(account, 0) if account in locked else 0
+
+
+def _candidates(payer: repo.PayerAccounts, balances: dict[int, BalanceView],
+                sources: list[Source]) -> list[tuple[int | None, int | None, Candidate]]:
+    """Rule 8: what each requested source can give, as (account, pool, candidate), in the caller's order."""
+    out: list[tuple[int | None, int | None, Candidate]] = []
+    for source in sources:
+        if source is Source.PERSONAL_ACCOUNT:
+            account = payer.own_account_id
+            out.append((account, None, Candidate(source, balances[account].available_fen)
+                        if account in balances else Candidate(source, 0, "NO_PERSONAL_ACCOUNT")))
+        else:
+            account = payer.pool_account_id
+            out.append((account, payer.pool_id, Candidate(source, balances[account].available_fen)
+                        if account in balances else Candidate(source, 0, "NOT_BOUND")))
+    return out
+
+
+async def quote(conn: AsyncConnection, payer_psn_no: str, amount_fen: int,
+                sources: list[Source]) -> ReservationView:
+    """What reserve() would hold right now, holding nothing (the quote of a pre-settlement)."""
+    payer = await repo.payer_accounts(conn, payer_psn_no)
+    if payer.status is not PersonStatus.ACTIVE:
+        raise DomainError("PERSON_NOT_INSURED", metadata={"psn_no": payer_psn_no})
+    found = await repo.balances(conn, [payer.own_account_id, payer.pool_account_id])
+    candidates = _candidates(payer, found, sources)
+    taken, reasons, _ = split(amount_fen, [c for _, _, c in candidates])
+    legs = [LegView(seq, c.source, account, pool_id, took, 0, 0, reason)
+            for seq, ((account, pool_id, c), took, reason) in enumerate(zip(candidates, taken, reasons, strict=True))]
+    view = ReservationView(0, payer_psn_no, "HELD", amount_fen, dt.datetime.now(dt.UTC), "", legs)
+    view.payer_personal_available_fen = _available_after(found, payer.own_account_id, {})
+    view.payer_pool_available_fen = _available_after(found, payer.pool_account_id, {})
+    return view
 
 
 async def _post_payment(conn: AsyncConnection, reservation_id: int, payer: str, fixmedins_code: str,

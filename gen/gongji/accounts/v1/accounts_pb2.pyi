@@ -581,6 +581,28 @@ class GetReservationResponse(_message.Message):
     reservation: Reservation
     def __init__(self, reservation: _Optional[_Union[Reservation, _Mapping]] = ...) -> None: ...
 
+class QuoteRequest(_message.Message):
+    __slots__ = ("payer_psn_no", "amount_fen", "sources")
+    PAYER_PSN_NO_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
+    SOURCES_FIELD_NUMBER: _ClassVar[int]
+    payer_psn_no: str
+    amount_fen: int
+    sources: _containers.RepeatedScalarFieldContainer[_common_pb2.FundingSource]
+    def __init__(self, payer_psn_no: _Optional[str] = ..., amount_fen: _Optional[int] = ..., sources: _Optional[_Iterable[_Union[_common_pb2.FundingSource, str]]] = ...) -> None: ...
+
+class QuoteResponse(_message.Message):
+    __slots__ = ("legs", "uncovered_fen", "payer_personal_available_fen", "payer_pool_available_fen")
+    LEGS_FIELD_NUMBER: _ClassVar[int]
+    UNCOVERED_FEN_FIELD_NUMBER: _ClassVar[int]
+    PAYER_PERSONAL_AVAILABLE_FEN_FIELD_NUMBER: _ClassVar[int]
+    PAYER_POOL_AVAILABLE_FEN_FIELD_NUMBER: _ClassVar[int]
+    legs: _containers.RepeatedCompositeFieldContainer[ReservationLeg]
+    uncovered_fen: int
+    payer_personal_available_fen: int
+    payer_pool_available_fen: int
+    def __init__(self, legs: _Optional[_Iterable[_Union[ReservationLeg, _Mapping]]] = ..., uncovered_fen: _Optional[int] = ..., payer_personal_available_fen: _Optional[int] = ..., payer_pool_available_fen: _Optional[int] = ...) -> None: ...
+
 class GetBalancesRequest(_message.Message):
     __slots__ = ("psn_no",)
     PSN_NO_FIELD_NUMBER: _ClassVar[int]

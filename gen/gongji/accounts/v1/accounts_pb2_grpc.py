@@ -125,6 +125,11 @@ class AccountsServiceStub:
                 request_serializer=gongji_dot_accounts_dot_v1_dot_accounts__pb2.GetReservationRequest.SerializeToString,
                 response_deserializer=gongji_dot_accounts_dot_v1_dot_accounts__pb2.GetReservationResponse.FromString,
                 _registered_method=True)
+        self.Quote = channel.unary_unary(
+                '/gongji.accounts.v1.AccountsService/Quote',
+                request_serializer=gongji_dot_accounts_dot_v1_dot_accounts__pb2.QuoteRequest.SerializeToString,
+                response_deserializer=gongji_dot_accounts_dot_v1_dot_accounts__pb2.QuoteResponse.FromString,
+                _registered_method=True)
         self.GetBalances = channel.unary_unary(
                 '/gongji.accounts.v1.AccountsService/GetBalances',
                 request_serializer=gongji_dot_accounts_dot_v1_dot_accounts__pb2.GetBalancesRequest.SerializeToString,
@@ -277,6 +282,13 @@ class AccountsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Quote(self, request, context):
+        """Quotes how a payment would be split over the sources right now, without holding anything (for pre-settlement).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetBalances(self, request, context):
         """Returns a person's own and pool balances, available and held.
         """
@@ -397,6 +409,11 @@ def add_AccountsServiceServicer_to_server(servicer, server):
                     servicer.GetReservation,
                     request_deserializer=gongji_dot_accounts_dot_v1_dot_accounts__pb2.GetReservationRequest.FromString,
                     response_serializer=gongji_dot_accounts_dot_v1_dot_accounts__pb2.GetReservationResponse.SerializeToString,
+            ),
+            'Quote': grpc.unary_unary_rpc_method_handler(
+                    servicer.Quote,
+                    request_deserializer=gongji_dot_accounts_dot_v1_dot_accounts__pb2.QuoteRequest.FromString,
+                    response_serializer=gongji_dot_accounts_dot_v1_dot_accounts__pb2.QuoteResponse.SerializeToString,
             ),
             'GetBalances': grpc.unary_unary_rpc_method_handler(
                     servicer.GetBalances,
@@ -906,6 +923,33 @@ class AccountsService:
             '/gongji.accounts.v1.AccountsService/GetReservation',
             gongji_dot_accounts_dot_v1_dot_accounts__pb2.GetReservationRequest.SerializeToString,
             gongji_dot_accounts_dot_v1_dot_accounts__pb2.GetReservationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Quote(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gongji.accounts.v1.AccountsService/Quote',
+            gongji_dot_accounts_dot_v1_dot_accounts__pb2.QuoteRequest.SerializeToString,
+            gongji_dot_accounts_dot_v1_dot_accounts__pb2.QuoteResponse.FromString,
             options,
             channel_credentials,
             insecure,
