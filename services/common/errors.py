@@ -55,6 +55,23 @@ REASONS: dict[str, tuple[grpc.StatusCode, str]] = {
                                   "The reservation was already debited, released or expired."),
     "AMOUNT_EXCEEDS_RESERVED": (C.FAILED_PRECONDITION, "The amount is more than was reserved."),
     "REFUND_EXCEEDS_DEBITED": (C.FAILED_PRECONDITION, "The refund is more than was paid and not yet refunded."),
+    # settlement (POS)
+    "UNAUTHENTICATED": (C.UNAUTHENTICATED,
+                        "Missing or unknown institution token: send 'authorization: Bearer <token>'."),
+    "SETTLEMENT_NOT_FOUND": (C.NOT_FOUND, "This institution has no settlement with this id."),
+    "SETTLEMENT_REVERSED": (C.FAILED_PRECONDITION,
+                            "This transaction was reversed (冲正); start a new payment with a new transaction id."),
+    "PAYMENT_ABANDONED": (C.FAILED_PRECONDITION,
+                          "This payment got no answer in time and was cancelled; nothing was paid. Start a new "
+                          "payment with a new transaction id."),
+    "PAYMENT_DECLINED": (C.FAILED_PRECONDITION, "The payment was declined by the accounts service."),
+    "SETTLEMENT_ALREADY_FINAL": (C.FAILED_PRECONDITION,
+                                 "The settlement was already captured, voided, reversed or expired."),
+    "NOT_AN_AUTHORIZATION": (C.FAILED_PRECONDITION,
+                             "Only an authorization (Authorize) can be captured or voided."),
+    "ACCOUNTS_UNAVAILABLE": (C.UNAVAILABLE,
+                             "The accounts service did not answer in time; retry with the same transaction id "
+                             "(it will not be paid twice) or reverse it."),
     # idempotency
     "REQUEST_ID_REUSED": (C.ALREADY_EXISTS,
                           "This request id was already used for a different request; use a new request id."),

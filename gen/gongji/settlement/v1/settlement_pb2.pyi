@@ -1,0 +1,342 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class SettlementStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SETTLEMENT_STATUS_UNSPECIFIED: _ClassVar[SettlementStatus]
+    SETTLEMENT_STATUS_PENDING: _ClassVar[SettlementStatus]
+    SETTLEMENT_STATUS_AUTHORIZED: _ClassVar[SettlementStatus]
+    SETTLEMENT_STATUS_COMPLETED: _ClassVar[SettlementStatus]
+    SETTLEMENT_STATUS_DECLINED: _ClassVar[SettlementStatus]
+    SETTLEMENT_STATUS_VOIDED: _ClassVar[SettlementStatus]
+    SETTLEMENT_STATUS_EXPIRED: _ClassVar[SettlementStatus]
+    SETTLEMENT_STATUS_REVERSED: _ClassVar[SettlementStatus]
+
+class SettlementKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SETTLEMENT_KIND_UNSPECIFIED: _ClassVar[SettlementKind]
+    SETTLEMENT_KIND_SALE: _ClassVar[SettlementKind]
+    SETTLEMENT_KIND_AUTHORIZATION: _ClassVar[SettlementKind]
+    SETTLEMENT_KIND_TOMBSTONE: _ClassVar[SettlementKind]
+
+class ReconcileRowResult(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RECONCILE_ROW_RESULT_UNSPECIFIED: _ClassVar[ReconcileRowResult]
+    RECONCILE_ROW_RESULT_MATCH: _ClassVar[ReconcileRowResult]
+    RECONCILE_ROW_RESULT_MISSING_HERE: _ClassVar[ReconcileRowResult]
+    RECONCILE_ROW_RESULT_MISSING_THERE: _ClassVar[ReconcileRowResult]
+    RECONCILE_ROW_RESULT_AMOUNT_DIFFERS: _ClassVar[ReconcileRowResult]
+SETTLEMENT_STATUS_UNSPECIFIED: SettlementStatus
+SETTLEMENT_STATUS_PENDING: SettlementStatus
+SETTLEMENT_STATUS_AUTHORIZED: SettlementStatus
+SETTLEMENT_STATUS_COMPLETED: SettlementStatus
+SETTLEMENT_STATUS_DECLINED: SettlementStatus
+SETTLEMENT_STATUS_VOIDED: SettlementStatus
+SETTLEMENT_STATUS_EXPIRED: SettlementStatus
+SETTLEMENT_STATUS_REVERSED: SettlementStatus
+SETTLEMENT_KIND_UNSPECIFIED: SettlementKind
+SETTLEMENT_KIND_SALE: SettlementKind
+SETTLEMENT_KIND_AUTHORIZATION: SettlementKind
+SETTLEMENT_KIND_TOMBSTONE: SettlementKind
+RECONCILE_ROW_RESULT_UNSPECIFIED: ReconcileRowResult
+RECONCILE_ROW_RESULT_MATCH: ReconcileRowResult
+RECONCILE_ROW_RESULT_MISSING_HERE: ReconcileRowResult
+RECONCILE_ROW_RESULT_MISSING_THERE: ReconcileRowResult
+RECONCILE_ROW_RESULT_AMOUNT_DIFFERS: ReconcileRowResult
+
+class Split(_message.Message):
+    __slots__ = ("acct_pay_fen", "acct_mulaid_pay_fen", "psn_cash_pay_fen")
+    ACCT_PAY_FEN_FIELD_NUMBER: _ClassVar[int]
+    ACCT_MULAID_PAY_FEN_FIELD_NUMBER: _ClassVar[int]
+    PSN_CASH_PAY_FEN_FIELD_NUMBER: _ClassVar[int]
+    acct_pay_fen: int
+    acct_mulaid_pay_fen: int
+    psn_cash_pay_fen: int
+    def __init__(self, acct_pay_fen: _Optional[int] = ..., acct_mulaid_pay_fen: _Optional[int] = ..., psn_cash_pay_fen: _Optional[int] = ...) -> None: ...
+
+class RefundRecord(_message.Message):
+    __slots__ = ("refund_pos_txn_id", "amount_fen", "acct_refund_fen", "acct_mulaid_refund_fen", "completed", "created_at")
+    REFUND_POS_TXN_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
+    ACCT_REFUND_FEN_FIELD_NUMBER: _ClassVar[int]
+    ACCT_MULAID_REFUND_FEN_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    refund_pos_txn_id: str
+    amount_fen: int
+    acct_refund_fen: int
+    acct_mulaid_refund_fen: int
+    completed: bool
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, refund_pos_txn_id: _Optional[str] = ..., amount_fen: _Optional[int] = ..., acct_refund_fen: _Optional[int] = ..., acct_mulaid_refund_fen: _Optional[int] = ..., completed: _Optional[bool] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Settlement(_message.Message):
+    __slots__ = ("settlement_id", "pos_txn_id", "fixmedins_code", "payer_psn_no", "kind", "status", "amount_fen", "authorized_fen", "split", "refunded_fen", "refunds", "balc_fen", "pool_balc_fen", "decline_reason", "decline_message", "expires_at", "created_at", "updated_at", "description")
+    SETTLEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    POS_TXN_ID_FIELD_NUMBER: _ClassVar[int]
+    FIXMEDINS_CODE_FIELD_NUMBER: _ClassVar[int]
+    PAYER_PSN_NO_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
+    AUTHORIZED_FEN_FIELD_NUMBER: _ClassVar[int]
+    SPLIT_FIELD_NUMBER: _ClassVar[int]
+    REFUNDED_FEN_FIELD_NUMBER: _ClassVar[int]
+    REFUNDS_FIELD_NUMBER: _ClassVar[int]
+    BALC_FEN_FIELD_NUMBER: _ClassVar[int]
+    POOL_BALC_FEN_FIELD_NUMBER: _ClassVar[int]
+    DECLINE_REASON_FIELD_NUMBER: _ClassVar[int]
+    DECLINE_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    settlement_id: str
+    pos_txn_id: str
+    fixmedins_code: str
+    payer_psn_no: str
+    kind: SettlementKind
+    status: SettlementStatus
+    amount_fen: int
+    authorized_fen: int
+    split: Split
+    refunded_fen: int
+    refunds: _containers.RepeatedCompositeFieldContainer[RefundRecord]
+    balc_fen: int
+    pool_balc_fen: int
+    decline_reason: str
+    decline_message: str
+    expires_at: _timestamp_pb2.Timestamp
+    created_at: _timestamp_pb2.Timestamp
+    updated_at: _timestamp_pb2.Timestamp
+    description: str
+    def __init__(self, settlement_id: _Optional[str] = ..., pos_txn_id: _Optional[str] = ..., fixmedins_code: _Optional[str] = ..., payer_psn_no: _Optional[str] = ..., kind: _Optional[_Union[SettlementKind, str]] = ..., status: _Optional[_Union[SettlementStatus, str]] = ..., amount_fen: _Optional[int] = ..., authorized_fen: _Optional[int] = ..., split: _Optional[_Union[Split, _Mapping]] = ..., refunded_fen: _Optional[int] = ..., refunds: _Optional[_Iterable[_Union[RefundRecord, _Mapping]]] = ..., balc_fen: _Optional[int] = ..., pool_balc_fen: _Optional[int] = ..., decline_reason: _Optional[str] = ..., decline_message: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., description: _Optional[str] = ...) -> None: ...
+
+class PreSettleRequest(_message.Message):
+    __slots__ = ("payer_psn_no", "amount_fen")
+    PAYER_PSN_NO_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
+    payer_psn_no: str
+    amount_fen: int
+    def __init__(self, payer_psn_no: _Optional[str] = ..., amount_fen: _Optional[int] = ...) -> None: ...
+
+class PreSettleResponse(_message.Message):
+    __slots__ = ("split", "balc_fen", "pool_balc_fen")
+    SPLIT_FIELD_NUMBER: _ClassVar[int]
+    BALC_FEN_FIELD_NUMBER: _ClassVar[int]
+    POOL_BALC_FEN_FIELD_NUMBER: _ClassVar[int]
+    split: Split
+    balc_fen: int
+    pool_balc_fen: int
+    def __init__(self, split: _Optional[_Union[Split, _Mapping]] = ..., balc_fen: _Optional[int] = ..., pool_balc_fen: _Optional[int] = ...) -> None: ...
+
+class SettleRequest(_message.Message):
+    __slots__ = ("pos_txn_id", "payer_psn_no", "amount_fen", "description")
+    POS_TXN_ID_FIELD_NUMBER: _ClassVar[int]
+    PAYER_PSN_NO_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    pos_txn_id: str
+    payer_psn_no: str
+    amount_fen: int
+    description: str
+    def __init__(self, pos_txn_id: _Optional[str] = ..., payer_psn_no: _Optional[str] = ..., amount_fen: _Optional[int] = ..., description: _Optional[str] = ...) -> None: ...
+
+class SettleResponse(_message.Message):
+    __slots__ = ("settlement",)
+    SETTLEMENT_FIELD_NUMBER: _ClassVar[int]
+    settlement: Settlement
+    def __init__(self, settlement: _Optional[_Union[Settlement, _Mapping]] = ...) -> None: ...
+
+class AuthorizeRequest(_message.Message):
+    __slots__ = ("pos_txn_id", "payer_psn_no", "amount_fen", "hold_ttl_seconds", "description")
+    POS_TXN_ID_FIELD_NUMBER: _ClassVar[int]
+    PAYER_PSN_NO_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
+    HOLD_TTL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    pos_txn_id: str
+    payer_psn_no: str
+    amount_fen: int
+    hold_ttl_seconds: int
+    description: str
+    def __init__(self, pos_txn_id: _Optional[str] = ..., payer_psn_no: _Optional[str] = ..., amount_fen: _Optional[int] = ..., hold_ttl_seconds: _Optional[int] = ..., description: _Optional[str] = ...) -> None: ...
+
+class AuthorizeResponse(_message.Message):
+    __slots__ = ("settlement",)
+    SETTLEMENT_FIELD_NUMBER: _ClassVar[int]
+    settlement: Settlement
+    def __init__(self, settlement: _Optional[_Union[Settlement, _Mapping]] = ...) -> None: ...
+
+class CaptureRequest(_message.Message):
+    __slots__ = ("settlement_id", "pos_txn_id", "amount_fen")
+    SETTLEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    POS_TXN_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
+    settlement_id: str
+    pos_txn_id: str
+    amount_fen: int
+    def __init__(self, settlement_id: _Optional[str] = ..., pos_txn_id: _Optional[str] = ..., amount_fen: _Optional[int] = ...) -> None: ...
+
+class CaptureResponse(_message.Message):
+    __slots__ = ("settlement",)
+    SETTLEMENT_FIELD_NUMBER: _ClassVar[int]
+    settlement: Settlement
+    def __init__(self, settlement: _Optional[_Union[Settlement, _Mapping]] = ...) -> None: ...
+
+class VoidRequest(_message.Message):
+    __slots__ = ("settlement_id", "pos_txn_id")
+    SETTLEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    POS_TXN_ID_FIELD_NUMBER: _ClassVar[int]
+    settlement_id: str
+    pos_txn_id: str
+    def __init__(self, settlement_id: _Optional[str] = ..., pos_txn_id: _Optional[str] = ...) -> None: ...
+
+class VoidResponse(_message.Message):
+    __slots__ = ("settlement",)
+    SETTLEMENT_FIELD_NUMBER: _ClassVar[int]
+    settlement: Settlement
+    def __init__(self, settlement: _Optional[_Union[Settlement, _Mapping]] = ...) -> None: ...
+
+class RefundRequest(_message.Message):
+    __slots__ = ("refund_pos_txn_id", "settlement_id", "pos_txn_id", "amount_fen")
+    REFUND_POS_TXN_ID_FIELD_NUMBER: _ClassVar[int]
+    SETTLEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    POS_TXN_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
+    refund_pos_txn_id: str
+    settlement_id: str
+    pos_txn_id: str
+    amount_fen: int
+    def __init__(self, refund_pos_txn_id: _Optional[str] = ..., settlement_id: _Optional[str] = ..., pos_txn_id: _Optional[str] = ..., amount_fen: _Optional[int] = ...) -> None: ...
+
+class RefundResponse(_message.Message):
+    __slots__ = ("settlement", "refund")
+    SETTLEMENT_FIELD_NUMBER: _ClassVar[int]
+    REFUND_FIELD_NUMBER: _ClassVar[int]
+    settlement: Settlement
+    refund: RefundRecord
+    def __init__(self, settlement: _Optional[_Union[Settlement, _Mapping]] = ..., refund: _Optional[_Union[RefundRecord, _Mapping]] = ...) -> None: ...
+
+class ReverseRequest(_message.Message):
+    __slots__ = ("pos_txn_id",)
+    POS_TXN_ID_FIELD_NUMBER: _ClassVar[int]
+    pos_txn_id: str
+    def __init__(self, pos_txn_id: _Optional[str] = ...) -> None: ...
+
+class ReverseResponse(_message.Message):
+    __slots__ = ("settlement",)
+    SETTLEMENT_FIELD_NUMBER: _ClassVar[int]
+    settlement: Settlement
+    def __init__(self, settlement: _Optional[_Union[Settlement, _Mapping]] = ...) -> None: ...
+
+class GetSettlementRequest(_message.Message):
+    __slots__ = ("settlement_id", "pos_txn_id")
+    SETTLEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    POS_TXN_ID_FIELD_NUMBER: _ClassVar[int]
+    settlement_id: str
+    pos_txn_id: str
+    def __init__(self, settlement_id: _Optional[str] = ..., pos_txn_id: _Optional[str] = ...) -> None: ...
+
+class GetSettlementResponse(_message.Message):
+    __slots__ = ("settlement",)
+    SETTLEMENT_FIELD_NUMBER: _ClassVar[int]
+    settlement: Settlement
+    def __init__(self, settlement: _Optional[_Union[Settlement, _Mapping]] = ...) -> None: ...
+
+class ListSettlementsRequest(_message.Message):
+    __slots__ = ("period_start", "period_end", "page_size", "page_token")
+    PERIOD_START_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_END_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    period_start: _timestamp_pb2.Timestamp
+    period_end: _timestamp_pb2.Timestamp
+    page_size: int
+    page_token: str
+    def __init__(self, period_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., period_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListSettlementsResponse(_message.Message):
+    __slots__ = ("settlements", "next_page_token")
+    SETTLEMENTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    settlements: _containers.RepeatedCompositeFieldContainer[Settlement]
+    next_page_token: str
+    def __init__(self, settlements: _Optional[_Iterable[_Union[Settlement, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ReconcileTotals(_message.Message):
+    __slots__ = ("count", "amount_fen", "acct_pay_fen", "acct_mulaid_pay_fen", "psn_cash_pay_fen", "refund_count", "refund_fen")
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
+    ACCT_PAY_FEN_FIELD_NUMBER: _ClassVar[int]
+    ACCT_MULAID_PAY_FEN_FIELD_NUMBER: _ClassVar[int]
+    PSN_CASH_PAY_FEN_FIELD_NUMBER: _ClassVar[int]
+    REFUND_COUNT_FIELD_NUMBER: _ClassVar[int]
+    REFUND_FEN_FIELD_NUMBER: _ClassVar[int]
+    count: int
+    amount_fen: int
+    acct_pay_fen: int
+    acct_mulaid_pay_fen: int
+    psn_cash_pay_fen: int
+    refund_count: int
+    refund_fen: int
+    def __init__(self, count: _Optional[int] = ..., amount_fen: _Optional[int] = ..., acct_pay_fen: _Optional[int] = ..., acct_mulaid_pay_fen: _Optional[int] = ..., psn_cash_pay_fen: _Optional[int] = ..., refund_count: _Optional[int] = ..., refund_fen: _Optional[int] = ...) -> None: ...
+
+class ReconcileItem(_message.Message):
+    __slots__ = ("pos_txn_id", "acct_pay_fen", "acct_mulaid_pay_fen", "psn_cash_pay_fen")
+    POS_TXN_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCT_PAY_FEN_FIELD_NUMBER: _ClassVar[int]
+    ACCT_MULAID_PAY_FEN_FIELD_NUMBER: _ClassVar[int]
+    PSN_CASH_PAY_FEN_FIELD_NUMBER: _ClassVar[int]
+    pos_txn_id: str
+    acct_pay_fen: int
+    acct_mulaid_pay_fen: int
+    psn_cash_pay_fen: int
+    def __init__(self, pos_txn_id: _Optional[str] = ..., acct_pay_fen: _Optional[int] = ..., acct_mulaid_pay_fen: _Optional[int] = ..., psn_cash_pay_fen: _Optional[int] = ...) -> None: ...
+
+class ReconcileRow(_message.Message):
+    __slots__ = ("pos_txn_id", "result", "theirs", "ours")
+    POS_TXN_ID_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    THEIRS_FIELD_NUMBER: _ClassVar[int]
+    OURS_FIELD_NUMBER: _ClassVar[int]
+    pos_txn_id: str
+    result: ReconcileRowResult
+    theirs: ReconcileItem
+    ours: ReconcileItem
+    def __init__(self, pos_txn_id: _Optional[str] = ..., result: _Optional[_Union[ReconcileRowResult, str]] = ..., theirs: _Optional[_Union[ReconcileItem, _Mapping]] = ..., ours: _Optional[_Union[ReconcileItem, _Mapping]] = ...) -> None: ...
+
+class ReconcileRequest(_message.Message):
+    __slots__ = ("period_start", "period_end", "totals", "items")
+    PERIOD_START_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_END_FIELD_NUMBER: _ClassVar[int]
+    TOTALS_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    period_start: _timestamp_pb2.Timestamp
+    period_end: _timestamp_pb2.Timestamp
+    totals: ReconcileTotals
+    items: _containers.RepeatedCompositeFieldContainer[ReconcileItem]
+    def __init__(self, period_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., period_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., totals: _Optional[_Union[ReconcileTotals, _Mapping]] = ..., items: _Optional[_Iterable[_Union[ReconcileItem, _Mapping]]] = ...) -> None: ...
+
+class ReconcileResponse(_message.Message):
+    __slots__ = ("balanced", "ours", "differing_totals", "rows", "matched_rows")
+    BALANCED_FIELD_NUMBER: _ClassVar[int]
+    OURS_FIELD_NUMBER: _ClassVar[int]
+    DIFFERING_TOTALS_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    MATCHED_ROWS_FIELD_NUMBER: _ClassVar[int]
+    balanced: bool
+    ours: ReconcileTotals
+    differing_totals: _containers.RepeatedScalarFieldContainer[str]
+    rows: _containers.RepeatedCompositeFieldContainer[ReconcileRow]
+    matched_rows: int
+    def __init__(self, balanced: _Optional[bool] = ..., ours: _Optional[_Union[ReconcileTotals, _Mapping]] = ..., differing_totals: _Optional[_Iterable[str]] = ..., rows: _Optional[_Iterable[_Union[ReconcileRow, _Mapping]]] = ..., matched_rows: _Optional[int] = ...) -> None: ...

@@ -1,0 +1,98 @@
+"""A settlement's life, free of gRPC and SQL: statuses, what counts as unfinished, and the split of a payment."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    SALE = "SALE"
+    AUTHORIZATION = "AUTHORIZATION"
+    TOMBSTONE = "TOMBSTONE"
+
+
+class Status(StrEnum):
+    PENDING = "PENDING"            # intent written, reserve call to accounts may be under way
+    AUTHORIZED = "AUTHORIZED"
+    CAPTURING = "CAPTURING"        # intent: debit capture_fen
+    COMPLETED = "COMPLETED"
+    DECLINED = "DECLINED"
+    VOIDING = "VOIDING"            # intent: release the hold
+    VOIDED = "VOIDED"
+    EXPIRED = "EXPIRED"
+    COMPENSATING = "COMPENSATING"  # intent: undo an unanswered request (recovery), then VOIDED
+    REVERSING = "REVERSING"        # intent: undo on the POS's request (冲正), then REVERSED
+    REVERSED = "REVERSED"
+
+
+# Statuses in which a call to accounts may be under way: the recovery worker finishes what these started.
+UNFINISHED = frozenset({Status.PENDING, Status.CAPTURING, Status.VOIDING, Status.COMPENSATING, Status.REVERSING})
+# Statuses in which nothing was paid and nothing is held: reversing them has nothing to undo.
+NOTHING_PAID = frozenset({Status.DECLINED, Status.VOIDED, Status.EXPIRED, Status.REVERSED})
+
+
+@dataclass
+class Split:
+    """The national platform's names: acct_pay (own personal account), acct_mulaid_pay (pool), psn_cash_pay."""
+
+    acct_pay_fen: int = 0
+    acct_mulaid_pay_fen: int = 0
+    psn_cash_pay_fen: int = 0
+
+    @property
+    def accounts_fen(self) -> int:
+        return self.acct_pay_fen + self.acct_mulaid_pay_fen
+
+
+@dataclass
+class Refund:
+    id: int
+    settlement_id: str
+    refund_pos_txn_id: str
+    amount_fen: int
+    is_reversal: bool
+    status: str  # PENDING | COMPLETED | DECLINED
+    acct_refund_fen: int = 0
+    acct_mulaid_refund_fen: int = 0
+    decline_reason: str = ""
+    decline_message: str = ""
+    created_at: dt.datetime | None = None
+
+
+@dataclass
+class Settlement:
+    id: str
+    institution: str
+    pos_txn_id: str
+    kind: Kind
+    status: Status
+    payer_psn_no: str = ""
+    amount_fen: int = 0
+    description: str = ""
+    fingerprint: bytes = b""
+    hold_ttl_seconds: int = 0
+    reservation_id: str = ""
+    authorized_fen: int = 0
+    capture_fen: int | None = None
+    split: Split = field(default_factory=Split)
+    balc_fen: int = 0
+    pool_balc_fen: int = 0
+    decline_reason: str = ""
+    decline_message: str = ""
+    expires_at: dt.datetime | None = None
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    refunds: list[Refund] = field(default_factory=list)
+
+    @property
+    def refunded_fen(self) -> int:
+        return sum(r.amount_fen for r in self.refunds if r.status == "COMPLETED")
+
+    @property
+    def refundable_fen(self) -> int:
+        """What accounts paid and no refund has taken or is taking (pending refunds count as taken)."""
+        if self.status is not Status.COMPLETED:
+            return 0
+        return self.split.accounts_fen - sum(r.amount_fen for r in self.refunds if r.status != "DECLINED")

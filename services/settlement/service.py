@@ -1,0 +1,373 @@
+"""Settlement use cases: exactly-once payments through accounts, whatever fails.
+
+Every step writes its intent (a status such as PENDING or CAPTURING) to our own record before calling accounts, and
+every call to accounts carries a request id derived from that record, so repeating a step can never move money
+twice. Whoever finds a settlement unfinished (a POS retry, a Reverse, or the recovery worker) can finish it; status
+changes are compare-and-set, so only one of them moves it on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import os
+import signal
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from gongji.accounts.v1 import accounts_pb2 as apb
+from gongji.common.v1 import common_pb2 as cpb
+from services.common.errors import REASONS, DomainError
+from services.settlement.clients.accounts import AccountsClient, AccountsDeclined, paid_by_source
+from services.settlement.domain.model import NOTHING_PAID, Kind, Refund, Settlement, Status
+from services.settlement.domain.reconcile import Item, Row, Totals, compare_rows, differing_totals
+from services.settlement.storage import repository as repo
+
+log = logging.getLogger(__name__)
+
+UNDO_ROUNDS = 5
+
+
+def _request_id(s: Settlement, step: str) -> str:
+    """The accounts request id of one step of one settlement: the same every time the step is tried."""
+    return f"stl-{s.id}-{step}"
+
+
+def fingerprint(*parts: object) -> bytes:
+    return hashlib.sha256("|".join(str(p) for p in parts).encode()).digest()
+
+
+@dataclass
+class Reconciliation:
+    balanced: bool
+    ours: Totals
+    differing: list[str]
+    rows: list[Row]
+    matched: int
+
+
+class SettlementService:
+    def __init__(self, engine: AsyncEngine, accounts: AccountsClient, crash_at: str = "") -> None:
+        self.engine = engine
+        self.accounts = accounts
+        self.crash_at = crash_at
+
+    @asynccontextmanager
+    async def _tx(self) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.begin() as conn:
+            yield conn
+
+    def _crash_point(self, name: str) -> None:
+        """Test hook (GONGJI_CRASH_AT): die here like kill -9, to prove recovery."""
+        if self.crash_at == name:
+            log.warning("crash point reached", extra={"crash_point": name})
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    async def load(self, settlement_id: str) -> Settlement:
+        async with self._tx() as conn:
+            return await repo.get(conn, settlement_id)
+
+    async def find(self, institution: str, settlement_id: str, pos_txn_id: str) -> Settlement:
+        async with self._tx() as conn:
+            s = await repo.find(conn, institution, settlement_id=settlement_id, pos_txn_id=pos_txn_id,
+                                with_refunds=True)
+        if s is None:
+            raise DomainError("SETTLEMENT_NOT_FOUND")
+        return s
+
+    async def _move(self, s: Settlement, expected: set[Status], to: Status, **values: object) -> Settlement:
+        async with self._tx() as conn:
+            await repo.move(conn, s.id, expected, to, **values)
+            return await repo.get(conn, s.id)
+
+    # ------------------------------------------------------------ quote
+
+    async def pre_settle(self, payer: str, amount_fen: int, budget_s: float | None) -> tuple[apb.QuoteResponse, int]:
+        try:
+            quote = await self.accounts.quote(payer, amount_fen, budget_s)
+        except AccountsDeclined as d:
+            raise _declined(d.reason) from d
+        return quote, amount_fen
+
+    # ------------------------------------------------------------ one-shot and authorization
+
+    async def start(self, institution: str, kind: Kind, pos_txn_id: str, payer: str, amount_fen: int,
+                    description: str, hold_ttl_seconds: int, budget_s: float | None) -> Settlement:
+        """Settle (SALE) or Authorize: write the intent, reserve through accounts, record the outcome."""
+        fp = fingerprint(kind.value, payer, amount_fen, description, hold_ttl_seconds)
+        async with self._tx() as conn:
+            s, created = await repo.create(conn, Settlement(
+                id=uuid.uuid4().hex, institution=institution, pos_txn_id=pos_txn_id, kind=kind,
+                status=Status.PENDING, payer_psn_no=payer, amount_fen=amount_fen, description=description,
+                fingerprint=fp, hold_ttl_seconds=hold_ttl_seconds))
+        if not created and s.kind is not Kind.TOMBSTONE and (s.kind is not kind or s.fingerprint != fp):
+            raise DomainError("REQUEST_ID_REUSED", "(pos_txn_id)", {"pos_txn_id": pos_txn_id})
+        if s.status is Status.PENDING:
+            s = await self._reserve(s, budget_s)
+        if s.status in (Status.COMPENSATING, Status.REVERSING):
+            s = await self._undo(s, budget_s)
+        return self._answer(s)
+
+    async def _reserve(self, s: Settlement, budget_s: float | None) -> Settlement:
+        sale = s.kind is Kind.SALE
+        try:
+            r = await self.accounts.reserve(
+                _request_id(s, "reserve"), s.payer_psn_no, s.amount_fen, debit_immediately=sale,
+                hold_ttl_seconds=s.hold_ttl_seconds, fixmedins_code=s.institution, description=s.description,
+                budget_s=budget_s)
+        except AccountsDeclined as d:
+            return await self._move(s, {Status.PENDING}, Status.DECLINED, decline_reason=d.reason,
+                                    decline_message=d.message[:500])
+        self._crash_point("after_reserve")
+        own, pool = paid_by_source(r.legs, "debited_fen" if sale else "reserved_fen")
+        values: dict[str, object] = dict(
+            reservation_id=r.reservation_id, acct_pay_fen=own, acct_mulaid_pay_fen=pool,
+            psn_cash_pay_fen=s.amount_fen - own - pool, balc_fen=r.payer_personal_available_fen,
+            pool_balc_fen=r.payer_pool_available_fen)
+        if not sale:
+            values.update(authorized_fen=own + pool, expires_at=r.expires_at.ToDatetime(dt.UTC))
+        return await self._move(s, {Status.PENDING}, Status.COMPLETED if sale else Status.AUTHORIZED, **values)
+
+    def _answer(self, s: Settlement) -> Settlement:
+        """What a repeated Settle / Authorize answers, from the settlement's status."""
+        if s.status is Status.DECLINED:
+            raise _declined(s.decline_reason, s)
+        if s.status is Status.REVERSED:
+            raise DomainError("SETTLEMENT_REVERSED", metadata={"settlement_id": s.id})
+        if s.kind is Kind.SALE and s.status is Status.VOIDED:
+            raise DomainError("PAYMENT_ABANDONED", metadata={"settlement_id": s.id})
+        if s.status in (Status.PENDING, Status.COMPENSATING, Status.REVERSING):
+            raise DomainError("ACCOUNTS_UNAVAILABLE", metadata={"settlement_id": s.id})
+        return s
+
+    # ------------------------------------------------------------ capture and void
+
+    async def capture(self, institution: str, settlement_id: str, pos_txn_id: str, amount_fen: int,
+                      budget_s: float | None) -> Settlement:
+        s = await self._authorization(institution, settlement_id, pos_txn_id)
+        if amount_fen > s.authorized_fen:
+            raise DomainError("AMOUNT_EXCEEDS_RESERVED", f"(authorized {s.authorized_fen} fen)",
+                              {"authorized_fen": str(s.authorized_fen)})
+        if s.status is Status.AUTHORIZED:
+            if s.expires_at is not None and s.expires_at <= dt.datetime.now(dt.UTC):
+                await self._move(s, {Status.AUTHORIZED}, Status.EXPIRED)
+                raise DomainError("RESERVATION_EXPIRED")
+            s = await self._move(s, {Status.AUTHORIZED}, Status.CAPTURING, capture_fen=amount_fen)
+        if s.status in (Status.CAPTURING, Status.COMPLETED) and s.capture_fen != amount_fen:
+            raise DomainError("SETTLEMENT_ALREADY_FINAL", "(a capture of another amount was made)")
+        if s.status is Status.CAPTURING:
+            s = await self._capture(s, budget_s)
+        if s.status is Status.EXPIRED:
+            raise DomainError("RESERVATION_EXPIRED")
+        if s.status is not Status.COMPLETED:
+            raise DomainError("SETTLEMENT_ALREADY_FINAL", f"(it is {s.status.value.lower()})")
+        return s
+
+    async def _capture(self, s: Settlement, budget_s: float | None) -> Settlement:
+        assert s.capture_fen is not None
+        try:
+            r = await self.accounts.debit(_request_id(s, "capture"), s.reservation_id, s.capture_fen, budget_s)
+        except AccountsDeclined as d:
+            if d.reason == "RESERVATION_EXPIRED":
+                return await self._move(s, {Status.CAPTURING}, Status.EXPIRED)
+            return await self.load(s.id)  # reversed meanwhile: answer from the record
+        self._crash_point("after_capture")
+        own, pool = paid_by_source(r.legs, "debited_fen")
+        return await self._move(s, {Status.CAPTURING}, Status.COMPLETED, acct_pay_fen=own, acct_mulaid_pay_fen=pool,
+                                balc_fen=r.payer_personal_available_fen, pool_balc_fen=r.payer_pool_available_fen)
+
+    async def void(self, institution: str, settlement_id: str, pos_txn_id: str,
+                   budget_s: float | None) -> Settlement:
+        s = await self._authorization(institution, settlement_id, pos_txn_id)
+        if s.status is Status.AUTHORIZED:
+            s = await self._move(s, {Status.AUTHORIZED}, Status.VOIDING)
+        if s.status is Status.VOIDING:
+            s = await self._void(s, budget_s)
+        if s.status not in (Status.VOIDED, Status.EXPIRED):
+            raise DomainError("SETTLEMENT_ALREADY_FINAL", f"(it is {s.status.value.lower()})")
+        return s
+
+    async def _void(self, s: Settlement, budget_s: float | None) -> Settlement:
+        r = await self.accounts.release(_request_id(s, "void"), s.reservation_id, budget_s)
+        expired = r.status == apb.RESERVATION_STATUS_EXPIRED
+        return await self._move(s, {Status.VOIDING}, Status.EXPIRED if expired else Status.VOIDED)
+
+    async def _authorization(self, institution: str, settlement_id: str, pos_txn_id: str) -> Settlement:
+        s = await self.find(institution, settlement_id, pos_txn_id)
+        if s.kind is not Kind.AUTHORIZATION:
+            raise DomainError("NOT_AN_AUTHORIZATION")
+        return s
+
+    # ------------------------------------------------------------ refunds
+
+    async def refund(self, institution: str, settlement_id: str, pos_txn_id: str, refund_pos_txn_id: str,
+                     amount_fen: int, budget_s: float | None) -> tuple[Settlement, Refund]:
+        async with self._tx() as conn:
+            s = await repo.find(conn, institution, settlement_id=settlement_id, pos_txn_id=pos_txn_id, lock=True,
+                                with_refunds=True)
+            if s is None:
+                raise DomainError("SETTLEMENT_NOT_FOUND")
+            existing = await repo.find_refund(conn, institution, refund_pos_txn_id)
+            if existing is not None and (existing.settlement_id != s.id or existing.amount_fen != amount_fen
+                                         or existing.is_reversal):
+                raise DomainError("REQUEST_ID_REUSED", "(refund_pos_txn_id)")
+            if existing is None:
+                if amount_fen > s.refundable_fen:
+                    raise DomainError("REFUND_EXCEEDS_DEBITED", f"(refundable now: {s.refundable_fen} fen)",
+                                      {"refundable_fen": str(s.refundable_fen)})
+                existing = await repo.insert_refund(conn, s.id, institution, refund_pos_txn_id, amount_fen)
+                assert existing is not None  # the settlement row lock serialises refunds of one settlement
+            row = existing
+        if row.status == "PENDING":
+            row = await self._refund(s, row, budget_s)
+        if row.status == "DECLINED":
+            raise _declined(row.decline_reason, s)
+        return await self.load(s.id), row
+
+    async def _refund(self, s: Settlement, row: Refund, budget_s: float | None) -> Refund:
+        try:
+            out = await self.accounts.refund(f"stl-{s.id}-refund-{row.id}", s.reservation_id, row.amount_fen,
+                                             budget_s)
+        except AccountsDeclined as d:
+            async with self._tx() as conn:
+                await repo.finish_refund(conn, row.id, "DECLINED", reason=d.reason, message=d.message[:500])
+                return await repo.get_refund(conn, row.id)
+        own = sum(p.amount_fen for p in out.parts if p.source == cpb.FUNDING_SOURCE_PERSONAL_ACCOUNT)
+        async with self._tx() as conn:
+            await repo.finish_refund(conn, row.id, "COMPLETED", acct_fen=own, mulaid_fen=row.amount_fen - own)
+            return await repo.get_refund(conn, row.id)
+
+    # ------------------------------------------------------------ reversal and compensation
+
+    async def reverse(self, institution: str, pos_txn_id: str, budget_s: float | None) -> Settlement:
+        """冲正: undo whatever the POS request did; bar it with a tombstone if it never arrived. Idempotent."""
+        async with self._tx() as conn:
+            s, created = await repo.create(conn, Settlement(
+                id=uuid.uuid4().hex, institution=institution, pos_txn_id=pos_txn_id, kind=Kind.TOMBSTONE,
+                status=Status.REVERSED))
+            if created:
+                return s
+            locked = await repo.find(conn, institution, pos_txn_id=pos_txn_id, lock=True)
+            assert locked is not None
+            if locked.status in NOTHING_PAID:
+                return await repo.get(conn, locked.id)
+            await repo.move(conn, locked.id, {locked.status}, Status.REVERSING)
+            s = await repo.get(conn, locked.id)
+        return await self._undo(s, budget_s)
+
+    async def _undo(self, s: Settlement, budget_s: float | None) -> Settlement:
+        """Drives a COMPENSATING (to VOIDED) or REVERSING (to REVERSED) settlement until nothing is held or paid."""
+        final = Status.REVERSED if s.status is Status.REVERSING else Status.VOIDED
+        if not s.reservation_id:
+            if s.kind is Kind.TOMBSTONE:
+                return await self._move(s, {s.status}, final)
+            # Ask the original reserve again, with its own request id: it answers with what it did, or does it
+            # now (so that it can be undone at once); it can never happen a second time later.
+            try:
+                r = await self.accounts.reserve(
+                    _request_id(s, "reserve"), s.payer_psn_no, s.amount_fen, debit_immediately=s.kind is Kind.SALE,
+                    hold_ttl_seconds=s.hold_ttl_seconds, fixmedins_code=s.institution, description=s.description,
+                    budget_s=budget_s)
+            except AccountsDeclined:
+                return await self._move(s, {s.status}, final)
+            s = await self._move(s, {s.status}, s.status, reservation_id=r.reservation_id)
+        for _ in range(UNDO_ROUNDS):
+            r = await self.accounts.get_reservation(s.reservation_id, budget_s)
+            if r.status == apb.RESERVATION_STATUS_HELD:
+                try:
+                    await self.accounts.release(_request_id(s, "undo-release"), s.reservation_id, budget_s)
+                except AccountsDeclined:
+                    pass  # a capture won the race: the next round refunds it
+                continue
+            if r.status != apb.RESERVATION_STATUS_DEBITED:
+                break
+            async with self._tx() as conn:
+                pending = [x for x in await repo.refunds_of(conn, s.id) if x.status == "PENDING"]
+            for waiting in pending:
+                await self._refund(s, waiting, budget_s)
+            r = await self.accounts.get_reservation(s.reservation_id, budget_s)
+            remaining = r.debited_fen - r.refunded_fen
+            if remaining == 0:
+                break
+            async with self._tx() as conn:
+                undo = await repo.insert_refund(conn, s.id, s.institution, f"undo-{s.id}-{r.refunded_fen}",
+                                                remaining, is_reversal=True)
+            if undo is not None:
+                await self._refund(s, undo, budget_s)
+        else:
+            raise DomainError("ACCOUNTS_UNAVAILABLE", "(the reversal did not settle; it will be retried)")
+        return await self._move(s, {s.status}, final)
+
+    # ------------------------------------------------------------ recovery
+
+    async def recover_once(self, grace_s: float, budget_s: float, batch: int = 50) -> int:
+        """Finishes what a crash, a lost answer or an unreachable accounts service left unfinished. Returns the
+        number of settlements and refunds it moved on."""
+        now = dt.datetime.now(dt.UTC)
+        cutoff = now - dt.timedelta(seconds=grace_s)
+        async with self._tx() as conn:
+            stuck = await repo.unfinished(conn, cutoff, batch)
+            refunds = await repo.pending_refunds(conn, cutoff, batch)
+            lapsed = await repo.lapsed_authorizations(conn, now, batch)
+        done = 0
+        for sid in stuck:
+            s = await self.load(sid)
+            try:
+                if s.status is Status.PENDING:
+                    # Nobody got an answer for it: it is undone rather than completed behind the POS's back.
+                    s = await self._move(s, {Status.PENDING}, Status.COMPENSATING)
+                if s.status in (Status.COMPENSATING, Status.REVERSING):
+                    await self._undo(s, budget_s)
+                elif s.status is Status.CAPTURING:
+                    await self._capture(s, budget_s)
+                elif s.status is Status.VOIDING:
+                    await self._void(s, budget_s)
+                done += 1
+            except Exception:  # noqa: BLE001 - one stuck settlement must not stop the others
+                log.warning("recovery of a settlement failed; will retry", extra={"settlement_id": sid},
+                            exc_info=True)
+        for refund_id in refunds:
+            async with self._tx() as conn:
+                row = await repo.get_refund(conn, refund_id)
+                s = await repo.get(conn, row.settlement_id)
+            try:
+                await self._refund(s, row, budget_s)
+                done += 1
+            except Exception:  # noqa: BLE001
+                log.warning("recovery of a refund failed; will retry", extra={"refund_id": refund_id},
+                            exc_info=True)
+        for sid in lapsed:
+            async with self._tx() as conn:
+                done += await repo.move(conn, sid, {Status.AUTHORIZED}, Status.EXPIRED)
+        return done
+
+    # ------------------------------------------------------------ queries
+
+    async def list_settlements(self, institution: str, start: dt.datetime, end: dt.datetime,
+                   after: tuple[dt.datetime, str] | None, limit: int) -> list[Settlement]:
+        async with self._tx() as conn:
+            return await repo.list_created(conn, institution, start, end, after, limit)
+
+    async def reconcile(self, institution: str, start: dt.datetime, end: dt.datetime, theirs: Totals,
+                        items: list[Item] | None) -> Reconciliation:
+        async with self._tx() as conn:
+            ours = await repo.totals(conn, institution, start, end)
+            our_items = await repo.completed_items(conn, institution, start, end) if items is not None else []
+        differing = differing_totals(theirs, ours)
+        rows: list[Row] = []
+        matched = 0
+        if items is not None:
+            rows, matched = compare_rows(items, our_items)
+        return Reconciliation(not differing and not rows, ours, differing, rows, matched)
+
+
+def _declined(reason: str, s: Settlement | None = None) -> DomainError:
+    """A stored decline, as the error the POS gets every time it asks again."""
+    metadata = {"settlement_id": s.id} if s else {}
+    return DomainError(reason if reason in REASONS else "PAYMENT_DECLINED", metadata=metadata)
+

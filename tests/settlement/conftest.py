@@ -1,0 +1,88 @@
+"""Both services as real processes on real ports against the session's PostgreSQL, and POS clients for two
+institutions."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import grpc
+import pytest
+
+from gongji.accounts.v1 import accounts_pb2 as apb
+from gongji.accounts.v1 import accounts_pb2_grpc
+from gongji.settlement.v1 import settlement_pb2_grpc
+from services.settlement.config import token_hash
+from tests import processes
+
+INSTITUTION_A, TOKEN_A = "H63010000A01", "token-of-institution-a"
+INSTITUTION_B, TOKEN_B = "H63010000B02", "token-of-institution-b"
+TOKENS = f"{INSTITUTION_A}:{token_hash(TOKEN_A)},{INSTITUTION_B}:{token_hash(TOKEN_B)}"
+
+
+def settlement_env(database_url: str, accounts: processes.Process, **extra: str) -> dict[str, str]:
+    return {"DATABASE_URL": database_url, "GONGJI_ACCOUNTS_ADDR": accounts.address,
+            "GONGJI_INSTITUTION_TOKENS": TOKENS, "GONGJI_RECOVERY_GRACE_S": "1",
+            "GONGJI_RECOVERY_INTERVAL_S": "0.3", "GONGJI_ACCOUNTS_TIMEOUT_S": "1", **extra}
+
+
+@dataclass
+class Stack:
+    accounts_process: processes.Process
+    settlement_process: processes.Process
+    accounts: accounts_pb2_grpc.AccountsServiceStub
+    channel: grpc.aio.Channel
+    database_url: str
+
+    def pos(self, token: str = TOKEN_A, address: str | None = None) -> Pos:
+        channel = grpc.aio.insecure_channel(address or self.settlement_process.address)
+        return Pos(settlement_pb2_grpc.SettlementServiceStub(channel), [("authorization", f"Bearer {token}")],
+                   channel)
+
+
+@dataclass
+class Pos:
+    """A POS of one institution: every call carries its bearer token."""
+
+    stub: settlement_pb2_grpc.SettlementServiceStub
+    metadata: list[tuple[str, str]]
+    channel: grpc.aio.Channel
+
+    async def __call__(self, method: str, request: object, timeout: float = 10) -> object:  # noqa: ANN401
+        return await getattr(self.stub, method)(request, metadata=self.metadata, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+async def stack(database_url: str) -> AsyncIterator[Stack]:
+    accounts_process = await processes.start("accounts", DATABASE_URL=database_url, GONGJI_SWEEP_INTERVAL_S="0.2")
+    settlement_process = await processes.start("settlement", **settlement_env(database_url, accounts_process))
+    channel = grpc.aio.insecure_channel(accounts_process.address)
+    try:
+        yield Stack(accounts_process, settlement_process, accounts_pb2_grpc.AccountsServiceStub(channel), channel,
+                    database_url)
+    finally:
+        await channel.close()
+        settlement_process.stop()
+        accounts_process.stop()
+
+
+@pytest.fixture
+async def pos_a(stack: Stack) -> AsyncIterator[Pos]:
+    pos = stack.pos(TOKEN_A)
+    yield pos
+    await pos.channel.close()
+
+
+@pytest.fixture
+async def pos_b(stack: Stack) -> AsyncIterator[Pos]:
+    pos = stack.pos(TOKEN_B)
+    yield pos
+    await pos.channel.close()
+
+
+@pytest.fixture(autouse=True)
+async def ledger_verifies(stack: Stack) -> AsyncIterator[None]:
+    """The accounts ledger verifies clean after every settlement test."""
+    yield
+    report = await stack.accounts.VerifyLedger(apb.VerifyLedgerRequest())
+    assert report.ok, list(report.problems)
