@@ -69,9 +69,9 @@ class Process:
                 self.kill()
 
 
-async def start(service: str, **env: str) -> Process:
-    """Starts `python -m services.<service> serve` on a free port and waits until health says SERVING."""
-    port = free_port()
+async def start(service: str, port: int = 0, **env: str) -> Process:
+    """Starts `python -m services.<service> serve` on `port` (a free one if 0); waits until health says SERVING."""
+    port = port or free_port()
     port_var = f"GONGJI_{service.upper()}_PORT"
     popen = subprocess.Popen([sys.executable, "-m", f"services.{service}", "serve"], cwd=ROOT,
                              env=service_env(**{port_var: str(port), f"GONGJI_{service.upper()}_HOST": "127.0.0.1",

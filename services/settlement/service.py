@@ -54,12 +54,19 @@ class Reconciliation:
 class SettlementService:
     def __init__(self, engine: AsyncEngine, accounts: AccountsClient, crash_at: str = "") -> None:
         self.engine = engine
+        # One statement is its own transaction: the hot path's intent and outcome are one round trip each.
+        self.autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.accounts = accounts
         self.crash_at = crash_at
 
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[AsyncConnection]:
         async with self.engine.begin() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _statement(self) -> AsyncIterator[AsyncConnection]:
+        async with self.autocommit.connect() as conn:
             yield conn
 
     def _crash_point(self, name: str) -> None:
@@ -81,9 +88,13 @@ class SettlementService:
         return s
 
     async def _move(self, s: Settlement, expected: set[Status], to: Status, **values: object) -> Settlement:
-        async with self._tx() as conn:
-            await repo.move(conn, s.id, expected, to, **values)
-            return await repo.get(conn, s.id)
+        """Moves `s` on if nobody else did; answers with the settlement as it now is."""
+        async with self._statement() as conn:
+            moved = await repo.move(conn, s.id, expected, to, **values)
+        if moved is None:
+            return await self.load(s.id)
+        moved.refunds = s.refunds  # a status change never changes refunds
+        return moved
 
     # ------------------------------------------------------------ quote
 
@@ -100,7 +111,7 @@ class SettlementService:
                     description: str, hold_ttl_seconds: int, budget_s: float | None) -> Settlement:
         """Settle (SALE) or Authorize: write the intent, reserve through accounts, record the outcome."""
         fp = fingerprint(kind.value, payer, amount_fen, description, hold_ttl_seconds)
-        async with self._tx() as conn:
+        async with self._statement() as conn:
             s, created = await repo.create(conn, Settlement(
                 id=uuid.uuid4().hex, institution=institution, pos_txn_id=pos_txn_id, kind=kind,
                 status=Status.PENDING, payer_psn_no=payer, amount_fen=amount_fen, description=description,
@@ -158,6 +169,7 @@ class SettlementService:
                 await self._move(s, {Status.AUTHORIZED}, Status.EXPIRED)
                 raise DomainError("RESERVATION_EXPIRED")
             s = await self._move(s, {Status.AUTHORIZED}, Status.CAPTURING, capture_fen=amount_fen)
+            self._crash_point("before_capture")
         if s.status in (Status.CAPTURING, Status.COMPLETED) and s.capture_fen != amount_fen:
             raise DomainError("SETTLEMENT_ALREADY_FINAL", "(a capture of another amount was made)")
         if s.status is Status.CAPTURING:
@@ -175,7 +187,9 @@ class SettlementService:
         except AccountsDeclined as d:
             if d.reason == "RESERVATION_EXPIRED":
                 return await self._move(s, {Status.CAPTURING}, Status.EXPIRED)
-            return await self.load(s.id)  # reversed meanwhile: answer from the record
+            # The hold was finished by someone else (a reversal); if nobody recorded why, record the decline.
+            return await self._move(s, {Status.CAPTURING}, Status.DECLINED, decline_reason=d.reason,
+                                    decline_message=d.message[:500])
         self._crash_point("after_capture")
         own, pool = paid_by_source(r.legs, "debited_fen")
         return await self._move(s, {Status.CAPTURING}, Status.COMPLETED, acct_pay_fen=own, acct_mulaid_pay_fen=pool,
@@ -301,7 +315,8 @@ class SettlementService:
                 await self._refund(s, undo, budget_s)
         else:
             raise DomainError("ACCOUNTS_UNAVAILABLE", "(the reversal did not settle; it will be retried)")
-        return await self._move(s, {s.status}, final)
+        await self._move(s, {s.status}, final)
+        return await self.load(s.id)
 
     # ------------------------------------------------------------ recovery
 
@@ -342,8 +357,8 @@ class SettlementService:
                 log.warning("recovery of a refund failed; will retry", extra={"refund_id": refund_id},
                             exc_info=True)
         for sid in lapsed:
-            async with self._tx() as conn:
-                done += await repo.move(conn, sid, {Status.AUTHORIZED}, Status.EXPIRED)
+            async with self._statement() as conn:
+                done += await repo.move(conn, sid, {Status.AUTHORIZED}, Status.EXPIRED) is not None
         return done
 
     # ------------------------------------------------------------ queries

@@ -79,15 +79,16 @@ async def get(conn: AsyncConnection, settlement_id: str) -> Settlement:
 
 
 async def move(conn: AsyncConnection, settlement_id: str, expected: set[Status], to: Status,
-               **values: Any) -> bool:
-    """Compare-and-set: moves the settlement to `to` (and sets `values`) only if its status is in `expected`."""
+               **values: Any) -> Settlement | None:
+    """Compare-and-set: moves the settlement to `to` (and sets `values`) only if its status is in `expected`.
+    Returns it as moved (without refunds), or None when someone else moved it first."""
     sets = "".join(f", {k} = :{k}" for k in sorted(values))
     completed = ", completed_at = now()" if to is Status.COMPLETED else ""
     row = (await conn.execute(sql(
         f"UPDATE settlement.settlements SET status = :to, updated_at = now(){sets}{completed} "
-        "WHERE id = :id AND status = ANY(:expected) RETURNING id"),
+        f"WHERE id = :id AND status = ANY(:expected) RETURNING {_COLUMNS}"),
         {"id": settlement_id, "to": to.value, "expected": sorted(e.value for e in expected), **values})).first()
-    return row is not None
+    return _settlement(row) if row else None
 
 
 async def unfinished(conn: AsyncConnection, older_than: dt.datetime, limit: int) -> list[str]:
