@@ -46,6 +46,7 @@ lint: setup
 	$(VENV)/bin/ruff check services tools tests
 	$(VENV)/bin/mypy
 
+## Settle throughput and latency (1, 16, 64 in flight) beside a no-op gRPC round trip; needs `make run` running.
 bench: setup
 	$(PY) -m tools.bench
 

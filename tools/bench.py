@@ -1,0 +1,134 @@
+"""`make bench`: settlements per second and latency against a running deployment (`make run`), beside a no-op gRPC
+round trip measured in the same run, so the cost of the real work is visible as a ratio.
+
+Each Settle pays from the payer's own account, then the family pool (one accounts round trip, two DB statements in
+settlement). Payers are spread over many families, as at a real hospital.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import itertools
+import random
+import statistics
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from gongji.accounts.v1 import accounts_pb2 as apb
+from gongji.accounts.v1 import accounts_pb2_grpc
+from gongji.settlement.v1 import settlement_pb2 as spb
+from gongji.settlement.v1 import settlement_pb2_grpc
+from services.accounts.domain.identity import check_digit
+from services.settlement.config import DEV_TOKEN
+
+
+def _rid() -> str:
+    return uuid.uuid4().hex
+
+
+_ID_BASE = random.randrange(10**7)
+_COUNTER = itertools.count()  # every call of the run gets its own POS transaction id
+
+
+def _id_number(n: int) -> str:
+    """A valid, run-unique ID number for a synthetic person."""
+    seq = _ID_BASE + n
+    birth = dt.date(1940, 1, 1) + dt.timedelta(days=(seq // 1000) % 25_000)
+    first17 = f"630102{birth:%Y%m%d}{seq % 1000:03d}"
+    return first17 + check_digit(first17)
+
+
+async def _family(stub: accounts_pb2_grpc.AccountsServiceStub, run: str, n: int) -> str:
+    people = []
+    for role in ("c", "m"):
+        psn = f"B{run}{role}{n}"
+        id_number = _id_number(2 * n + (role == "m"))
+        await stub.RegisterPerson(apb.RegisterPersonRequest(
+            request_id=_rid(), psn_no=psn, name="测试", id_number=id_number, insurance_type=1,
+            region_code="630100"))
+        people.append(psn)
+    creator, member = people
+    await stub.CreditPersonalAccount(apb.CreditPersonalAccountRequest(request_id=_rid(), psn_no=creator,
+                                                                      amount_fen=10**10))
+    await stub.CreditPersonalAccount(apb.CreditPersonalAccountRequest(request_id=_rid(), psn_no=member,
+                                                                      amount_fen=2_000))
+    pool = (await stub.CreatePool(apb.CreatePoolRequest(request_id=_rid(), creator_psn_no=creator,
+                                                        agreement_version="2024-12"))).pool.pool_id
+    await stub.TransferToPool(apb.TransferToPoolRequest(request_id=_rid(), pool_id=pool, amount_fen=10**9))
+    invitation = (await stub.InviteMember(apb.InviteMemberRequest(
+        request_id=_rid(), pool_id=pool, member_name="测试", member_id_number=id_number,
+        relation=1))).invitation.invitation_id
+    await stub.AcceptInvitation(apb.AcceptInvitationRequest(request_id=_rid(), invitation_id=invitation))
+    return member
+
+
+async def _measure(call: Callable[[int], Awaitable[object]], in_flight: int,
+                   seconds: float) -> tuple[float, list[float]]:
+    latencies: list[float] = []
+    stop_at = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        while time.perf_counter() < stop_at:
+            t = time.perf_counter()
+            await call(next(_COUNTER))
+            latencies.append(time.perf_counter() - t)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(in_flight)))
+    return len(latencies) / (time.perf_counter() - started), latencies
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(int(len(ordered) * p), len(ordered) - 1)] * 1000
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--accounts", default="127.0.0.1:50051")
+    parser.add_argument("--settlement", default="127.0.0.1:50052")
+    parser.add_argument("--token", default=DEV_TOKEN)
+    parser.add_argument("--families", type=int, default=64)
+    parser.add_argument("--seconds", type=float, default=8.0, help="per measurement")
+    args = parser.parse_args()
+
+    async with grpc.aio.insecure_channel(args.accounts) as a_channel, \
+            grpc.aio.insecure_channel(args.settlement) as s_channel:
+        accounts = accounts_pb2_grpc.AccountsServiceStub(a_channel)
+        settlement = settlement_pb2_grpc.SettlementServiceStub(s_channel)
+        health = health_pb2_grpc.HealthStub(s_channel)
+        metadata = [("authorization", f"Bearer {args.token}")]
+        run = uuid.uuid4().hex[:6]
+        print(f"setting up {args.families} families ...", flush=True)
+        payers = [await _family(accounts, run, n) for n in range(args.families)]
+
+        async def settle(i: int) -> object:
+            return await settlement.Settle(spb.SettleRequest(pos_txn_id=f"bench-{run}-{i}",
+                                                             payer_psn_no=payers[i % len(payers)],
+                                                             amount_fen=300), metadata=metadata)
+
+        async def noop(i: int) -> object:
+            return await health.Check(health_pb2.HealthCheckRequest())
+
+        await _measure(settle, 4, 1.0)  # warm-up
+        run = uuid.uuid4().hex[:6]
+        print(f"{'in flight':>9} | {'settle/s':>9} {'p50 ms':>7} {'p99 ms':>7} | {'no-op/s':>8} {'p50 ms':>7} "
+              f"{'p99 ms':>7} | ratio")
+        for in_flight in (1, 16, 64):
+            rate, lat = await _measure(settle, in_flight, args.seconds)
+            nrate, nlat = await _measure(noop, in_flight, min(args.seconds, 3.0))
+            print(f"{in_flight:>9} | {rate:>9.0f} {_pct(lat, .5):>7.1f} {_pct(lat, .99):>7.1f} | {nrate:>8.0f} "
+                  f"{_pct(nlat, .5):>7.1f} {_pct(nlat, .99):>7.1f} | {nrate / rate:5.1f}x", flush=True)
+        report = await accounts.VerifyLedger(apb.VerifyLedgerRequest())
+        print(f"ledger after the run: {'clean' if report.ok else report.problems}; "
+              f"median settle latency overall {statistics.median(lat) * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
