@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR):$(CURDIR)/gen
 PROTO_FILES := $(shell find protos -name '*.proto' | sort)
 
-.PHONY: setup protos check-protos run test lint bench clean lock docs golden
+.PHONY: setup protos check-protos contract-baseline run test lint bench clean lock docs golden
 
 setup: $(VENV)/.installed
 
@@ -25,6 +25,11 @@ check-protos: setup
 		--pyi_out=build/gen-check $(PROTO_FILES)
 	diff -r gen build/gen-check || (echo "gen/ is stale: run 'make protos' and commit" && exit 1)
 	$(VENV)/bin/buf lint protos
+	$(VENV)/bin/buf breaking protos --against protos/released.binpb
+
+## Release the contract: the breaking-change check compares against this image from now on (a reviewed step).
+contract-baseline: setup
+	$(VENV)/bin/buf build protos -o protos/released.binpb
 
 ## Start PostgreSQL (embedded unless DATABASE_URL is set), migrate, and serve accounts and settlement.
 run: setup
