@@ -50,7 +50,7 @@ async def _family(stub: accounts_pb2_grpc.AccountsServiceStub, run: str, n: int)
         psn = f"B{run}{role}{n}"
         id_number = _id_number(2 * n + (role == "m"))
         await stub.RegisterPerson(apb.RegisterPersonRequest(
-            request_id=_rid(), psn_no=psn, name="测试", id_number=id_number, insurance_type=1,
+            request_id=_rid(), psn_no=psn, name="测试", id_number=id_number, insurance_type="INSURANCE_TYPE_EMPLOYEE",
             region_code="630100"))
         people.append(psn)
     creator, member = people
@@ -63,7 +63,7 @@ async def _family(stub: accounts_pb2_grpc.AccountsServiceStub, run: str, n: int)
     await stub.TransferToPool(apb.TransferToPoolRequest(request_id=_rid(), pool_id=pool, amount_fen=10**9))
     invitation = (await stub.InviteMember(apb.InviteMemberRequest(
         request_id=_rid(), pool_id=pool, member_name="测试", member_id_number=id_number,
-        relation=1))).invitation.invitation_id
+        relation="RELATION_SPOUSE"))).invitation.invitation_id
     await stub.AcceptInvitation(apb.AcceptInvitationRequest(request_id=_rid(), invitation_id=invitation))
     return member
 
@@ -100,8 +100,8 @@ async def main() -> None:
 
     async with grpc.aio.insecure_channel(args.accounts) as a_channel, \
             grpc.aio.insecure_channel(args.settlement) as s_channel:
-        accounts = accounts_pb2_grpc.AccountsServiceStub(a_channel)
-        settlement = settlement_pb2_grpc.SettlementServiceStub(s_channel)
+        accounts = accounts_pb2_grpc.AccountsServiceStub(a_channel)  # type: ignore[no-untyped-call]
+        settlement = settlement_pb2_grpc.SettlementServiceStub(s_channel)  # type: ignore[no-untyped-call]
         health = health_pb2_grpc.HealthStub(s_channel)
         metadata = [("authorization", f"Bearer {args.token}")]
         run = uuid.uuid4().hex[:6]
