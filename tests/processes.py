@@ -69,11 +69,13 @@ class Process:
                 self.kill()
 
 
-async def start(service: str, port: int = 0, **env: str) -> Process:
-    """Starts `python -m services.<service> serve` on `port` (a free one if 0); waits until health says SERVING."""
+async def start(service: str, port: int = 0, log_path: Path | None = None, **env: str) -> Process:
+    """Starts `python -m services.<service> serve` on `port` (a free one if 0); waits until health says SERVING.
+    Its JSON logs go to `log_path` when given."""
     port = port or free_port()
     port_var = f"GONGJI_{service.upper()}_PORT"
-    popen = subprocess.Popen([sys.executable, "-m", f"services.{service}", "serve"], cwd=ROOT,
+    log_file = open(log_path, "ab") if log_path else None  # noqa: SIM115 - the child keeps writing to it
+    popen = subprocess.Popen([sys.executable, "-m", f"services.{service}", "serve"], cwd=ROOT, stderr=log_file,
                              env=service_env(**{port_var: str(port), f"GONGJI_{service.upper()}_HOST": "127.0.0.1",
                                                 f"GONGJI_{service.upper()}_METRICS_PORT": "0", **env}))
     process = Process(service, port, popen)

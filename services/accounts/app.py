@@ -19,6 +19,12 @@ from services.accounts.usecases import payments
 from services.accounts.usecases.env import Env
 from services.common import migrate
 from services.common.db import make_engine
+from services.common.observability import (
+    OPEN_RESERVATIONS,
+    ServerObservability,
+    start_metrics_server,
+    watch_pool,
+)
 from services.common.server import Server, start_server
 
 log = logging.getLogger(__name__)
@@ -48,6 +54,8 @@ async def _sweeper(engine: AsyncEngine, env: Env, interval_s: float) -> None:
         try:
             if await sweep_expired(engine, env):
                 continue
+            async with engine.connect() as conn, conn.begin():
+                OPEN_RESERVATIONS.set(await repo.open_reservation_count(conn))
         except Exception:  # noqa: BLE001 - the sweeper must outlive a database hiccup
             log.exception("sweeping expired holds failed")
         await asyncio.sleep(interval_s)
@@ -72,7 +80,10 @@ async def start(settings: Settings) -> AccountsApp:
     engine = make_engine(settings.database_url, settings.db_pool_size)
     servicer = AccountsServicer(engine, env)
     server = await start_server(lambda s: accounts_pb2_grpc.add_AccountsServiceServicer_to_server(  # type: ignore[no-untyped-call]
-        servicer, s),
-                                [SERVICE_NAME], f"{settings.host}:{settings.port}")
+        servicer, s), [SERVICE_NAME], f"{settings.host}:{settings.port}",
+        interceptors=[ServerObservability(SERVICE_NAME)])
+    watch_pool("accounts", engine)
+    if settings.metrics_port is not None:
+        log.info("metrics on /metrics", extra={"metrics_port": start_metrics_server(settings.metrics_port)})
     sweeper = asyncio.create_task(_sweeper(engine, env, settings.sweep_interval_s))
     return AccountsApp(server, engine, sweeper)

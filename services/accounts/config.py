@@ -15,7 +15,7 @@ class Settings:
     database_url: str
     port: int = 50051
     host: str = "0.0.0.0"
-    metrics_port: int = 9101
+    metrics_port: int | None = None  # None: no /metrics (in-process tests); 0: any free port
     policy_file: Path = REPO_ROOT / "config" / "policy.toml"
     id_hash_key: bytes = DEV_ID_HASH_KEY.encode()
     sweep_interval_s: float = 1.0

@@ -14,6 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gongji.settlement.v1 import settlement_pb2, settlement_pb2_grpc
 from services.common import migrate
 from services.common.db import make_engine
+from services.common.observability import (
+    CorrelationClientInterceptor,
+    ServerObservability,
+    start_metrics_server,
+    watch_pool,
+)
 from services.common.server import Server, start_server
 from services.settlement.clients.accounts import AccountsClient
 from services.settlement.config import Settings
@@ -64,12 +70,16 @@ class SettlementApp:
 
 async def start(settings: Settings) -> SettlementApp:
     engine = make_engine(settings.database_url, settings.db_pool_size)
-    channel = grpc.aio.insecure_channel(settings.accounts_addr)
+    channel = grpc.aio.insecure_channel(settings.accounts_addr, interceptors=[CorrelationClientInterceptor()])
     service = SettlementService(engine, AccountsClient(channel, settings.accounts_timeout_s,
                                                        settings.accounts_attempts), settings.crash_at)
     servicer = SettlementServicer(service)
     server = await start_server(
         lambda s: settlement_pb2_grpc.add_SettlementServiceServicer_to_server(servicer, s),  # type: ignore[no-untyped-call]
-        [SERVICE_NAME], f"{settings.host}:{settings.port}", interceptors=[InstitutionAuthInterceptor(settings.tokens)])
+        [SERVICE_NAME], f"{settings.host}:{settings.port}",
+        interceptors=[ServerObservability(SERVICE_NAME), InstitutionAuthInterceptor(settings.tokens)])
+    watch_pool("settlement", engine)
+    if settings.metrics_port is not None:
+        log.info("metrics on /metrics", extra={"metrics_port": start_metrics_server(settings.metrics_port)})
     worker = asyncio.create_task(_recovery(service, settings))
     return SettlementApp(server, engine, channel, service, worker)

@@ -32,7 +32,7 @@ class Settings:
     accounts_addr: str = "127.0.0.1:50051"
     port: int = 50052
     host: str = "0.0.0.0"
-    metrics_port: int = 9102
+    metrics_port: int | None = None  # None: no /metrics; 0: any free port
     tokens: dict[str, str] = field(default_factory=dict)  # sha256(token) -> institution code
     accounts_timeout_s: float = 2.0
     accounts_attempts: int = 3

@@ -23,8 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from gongji.accounts.v1 import accounts_pb2 as apb
 from gongji.common.v1 import common_pb2 as cpb
 from services.common.errors import REASONS, DomainError
+from services.common.observability import RECOVERY_ACTIONS, SETTLEMENT_OUTCOMES
 from services.settlement.clients.accounts import AccountsClient, AccountsDeclined, paid_by_source
-from services.settlement.domain.model import NOTHING_PAID, Kind, Refund, Settlement, Status
+from services.settlement.domain.model import FINAL, NOTHING_PAID, Kind, Refund, Settlement, Status
 from services.settlement.domain.reconcile import Item, Row, Totals, compare_rows, differing_totals
 from services.settlement.storage import repository as repo
 
@@ -93,6 +94,8 @@ class SettlementService:
             moved = await repo.move(conn, s.id, expected, to, **values)
         if moved is None:
             return await self.load(s.id)
+        if to in FINAL:
+            SETTLEMENT_OUTCOMES.labels(s.kind.value, to.value).inc()
         moved.refunds = s.refunds  # a status change never changes refunds
         return moved
 
@@ -333,6 +336,7 @@ class SettlementService:
         for sid in stuck:
             s = await self.load(sid)
             try:
+                action = s.status.value.lower()
                 if s.status is Status.PENDING:
                     # Nobody got an answer for it: it is undone rather than completed behind the POS's back.
                     s = await self._move(s, {Status.PENDING}, Status.COMPENSATING)
@@ -342,6 +346,7 @@ class SettlementService:
                     await self._capture(s, budget_s)
                 elif s.status is Status.VOIDING:
                     await self._void(s, budget_s)
+                RECOVERY_ACTIONS.labels(action).inc()
                 done += 1
             except Exception:  # noqa: BLE001 - one stuck settlement must not stop the others
                 log.warning("recovery of a settlement failed; will retry", extra={"settlement_id": sid},
@@ -352,13 +357,17 @@ class SettlementService:
                 s = await repo.get(conn, row.settlement_id)
             try:
                 await self._refund(s, row, budget_s)
+                RECOVERY_ACTIONS.labels("refund").inc()
                 done += 1
             except Exception:  # noqa: BLE001
                 log.warning("recovery of a refund failed; will retry", extra={"refund_id": refund_id},
                             exc_info=True)
         for sid in lapsed:
             async with self._statement() as conn:
-                done += await repo.move(conn, sid, {Status.AUTHORIZED}, Status.EXPIRED) is not None
+                if await repo.move(conn, sid, {Status.AUTHORIZED}, Status.EXPIRED) is not None:
+                    RECOVERY_ACTIONS.labels("expire_authorization").inc()
+                    SETTLEMENT_OUTCOMES.labels(Kind.AUTHORIZATION.value, Status.EXPIRED.value).inc()
+                    done += 1
         return done
 
     # ------------------------------------------------------------ queries

@@ -55,7 +55,9 @@ class Pos:
 @pytest.fixture(scope="session")
 async def stack(database_url: str) -> AsyncIterator[Stack]:
     accounts_process = await processes.start("accounts", DATABASE_URL=database_url, GONGJI_SWEEP_INTERVAL_S="0.2")
-    settlement_process = await processes.start("settlement", **settlement_env(database_url, accounts_process))
+    # Its recovery worker sees every test's settlements: it waits longer than a test takes to retry after a crash.
+    settlement_process = await processes.start("settlement", **settlement_env(database_url, accounts_process,
+                                                                              GONGJI_RECOVERY_GRACE_S="8"))
     channel = grpc.aio.insecure_channel(accounts_process.address)
     try:
         yield Stack(accounts_process, settlement_process, accounts_pb2_grpc.AccountsServiceStub(channel), channel,

@@ -423,6 +423,11 @@ async def expired_reservation_ids(conn: AsyncConnection, limit: int) -> list[int
     return [r.id for r in rows]
 
 
+async def open_reservation_count(conn: AsyncConnection) -> int:
+    return int((await conn.execute(sql(
+        "SELECT count(*) FROM accounts.reservations WHERE status = 'HELD'"))).scalar_one())
+
+
 # ---------------------------------------------------------------- queries
 
 async def records(conn: AsyncConnection, *, psn_no: str | None, pool_id: int | None, before_id: int | None,

@@ -29,6 +29,8 @@ class Status(StrEnum):
 
 # Statuses in which a call to accounts may be under way: the recovery worker finishes what these started.
 UNFINISHED = frozenset({Status.PENDING, Status.CAPTURING, Status.VOIDING, Status.COMPENSATING, Status.REVERSING})
+# Statuses a settlement ends in (REVERSED and DECLINED included).
+FINAL = frozenset({Status.COMPLETED, Status.DECLINED, Status.VOIDED, Status.EXPIRED, Status.REVERSED})
 # Statuses in which nothing was paid and nothing is held: reversing them has nothing to undo.
 NOTHING_PAID = frozenset({Status.DECLINED, Status.VOIDED, Status.EXPIRED, Status.REVERSED})
 
