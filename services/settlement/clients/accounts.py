@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 import grpc
@@ -23,6 +24,39 @@ T = TypeVar("T")
 OWN_THEN_POOL = [cpb.FUNDING_SOURCE_PERSONAL_ACCOUNT, cpb.FUNDING_SOURCE_FAMILY_POOL]
 # Worth retrying: the call did not happen, or we do not know (and the request id makes a repeat harmless).
 RETRYABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.ABORTED}
+
+
+@dataclass(frozen=True)
+class Use:
+    """How settlement uses one accounts RPC: the request fields it sets, the response fields it reads, and the
+    ErrorInfo reasons it acts on. tests/contract/test_consumer.py checks all three against the real service."""
+
+    sets: frozenset[str]
+    reads: frozenset[str]
+    reasons: frozenset[str] = frozenset()
+
+
+CONSUMER_CONTRACT: dict[str, Use] = {
+    "Reserve": Use(frozenset({"request_id", "payer_psn_no", "amount_fen", "sources", "hold_ttl_seconds",
+                              "debit_immediately", "fixmedins_code", "description"}),
+                   frozenset({"reservation.reservation_id", "reservation.legs.source", "reservation.legs.debited_fen",
+                              "reservation.legs.reserved_fen", "reservation.expires_at",
+                              "reservation.payer_personal_available_fen", "reservation.payer_pool_available_fen"}),
+                   frozenset({"PERSON_NOT_FOUND", "PERSON_NOT_INSURED"})),
+    "Debit": Use(frozenset({"request_id", "reservation_id", "amount_fen"}),
+                 frozenset({"reservation.legs.source", "reservation.legs.debited_fen",
+                            "reservation.payer_personal_available_fen", "reservation.payer_pool_available_fen"}),
+                 frozenset({"RESERVATION_EXPIRED", "RESERVATION_ALREADY_FINAL"})),
+    "Release": Use(frozenset({"request_id", "reservation_id"}), frozenset({"reservation.status"}),
+                   frozenset({"RESERVATION_ALREADY_FINAL"})),
+    "Refund": Use(frozenset({"request_id", "reservation_id", "amount_fen"}),
+                  frozenset({"parts.source", "parts.amount_fen"}), frozenset({"REFUND_EXCEEDS_DEBITED"})),
+    "GetReservation": Use(frozenset({"reservation_id"}),
+                          frozenset({"reservation.status", "reservation.debited_fen", "reservation.refunded_fen"})),
+    "Quote": Use(frozenset({"payer_psn_no", "amount_fen", "sources"}),
+                 frozenset({"legs.source", "legs.reserved_fen", "payer_personal_available_fen",
+                            "payer_pool_available_fen"}), frozenset({"PERSON_NOT_INSURED"})),
+}
 
 
 class AccountsDeclined(Exception):

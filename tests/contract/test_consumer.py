@@ -1,0 +1,123 @@
+"""Consumer contract: the exact calls settlement makes to accounts, checked against the real accounts service.
+
+Settlement's client declares what it sets, reads and handles (CONSUMER_CONTRACT). Here the real client runs against
+the real accounts server through a recording interceptor: the fields it actually sets must be the declared ones, the
+declared fields must exist in the accounts contract, the fields it reads must come back filled, and every reason it
+acts on must be one accounts really gives. Neither side can drift alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from typing import Any
+
+import grpc
+import pytest
+from google.protobuf.descriptor import Descriptor
+from google.protobuf.message import Message
+
+from gongji.accounts.v1 import accounts_pb2 as apb
+from services.accounts import app as accounts_app
+from services.settlement.clients.accounts import CONSUMER_CONTRACT, AccountsClient, AccountsDeclined
+from tests.integration.family import Family
+from tests.support import rid
+
+SERVICE = apb.DESCRIPTOR.services_by_name["AccountsService"]
+
+
+class Recorder(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
+    def __init__(self) -> None:
+        self.sets: dict[str, set[str]] = defaultdict(set)
+        self.responses: dict[str, list[Message]] = defaultdict(list)
+
+    async def intercept_unary_unary(self, continuation: Any, details: Any, request: Message) -> Any:
+        method = details.method.decode().rsplit("/", 1)[-1] if isinstance(details.method, bytes) \
+            else details.method.rsplit("/", 1)[-1]
+        self.sets[method] |= {field.name for field, _ in request.ListFields()}
+        call = await continuation(details, request)
+        try:
+            self.responses[method].append(await call)
+        except grpc.aio.AioRpcError:
+            pass
+        return call
+
+
+def _has_path(descriptor: Descriptor, path: str) -> bool:
+    head, _, rest = path.partition(".")
+    field = descriptor.fields_by_name.get(head)
+    if field is None:
+        return False
+    return not rest or (field.message_type is not None and _has_path(field.message_type, rest))
+
+
+def _filled(message: Message, path: str) -> bool:
+    head, _, rest = path.partition(".")
+    value = getattr(message, head)
+    if not rest:
+        return bool(value) if not isinstance(value, Message) else value.ByteSize() > 0
+    items = value if hasattr(value, "__len__") and not isinstance(value, Message) else [value]
+    return any(_filled(item, rest) for item in items)
+
+
+def test_declared_fields_exist_in_the_accounts_contract() -> None:
+    for method, use in CONSUMER_CONTRACT.items():
+        rpc = SERVICE.methods_by_name[method]
+        for field in use.sets:
+            assert _has_path(rpc.input_type, field), f"{method} request has no field {field}"
+        for field in use.reads:
+            assert _has_path(rpc.output_type, field), f"{method} response has no field {field}"
+
+
+@pytest.fixture
+async def client(accounts_server: accounts_app.AccountsApp) -> Any:
+    recorder = Recorder()
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{accounts_server.server.port}", interceptors=[recorder])
+    yield AccountsClient(channel, timeout_s=2, attempts=2), recorder
+    await channel.close()
+
+
+async def test_the_calls_settlement_makes_work_against_the_real_accounts(client, accounts) -> None:  # type: ignore[no-untyped-def]
+    accounts_client, recorder = client
+    f = Family(accounts)
+    creator = await f.person(credit_fen=100_000)
+    member = await f.person(credit_fen=12_000)
+    pool_id = await f.create_pool(creator, transfer_fen=50_000)
+    await f.bind(pool_id, member)
+    reasons: set[str] = set()
+
+    async def declined(call: Any) -> None:
+        with pytest.raises(AccountsDeclined) as err:
+            await call
+        reasons.add(err.value.reason)
+
+    await accounts_client.quote(member.psn_no, 10_000)
+    paid = await accounts_client.reserve(rid(), member.psn_no, 10_000, debit_immediately=True, hold_ttl_seconds=0,
+                                         fixmedins_code="H1", description="pharmacy")
+    await accounts_client.refund(rid(), paid.reservation_id, 3_000)
+    await declined(accounts_client.refund(rid(), paid.reservation_id, 10_000))
+    held = await accounts_client.reserve(rid(), member.psn_no, 5_000, debit_immediately=False, hold_ttl_seconds=60,
+                                         fixmedins_code="H1", description="deposit")
+    await accounts_client.debit(rid(), held.reservation_id, 4_000)
+    await declined(accounts_client.release(rid(), held.reservation_id))
+    await declined(accounts_client.debit(rid(), held.reservation_id, 1))
+    await accounts_client.get_reservation(paid.reservation_id)
+    short = await accounts_client.reserve(rid(), member.psn_no, 1_000, debit_immediately=False, hold_ttl_seconds=1,
+                                          fixmedins_code="H1", description="")
+    await accounts_client.release(rid(), short.reservation_id)
+    expiring = await accounts_client.reserve(rid(), member.psn_no, 1_000, debit_immediately=False,
+                                             hold_ttl_seconds=1, fixmedins_code="H1", description="")
+    await asyncio.sleep(1.2)
+    await declined(accounts_client.debit(rid(), expiring.reservation_id, 1))
+    await declined(accounts_client.reserve(rid(), "NOBODY", 1, debit_immediately=True, hold_ttl_seconds=0,
+                                           fixmedins_code="H1", description=""))
+    await accounts.RecordLifeEvent(apb.RecordLifeEventRequest(request_id=rid(), psn_no=member.psn_no,
+                                                              event_type=apb.LIFE_EVENT_TYPE_INSURANCE_ENDED))
+    await declined(accounts_client.quote(member.psn_no, 1))
+
+    for method, use in CONSUMER_CONTRACT.items():
+        assert recorder.sets[method] == set(use.sets), f"settlement sets other {method} fields than declared"
+        for field in use.reads:
+            assert any(_filled(r, field) for r in recorder.responses[method]), f"{method}.{field} never filled"
+    handled = set().union(*(use.reasons for use in CONSUMER_CONTRACT.values()))
+    assert handled <= reasons, f"reasons settlement handles but accounts never gave: {handled - reasons}"
