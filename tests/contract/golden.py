@@ -46,13 +46,11 @@ def normalise(value: Any, values: dict[str, str], key: str = "") -> Any:
     if isinstance(value, str):
         if _TIMESTAMP.match(value):
             return "<timestamp>"
+        if key.endswith("Id") and (value.isdigit() or re.fullmatch(r"[0-9a-f]{32}", value)):
+            return f"<{key}>"  # ids the server or the run made up
         for name, actual in sorted(values.items(), key=lambda kv: -len(kv[1])):
-            if len(actual) >= 6 and actual in value:  # run-specific names; short ids are normalised by key
+            if len(actual) >= 6 and actual in value:  # run-specific names
                 value = value.replace(actual, "{" + name + "}")
-        if key.endswith("Id") and value.isdigit():
-            return f"<{key}>"
-        if key in ("errorRef",):
-            return "<ref>"
     return value
 
 
@@ -72,14 +70,14 @@ def outcome_of_error(err: grpc.aio.AioRpcError) -> dict[str, Any]:
     return out
 
 
-async def call(stub: Any, service: ServiceDescriptor, method: str,
-               request_json: dict[str, Any]) -> tuple[dict[str, Any], Message | None]:
+async def call(stub: Any, service: ServiceDescriptor, method: str, request_json: dict[str, Any],
+               metadata: list[tuple[str, str]] | None = None) -> tuple[dict[str, Any], Message | None]:
     """Calls `method` with a JSON request; returns the outcome as a JSON-able dict, and the response message."""
     request_type = message_factory.GetMessageClass(service.methods_by_name[method].input_type)
     request = json_format.ParseDict(request_json, request_type())
     rpc = getattr(stub, method)
     try:
-        response = await rpc(request)
+        response = await rpc(request, metadata=metadata)
     except grpc.aio.AioRpcError as err:
         return {"error": outcome_of_error(err)}, None
     return {"response": json_format.MessageToDict(response)}, response
