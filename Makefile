@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR):$(CURDIR)/gen
 PROTO_FILES := $(shell find protos -name '*.proto' | sort)
 
-.PHONY: setup protos check-protos contract-baseline run test lint bench clean lock docs golden
+.PHONY: setup protos check-protos contract-baseline run test lint bench conformance clean lock docs golden
 
 setup: $(VENV)/.installed
 
@@ -46,6 +46,10 @@ docs: setup
 ## Rewrite the golden wire-contract files (tests/contract/golden/): a deliberate, reviewed contract change.
 golden: setup
 	GONGJI_UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/contract
+
+## The POS conformance kit against a running deployment (default: make run's, with its dev token).
+conformance: setup
+	$(PY) -m tools.conformance --token $${TOKEN:-dev-token-H63010000001} $(if $(TARGET),--target $(TARGET),)
 
 lint: setup
 	$(VENV)/bin/ruff check services tools tests

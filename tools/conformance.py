@@ -1,0 +1,242 @@
+"""POS conformance kit: runs self-contained scenarios against any gongji deployment and prints a pass/fail table.
+
+    python -m tools.conformance --target HOST:PORT --accounts HOST:PORT --token TOKEN
+
+It creates its own test family through accounts (person numbers starting CONF), pays, refunds, reverses and
+reconciles as the institution the token names, and dissolves its pool at the end. Exit status 0 only if all pass.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import random
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from gongji.accounts.v1 import accounts_pb2 as apb
+from gongji.accounts.v1 import accounts_pb2_grpc
+from gongji.settlement.v1 import settlement_pb2 as spb
+from gongji.settlement.v1 import settlement_pb2_grpc
+from services.accounts.domain.identity import check_digit
+from services.common.grpc_errors import error_info
+
+
+def _rid() -> str:
+    return uuid.uuid4().hex
+
+
+def _id_number() -> str:
+    birth = dt.date(1950, 1, 1) + dt.timedelta(days=random.randrange(20_000))
+    first17 = f"630102{birth:%Y%m%d}{random.randrange(1000):03d}"
+    return first17 + check_digit(first17)
+
+
+class Failed(AssertionError):
+    pass
+
+
+def expect(condition: bool, what: str) -> None:
+    if not condition:
+        raise Failed(what)
+
+
+@dataclass
+class Kit:
+    pos: Any
+    accounts: Any
+    health: Any
+    metadata: list[tuple[str, str]]
+    payer: str = ""
+    creator: str = ""
+    pool_id: str = ""
+    started: Timestamp | None = None
+
+    async def call(self, method: str, request: Any, token: bool = True) -> Any:
+        return await getattr(self.pos, method)(request, metadata=self.metadata if token else None, timeout=10)
+
+    async def fails(self, method: str, request: Any, reason: str) -> None:
+        try:
+            await self.call(method, request)
+        except grpc.aio.AioRpcError as err:
+            info = error_info(err)
+            expect(info is not None and info.reason == reason,
+                   f"expected {reason}, got {err.code().name} {info.reason if info else ''}")
+            return
+        raise Failed(f"expected {reason}, the call succeeded")
+
+    async def setup(self) -> None:
+        run = uuid.uuid4().hex[:8]
+        self.creator, self.payer = f"CONF{run}C", f"CONF{run}M"
+        ids = {}
+        for psn in (self.creator, self.payer):
+            ids[psn] = _id_number()
+            await self.accounts.RegisterPerson(apb.RegisterPersonRequest(
+                request_id=_rid(), psn_no=psn, name="测试", id_number=ids[psn],
+                insurance_type="INSURANCE_TYPE_EMPLOYEE", region_code="630100"))
+        await self.accounts.CreditPersonalAccount(apb.CreditPersonalAccountRequest(
+            request_id=_rid(), psn_no=self.creator, amount_fen=500_000))
+        await self.accounts.CreditPersonalAccount(apb.CreditPersonalAccountRequest(
+            request_id=_rid(), psn_no=self.payer, amount_fen=10_000))
+        self.pool_id = (await self.accounts.CreatePool(apb.CreatePoolRequest(
+            request_id=_rid(), creator_psn_no=self.creator, agreement_version="2024-12"))).pool.pool_id
+        await self.accounts.TransferToPool(apb.TransferToPoolRequest(request_id=_rid(), pool_id=self.pool_id,
+                                                                     amount_fen=60_000))
+        invitation = (await self.accounts.InviteMember(apb.InviteMemberRequest(
+            request_id=_rid(), pool_id=self.pool_id, member_name="测试", member_id_number=ids[self.payer],
+            relation="RELATION_SPOUSE"))).invitation.invitation_id
+        await self.accounts.AcceptInvitation(apb.AcceptInvitationRequest(request_id=_rid(),
+                                                                         invitation_id=invitation))
+        self.started = Timestamp()
+        self.started.FromDatetime(dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
+
+    async def teardown(self) -> None:
+        if self.pool_id:
+            await self.accounts.DissolvePool(apb.DissolvePoolRequest(request_id=_rid(), pool_id=self.pool_id))
+
+    # ------------------------------------------------------------ scenarios
+
+    async def health_serving(self) -> None:
+        reply = await self.health.Check(health_pb2.HealthCheckRequest(), timeout=5)
+        expect(reply.status == health_pb2.HealthCheckResponse.SERVING, "health is not SERVING")
+
+    async def unauthenticated_refused(self) -> None:
+        try:
+            await self.call("GetSettlement", spb.GetSettlementRequest(pos_txn_id="x"), token=False)
+        except grpc.aio.AioRpcError as err:
+            expect(err.code() == grpc.StatusCode.UNAUTHENTICATED, f"got {err.code().name}")
+            return
+        raise Failed("a call without a token was answered")
+
+    async def presettle_quotes_without_paying(self) -> None:
+        q = await self.call("PreSettle", spb.PreSettleRequest(payer_psn_no=self.payer, amount_fen=80_000))
+        expect((q.split.acct_pay_fen, q.split.acct_mulaid_pay_fen, q.split.psn_cash_pay_fen) == (10_000, 60_000,
+                                                                                               10_000),
+               f"quote split {q.split}")
+
+    async def settle_own_pool_cash(self) -> None:
+        s = (await self.call("Settle", spb.SettleRequest(pos_txn_id=f"conf-{_rid()}", payer_psn_no=self.payer,
+                                                         amount_fen=75_000))).settlement
+        expect(s.status == spb.SETTLEMENT_STATUS_COMPLETED, f"status {s.status}")
+        expect((s.split.acct_pay_fen, s.split.acct_mulaid_pay_fen, s.split.psn_cash_pay_fen) == (10_000, 60_000,
+                                                                                               5_000),
+               f"split {s.split}")
+        refund = await self.call("Refund", spb.RefundRequest(refund_pos_txn_id=f"conf-{_rid()}",
+                                                             settlement_id=s.settlement_id, amount_fen=70_000))
+        expect(refund.refund.acct_mulaid_refund_fen == 60_000 and refund.refund.acct_refund_fen == 10_000,
+               "refund did not go back pool first")
+
+    async def replay_and_reused_id(self) -> None:
+        request = spb.SettleRequest(pos_txn_id=f"conf-{_rid()}", payer_psn_no=self.payer, amount_fen=1_000)
+        first = (await self.call("Settle", request)).settlement
+        again = (await self.call("Settle", request)).settlement
+        expect(first.settlement_id == again.settlement_id, "a replay made a second settlement")
+        await self.fails("Settle", spb.SettleRequest(pos_txn_id=request.pos_txn_id, payer_psn_no=self.payer,
+                                                     amount_fen=2_000), "REQUEST_ID_REUSED")
+        await self.fails("Refund", spb.RefundRequest(refund_pos_txn_id=f"conf-{_rid()}",
+                                                     settlement_id=first.settlement_id, amount_fen=1_001),
+                         "REFUND_EXCEEDS_DEBITED")
+
+    async def authorize_capture_void(self) -> None:
+        auth = (await self.call("Authorize", spb.AuthorizeRequest(pos_txn_id=f"conf-{_rid()}",
+                                                                  payer_psn_no=self.payer,
+                                                                  amount_fen=5_000))).settlement
+        expect(auth.status == spb.SETTLEMENT_STATUS_AUTHORIZED, "not authorized")
+        done = (await self.call("Capture", spb.CaptureRequest(settlement_id=auth.settlement_id,
+                                                              amount_fen=3_000))).settlement
+        expect(done.status == spb.SETTLEMENT_STATUS_COMPLETED and done.split.acct_pay_fen
+               + done.split.acct_mulaid_pay_fen == 3_000, "capture did not pay 3000")
+        other = (await self.call("Authorize", spb.AuthorizeRequest(pos_txn_id=f"conf-{_rid()}",
+                                                                   payer_psn_no=self.payer,
+                                                                   amount_fen=2_000))).settlement
+        voided = (await self.call("Void", spb.VoidRequest(settlement_id=other.settlement_id))).settlement
+        expect(voided.status == spb.SETTLEMENT_STATUS_VOIDED, "not voided")
+
+    async def reverse_before_and_after(self) -> None:
+        paid = (await self.call("Settle", spb.SettleRequest(pos_txn_id=f"conf-{_rid()}", payer_psn_no=self.payer,
+                                                            amount_fen=1_500))).settlement
+        out = (await self.call("Reverse", spb.ReverseRequest(pos_txn_id=paid.pos_txn_id))).settlement
+        expect(out.status == spb.SETTLEMENT_STATUS_REVERSED and out.refunded_fen == 1_500, "not reversed")
+        early = f"conf-{_rid()}"
+        await self.call("Reverse", spb.ReverseRequest(pos_txn_id=early))
+        await self.fails("Settle", spb.SettleRequest(pos_txn_id=early, payer_psn_no=self.payer, amount_fen=100),
+                         "SETTLEMENT_REVERSED")
+
+    async def reconcile_own_rows(self) -> None:
+        end = Timestamp()
+        end.FromDatetime(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1))
+        paid = (await self.call("Settle", spb.SettleRequest(pos_txn_id=f"conf-{_rid()}", payer_psn_no=self.payer,
+                                                            amount_fen=500))).settlement
+        item = spb.ReconcileItem(pos_txn_id=paid.pos_txn_id, acct_pay_fen=paid.split.acct_pay_fen,
+                                 acct_mulaid_pay_fen=paid.split.acct_mulaid_pay_fen,
+                                 psn_cash_pay_fen=paid.split.psn_cash_pay_fen)
+        out = await self.call("Reconcile", spb.ReconcileRequest(period_start=self.started, period_end=end,
+                                                                items=[item]))
+        expect(all(r.pos_txn_id != paid.pos_txn_id for r in out.rows) and out.matched_rows >= 1,
+               "our own payment did not match")
+        got = (await self.call("GetSettlement", spb.GetSettlementRequest(pos_txn_id=paid.pos_txn_id))).settlement
+        expect(got.settlement_id == paid.settlement_id, "GetSettlement by pos_txn_id")
+
+
+SCENARIOS: list[tuple[str, Callable[[Kit], Awaitable[None]]]] = [
+    ("health: settlement is SERVING", Kit.health_serving),
+    ("auth: a call without a token is refused", Kit.unauthenticated_refused),
+    ("PreSettle: own account, then pool, then cash", Kit.presettle_quotes_without_paying),
+    ("Settle + Refund: split and pool-first refund", Kit.settle_own_pool_cash),
+    ("idempotency: replay, reused id, over-refund", Kit.replay_and_reused_id),
+    ("Authorize / Capture less / Void", Kit.authorize_capture_void),
+    ("Reverse after, and before, the original", Kit.reverse_before_and_after),
+    ("Reconcile rows and GetSettlement", Kit.reconcile_own_rows),
+]
+
+
+async def run(target: str, accounts_addr: str, token: str) -> int:
+    async with grpc.aio.insecure_channel(target) as s_channel, grpc.aio.insecure_channel(accounts_addr) as a_channel:
+        kit = Kit(settlement_pb2_grpc.SettlementServiceStub(s_channel),  # type: ignore[no-untyped-call]
+                  accounts_pb2_grpc.AccountsServiceStub(a_channel),  # type: ignore[no-untyped-call]
+                  health_pb2_grpc.HealthStub(s_channel), [("authorization", f"Bearer {token}")])
+        try:
+            await kit.setup()
+        except grpc.aio.AioRpcError as err:
+            print(f"cannot set up the test family through accounts at {accounts_addr}: {err.code().name} "
+                  f"{err.details()}", file=sys.stderr)
+            return 2
+        passed = failed = 0
+        print(f"{'scenario':<50} {'result':<6} ms   detail")
+        try:
+            for name, scenario in SCENARIOS:
+                started = time.perf_counter()
+                try:
+                    await scenario(kit)
+                    result, detail = "PASS", ""
+                    passed += 1
+                except (Failed, grpc.aio.AioRpcError) as err:
+                    result, detail = "FAIL", str(err).splitlines()[0][:80]
+                    failed += 1
+                print(f"{name:<50} {result:<6} {(time.perf_counter() - started) * 1000:4.0f} {detail}", flush=True)
+        finally:
+            await kit.teardown()
+        print(f"conformance: {passed} passed, {failed} failed")
+        return 0 if failed == 0 else 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--target", default="127.0.0.1:50052", help="settlement service")
+    parser.add_argument("--accounts", default="127.0.0.1:50051", help="accounts service (to create test persons)")
+    parser.add_argument("--token", required=True, help="the institution's bearer token")
+    args = parser.parse_args()
+    sys.exit(asyncio.run(run(args.target, args.accounts, args.token)))
+
+
+if __name__ == "__main__":
+    main()
