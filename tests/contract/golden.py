@@ -46,6 +46,8 @@ def normalise(value: Any, values: dict[str, str], key: str = "") -> Any:
     if isinstance(value, str):
         if _TIMESTAMP.match(value):
             return "<timestamp>"
+        if key.endswith("Checked"):
+            return "<count>"  # VerifyLedger counts whatever else the database holds
         if key.endswith("Id") and (value.isdigit() or re.fullmatch(r"[0-9a-f]{32}", value)):
             return f"<{key}>"  # ids the server or the run made up
         for name, actual in sorted(values.items(), key=lambda kv: -len(kv[1])):
