@@ -1,38 +1,8 @@
 """`python -m services.accounts migrate|serve`."""
 
-from __future__ import annotations
-
-import argparse
-import asyncio
-import logging
-
 from services.accounts import app
 from services.accounts.config import Settings
-from services.common.logs import setup_logging
-from services.common.server import run_until_signalled
-
-log = logging.getLogger("gongji.accounts")
-
-
-async def serve(settings: Settings) -> None:
-    running = await app.start(settings)
-    log.info("accounts service listening", extra={"port": running.server.port})
-    await run_until_signalled(running.server, settings.shutdown_grace_s,
-                              on_stop=lambda: running.stop(settings.shutdown_grace_s))
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m services.accounts")
-    parser.add_argument("command", choices=["migrate", "serve"])
-    args = parser.parse_args()
-    setup_logging()
-    settings = Settings.from_env()
-    if args.command == "migrate":
-        app.run_migrations(settings.database_url)
-        log.info("accounts schema migrated")
-    else:
-        asyncio.run(serve(settings))
-
+from services.common import cli
 
 if __name__ == "__main__":
-    main()
+    cli.main("accounts", Settings.from_env, app.run_migrations, app.start)
