@@ -32,7 +32,7 @@ contract-baseline: setup
 	$(VENV)/bin/buf build protos -o protos/released.binpb
 
 ## Start PostgreSQL (embedded unless DATABASE_URL is set), migrate, and serve accounts and settlement.
-run: setup
+run: setup protos
 	$(PY) -m tools.run
 
 ## The whole test suite against a real PostgreSQL it starts itself (or TEST_DATABASE_URL).
