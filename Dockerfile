@@ -12,6 +12,10 @@ COPY --from=build /venv /venv
 COPY services/ services/
 COPY gen/ gen/
 COPY config/ config/
+# tools/ for the POS conformance kit against the running stack (python -m tools.conformance), protos/ so the
+# contract ships with the code that serves it.
+COPY tools/ tools/
+COPY protos/ protos/
 ENV PATH=/venv/bin:$PATH \
     PYTHONPATH=/app:/app/gen \
     PYTHONDONTWRITEBYTECODE=1 \

@@ -24,12 +24,11 @@ check-protos: setup
 	$(PY) -m grpc_tools.protoc -I protos --python_out=build/gen-check --grpc_python_out=build/gen-check \
 		--pyi_out=build/gen-check $(PROTO_FILES)
 	diff -r gen build/gen-check || (echo "gen/ is stale: run 'make protos' and commit" && exit 1)
-	$(VENV)/bin/buf lint protos
-	$(VENV)/bin/buf breaking protos --against protos/released.binpb
+	tools/contract.sh check
 
 ## Release the contract: the breaking-change check compares against this image from now on (a reviewed step).
 contract-baseline: setup
-	$(VENV)/bin/buf build protos -o protos/released.binpb
+	tools/contract.sh baseline
 
 ## Start PostgreSQL (embedded unless DATABASE_URL is set), migrate, and serve accounts and settlement.
 run: setup protos

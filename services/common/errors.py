@@ -84,6 +84,10 @@ REASONS: dict[str, tuple[grpc.StatusCode, str]] = {
 }
 
 
+# A limit on every amount (10 billion yuan): sums of amounts can never overflow a 64-bit integer.
+MAX_FEN = 10**12
+
+
 @dataclass
 class DomainError(Exception):
     """A business rule said no. `reason` is a key of REASONS."""
@@ -135,7 +139,7 @@ class Validator:
         self.check(0 < len(value) <= 128 and value.isprintable(), "request_id", "required, 1 to 128 characters")
 
     def positive_fen(self, value: int, field_name: str = "amount_fen") -> None:
-        self.check(value > 0, field_name, "must be a positive amount in fen")
+        self.check(0 < value <= MAX_FEN, field_name, f"must be a positive amount in fen, at most {MAX_FEN}")
 
     def required(self, value: object, field_name: str) -> None:
         self.check(bool(value), field_name, "required")

@@ -60,8 +60,12 @@ async def test_metrics_correlation_and_no_personal_data_in_logs(database_url: st
                                  metadata=[("authorization", "Bearer t"), ("x-correlation-id", correlation)])
             except grpc.aio.AioRpcError:
                 pass
-            after = _scrape(s_metrics)
             service = "gongji.settlement.v1.SettlementService"
+            for _ in range(25):  # a failed call is counted just after its status went out
+                after = _scrape(s_metrics)
+                if _value(after, "gongji_rpc_requests_total", service=service, method="Settle", code="NOT_FOUND"):
+                    break
+                await asyncio.sleep(0.1)
             ok = dict(service=service, method="Settle", code="OK")
             assert _value(after, "gongji_rpc_requests_total", **ok) == _value(before, "gongji_rpc_requests_total",
                                                                                **ok) + 1

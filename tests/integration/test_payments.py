@@ -139,3 +139,12 @@ async def test_quote_shows_the_split_and_holds_nothing(accounts) -> None:
     assert (q.payer_personal_available_fen, q.payer_pool_available_fen) == (3_000, 50_000)
     b = await f.balances(member)
     assert (b.personal.held_fen, b.pool.held_fen) == (0, 0)
+
+
+async def test_absurd_amounts_are_refused_before_they_can_overflow(accounts) -> None:
+    f = Family(accounts)
+    payer = await f.person(credit_fen=1_000)
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await f.credit(payer, 2**63 - 1)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "amount_fen" in err.value.details()
+    assert await f.own_balance(payer) == 1_000

@@ -52,6 +52,22 @@ def _calls(metrics: str, method: str, code: str, service: str = PROBE) -> float:
     return _sample(metrics, "gongji_rpc_requests_total", service=service, method=method, code=code)
 
 
+async def _counted(port: int, before: str, expected: dict[tuple[str, str, str], float]) -> tuple[dict[Any, float], str]:
+    """How much each (service, method, code) counter moved since `before`, once it matches `expected` (or after 2.5 s).
+
+    Waits because an abort sends the status to the client before the interceptor sees the exception: the client can
+    be told NOT_FOUND a moment before the counter moves.
+    """
+    for _ in range(50):
+        after = _scrape(port)
+        moved = {key: _calls(after, key[1], key[2], service=key[0]) - _calls(before, key[1], key[2], service=key[0])
+                 for key in expected}
+        if moved == expected:
+            break
+        await asyncio.sleep(0.05)
+    return moved, after
+
+
 async def _serve(service: str, handlers: dict[str, Handler]) -> Server:
     """A server wired exactly as the service mains wire theirs: start_server + ServerObservability outermost."""
     generic = grpc.method_handlers_generic_handler(
@@ -124,14 +140,10 @@ async def test_calls_are_counted_under_the_code_the_client_got(probe: grpc.aio.C
     assert (await _code_of(probe, "Crash"))[0] is grpc.StatusCode.UNKNOWN
     assert (await _code_of(probe, "Slow", timeout=0.1))[0] is grpc.StatusCode.DEADLINE_EXCEEDED
 
-    expected = {("Ok", "OK"): 2, ("DomainError", "NOT_FOUND"): 1, ("DomainError", "ABORTED"): 1,
-                ("SetCode", "RESOURCE_EXHAUSTED"): 1, ("Crash", "UNKNOWN"): 1, ("Slow", "DEADLINE_EXCEEDED"): 1}
-    for _ in range(50):  # the server finishes a cancelled call just after the client gave up on it
-        after = _scrape(metrics_port)
-        moved = {key: _calls(after, *key) - _calls(before, *key) for key in expected}
-        if moved == expected:
-            break
-        await asyncio.sleep(0.05)
+    expected = {(PROBE, "Ok", "OK"): 2, (PROBE, "DomainError", "NOT_FOUND"): 1, (PROBE, "DomainError", "ABORTED"): 1,
+                (PROBE, "SetCode", "RESOURCE_EXHAUSTED"): 1, (PROBE, "Crash", "UNKNOWN"): 1,
+                (PROBE, "Slow", "DEADLINE_EXCEEDED"): 1}
+    moved, after = await _counted(metrics_port, before, expected)
     assert moved == expected
     # Nothing was counted under a wrong code (e.g. an abort as OK or UNKNOWN).
     assert _calls(after, "DomainError", "OK") == _calls(after, "DomainError", "UNKNOWN") == 0
@@ -153,11 +165,10 @@ async def test_health_checks_are_counted_as_health_not_as_the_service(probe: grp
     with pytest.raises(grpc.aio.AioRpcError) as unknown:
         await stub.Check(health_pb2.HealthCheckRequest(service="no.such.Service"))
     assert unknown.value.code() is grpc.StatusCode.NOT_FOUND
-    after = _scrape(metrics_port)
-    assert _calls(after, "Check", "OK", service=health) - _calls(before, "Check", "OK", service=health) == 1
-    assert _calls(after, "Check", "NOT_FOUND", service=health) - _calls(before, "Check", "NOT_FOUND",
-                                                                        service=health) == 1
-    assert _calls(after, "Check", "OK") == 0  # not under the probe service
+    expected = {(health, "Check", "OK"): 1, (health, "Check", "NOT_FOUND"): 1}
+    moved, after = await _counted(metrics_port, before, expected)
+    assert moved == expected
+    assert _calls(after, "Check", "OK") == _calls(after, "Check", "NOT_FOUND") == 0  # not under the probe service
 
 
 async def test_correlation_id_travels_client_to_a_to_b_and_onto_b_logs() -> None:

@@ -17,7 +17,7 @@ from services.accounts.domain.model import Person, PersonStatus, Source
 from services.accounts.transport import convert as cv
 from services.accounts.usecases import ledger, payments, pools, registry
 from services.accounts.usecases.env import Env
-from services.common.errors import Validator
+from services.common.errors import MAX_FEN, Validator
 from services.common.grpc_errors import rpc
 from services.common.idempotency import IdempotentRunner
 
@@ -315,7 +315,7 @@ class AccountsServicer(accounts_pb2_grpc.AccountsServiceServicer):
         v = Validator()
         v.request_id(request.request_id)
         reservation_id = cv.parse_id(v, request.reservation_id, "reservation_id")
-        v.check(request.amount_fen >= 0, "amount_fen", "must not be negative")
+        v.check(0 <= request.amount_fen <= MAX_FEN, "amount_fen", "must not be negative")
         v.done()
         assert reservation_id is not None
 

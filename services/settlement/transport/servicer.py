@@ -13,7 +13,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from gongji.settlement.v1 import settlement_pb2 as pb
 from gongji.settlement.v1 import settlement_pb2_grpc
-from services.common.errors import Validator
+from services.common.errors import MAX_FEN, Validator
 from services.common.grpc_errors import rpc
 from services.settlement.domain.model import Kind, Split
 from services.settlement.service import SettlementService
@@ -107,7 +107,7 @@ class SettlementServicer(settlement_pb2_grpc.SettlementServiceServicer):  # type
     async def Capture(self, request: pb.CaptureRequest, context: Ctx) -> pb.CaptureResponse:
         v = Validator()
         _which(v, request.settlement_id, request.pos_txn_id)
-        v.check(request.amount_fen >= 0, "amount_fen", "must not be negative")
+        v.check(0 <= request.amount_fen <= MAX_FEN, "amount_fen", "must not be negative")
         v.done()
         s = await self.service.capture(current_institution(), request.settlement_id, request.pos_txn_id,
                                        request.amount_fen, _budget(context))
