@@ -1,20 +1,26 @@
-"""Rules 1-6 with every reason they can give (pure domain: no database, no gRPC)."""
+"""Rules 1-6 (services/accounts/domain/rules.py) with every reason each rule can give; pure domain, no I/O."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
+import grpc
 import pytest
 
 from services.accounts.domain import rules
 from services.accounts.domain.model import InsuranceType, Person, PersonStatus, Relation
 from services.accounts.domain.policy import Policy, PolicyBook
+from services.common.errors import DomainError
 
 POLICY_FILE = Path(__file__).resolve().parents[2] / "config" / "policy.toml"
 BOOK = PolicyBook.load(POLICY_FILE)
 TODAY = BOOK.at(dt.date(2026, 11, 24))
 BEFORE_2024_12 = BOOK.at(dt.date(2024, 11, 30))
+FROM_2024_12 = BOOK.at(dt.date(2024, 12, 1))
+NEW_RELATIONS = [Relation.SIBLING, Relation.GRANDPARENT_PATERNAL, Relation.GRANDPARENT_MATERNAL,
+                 Relation.GRANDCHILD_PATERNAL, Relation.GRANDCHILD_MATERNAL]
 
 
 def person(psn: str = "P1", **kw: object) -> Person:
@@ -24,7 +30,7 @@ def person(psn: str = "P1", **kw: object) -> Person:
     return Person(psn, **values)  # type: ignore[arg-type]
 
 
-def reasons(errors: list) -> list[str]:  # type: ignore[type-arg]
+def reasons(errors: list[DomainError]) -> list[str]:
     return [e.reason for e in errors]
 
 
@@ -32,89 +38,205 @@ def ctx(bound: bool = False, members: int = 0) -> rules.BindingContext:
     return rules.BindingContext(member_already_bound=bound, active_member_count=members)
 
 
+def scoped(scope: str) -> Policy:
+    return dataclasses.replace(TODAY, region_scope=scope)
+
+
+def bind(member: Person, relation: Relation = Relation.SPOUSE, policy: Policy = TODAY,
+         context: rules.BindingContext | None = None, creator: Person | None = None) -> list[str]:
+    return reasons(rules.member_violations(creator or person("C"), member, relation, policy, context or ctx()))
+
+
+# ---------------------------------------------------------------- rule 1 (and 4) for the creator
+
 def test_an_active_employee_of_the_province_may_create() -> None:
     assert rules.creator_violations(person(), TODAY, creator_already_bound=False) == []
 
 
-@pytest.mark.parametrize("kw", [
-    {"insurance_type": InsuranceType.RESIDENT},
-    {"region_code": "110100"},
-    {"chronic_disease_benefit": True},
-    {"retired_cadre": True},
-    {"disabled_veteran_level": 1},
-    {"disabled_veteran_level": 6},
-])
-def test_rule_1_creator_not_eligible(kw: dict[str, object]) -> None:
-    assert reasons(rules.creator_violations(person(**kw), TODAY, False)) == ["CREATOR_NOT_ELIGIBLE"]
+@pytest.mark.parametrize("status", [PersonStatus.SUSPENDED, PersonStatus.EXITED, PersonStatus.DECEASED])
+def test_creator_must_be_insured(status: PersonStatus) -> None:
+    found = rules.creator_violations(person(status=status), TODAY, False)
+    assert reasons(found) == ["PERSON_NOT_INSURED"]
+    assert found[0].code == grpc.StatusCode.FAILED_PRECONDITION and "creator" in found[0].message
 
 
-def test_rule_1_creator_must_be_insured_and_rule_4_not_bound() -> None:
-    assert reasons(rules.creator_violations(person(status=PersonStatus.DECEASED), TODAY, False)) == [
-        "PERSON_NOT_INSURED"]
-    assert reasons(rules.creator_violations(person(), TODAY, creator_already_bound=True)) == ["ALREADY_BOUND"]
+@pytest.mark.parametrize(("kw", "why"), [
+    ({"insurance_type": InsuranceType.RESIDENT}, "not employee-insured"),
+    ({"region_code": "110100"}, "not insured in this province"),
+    ({"region_code": "610100"}, "not insured in this province"),  # Shaanxi: starts with 6 but not 63
+    ({"chronic_disease_benefit": True}, "chronic/special disease"),
+    ({"retired_cadre": True}, "retired-cadre"),
+    ({"disabled_veteran_level": 1}, "disabled-veteran"),
+    ({"disabled_veteran_level": 6}, "disabled-veteran"),
+], ids=["resident", "other-province", "other-province-6x", "chronic", "retired-cadre", "veteran-1", "veteran-6"])
+def test_creator_not_eligible(kw: dict[str, object], why: str) -> None:
+    found = rules.creator_violations(person(**kw), TODAY, False)
+    assert reasons(found) == ["CREATOR_NOT_ELIGIBLE"]
+    assert why in found[0].message
 
 
-def test_rule_2_relations_are_effective_dated() -> None:
-    creator, member = person("C"), person("M")
-    for relation in (Relation.SPOUSE, Relation.PARENT, Relation.CHILD):
-        assert rules.member_violations(creator, member, relation, BEFORE_2024_12, ctx()) == []
-    for relation in (Relation.SIBLING, Relation.GRANDPARENT_PATERNAL, Relation.GRANDPARENT_MATERNAL,
-                     Relation.GRANDCHILD_PATERNAL, Relation.GRANDCHILD_MATERNAL):
-        assert reasons(rules.member_violations(creator, member, relation, BEFORE_2024_12, ctx())) == [
-            "RELATION_NOT_ALLOWED"]
-        assert rules.member_violations(creator, member, relation, TODAY, ctx()) == []
+@pytest.mark.parametrize("level", [2, 3, 4, 5])
+def test_every_veteran_level_from_1_to_6_is_not_eligible(level: int) -> None:
+    assert reasons(rules.creator_violations(person(disabled_veteran_level=level), TODAY, False)) == [
+        "CREATOR_NOT_ELIGIBLE"]
 
 
-def test_rule_2_a_member_may_be_resident_insured_but_must_be_insured() -> None:
+def test_veteran_level_0_means_none_and_is_fine() -> None:
+    assert rules.creator_violations(person(disabled_veteran_level=0), TODAY, False) == []
+
+
+def test_several_creator_problems_give_one_not_eligible_naming_each() -> None:
+    found = rules.creator_violations(person(chronic_disease_benefit=True, retired_cadre=True,
+                                            disabled_veteran_level=2), TODAY, False)
+    assert reasons(found) == ["CREATOR_NOT_ELIGIBLE"]
+    for why in ("chronic/special disease", "retired-cadre", "disabled-veteran"):
+        assert why in found[0].message
+
+
+def test_a_creator_already_bound_cannot_create_another() -> None:
+    found = rules.creator_violations(person(), TODAY, creator_already_bound=True)
+    assert reasons(found) == ["ALREADY_BOUND"] and "creator" in found[0].message
+
+
+def test_every_creator_violation_listed_together_in_rule_order() -> None:
+    dead_resident = person(status=PersonStatus.DECEASED, insurance_type=InsuranceType.RESIDENT)
+    assert reasons(rules.creator_violations(dead_resident, TODAY, creator_already_bound=True)) == [
+        "PERSON_NOT_INSURED", "CREATOR_NOT_ELIGIBLE", "ALREADY_BOUND"]
+
+
+# ---------------------------------------------------------------- rules 2-5 for a member
+
+def test_a_resident_insured_relative_may_join() -> None:
+    assert bind(person("M", insurance_type=InsuranceType.RESIDENT), Relation.CHILD) == []
+
+
+@pytest.mark.parametrize("status", [PersonStatus.SUSPENDED, PersonStatus.EXITED, PersonStatus.DECEASED])
+def test_member_must_be_insured(status: PersonStatus) -> None:
+    found = rules.member_violations(person("C"), person("M", status=status), Relation.CHILD, TODAY, ctx())
+    assert reasons(found) == ["PERSON_NOT_INSURED"] and "relative" in found[0].message
+
+
+@pytest.mark.parametrize("relation", [Relation.SPOUSE, Relation.PARENT, Relation.CHILD])
+def test_spouse_parent_child_always_allowed(relation: Relation) -> None:
+    assert bind(person("M"), relation, BEFORE_2024_12) == []
+    assert bind(person("M"), relation, TODAY) == []
+
+
+@pytest.mark.parametrize("relation", NEW_RELATIONS)
+def test_wider_relations_only_from_december_2024(relation: Relation) -> None:
+    found = rules.member_violations(person("C"), person("M"), relation, BEFORE_2024_12, ctx())
+    assert reasons(found) == ["RELATION_NOT_ALLOWED"]
+    assert found[0].metadata == {"relation": relation.value}
+    assert bind(person("M"), relation, FROM_2024_12) == []
+    assert bind(person("M"), relation, TODAY) == []
+
+
+def test_relation_checked_against_the_policy_given_not_today() -> None:
+    narrow = dataclasses.replace(TODAY, relations=frozenset({Relation.SPOUSE}))
+    assert bind(person("M"), Relation.CHILD, narrow) == ["RELATION_NOT_ALLOWED"]
+
+
+def test_a_member_already_bound_cannot_join() -> None:
+    found = rules.member_violations(person("C"), person("M"), Relation.SPOUSE, TODAY, ctx(bound=True))
+    assert reasons(found) == ["ALREADY_BOUND"] and "relative" in found[0].message
+
+
+def test_the_creator_cannot_be_a_member_of_their_own_pool() -> None:
     creator = person("C")
-    assert rules.member_violations(creator, person("M", insurance_type=InsuranceType.RESIDENT), Relation.CHILD,
-                                   TODAY, ctx()) == []
-    assert reasons(rules.member_violations(creator, person("M", status=PersonStatus.EXITED), Relation.CHILD,
-                                           TODAY, ctx())) == ["PERSON_NOT_INSURED"]
+    assert bind(creator, creator=creator) == ["ALREADY_BOUND"]
 
 
-def test_rule_3_at_most_five_members() -> None:
-    creator, member = person("C"), person("M")
-    assert rules.member_violations(creator, member, Relation.CHILD, TODAY, ctx(members=4)) == []
-    found = rules.member_violations(creator, member, Relation.CHILD, TODAY, ctx(members=5))
-    assert reasons(found) == ["MEMBER_LIMIT_REACHED"] and found[0].metadata == {"max_members": "5"}
+@pytest.mark.parametrize("members", [0, 1, 4])
+def test_below_five_members_another_may_join(members: int) -> None:
+    assert bind(person("M"), context=ctx(members=members)) == []
 
 
-def test_rule_4_one_binding_at_a_time_and_not_oneself() -> None:
-    creator = person("C")
-    assert reasons(rules.member_violations(creator, person("M"), Relation.SPOUSE, TODAY, ctx(bound=True))) == [
-        "ALREADY_BOUND"]
-    assert reasons(rules.member_violations(creator, creator, Relation.SPOUSE, TODAY, ctx())) == ["ALREADY_BOUND"]
+@pytest.mark.parametrize("members", [5, 6])
+def test_at_five_members_the_pool_is_full(members: int) -> None:
+    found = rules.member_violations(person("C"), person("M"), Relation.SPOUSE, TODAY, ctx(members=members))
+    assert reasons(found) == ["MEMBER_LIMIT_REACHED"]
+    assert found[0].metadata == {"max_members": "5"} and "at most 5" in found[0].message
+
+
+def test_member_limit_comes_from_policy() -> None:
+    three = dataclasses.replace(TODAY, max_members=3)
+    assert bind(person("M"), policy=three, context=ctx(members=3)) == ["MEMBER_LIMIT_REACHED"]
+    assert bind(person("M"), policy=three, context=ctx(members=2)) == []
 
 
 @pytest.mark.parametrize(("scope", "member_region", "allowed"), [
-    ("SAME_REGION", "630100", True), ("SAME_REGION", "630200", False),
-    ("PROVINCE", "630200", True), ("PROVINCE", "110100", False),
+    ("SAME_REGION", "630100", True),
+    ("SAME_REGION", "630200", False),  # Haidong, same province
+    ("SAME_REGION", "630102", False),  # a district code is a different coordinating region
+    ("SAME_REGION", "110100", False),
+    ("PROVINCE", "630100", True),
+    ("PROVINCE", "630200", True),
+    ("PROVINCE", "632800", True),
+    ("PROVINCE", "110100", False),
+    ("PROVINCE", "610100", False),
+    ("NATIONAL", "630200", True),
     ("NATIONAL", "110100", True),
 ])
-def test_rule_5_region_scope_is_a_policy_switch(scope: str, member_region: str, allowed: bool) -> None:
-    policy = Policy(**{**TODAY.__dict__, "region_scope": scope})
-    found = rules.member_violations(person("C"), person("M", region_code=member_region), Relation.SPOUSE, policy,
-                                    ctx())
-    assert (found == []) is allowed
-    assert allowed or reasons(found) == ["DIFFERENT_REGION"]
+def test_region_scope(scope: str, member_region: str, allowed: bool) -> None:
+    found = bind(person("M", region_code=member_region), policy=scoped(scope))
+    assert found == ([] if allowed else ["DIFFERENT_REGION"])
 
 
-def test_rule_6_transfer_minimum_creator_minimum_and_funds() -> None:
-    assert rules.transfer_violations(60_000, 50_000, TODAY) == []
-    assert reasons(rules.transfer_violations(60_000, 49_999, TODAY)) == ["TRANSFER_BELOW_MINIMUM"]
+def test_different_region_message_names_the_scope() -> None:
+    found = rules.member_violations(person("C"), person("M", region_code="630200"), Relation.SPOUSE, TODAY, ctx())
+    assert "SAME_REGION" in found[0].message
+
+
+def test_every_member_violation_listed_together_in_rule_order() -> None:
+    member = person("M", status=PersonStatus.SUSPENDED, region_code="630200")
+    assert bind(member, Relation.SIBLING, BEFORE_2024_12, ctx(bound=True, members=5)) == [
+        "PERSON_NOT_INSURED", "RELATION_NOT_ALLOWED", "ALREADY_BOUND", "MEMBER_LIMIT_REACHED", "DIFFERENT_REGION"]
+
+
+# ---------------------------------------------------------------- rule 6
+
+def test_a_transfer_of_the_minimum_from_enough_money_is_fine() -> None:
+    assert rules.transfer_violations(50_000, 50_000, TODAY) == []
+    assert rules.transfer_violations(1_000_000, 50_000, TODAY) == []
+
+
+def test_transfer_below_minimum() -> None:
+    found = rules.transfer_violations(100_000, 49_999, TODAY)
+    assert reasons(found) == ["TRANSFER_BELOW_MINIMUM"]
+    assert found[0].metadata == {"min_transfer_fen": "50000"}
+    assert found[0].code == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_creator_balance_below_minimum() -> None:
+    found = rules.funding_violations(49_999, TODAY)
+    assert reasons(found) == ["CREATOR_BALANCE_BELOW_MINIMUM"]
+    assert found[0].metadata == {"min_creator_balance_fen": "50000"}
+    assert rules.funding_violations(50_000, TODAY) == []
+
+
+def test_insufficient_funds_for_the_transfer() -> None:
+    assert reasons(rules.transfer_violations(79_999, 80_000, TODAY)) == ["INSUFFICIENT_FUNDS"]
+    assert rules.transfer_violations(80_000, 80_000, TODAY) == []
+
+
+def test_every_transfer_violation_listed_together() -> None:
+    assert reasons(rules.transfer_violations(10_000, 20_000, TODAY)) == [
+        "TRANSFER_BELOW_MINIMUM", "CREATOR_BALANCE_BELOW_MINIMUM", "INSUFFICIENT_FUNDS"]
     assert reasons(rules.transfer_violations(49_999, 60_000, TODAY)) == [
         "CREATOR_BALANCE_BELOW_MINIMUM", "INSUFFICIENT_FUNDS"]
-    assert reasons(rules.transfer_violations(55_000, 60_000, TODAY)) == ["INSUFFICIENT_FUNDS"]
-    assert reasons(rules.funding_violations(49_999, TODAY)) == ["CREATOR_BALANCE_BELOW_MINIMUM"]
 
 
-def test_every_broken_rule_is_listed_not_only_the_first() -> None:
-    member = person("M", status=PersonStatus.SUSPENDED, region_code="630200")
-    found = rules.member_violations(person("C"), member, Relation.SIBLING, BEFORE_2024_12, ctx(bound=True,
-                                                                                               members=5))
-    assert reasons(found) == ["PERSON_NOT_INSURED", "RELATION_NOT_ALLOWED", "ALREADY_BOUND", "MEMBER_LIMIT_REACHED",
-                              "DIFFERENT_REGION"]
-    with pytest.raises(Exception) as err:
+def test_transfer_minimums_come_from_policy() -> None:
+    cheap = dataclasses.replace(TODAY, min_transfer_fen=10_000, min_creator_balance_fen=20_000)
+    assert rules.transfer_violations(20_000, 10_000, cheap) == []
+    assert reasons(rules.transfer_violations(19_999, 10_000, cheap)) == ["CREATOR_BALANCE_BELOW_MINIMUM"]
+
+
+# ---------------------------------------------------------------- writes stop at the first
+
+def test_first_raises_the_first_violation_and_nothing_when_none() -> None:
+    rules.first([])
+    found = rules.transfer_violations(10_000, 20_000, TODAY)
+    with pytest.raises(DomainError) as err:
         rules.first(found)
-    assert getattr(err.value, "reason", "") == "PERSON_NOT_INSURED"
+    assert err.value.reason == "TRANSFER_BELOW_MINIMUM"

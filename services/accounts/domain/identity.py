@@ -5,6 +5,7 @@ Only the keyed hash and a masked form are stored, so neither the database nor th
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import re
@@ -12,7 +13,8 @@ import unicodedata
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
-_FORMAT = re.compile(r"^[1-9]\d{5}(18|19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{3}[\dX]$")
+# ASCII digits only: Python's \d also matches full-width and other Unicode digits, which int() accepts too.
+_FORMAT = re.compile(r"^[1-9]\d{5}(18|19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{3}[\dX]$", re.ASCII)
 
 
 def check_digit(first17: str) -> str:
@@ -25,7 +27,16 @@ def normalize_id_number(value: str) -> str:
 
 def is_valid_id_number(value: str) -> bool:
     v = normalize_id_number(value)
-    return bool(_FORMAT.match(v)) and check_digit(v[:17]) == v[17]
+    return bool(_FORMAT.match(v)) and _is_date(v[6:14]) and check_digit(v[:17]) == v[17]
+
+
+def _is_date(yyyymmdd: str) -> bool:
+    """The birth date must exist (the format alone lets 30 February or 31 April through)."""
+    try:
+        dt.date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:]))
+    except ValueError:
+        return False
+    return True
 
 
 def normalize_name(value: str) -> str:

@@ -240,7 +240,8 @@ async def load_pool(conn: AsyncConnection, pool_id: int) -> PoolView:
     if row is None:
         raise DomainError("POOL_NOT_FOUND", metadata={"pool_id": str(pool_id)})
     members = await conn.execute(sql(
-        f"{_MEMBER_SELECT} WHERE m.pool_id = :id AND m.status IN ('INVITED', 'ACTIVE') ORDER BY m.id"),
+        f"{_MEMBER_SELECT} WHERE m.pool_id = :id AND (m.status = 'ACTIVE' OR (m.status = 'INVITED' "
+        "AND m.invitation_expires_at > now())) ORDER BY m.id"),
         {"id": pool_id})
     return PoolView(row.id, row.creator_psn_no, row.status, row.agreement_version, row.balance_fen, row.held_fen,
                     row.created_at, row.dissolved_at, row.dissolution_reason or "",
@@ -268,6 +269,13 @@ async def active_member_count(conn: AsyncConnection, pool_id: int) -> int:
     return int((await conn.execute(sql(
         "SELECT count(*) FROM accounts.memberships WHERE pool_id = :id AND status = 'ACTIVE'"),
         {"id": pool_id})).scalar_one())
+
+
+async def expire_lapsed_invitation(conn: AsyncConnection, pool_id: int, psn_no: str, now: dt.datetime) -> None:
+    """An unanswered invitation past its date is no longer open: the creator may invite the person again."""
+    await conn.execute(sql(
+        "UPDATE accounts.memberships SET status = 'EXPIRED', ended_at = :now WHERE pool_id = :pool AND psn_no = :p "
+        "AND status = 'INVITED' AND invitation_expires_at <= :now"), {"pool": pool_id, "p": psn_no, "now": now})
 
 
 async def insert_invitation(conn: AsyncConnection, pool_id: int, psn_no: str, relation: Relation,
@@ -432,7 +440,10 @@ async def open_reservation_count(conn: AsyncConnection) -> int:
 
 async def records(conn: AsyncConnection, *, psn_no: str | None, pool_id: int | None, before_id: int | None,
                   limit: int) -> list[RecordView]:
-    where = "t.psn_no = :psn" if psn_no else "t.pool_id = :pool"
+    # A person's records: what they did, and whatever moved money in or out of their own account (e.g. a refund
+    # of a dissolved pool's part, which lands in its creator's account although the member paid).
+    where = ("(t.psn_no = :psn OR t.id IN (SELECT p2.txn_id FROM accounts.postings p2 JOIN accounts.ledger_accounts a2 "
+             "ON a2.id = p2.account_id WHERE a2.psn_no = :psn))") if psn_no else "t.pool_id = :pool"
     rows = await conn.execute(sql(
         "SELECT t.id, t.kind, t.booked_at, coalesce(t.psn_no, '') AS psn_no, t.pool_id, t.fixmedins_code, "
         "t.reservation_id, "

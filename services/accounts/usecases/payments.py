@@ -221,7 +221,9 @@ async def refund(conn: AsyncConnection, reservation_id: int, amount_fen: int) ->
             destination, account = "FAMILY_POOL", leg.account_id
         entries.append(repo.Entry(account, amount, leg.source))
         parts.append(RefundPartView(leg.source, destination, amount))
-    pool_id = next((leg.pool_id for leg in r.legs if leg.pool_id), None)
+    # The pool's records show this refund only if the pool (or its creator, for a dissolved pool) got part of it.
+    pool_id = next((r.legs[i].pool_id for i, amount in zip(order, amounts, strict=True)
+                    if amount and r.legs[i].pool_id), None)
     await repo.post(conn, "REFUND", entries, psn_no=r.payer_psn_no, pool_id=pool_id,
                     reservation_id=r.reservation_id, fixmedins_code=r.fixmedins_code)
     await repo.save_reservation(conn, r)

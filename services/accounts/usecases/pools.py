@@ -61,6 +61,7 @@ async def invite_member(conn: AsyncConnection, env: Env, pool_id: int, name: str
     member = await repo.get_person(conn, member.person.psn_no)
     creator = await repo.get_person(conn, pool.creator_psn_no)
     rules.first(await _member_check(conn, env, pool, creator.person, member, relation))
+    await repo.expire_lapsed_invitation(conn, pool_id, member.person.psn_no, env.now())
     expires_at = env.now() + dt.timedelta(seconds=env.policy().invitation_ttl_seconds)
     return await repo.insert_invitation(conn, pool_id, member.person.psn_no, relation, expires_at)
 
