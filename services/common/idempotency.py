@@ -52,9 +52,9 @@ class IdempotentRunner:
         async with self.engine.connect() as conn:
             failure: DomainError | None = None
             async with conn.begin() as trans:
-                stored = (await conn.execute(self._lookup_sql, {"rid": rid})).first()
-                if stored is not None:
-                    return self._replay(stored, method, fp, response_type)
+                # No lookup first: a new request (the common case) saves a round trip. A replay does the work
+                # again inside this transaction, finds its request id taken when saving, rolls back and answers
+                # with the stored outcome.
                 try:
                     response = await work(conn)
                 except DomainError as err:
@@ -63,7 +63,7 @@ class IdempotentRunner:
                 else:
                     if await self._save(conn, rid, method, fp, response=response.SerializeToString()):
                         return response  # the context manager commits
-                    await trans.rollback()  # a concurrent call with the same id won: answer with its outcome
+                    await trans.rollback()  # a replay, or a concurrent call with the same id: answer with its outcome
             async with conn.begin():
                 saved = failure is not None and await self._save(conn, rid, method, fp, error=failure)
                 stored = None if saved else (await conn.execute(self._lookup_sql, {"rid": rid})).first()
