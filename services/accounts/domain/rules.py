@@ -42,18 +42,18 @@ def creator_violations(creator: Person, policy: Policy, creator_already_bound: b
 
 def member_violations(creator: Person, member: Person, relation: Relation, policy: Policy,
                       ctx: BindingContext) -> list[DomainError]:
-    """Rules 2-5 for one prospective member of `creator`'s pool."""
+    """Rules 2 to 5 for one prospective member of `creator`'s pool."""
     out: list[DomainError] = []
-    if not member.insured:
+    if not member.insured:  # rule 2: insured, employee or resident
         out.append(DomainError("PERSON_NOT_INSURED", "(relative)"))
-    if relation not in policy.relations:
+    if relation not in policy.relations:  # rule 2: the relation set in force (effective-dated policy)
         out.append(DomainError("RELATION_NOT_ALLOWED", f"({relation.value})", {"relation": relation.value}))
-    if member.psn_no == creator.psn_no or ctx.member_already_bound:
+    if member.psn_no == creator.psn_no or ctx.member_already_bound:  # rule 4: one binding at a time
         out.append(DomainError("ALREADY_BOUND", "(relative)"))
-    if ctx.active_member_count >= policy.max_members:
+    if ctx.active_member_count >= policy.max_members:  # rule 3: at most five members
         out.append(DomainError("MEMBER_LIMIT_REACHED", f"(at most {policy.max_members})",
                                {"max_members": str(policy.max_members)}))
-    if not same_scope(creator.region_code, member.region_code, policy):
+    if not same_scope(creator.region_code, member.region_code, policy):  # rule 5
         out.append(DomainError("DIFFERENT_REGION", f"(scope {policy.region_scope})"))
     return out
 
