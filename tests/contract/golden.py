@@ -106,3 +106,10 @@ class GoldenFile:
             return
         expected = json.loads(self.path.read_text(encoding="utf-8"))
         assert self.cases == expected, f"the wire contract of {self.method} changed (see {self.path})"
+
+
+def check(files: dict[str, GoldenFile], method: str) -> None:
+    """The one test per RPC: it has cases, and they match its golden file."""
+    golden = files[method]
+    assert golden.cases, f"no golden case for {method}"
+    golden.check()

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from gongji.accounts.v1 import accounts_pb2
-from tests.contract.golden import GoldenFile, call
+from tests.contract.golden import GoldenFile, call, check
 from tests.support import id_number, rid
 
 SERVICE = accounts_pb2.DESCRIPTOR.services_by_name["AccountsService"]
@@ -139,6 +139,4 @@ async def recorded(accounts) -> Recorder:
 
 @pytest.mark.parametrize("method", METHODS)
 async def test_wire_contract(recorded: Recorder, method: str) -> None:
-    golden = recorded.files[method]
-    assert golden.cases, f"no golden case for {method}"
-    golden.check()
+    check(recorded.files, method)

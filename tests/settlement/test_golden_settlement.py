@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from gongji.settlement.v1 import settlement_pb2, settlement_pb2_grpc
-from tests.contract.golden import GoldenFile, call, fill
+from tests.contract.golden import GoldenFile, call, check, fill
 from tests.integration.family import Family
 from tests.settlement.conftest import TOKEN_A
 from tests.support import rid
@@ -82,6 +82,4 @@ async def recorded(stack) -> Recorder:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("method", METHODS)
 async def test_wire_contract(recorded: Recorder, method: str) -> None:
-    golden = recorded.files[method]
-    assert golden.cases, f"no golden case for {method}"
-    golden.check()
+    check(recorded.files, method)

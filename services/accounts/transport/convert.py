@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 from typing import TypeVar
 
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from gongji.accounts.v1 import accounts_pb2 as pb
 from gongji.common.v1 import common_pb2 as cpb
@@ -23,16 +21,9 @@ from services.accounts.views import (
     ReservationView,
 )
 from services.common.errors import DomainError, Validator
+from services.common.wire import ts
 
 E = TypeVar("E", bound=StrEnum)
-
-
-def ts(value: dt.datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    out = Timestamp()
-    out.FromDatetime(value)
-    return out
 
 
 def _from_pb(pb_enum: EnumTypeWrapper, prefix: str, domain_enum: type[E], value: int) -> E | None:

@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from gongji.settlement.v1 import settlement_pb2 as pb
+from services.common.wire import ts
 from services.settlement.domain.model import UNFINISHED, Kind, Refund, Settlement, Split, Status
 from services.settlement.domain.reconcile import Item, Row, Totals
-
-
-def ts(value: dt.datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    out = Timestamp()
-    out.FromDatetime(value)
-    return out
 
 
 def public_status(s: Settlement) -> str:
