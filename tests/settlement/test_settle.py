@@ -249,3 +249,13 @@ async def test_list_and_reconcile_the_day(stack, pos_b) -> None:
     assert results[ids[1].pos_txn_id] == pb.RECONCILE_ROW_RESULT_MISSING_THERE
     assert results["not-ours"] == pb.RECONCILE_ROW_RESULT_MISSING_HERE
     assert detail.matched_rows >= 1 and not detail.balanced
+
+
+async def test_a_replayed_settle_shows_the_refunds_made_since(stack, pos_a) -> None:
+    f, creator, member, pool_id = await _family(stack)
+    request = pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, amount_fen=8_000)
+    paid = (await pos_a("Settle", request)).settlement
+    await pos_a("Refund", pb.RefundRequest(refund_pos_txn_id=rid(), settlement_id=paid.settlement_id,
+                                           amount_fen=3_000))
+    again = (await pos_a("Settle", request)).settlement
+    assert again.refunded_fen == 3_000 and len(again.refunds) == 1

@@ -49,7 +49,7 @@ async def create(conn: AsyncConnection, s: Settlement) -> tuple[Settlement, bool
          "ttl": s.hold_ttl_seconds})).first()
     if row is not None:
         return _settlement(row), True
-    existing = await find(conn, s.institution, pos_txn_id=s.pos_txn_id)
+    existing = await find(conn, s.institution, pos_txn_id=s.pos_txn_id, with_refunds=True)
     assert existing is not None
     return existing, False
 
