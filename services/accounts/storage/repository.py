@@ -159,6 +159,28 @@ class Entry:
     source: Source | None = None
 
 
+def _journal_ctes(reservation_sql: str) -> str:
+    """CTEs booking one journal transaction: the transaction row, its postings, and the cached balances of the
+    internal accounts they touch. `reservation_sql` gives its reservation id (a parameter, or a CTE's id)."""
+    return (
+        "txn AS (INSERT INTO accounts.journal_txns (kind, psn_no, pool_id, reservation_id, fixmedins_code, "
+        f"  description) SELECT :kind, :psn, :pool, {reservation_sql}, :fix, :descr RETURNING id), "
+        "p AS (INSERT INTO accounts.postings (txn_id, account_id, amount_fen, source) "
+        "  SELECT txn.id, e.account_id, e.amount_fen, e.source FROM txn, "
+        "  unnest(CAST(:accts AS bigint[]), CAST(:amts AS bigint[]), CAST(:srcs AS text[])) "
+        "  AS e(account_id, amount_fen, source) RETURNING account_id, amount_fen), "
+        "d AS (SELECT account_id, sum(amount_fen) AS delta FROM p GROUP BY account_id), "
+        "u AS (UPDATE accounts.ledger_accounts la SET balance_fen = la.balance_fen + d.delta FROM d "
+        "  WHERE la.id = d.account_id AND la.kind IN ('PERSONAL', 'POOL') RETURNING la.id)")
+
+
+def _journal_params(kind: str, entries: Sequence[Entry], psn_no: str | None, pool_id: int | None,
+                    fixmedins_code: str, description: str) -> dict[str, Any]:
+    return {"kind": kind, "psn": psn_no, "pool": pool_id, "fix": fixmedins_code, "descr": description,
+            "accts": [e.account_id for e in entries], "amts": [e.amount_fen for e in entries],
+            "srcs": [e.source.value if e.source else None for e in entries]}
+
+
 async def post(conn: AsyncConnection, kind: str, entries: Sequence[Entry], *, psn_no: str | None = None,
                pool_id: int | None = None, reservation_id: int | None = None, fixmedins_code: str = "",
                description: str = "") -> int:
@@ -169,20 +191,9 @@ async def post(conn: AsyncConnection, kind: str, entries: Sequence[Entry], *, ps
     entries = [e for e in entries if e.amount_fen]
     if not entries:
         return 0
-    return int((await conn.execute(sql(
-        "WITH txn AS (INSERT INTO accounts.journal_txns (kind, psn_no, pool_id, reservation_id, fixmedins_code, "
-        "  description) VALUES (:kind, :psn, :pool, :res, :fix, :descr) RETURNING id), "
-        "p AS (INSERT INTO accounts.postings (txn_id, account_id, amount_fen, source) "
-        "  SELECT txn.id, e.account_id, e.amount_fen, e.source FROM txn, "
-        "  unnest(CAST(:accts AS bigint[]), CAST(:amts AS bigint[]), CAST(:srcs AS text[])) "
-        "  AS e(account_id, amount_fen, source) RETURNING account_id, amount_fen), "
-        "d AS (SELECT account_id, sum(amount_fen) AS delta FROM p GROUP BY account_id), "
-        "u AS (UPDATE accounts.ledger_accounts la SET balance_fen = la.balance_fen + d.delta FROM d "
-        "  WHERE la.id = d.account_id AND la.kind IN ('PERSONAL', 'POOL') RETURNING la.id) "
-        "SELECT id FROM txn"),
-        {"kind": kind, "psn": psn_no, "pool": pool_id, "res": reservation_id, "fix": fixmedins_code,
-         "descr": description, "accts": [e.account_id for e in entries], "amts": [e.amount_fen for e in entries],
-         "srcs": [e.source.value if e.source else None for e in entries]})).scalar_one())
+    params = _journal_params(kind, entries, psn_no, pool_id, fixmedins_code, description)
+    return int((await conn.execute(sql(f"WITH {_journal_ctes('CAST(:res AS bigint)')} SELECT id FROM txn"),
+                                   {**params, "res": reservation_id})).scalar_one())
 
 
 # ---------------------------------------------------------------- pools and memberships
@@ -375,23 +386,39 @@ async def lock_payer_accounts(conn: AsyncConnection, psn_no: str) -> tuple[Payer
 
 
 async def insert_reservation(conn: AsyncConnection, payer: str, requested_fen: int, expires_at: dt.datetime,
-                             fixmedins_code: str, description: str, legs: list[LegView], status: str) -> int:
+                             fixmedins_code: str, description: str, legs: list[LegView], status: str, *,
+                             payment: Sequence[Entry] = (), payment_pool_id: int | None = None) -> int:
+    """Writes a reservation with its legs, and in the same statement either its holds (HELD) or, for a one-shot
+    payment (DEBITED), the payment's journal transaction: the hot path's one write."""
+    payment = [e for e in payment if e.amount_fen]
+    holds = {g.account_id: g.reserved_fen for g in legs if g.account_id and g.reserved_fen} if status == "HELD" \
+        else {}
+    effect = ""
+    params: dict[str, Any] = {}
+    if payment:
+        effect = ", " + _journal_ctes("(SELECT id FROM r)")
+        params = _journal_params("PAYMENT", payment, payer, payment_pool_id, fixmedins_code, description)
+    elif holds:
+        effect = (", h AS (UPDATE accounts.ledger_accounts la SET held_fen = la.held_fen + hd.delta "
+                  "FROM unnest(CAST(:hold_ids AS bigint[]), CAST(:hold_deltas AS bigint[])) AS hd(id, delta) "
+                  "WHERE la.id = hd.id RETURNING la.id)")
+        params = {"hold_ids": list(holds), "hold_deltas": list(holds.values())}
     rid = (await conn.execute(sql(
         "WITH r AS (INSERT INTO accounts.reservations (payer_psn_no, status, requested_fen, fixmedins_code, "
         "  description, expires_at, finalized_at) VALUES (:payer, :st, :req, :fix, :descr, :exp, "
         "  CASE WHEN :st = 'HELD' THEN NULL ELSE now() END) RETURNING id), "
         "l AS (INSERT INTO accounts.reservation_legs (reservation_id, seq, source, account_id, pool_id, reserved_fen, "
         "  debited_fen, shortfall_reason) SELECT r.id, l.seq, l.source, l.account_id, l.pool_id, l.reserved, "
-        "  l.debited, l.reason FROM r, unnest(CAST(:seqs AS smallint[]), CAST(:srcs AS text[]), "
-        "  CAST(:accts AS bigint[]), CAST(:pools AS bigint[]), CAST(:reserved AS bigint[]), "
+        "  l.debited, l.reason FROM r, unnest(CAST(:seqs AS smallint[]), CAST(:leg_srcs AS text[]), "
+        "  CAST(:leg_accts AS bigint[]), CAST(:pools AS bigint[]), CAST(:reserved AS bigint[]), "
         "  CAST(:debited AS bigint[]), CAST(:reasons AS text[])) "
-        "  AS l(seq, source, account_id, pool_id, reserved, debited, reason)) "
+        f"  AS l(seq, source, account_id, pool_id, reserved, debited, reason)){effect} "
         "SELECT id FROM r"),
         {"payer": payer, "st": status, "req": requested_fen, "fix": fixmedins_code, "descr": description,
-         "exp": expires_at, "seqs": [g.seq for g in legs], "srcs": [g.source.value for g in legs],
-         "accts": [g.account_id for g in legs], "pools": [g.pool_id for g in legs],
+         "exp": expires_at, "seqs": [g.seq for g in legs], "leg_srcs": [g.source.value for g in legs],
+         "leg_accts": [g.account_id for g in legs], "pools": [g.pool_id for g in legs],
          "reserved": [g.reserved_fen for g in legs], "debited": [g.debited_fen for g in legs],
-         "reasons": [g.shortfall_reason for g in legs]})).scalar_one()
+         "reasons": [g.shortfall_reason for g in legs], **params})).scalar_one()
     return int(rid)
 
 

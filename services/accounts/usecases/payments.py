@@ -36,12 +36,9 @@ async def reserve(conn: AsyncConnection, env: Env, payer_psn_no: str, amount_fen
             for seq, ((account, pool_id, c), took, reason) in enumerate(zip(candidates, taken, reasons, strict=True))]
     expires_at = env.now() + dt.timedelta(seconds=ttl)
     status = "DEBITED" if debit_immediately else "HELD"
+    entries, pool_id = _payment(legs) if debit_immediately else ([], None)
     rid = await repo.insert_reservation(conn, payer_psn_no, amount_fen, expires_at, fixmedins_code, description,
-                                        legs, status)
-    if debit_immediately:
-        await _post_payment(conn, rid, payer_psn_no, fixmedins_code, description, legs)
-    else:
-        await repo.add_held(conn, {leg.account_id: leg.reserved_fen for leg in legs if leg.account_id})
+                                        legs, status, payment=entries, payment_pool_id=pool_id)
     view = ReservationView(rid, payer_psn_no, status, amount_fen, expires_at, fixmedins_code, legs)
     spent = {leg.account_id: leg.reserved_fen for leg in legs if leg.account_id}
     view.payer_personal_available_fen = _available_after(locked, payer.own_account_id, spent)
@@ -86,15 +83,20 @@ async def quote(conn: AsyncConnection, payer_psn_no: str, amount_fen: int,
     return view
 
 
+def _payment(legs: list[LegView]) -> tuple[list[repo.Entry], int | None]:
+    """The journal entries of paying what the legs debited to the institution clearing account, and the pool that
+    paid part of it (for the pool's records)."""
+    debited = [leg for leg in legs if leg.debited_fen and leg.account_id]
+    entries = [repo.Entry(leg.account_id, -leg.debited_fen, leg.source) for leg in debited if leg.account_id]
+    entries.append(repo.Entry(repo.INSTITUTION_CLEARING, sum(leg.debited_fen for leg in debited)))
+    return entries, next((leg.pool_id for leg in debited if leg.pool_id), None)
+
+
 async def _post_payment(conn: AsyncConnection, reservation_id: int, payer: str, fixmedins_code: str,
                         description: str, legs: list[LegView]) -> None:
-    debited = [leg for leg in legs if leg.debited_fen]
-    pool_id = next((leg.pool_id for leg in debited if leg.pool_id), None)
-    await repo.post(conn, "PAYMENT", [
-        *(repo.Entry(leg.account_id, -leg.debited_fen, leg.source) for leg in debited if leg.account_id),
-        repo.Entry(repo.INSTITUTION_CLEARING, sum(leg.debited_fen for leg in debited))],
-        psn_no=payer, pool_id=pool_id, reservation_id=reservation_id, fixmedins_code=fixmedins_code,
-        description=description)
+    entries, pool_id = _payment(legs)
+    await repo.post(conn, "PAYMENT", entries, psn_no=payer, pool_id=pool_id, reservation_id=reservation_id,
+                    fixmedins_code=fixmedins_code, description=description)
 
 
 def _require_held(r: ReservationView, now: dt.datetime) -> None:
