@@ -141,9 +141,6 @@ class Validator:
     def positive_fen(self, value: int, field_name: str = "amount_fen") -> None:
         self.check(0 < value <= MAX_FEN, field_name, f"must be a positive amount in fen, at most {MAX_FEN}")
 
-    def required(self, value: object, field_name: str) -> None:
-        self.check(bool(value), field_name, "required")
-
     def done(self) -> None:
         if self.violations:
             raise InvalidArgument(self.violations)

@@ -35,8 +35,6 @@ CONTRIBUTION_FUND = 1
 INSTITUTION_CLEARING = 2
 PREMIUM_COLLECTION = 3
 
-INTERNAL_KINDS = ("PERSONAL", "POOL")
-
 # Parsing SQL text costs more than running some of these statements: each distinct string is parsed once.
 sql = functools.lru_cache(maxsize=256)(text)
 
