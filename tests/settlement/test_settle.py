@@ -259,3 +259,22 @@ async def test_a_replayed_settle_shows_the_refunds_made_since(stack, pos_a) -> N
                                            amount_fen=3_000))
     again = (await pos_a("Settle", request)).settlement
     assert again.refunded_fen == 3_000 and len(again.refunds) == 1
+
+
+async def test_replays_of_authorize_capture_and_void_answer_the_same(stack, pos_a) -> None:
+    f, creator, member, pool_id = await _family(stack)
+    request = pb.AuthorizeRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, amount_fen=6_000)
+    first = (await pos_a("Authorize", request)).settlement
+    again = (await pos_a("Authorize", request)).settlement
+    assert again.settlement_id == first.settlement_id and again.authorized_fen == 6_000
+    assert (await f.balances(member)).personal.held_fen == 6_000  # held once
+    capture = pb.CaptureRequest(pos_txn_id=request.pos_txn_id, amount_fen=4_000)
+    assert (await pos_a("Capture", capture)).settlement == (await pos_a("Capture", capture)).settlement
+    assert await f.own_balance(member) == 6_000  # paid once
+
+    other = (await pos_a("Authorize", pb.AuthorizeRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no,
+                                                          amount_fen=1_000))).settlement
+    void = pb.VoidRequest(settlement_id=other.settlement_id)
+    assert (await pos_a("Void", void)).settlement.status == pb.SETTLEMENT_STATUS_VOIDED
+    assert (await pos_a("Void", void)).settlement.status == pb.SETTLEMENT_STATUS_VOIDED
+    assert (await f.balances(member)).personal.held_fen == 0
