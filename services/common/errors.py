@@ -75,6 +75,8 @@ REASONS: dict[str, tuple[grpc.StatusCode, str]] = {
     # idempotency
     "REQUEST_ID_REUSED": (C.ALREADY_EXISTS,
                           "This request id was already used for a different request; use a new request id."),
+    "REQUEST_CANCELLED": (C.FAILED_PRECONDITION,
+                          "This request was cancelled before it ran (its sender stopped waiting); nothing was done."),
     # infrastructure: nothing was written, retry the same call with the same request id
     "DATABASE_UNAVAILABLE": (C.UNAVAILABLE, "The database cannot be reached right now; retry shortly."),
     "CONCURRENT_UPDATE": (C.ABORTED, "Another operation changed the same accounts at the same moment; retry."),

@@ -23,6 +23,9 @@ from services.common.errors import DomainError
 
 M = TypeVar("M", bound=Message)
 
+# The method recorded for a request id that was barred before any call with it ran.
+FENCE_METHOD = "*fence*"
+
 
 def fingerprint(request: Message) -> bytes:
     """Hash of the request without its request_id: what must be equal for a call to count as a replay."""
@@ -79,8 +82,21 @@ class IdempotentRunner:
                   "meta": json.dumps(error.metadata) if error else None}
         return (await conn.execute(self._save_sql, params)).first() is not None
 
+    async def fence(self, rid: str) -> str:
+        """Bars `rid` if no call with it has run: "fenced". Otherwise what the call did: "executed" or "failed"."""
+        async with self.engine.connect() as conn, conn.begin():
+            if await self._save(conn, rid, FENCE_METHOD, b"", error=DomainError("REQUEST_CANCELLED")):
+                return "fenced"
+            stored = (await conn.execute(self._lookup_sql, {"rid": rid})).first()
+        assert stored is not None
+        if stored.error_reason == "REQUEST_CANCELLED":
+            return "fenced"
+        return "failed" if stored.error_reason is not None else "executed"
+
     @staticmethod
     def _replay(stored: Row[Any], method: str, fp: bytes, response_type: type[M]) -> M:
+        if stored.method == FENCE_METHOD:
+            raise DomainError("REQUEST_CANCELLED")
         if stored.method != method or bytes(stored.fingerprint) != fp:
             raise DomainError("REQUEST_ID_REUSED", metadata={"first_method": stored.method})
         if stored.error_reason is not None:

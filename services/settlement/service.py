@@ -283,8 +283,12 @@ class SettlementService:
         if not s.reservation_id:
             if s.kind is Kind.TOMBSTONE:
                 return await self._move(s, {s.status}, final)
-            # Ask the original reserve again, with its own request id: it answers with what it did, or does it
-            # now (so that it can be undone at once); it can never happen a second time later.
+            # Bar the original reserve at accounts: if it never ran, it never will, and nothing is left to undo.
+            fenced = await self.accounts.fence(_request_id(s, "reserve"), budget_s)
+            if not fenced.already_executed:
+                await self._move(s, {s.status}, final)
+                return await self.load(s.id)
+            # It ran: asking it again with its own request id answers with what it did.
             try:
                 r = await self.accounts.reserve(
                     _request_id(s, "reserve"), s.payer_psn_no, s.amount_fen, debit_immediately=s.kind is Kind.SALE,

@@ -92,8 +92,9 @@ async def test_the_calls_settlement_makes_work_against_the_real_accounts(client,
         reasons.add(err.value.reason)
 
     await accounts_client.quote(member.psn_no, 10_000)
-    paid = await accounts_client.reserve(rid(), member.psn_no, 10_000, debit_immediately=True, hold_ttl_seconds=0,
-                                         fixmedins_code="H1", description="pharmacy")
+    paid_request = rid()
+    paid = await accounts_client.reserve(paid_request, member.psn_no, 10_000, debit_immediately=True,
+                                         hold_ttl_seconds=0, fixmedins_code="H1", description="pharmacy")
     await accounts_client.refund(rid(), paid.reservation_id, 3_000)
     await declined(accounts_client.refund(rid(), paid.reservation_id, 10_000))
     held = await accounts_client.reserve(rid(), member.psn_no, 5_000, debit_immediately=False, hold_ttl_seconds=60,
@@ -111,6 +112,11 @@ async def test_the_calls_settlement_makes_work_against_the_real_accounts(client,
     await declined(accounts_client.debit(rid(), expiring.reservation_id, 1))
     await declined(accounts_client.reserve(rid(), "NOBODY", 1, debit_immediately=True, hold_ttl_seconds=0,
                                            fixmedins_code="H1", description=""))
+    barred = rid()
+    assert not (await accounts_client.fence(barred)).already_executed
+    await declined(accounts_client.reserve(barred, member.psn_no, 1, debit_immediately=True, hold_ttl_seconds=0,
+                                           fixmedins_code="H1", description=""))
+    assert (await accounts_client.fence(paid_request)).already_executed
     await accounts.RecordLifeEvent(apb.RecordLifeEventRequest(request_id=rid(), psn_no=member.psn_no,
                                                               event_type=apb.LIFE_EVENT_TYPE_INSURANCE_ENDED))
     await declined(accounts_client.quote(member.psn_no, 1))

@@ -133,6 +133,7 @@ async def recorded(accounts) -> Recorder:
     await r.case("RecordLifeEvent", "creator_chronic_benefit", {
         "requestId": "x", "psnNo": "{creator_psn}", "eventType": "LIFE_EVENT_TYPE_CHRONIC_DISEASE_BENEFIT_GRANTED"})
     await r.case("DissolvePool", "already_dissolved", {"requestId": "x", "poolId": "{pool}"})
+    await r.case("Fence", "never_ran", {"requestId": "x"})
     await r.case("VerifyLedger", "clean", {})
     return r
 

@@ -99,3 +99,28 @@ async def test_every_mutating_rpc_replays(accounts) -> None:
     await twice(accounts.DissolvePool, pb.DissolvePoolRequest(request_id=rid(), pool_id=pool.pool_id))
     assert await f.pool_balance(pool.pool_id) == 0
     assert await f.own_balance(creator) == 100_000 - 9_000 + 1_000
+
+
+async def test_a_fenced_request_id_never_runs_and_a_run_one_stands(accounts) -> None:
+    f = Family(accounts)
+    who = await f.person(credit_fen=10_000)
+    late = pb.ReserveRequest(request_id=rid(), payer_psn_no=who.psn_no, amount_fen=1_000, sources=[OWN],
+                             debit_immediately=True)
+    fenced = await accounts.Fence(pb.FenceRequest(request_id=late.request_id))
+    assert not fenced.already_executed and not fenced.already_failed
+    with pytest.raises(grpc.aio.AioRpcError) as err:  # the request arrives after its sender gave up
+        await accounts.Reserve(late)
+    assert reason_of(err.value) == "REQUEST_CANCELLED"
+    assert await f.own_balance(who) == 10_000
+
+    done = pb.ReserveRequest(request_id=rid(), payer_psn_no=who.psn_no, amount_fen=2_000, sources=[OWN],
+                             debit_immediately=True)
+    first = await accounts.Reserve(done)
+    assert (await accounts.Fence(pb.FenceRequest(request_id=done.request_id))).already_executed
+    assert await accounts.Reserve(done) == first  # it stands, and still answers the same
+    declined = pb.ReserveRequest(request_id=rid(), payer_psn_no=who.psn_no, amount_fen=99_000, sources=[OWN],
+                                 all_or_nothing=True)
+    with pytest.raises(grpc.aio.AioRpcError):
+        await accounts.Reserve(declined)
+    assert (await accounts.Fence(pb.FenceRequest(request_id=declined.request_id))).already_failed
+    assert await f.own_balance(who) == 8_000

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 import grpc
 import pytest
 
+from gongji.accounts.v1 import accounts_pb2 as apb
 from gongji.settlement.v1 import settlement_pb2 as pb
 from tests import processes
 from tests.integration.family import Family
@@ -137,6 +138,9 @@ async def test_accounts_down_is_unavailable_and_recovery_finishes_when_it_is_bac
 
         await _until(settled)
         assert await f.own_balance(payer) == 10_000
+        # Accounts never saw the payment: the fence barred it, so the payer's records show no payment at all.
+        records = (await stack.accounts.ListTransactions(apb.ListTransactionsRequest(psn_no=payer.psn_no))).records
+        assert [r.kind for r in records] == [apb.TRANSACTION_KIND_CONTRIBUTION]
     finally:
         await pos.channel.close()
         lonely.stop()

@@ -384,6 +384,14 @@ class AccountsServicer(accounts_pb2_grpc.AccountsServiceServicer):
 
         return await self._read(work)
 
+    @rpc
+    async def Fence(self, request: pb.FenceRequest, context: Ctx) -> pb.FenceResponse:
+        v = Validator()
+        v.request_id(request.request_id)
+        v.done()
+        state = await self.idempotent.fence(request.request_id)
+        return pb.FenceResponse(already_executed=state == "executed", already_failed=state == "failed")
+
     # ------------------------------------------------------------ queries and ledger
 
     @rpc

@@ -42,7 +42,7 @@ CONSUMER_CONTRACT: dict[str, Use] = {
                    frozenset({"reservation.reservation_id", "reservation.legs.source", "reservation.legs.debited_fen",
                               "reservation.legs.reserved_fen", "reservation.expires_at",
                               "reservation.payer_personal_available_fen", "reservation.payer_pool_available_fen"}),
-                   frozenset({"PERSON_NOT_FOUND", "PERSON_NOT_INSURED"})),
+                   frozenset({"PERSON_NOT_FOUND", "PERSON_NOT_INSURED", "REQUEST_CANCELLED"})),
     "Debit": Use(frozenset({"request_id", "reservation_id", "amount_fen"}),
                  frozenset({"reservation.legs.source", "reservation.legs.debited_fen",
                             "reservation.payer_personal_available_fen", "reservation.payer_pool_available_fen"}),
@@ -53,6 +53,7 @@ CONSUMER_CONTRACT: dict[str, Use] = {
                   frozenset({"parts.source", "parts.amount_fen"}), frozenset({"REFUND_EXCEEDS_DEBITED"})),
     "GetReservation": Use(frozenset({"reservation_id"}),
                           frozenset({"reservation.status", "reservation.debited_fen", "reservation.refunded_fen"})),
+    "Fence": Use(frozenset({"request_id"}), frozenset({"already_executed"})),
     "Quote": Use(frozenset({"payer_psn_no", "amount_fen", "sources"}),
                  frozenset({"legs.source", "legs.reserved_fen", "payer_personal_available_fen",
                             "payer_pool_available_fen"}), frozenset({"PERSON_NOT_INSURED"})),
@@ -135,6 +136,12 @@ class AccountsClient:
         out: apb.GetReservationResponse = await self._call(
             "GetReservation", lambda t: self.stub.GetReservation(request, timeout=t), budget_s)
         return out.reservation
+
+    async def fence(self, request_id: str, budget_s: float | None = None) -> apb.FenceResponse:
+        """Bars a request id that has not run, so that it never runs late; tells whether it had run."""
+        request = apb.FenceRequest(request_id=request_id)
+        out: apb.FenceResponse = await self._call("Fence", lambda t: self.stub.Fence(request, timeout=t), budget_s)
+        return out
 
     async def quote(self, payer: str, amount_fen: int, budget_s: float | None = None) -> apb.QuoteResponse:
         request = apb.QuoteRequest(payer_psn_no=payer, amount_fen=amount_fen, sources=OWN_THEN_POOL)

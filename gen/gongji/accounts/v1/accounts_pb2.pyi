@@ -603,6 +603,20 @@ class QuoteResponse(_message.Message):
     payer_pool_available_fen: int
     def __init__(self, legs: _Optional[_Iterable[_Union[ReservationLeg, _Mapping]]] = ..., uncovered_fen: _Optional[int] = ..., payer_personal_available_fen: _Optional[int] = ..., payer_pool_available_fen: _Optional[int] = ...) -> None: ...
 
+class FenceRequest(_message.Message):
+    __slots__ = ("request_id",)
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    def __init__(self, request_id: _Optional[str] = ...) -> None: ...
+
+class FenceResponse(_message.Message):
+    __slots__ = ("already_executed", "already_failed")
+    ALREADY_EXECUTED_FIELD_NUMBER: _ClassVar[int]
+    ALREADY_FAILED_FIELD_NUMBER: _ClassVar[int]
+    already_executed: bool
+    already_failed: bool
+    def __init__(self, already_executed: _Optional[bool] = ..., already_failed: _Optional[bool] = ...) -> None: ...
+
 class GetBalancesRequest(_message.Message):
     __slots__ = ("psn_no",)
     PSN_NO_FIELD_NUMBER: _ClassVar[int]

@@ -130,6 +130,11 @@ class AccountsServiceStub:
                 request_serializer=gongji_dot_accounts_dot_v1_dot_accounts__pb2.QuoteRequest.SerializeToString,
                 response_deserializer=gongji_dot_accounts_dot_v1_dot_accounts__pb2.QuoteResponse.FromString,
                 _registered_method=True)
+        self.Fence = channel.unary_unary(
+                '/gongji.accounts.v1.AccountsService/Fence',
+                request_serializer=gongji_dot_accounts_dot_v1_dot_accounts__pb2.FenceRequest.SerializeToString,
+                response_deserializer=gongji_dot_accounts_dot_v1_dot_accounts__pb2.FenceResponse.FromString,
+                _registered_method=True)
         self.GetBalances = channel.unary_unary(
                 '/gongji.accounts.v1.AccountsService/GetBalances',
                 request_serializer=gongji_dot_accounts_dot_v1_dot_accounts__pb2.GetBalancesRequest.SerializeToString,
@@ -289,6 +294,14 @@ class AccountsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Fence(self, request, context):
+        """Bars a request id that has not run yet: any later call with it fails with REQUEST_CANCELLED and does nothing.
+        A caller that gave up waiting uses it to settle the outcome without making the request happen late.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetBalances(self, request, context):
         """Returns a person's own and pool balances, available and held.
         """
@@ -414,6 +427,11 @@ def add_AccountsServiceServicer_to_server(servicer, server):
                     servicer.Quote,
                     request_deserializer=gongji_dot_accounts_dot_v1_dot_accounts__pb2.QuoteRequest.FromString,
                     response_serializer=gongji_dot_accounts_dot_v1_dot_accounts__pb2.QuoteResponse.SerializeToString,
+            ),
+            'Fence': grpc.unary_unary_rpc_method_handler(
+                    servicer.Fence,
+                    request_deserializer=gongji_dot_accounts_dot_v1_dot_accounts__pb2.FenceRequest.FromString,
+                    response_serializer=gongji_dot_accounts_dot_v1_dot_accounts__pb2.FenceResponse.SerializeToString,
             ),
             'GetBalances': grpc.unary_unary_rpc_method_handler(
                     servicer.GetBalances,
@@ -950,6 +968,33 @@ class AccountsService:
             '/gongji.accounts.v1.AccountsService/Quote',
             gongji_dot_accounts_dot_v1_dot_accounts__pb2.QuoteRequest.SerializeToString,
             gongji_dot_accounts_dot_v1_dot_accounts__pb2.QuoteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Fence(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gongji.accounts.v1.AccountsService/Fence',
+            gongji_dot_accounts_dot_v1_dot_accounts__pb2.FenceRequest.SerializeToString,
+            gongji_dot_accounts_dot_v1_dot_accounts__pb2.FenceResponse.FromString,
             options,
             channel_credentials,
             insecure,
