@@ -86,7 +86,9 @@ class AccountsClient:
     async def _call(self, name: str, fn: Callable[[float], Awaitable[T]], budget_s: float | None) -> T:
         """Runs one idempotent call within the caller's remaining time, retrying what is worth retrying."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + (budget_s if budget_s is not None else self.timeout_s * self.attempts)
+        # Never longer than our own attempts allow, however long the POS is willing to wait: recovery counts on it.
+        most = self.timeout_s * self.attempts
+        deadline = loop.time() + (min(budget_s, most) if budget_s is not None else most)
         delay = 0.05
         for attempt in range(1, self.attempts + 1):
             remaining = deadline - loop.time()
