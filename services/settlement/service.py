@@ -25,7 +25,7 @@ from gongji.common.v1 import common_pb2 as cpb
 from services.common.errors import REASONS, DomainError
 from services.common.observability import RECOVERY_ACTIONS, SETTLEMENT_OUTCOMES
 from services.settlement.clients.accounts import AccountsClient, AccountsDeclined, paid_by_source
-from services.settlement.domain.model import FINAL, NOTHING_PAID, Kind, Refund, Settlement, Status
+from services.settlement.domain.model import FINAL, NOTHING_PAID, Kind, Refund, Settlement, Split, Status
 from services.settlement.domain.reconcile import Item, Row, Totals, compare_rows, differing_totals
 from services.settlement.storage import repository as repo
 
@@ -101,12 +101,16 @@ class SettlementService:
 
     # ------------------------------------------------------------ quote
 
-    async def pre_settle(self, payer: str, amount_fen: int, budget_s: float | None) -> tuple[apb.QuoteResponse, int]:
+    async def pre_settle(self, payer: str, amount_fen: int,
+                         budget_s: float | None) -> tuple[Split, int, int]:
+        """The split a Settle would make now, and the payer's available own and pool balances; nothing moves."""
         try:
             quote = await self.accounts.quote(payer, amount_fen, budget_s)
         except AccountsDeclined as d:
             raise _declined(d.reason) from d
-        return quote, amount_fen
+        own, pool = paid_by_source(quote.legs, "reserved_fen")
+        return (Split(own, pool, amount_fen - own - pool), quote.payer_personal_available_fen,
+                quote.payer_pool_available_fen)
 
     # ------------------------------------------------------------ one-shot and authorization
 

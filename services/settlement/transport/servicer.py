@@ -15,7 +15,7 @@ from gongji.settlement.v1 import settlement_pb2 as pb
 from gongji.settlement.v1 import settlement_pb2_grpc
 from services.common.errors import MAX_FEN, Validator
 from services.common.grpc_errors import rpc
-from services.settlement.domain.model import Kind, Split
+from services.settlement.domain.model import Kind
 from services.settlement.service import SettlementService
 from services.settlement.transport import convert as cv
 from services.settlement.transport.auth import current_institution
@@ -70,12 +70,9 @@ class SettlementServicer(settlement_pb2_grpc.SettlementServiceServicer):  # type
         _payer(v, request.payer_psn_no)
         v.positive_fen(request.amount_fen)
         v.done()
-        quote, amount = await self.service.pre_settle(request.payer_psn_no, request.amount_fen, _budget(context))
-        own = sum(leg.reserved_fen for leg in quote.legs if leg.source == 1)
-        pool = sum(leg.reserved_fen for leg in quote.legs if leg.source == 2)
-        return pb.PreSettleResponse(split=cv.split_pb(Split(own, pool, amount - own - pool)),
-                                    balc_fen=quote.payer_personal_available_fen,
-                                    pool_balc_fen=quote.payer_pool_available_fen)
+        split, balc, pool_balc = await self.service.pre_settle(request.payer_psn_no, request.amount_fen,
+                                                                _budget(context))
+        return pb.PreSettleResponse(split=cv.split_pb(split), balc_fen=balc, pool_balc_fen=pool_balc)
 
     @rpc
     async def Settle(self, request: pb.SettleRequest, context: Ctx) -> pb.SettleResponse:
