@@ -14,11 +14,11 @@ from pathlib import Path
 import grpc
 import pytest
 
-from gongji.accounts.v1 import accounts_pb2 as pb
-from gongji.accounts.v1 import accounts_pb2_grpc
 from services.accounts import app
 from services.accounts.config import Settings
 from tools.devdb import EmbeddedPostgres, free_port
+from tools.kit import Accounts
+from tools.kit import accounts_v1 as pb
 
 
 @pytest.fixture(scope="session")
@@ -60,13 +60,13 @@ async def accounts_server(database_url: str) -> AsyncIterator[app.AccountsApp]:
 
 
 @pytest.fixture(scope="session")
-async def accounts(accounts_server: app.AccountsApp) -> AsyncIterator[accounts_pb2_grpc.AccountsServiceStub]:
+async def accounts(accounts_server: app.AccountsApp) -> AsyncIterator[Accounts]:
     async with grpc.aio.insecure_channel(f"127.0.0.1:{accounts_server.server.port}") as channel:
-        yield accounts_pb2_grpc.AccountsServiceStub(channel)
+        yield Accounts(channel)
 
 
 @pytest.fixture
-async def ledger_clean(accounts: accounts_pb2_grpc.AccountsServiceStub) -> AsyncIterator[None]:
+async def ledger_clean(accounts: Accounts) -> AsyncIterator[None]:
     """Every integration test ends with VerifyLedger clean."""
     yield
     report = await accounts.VerifyLedger(pb.VerifyLedgerRequest())

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import itertools
-import random
 import statistics
 import time
 import uuid
@@ -20,52 +18,23 @@ from collections.abc import Awaitable, Callable
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from gongji.accounts.v1 import accounts_pb2 as apb
-from gongji.accounts.v1 import accounts_pb2_grpc
 from gongji.settlement.v1 import settlement_pb2 as spb
 from gongji.settlement.v1 import settlement_pb2_grpc
-from services.accounts.domain.identity import check_digit
 from services.settlement.config import DEV_TOKEN
+from tools.kit import Accounts, Family
+from tools.kit import accounts_v1 as apb
 
 
-def _rid() -> str:
-    return uuid.uuid4().hex
+async def _family(accounts: Accounts, run: str, n: int) -> str:
+    """A creator with a deep pool and one bound member with little of their own: every payment uses both."""
+    family = Family(accounts)
+    creator = await family.person(psn=f"B{run}c{n}", name="测试", credit_fen=10**10)
+    member = await family.person(psn=f"B{run}m{n}", name="测试", credit_fen=2_000)
+    await family.bind(await family.create_pool(creator, transfer_fen=10**9), member)
+    return member.psn_no
 
 
-_ID_BASE = random.randrange(10**7)
 _COUNTER = itertools.count()  # every call of the run gets its own POS transaction id
-
-
-def _id_number(n: int) -> str:
-    """A valid, run-unique ID number for a synthetic person."""
-    seq = _ID_BASE + n
-    birth = dt.date(1940, 1, 1) + dt.timedelta(days=(seq // 1000) % 25_000)
-    first17 = f"630102{birth:%Y%m%d}{seq % 1000:03d}"
-    return first17 + check_digit(first17)
-
-
-async def _family(stub: accounts_pb2_grpc.AccountsServiceStub, run: str, n: int) -> str:
-    people = []
-    for role in ("c", "m"):
-        psn = f"B{run}{role}{n}"
-        id_number = _id_number(2 * n + (role == "m"))
-        await stub.RegisterPerson(apb.RegisterPersonRequest(
-            request_id=_rid(), psn_no=psn, name="测试", id_number=id_number, insurance_type="INSURANCE_TYPE_EMPLOYEE",
-            region_code="630100"))
-        people.append(psn)
-    creator, member = people
-    await stub.CreditPersonalAccount(apb.CreditPersonalAccountRequest(request_id=_rid(), psn_no=creator,
-                                                                      amount_fen=10**10))
-    await stub.CreditPersonalAccount(apb.CreditPersonalAccountRequest(request_id=_rid(), psn_no=member,
-                                                                      amount_fen=2_000))
-    pool = (await stub.CreatePool(apb.CreatePoolRequest(request_id=_rid(), creator_psn_no=creator,
-                                                        agreement_version="2024-12"))).pool.pool_id
-    await stub.TransferToPool(apb.TransferToPoolRequest(request_id=_rid(), pool_id=pool, amount_fen=10**9))
-    invitation = (await stub.InviteMember(apb.InviteMemberRequest(
-        request_id=_rid(), pool_id=pool, member_name="测试", member_id_number=id_number,
-        relation="RELATION_SPOUSE"))).invitation.invitation_id
-    await stub.AcceptInvitation(apb.AcceptInvitationRequest(request_id=_rid(), invitation_id=invitation))
-    return member
 
 
 async def _measure(call: Callable[[int], Awaitable[object]], in_flight: int,
@@ -100,7 +69,7 @@ async def main() -> None:
 
     async with grpc.aio.insecure_channel(args.accounts) as a_channel, \
             grpc.aio.insecure_channel(args.settlement) as s_channel:
-        accounts = accounts_pb2_grpc.AccountsServiceStub(a_channel)  # type: ignore[no-untyped-call]
+        accounts = Accounts(a_channel)
         settlement = settlement_pb2_grpc.SettlementServiceStub(s_channel)  # type: ignore[no-untyped-call]
         health = health_pb2_grpc.HealthStub(s_channel)
         metadata = [("authorization", f"Bearer {args.token}")]

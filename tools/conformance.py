@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import random
 import sys
 import time
 import uuid
@@ -23,22 +22,10 @@ import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from gongji.accounts.v1 import accounts_pb2 as apb
-from gongji.accounts.v1 import accounts_pb2_grpc
 from gongji.settlement.v1 import settlement_pb2 as spb
 from gongji.settlement.v1 import settlement_pb2_grpc
-from services.accounts.domain.identity import check_digit
-from services.common.grpc_errors import error_info
-
-
-def _rid() -> str:
-    return uuid.uuid4().hex
-
-
-def _id_number() -> str:
-    birth = dt.date(1950, 1, 1) + dt.timedelta(days=random.randrange(20_000))
-    first17 = f"630102{birth:%Y%m%d}{random.randrange(1000):03d}"
-    return first17 + check_digit(first17)
+from tools.kit import Accounts, Family, reason_of, rid
+from tools.kit import accounts_v1 as apb
 
 
 class Failed(AssertionError):
@@ -68,40 +55,24 @@ class Kit:
         try:
             await self.call(method, request)
         except grpc.aio.AioRpcError as err:
-            info = error_info(err)
-            expect(info is not None and info.reason == reason,
-                   f"expected {reason}, got {err.code().name} {info.reason if info else ''}")
+            expect(reason_of(err) == reason, f"expected {reason}, got {err.code().name} {reason_of(err)}")
             return
         raise Failed(f"expected {reason}, the call succeeded")
 
     async def setup(self) -> None:
         run = uuid.uuid4().hex[:8]
-        self.creator, self.payer = f"CONF{run}C", f"CONF{run}M"
-        ids = {}
-        for psn in (self.creator, self.payer):
-            ids[psn] = _id_number()
-            await self.accounts.RegisterPerson(apb.RegisterPersonRequest(
-                request_id=_rid(), psn_no=psn, name="测试", id_number=ids[psn],
-                insurance_type="INSURANCE_TYPE_EMPLOYEE", region_code="630100"))
-        await self.accounts.CreditPersonalAccount(apb.CreditPersonalAccountRequest(
-            request_id=_rid(), psn_no=self.creator, amount_fen=500_000))
-        await self.accounts.CreditPersonalAccount(apb.CreditPersonalAccountRequest(
-            request_id=_rid(), psn_no=self.payer, amount_fen=10_000))
-        self.pool_id = (await self.accounts.CreatePool(apb.CreatePoolRequest(
-            request_id=_rid(), creator_psn_no=self.creator, agreement_version="2024-12"))).pool.pool_id
-        await self.accounts.TransferToPool(apb.TransferToPoolRequest(request_id=_rid(), pool_id=self.pool_id,
-                                                                     amount_fen=60_000))
-        invitation = (await self.accounts.InviteMember(apb.InviteMemberRequest(
-            request_id=_rid(), pool_id=self.pool_id, member_name="测试", member_id_number=ids[self.payer],
-            relation="RELATION_SPOUSE"))).invitation.invitation_id
-        await self.accounts.AcceptInvitation(apb.AcceptInvitationRequest(request_id=_rid(),
-                                                                         invitation_id=invitation))
+        family = Family(self.accounts)
+        creator = await family.person(psn=f"CONF{run}C", name="测试", credit_fen=500_000)
+        payer = await family.person(psn=f"CONF{run}M", name="测试", credit_fen=10_000)
+        self.creator, self.payer = creator.psn_no, payer.psn_no
+        self.pool_id = await family.create_pool(creator, transfer_fen=60_000)
+        await family.bind(self.pool_id, payer)
         self.started = Timestamp()
         self.started.FromDatetime(dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
 
     async def teardown(self) -> None:
         if self.pool_id:
-            await self.accounts.DissolvePool(apb.DissolvePoolRequest(request_id=_rid(), pool_id=self.pool_id))
+            await self.accounts.DissolvePool(apb.DissolvePoolRequest(request_id=rid(), pool_id=self.pool_id))
 
     # ------------------------------------------------------------ scenarios
 
@@ -124,30 +95,30 @@ class Kit:
                f"quote split {q.split}")
 
     async def settle_own_pool_cash(self) -> None:
-        s = (await self.call("Settle", spb.SettleRequest(pos_txn_id=f"conf-{_rid()}", payer_psn_no=self.payer,
+        s = (await self.call("Settle", spb.SettleRequest(pos_txn_id=f"conf-{rid()}", payer_psn_no=self.payer,
                                                          amount_fen=75_000))).settlement
         expect(s.status == spb.SETTLEMENT_STATUS_COMPLETED, f"status {s.status}")
         expect((s.split.acct_pay_fen, s.split.acct_mulaid_pay_fen, s.split.psn_cash_pay_fen) == (10_000, 60_000,
                                                                                                5_000),
                f"split {s.split}")
-        refund = await self.call("Refund", spb.RefundRequest(refund_pos_txn_id=f"conf-{_rid()}",
+        refund = await self.call("Refund", spb.RefundRequest(refund_pos_txn_id=f"conf-{rid()}",
                                                              settlement_id=s.settlement_id, amount_fen=70_000))
         expect(refund.refund.acct_mulaid_refund_fen == 60_000 and refund.refund.acct_refund_fen == 10_000,
                "refund did not go back pool first")
 
     async def replay_and_reused_id(self) -> None:
-        request = spb.SettleRequest(pos_txn_id=f"conf-{_rid()}", payer_psn_no=self.payer, amount_fen=1_000)
+        request = spb.SettleRequest(pos_txn_id=f"conf-{rid()}", payer_psn_no=self.payer, amount_fen=1_000)
         first = (await self.call("Settle", request)).settlement
         again = (await self.call("Settle", request)).settlement
         expect(first.settlement_id == again.settlement_id, "a replay made a second settlement")
         await self.fails("Settle", spb.SettleRequest(pos_txn_id=request.pos_txn_id, payer_psn_no=self.payer,
                                                      amount_fen=2_000), "REQUEST_ID_REUSED")
-        await self.fails("Refund", spb.RefundRequest(refund_pos_txn_id=f"conf-{_rid()}",
+        await self.fails("Refund", spb.RefundRequest(refund_pos_txn_id=f"conf-{rid()}",
                                                      settlement_id=first.settlement_id, amount_fen=1_001),
                          "REFUND_EXCEEDS_DEBITED")
 
     async def authorize_capture_void(self) -> None:
-        auth = (await self.call("Authorize", spb.AuthorizeRequest(pos_txn_id=f"conf-{_rid()}",
+        auth = (await self.call("Authorize", spb.AuthorizeRequest(pos_txn_id=f"conf-{rid()}",
                                                                   payer_psn_no=self.payer,
                                                                   amount_fen=5_000))).settlement
         expect(auth.status == spb.SETTLEMENT_STATUS_AUTHORIZED, "not authorized")
@@ -155,18 +126,18 @@ class Kit:
                                                               amount_fen=3_000))).settlement
         expect(done.status == spb.SETTLEMENT_STATUS_COMPLETED and done.split.acct_pay_fen
                + done.split.acct_mulaid_pay_fen == 3_000, "capture did not pay 3000")
-        other = (await self.call("Authorize", spb.AuthorizeRequest(pos_txn_id=f"conf-{_rid()}",
+        other = (await self.call("Authorize", spb.AuthorizeRequest(pos_txn_id=f"conf-{rid()}",
                                                                    payer_psn_no=self.payer,
                                                                    amount_fen=2_000))).settlement
         voided = (await self.call("Void", spb.VoidRequest(settlement_id=other.settlement_id))).settlement
         expect(voided.status == spb.SETTLEMENT_STATUS_VOIDED, "not voided")
 
     async def reverse_before_and_after(self) -> None:
-        paid = (await self.call("Settle", spb.SettleRequest(pos_txn_id=f"conf-{_rid()}", payer_psn_no=self.payer,
+        paid = (await self.call("Settle", spb.SettleRequest(pos_txn_id=f"conf-{rid()}", payer_psn_no=self.payer,
                                                             amount_fen=1_500))).settlement
         out = (await self.call("Reverse", spb.ReverseRequest(pos_txn_id=paid.pos_txn_id))).settlement
         expect(out.status == spb.SETTLEMENT_STATUS_REVERSED and out.refunded_fen == 1_500, "not reversed")
-        early = f"conf-{_rid()}"
+        early = f"conf-{rid()}"
         await self.call("Reverse", spb.ReverseRequest(pos_txn_id=early))
         await self.fails("Settle", spb.SettleRequest(pos_txn_id=early, payer_psn_no=self.payer, amount_fen=100),
                          "SETTLEMENT_REVERSED")
@@ -174,7 +145,7 @@ class Kit:
     async def reconcile_own_rows(self) -> None:
         end = Timestamp()
         end.FromDatetime(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1))
-        paid = (await self.call("Settle", spb.SettleRequest(pos_txn_id=f"conf-{_rid()}", payer_psn_no=self.payer,
+        paid = (await self.call("Settle", spb.SettleRequest(pos_txn_id=f"conf-{rid()}", payer_psn_no=self.payer,
                                                             amount_fen=500))).settlement
         item = spb.ReconcileItem(pos_txn_id=paid.pos_txn_id, acct_pay_fen=paid.split.acct_pay_fen,
                                  acct_mulaid_pay_fen=paid.split.acct_mulaid_pay_fen,
@@ -202,7 +173,7 @@ SCENARIOS: list[tuple[str, Callable[[Kit], Awaitable[None]]]] = [
 async def run(target: str, accounts_addr: str, token: str) -> int:
     async with grpc.aio.insecure_channel(target) as s_channel, grpc.aio.insecure_channel(accounts_addr) as a_channel:
         kit = Kit(settlement_pb2_grpc.SettlementServiceStub(s_channel),  # type: ignore[no-untyped-call]
-                  accounts_pb2_grpc.AccountsServiceStub(a_channel),  # type: ignore[no-untyped-call]
+                  Accounts(a_channel),
                   health_pb2_grpc.HealthStub(s_channel), [("authorization", f"Bearer {token}")])
         try:
             await kit.setup()

@@ -1,17 +1,18 @@
-"""Rewrites the reason table of README.md from services/common/errors.py (run by `make docs`)."""
+"""Rewrites the reason table of README.md from the one reason table (run by `make docs`)."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from services.common.errors import REASONS
+from services.common.errors import Reason
+from services.common.rpc import STATUS
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def main() -> None:
-    rows = [f"| `{reason}` | `{code.name}` | {message} |" for reason, (code, message) in REASONS.items()]
+    rows = [f"| `{reason.name}` | `{STATUS[reason].name}` | {reason.message} |" for reason in Reason]
     table = "| reason | gRPC status | meaning (message shown to the clerk) |\n|---|---|---|\n" + "\n".join(rows)
     text = README.read_text(encoding="utf-8")
     text = re.sub(r"(<!-- reasons:start -->\n).*?(\n<!-- reasons:end -->)", lambda m: m.group(1) + table + m.group(2),

@@ -8,13 +8,19 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import grpc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gongji.accounts.v1 import accounts_pb2, accounts_pb2_grpc
+from gongji.accounts.v1 import (
+    family_service_pb2_grpc,
+    ledger_service_pb2_grpc,
+    payment_service_pb2_grpc,
+    registry_service_pb2_grpc,
+)
 from services.accounts.config import Settings
 from services.accounts.domain.policy import PolicyBook
-from services.accounts.storage import repository as repo
-from services.accounts.transport.servicer import AccountsServicer
+from services.accounts.storage import reservations
+from services.accounts.transport.servicers import FamilyServicer, LedgerServicer, PaymentServicer, RegistryServicer
 from services.accounts.usecases import payments
 from services.accounts.usecases.env import Env
 from services.common import migrate
@@ -29,7 +35,17 @@ from services.common.server import Server, start_server
 
 log = logging.getLogger(__name__)
 
-SERVICE_NAME = accounts_pb2.DESCRIPTOR.services_by_name["AccountsService"].full_name
+# The accounts service's gRPC services, one per kind of caller, with the function that adds each to a server.
+SERVICES = {
+    "gongji.accounts.v1.RegistryService": (
+        RegistryServicer, registry_service_pb2_grpc.add_RegistryServiceServicer_to_server),
+    "gongji.accounts.v1.FamilyService": (
+        FamilyServicer, family_service_pb2_grpc.add_FamilyServiceServicer_to_server),
+    "gongji.accounts.v1.PaymentService": (
+        PaymentServicer, payment_service_pb2_grpc.add_PaymentServiceServicer_to_server),
+    "gongji.accounts.v1.LedgerService": (
+        LedgerServicer, ledger_service_pb2_grpc.add_LedgerServiceServicer_to_server),
+}
 MIGRATIONS = Path(__file__).parent / "storage" / "migrations"
 SCHEMA = "accounts"
 
@@ -41,7 +57,7 @@ def run_migrations(database_url: str) -> None:
 async def sweep_expired(engine: AsyncEngine, env: Env, batch: int = 100) -> int:
     """Releases every hold whose time is up; each in its own transaction. Returns how many it released."""
     async with engine.connect() as conn, conn.begin():
-        due = await repo.expired_reservation_ids(conn, batch)
+        due = await reservations.expired_ids(conn, batch)
     released = 0
     for reservation_id in due:
         async with engine.connect() as conn, conn.begin():
@@ -55,7 +71,7 @@ async def _sweeper(engine: AsyncEngine, env: Env, interval_s: float) -> None:
             if await sweep_expired(engine, env):
                 continue
             async with engine.connect() as conn, conn.begin():
-                OPEN_RESERVATIONS.set(await repo.open_reservation_count(conn))
+                OPEN_RESERVATIONS.set(await reservations.open_count(conn))
         except Exception:  # noqa: BLE001 - the sweeper must outlive a database hiccup
             log.exception("sweeping expired holds failed")
         await asyncio.sleep(interval_s)
@@ -78,10 +94,13 @@ class AccountsApp:
 async def start(settings: Settings) -> AccountsApp:
     env = Env(PolicyBook.load(settings.policy_file), settings.id_hash_key)
     engine = make_engine(settings.database_url, settings.db_pool_size)
-    servicer = AccountsServicer(engine, env)
-    server = await start_server(lambda s: accounts_pb2_grpc.add_AccountsServiceServicer_to_server(  # type: ignore[no-untyped-call]
-        servicer, s), [SERVICE_NAME], f"{settings.host}:{settings.port}",
-        interceptors=[ServerObservability(SERVICE_NAME)])
+
+    def add_services(server: grpc.aio.Server) -> None:
+        for servicer, add in SERVICES.values():
+            add(servicer(engine, env), server)  # type: ignore[no-untyped-call]
+
+    server = await start_server(add_services, list(SERVICES), f"{settings.host}:{settings.port}",
+                                interceptors=[ServerObservability()])
     watch_pool("accounts", engine)
     if settings.metrics_port is not None:
         log.info("metrics on /metrics", extra={"metrics_port": start_metrics_server(settings.metrics_port)})

@@ -1,25 +1,33 @@
-"""Read models the use cases return and the transport turns into protobuf: plain data, no behaviour."""
+"""Read models the use cases return and the transport turns into protobuf: frozen, no behaviour beyond arithmetic."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from enum import StrEnum
 
 from services.accounts.domain.model import Person, Relation, Source
+from services.accounts.domain.reservation import Leg, RefundPart, Reservation
 
 
-@dataclass
+class PoolRole(StrEnum):
+    CREATOR = "CREATOR"
+    MEMBER = "MEMBER"
+
+
+@dataclass(frozen=True)
 class PersonView:
     person: Person
     name_masked: str
     id_number_masked: str
     pool_id: int | None = None
-    pool_role: str = ""  # CREATOR | MEMBER | ""
+    pool_role: PoolRole | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class MemberView:
     invitation_id: int
+    pool_id: int
     psn_no: str
     name_masked: str
     relation: Relation
@@ -29,7 +37,7 @@ class MemberView:
     joined_at: dt.datetime | None
 
 
-@dataclass
+@dataclass(frozen=True)
 class PoolView:
     pool_id: int
     creator_psn_no: str
@@ -40,54 +48,10 @@ class PoolView:
     created_at: dt.datetime
     dissolved_at: dt.datetime | None
     dissolution_reason: str
-    members: list[MemberView] = field(default_factory=list)
+    members: tuple[MemberView, ...] = ()
 
 
-@dataclass
-class LegView:
-    seq: int
-    source: Source
-    account_id: int | None
-    pool_id: int | None
-    reserved_fen: int
-    debited_fen: int
-    refunded_fen: int
-    shortfall_reason: str
-
-
-@dataclass
-class ReservationView:
-    reservation_id: int
-    payer_psn_no: str
-    status: str
-    requested_fen: int
-    expires_at: dt.datetime
-    fixmedins_code: str
-    legs: list[LegView]
-    payer_personal_available_fen: int = 0
-    payer_pool_available_fen: int = 0
-
-    @property
-    def reserved_fen(self) -> int:
-        return sum(leg.reserved_fen for leg in self.legs)
-
-    @property
-    def debited_fen(self) -> int:
-        return sum(leg.debited_fen for leg in self.legs)
-
-    @property
-    def refunded_fen(self) -> int:
-        return sum(leg.refunded_fen for leg in self.legs)
-
-
-@dataclass
-class RefundPartView:
-    source: Source
-    destination: str  # PERSONAL_ACCOUNT | FAMILY_POOL | CREATOR_PERSONAL_ACCOUNT
-    amount_fen: int
-
-
-@dataclass
+@dataclass(frozen=True)
 class BalanceView:
     balance_fen: int
     held_fen: int
@@ -97,15 +61,47 @@ class BalanceView:
         return self.balance_fen - self.held_fen
 
 
-@dataclass
+@dataclass(frozen=True)
 class BalancesView:
     psn_no: str
     personal: BalanceView | None
     pool_id: int | None
     pool: BalanceView | None
 
+    @property
+    def personal_available_fen(self) -> int:
+        return self.personal.available_fen if self.personal else 0
 
-@dataclass
+    @property
+    def pool_available_fen(self) -> int:
+        return self.pool.available_fen if self.pool else 0
+
+
+@dataclass(frozen=True)
+class ReservationView:
+    """A reservation with the payer's available balances after the call (the national platform's balc)."""
+
+    reservation: Reservation
+    payer_personal_available_fen: int
+    payer_pool_available_fen: int
+    refund_parts: tuple[RefundPart, ...] = ()
+
+
+@dataclass(frozen=True)
+class QuoteView:
+    """The split a payment would take now, holding nothing."""
+
+    legs: tuple[Leg, ...]
+    requested_fen: int
+    payer_personal_available_fen: int
+    payer_pool_available_fen: int
+
+    @property
+    def uncovered_fen(self) -> int:
+        return self.requested_fen - sum(leg.reserved_fen for leg in self.legs)
+
+
+@dataclass(frozen=True)
 class RecordView:
     journal_txn_id: int
     kind: str
@@ -124,8 +120,33 @@ class RecordView:
         return out or sum(amount for _, amount in self.split if amount > 0)
 
 
-@dataclass
+@dataclass(frozen=True)
 class LedgerReport:
     problems: list[str]
     accounts_checked: int
     transactions_checked: int
+
+
+@dataclass(frozen=True)
+class LifeEventOutcome:
+    person: PersonView
+    dissolved_pool_id: int | None = None
+    returned_fen: int = 0
+    left_pool_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Booked:
+    """A money movement into or out of one personal account: its journal transaction and the balance after it."""
+
+    journal_txn_id: int
+    balance_fen: int
+
+
+@dataclass(frozen=True)
+class Transferred:
+    """A transfer into a pool (划拨) and both balances after it."""
+
+    journal_txn_id: int
+    pool_balance_fen: int
+    creator_balance_fen: int

@@ -6,7 +6,7 @@ import asyncpg
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from services.common.errors import DomainError
+from services.common.errors import DomainError, Reason
 
 
 def async_url(url: str) -> str:
@@ -30,8 +30,8 @@ def transient_error(exc: BaseException) -> DomainError | None:
     orig = exc.orig if isinstance(exc, DBAPIError) else exc
     cause = getattr(orig, "__cause__", None) or orig
     if isinstance(cause, asyncpg.DeadlockDetectedError | asyncpg.SerializationError):
-        return DomainError("CONCURRENT_UPDATE")
+        return DomainError(Reason.CONCURRENT_UPDATE)
     if (isinstance(exc, DBAPIError) and exc.connection_invalidated) or isinstance(
             cause, OSError | asyncpg.PostgresConnectionError | asyncpg.CannotConnectNowError | asyncpg.InterfaceError):
-        return DomainError("DATABASE_UNAVAILABLE")
+        return DomainError(Reason.DATABASE_UNAVAILABLE)
     return None

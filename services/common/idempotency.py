@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.common.errors import DomainError
+from services.common.errors import DomainError, Reason
 
 M = TypeVar("M", bound=Message)
 
@@ -78,29 +78,30 @@ class IdempotentRunner:
     async def _save(self, conn: AsyncConnection, rid: str, method: str, fp: bytes, *, response: bytes | None = None,
                     error: DomainError | None = None) -> bool:
         params = {"rid": rid, "method": method, "fp": fp, "response": response,
-                  "reason": error.reason if error else None, "detail": error.detail if error else None,
+                  "reason": error.reason.name if error else None, "detail": error.detail if error else None,
                   "meta": json.dumps(error.metadata) if error else None}
         return (await conn.execute(self._save_sql, params)).first() is not None
 
     async def fence(self, rid: str) -> str:
         """Bars `rid` if no call with it has run: "fenced". Otherwise what the call did: "executed" or "failed"."""
         async with self.engine.connect() as conn, conn.begin():
-            if await self._save(conn, rid, FENCE_METHOD, b"", error=DomainError("REQUEST_CANCELLED")):
+            if await self._save(conn, rid, FENCE_METHOD, b"", error=DomainError(Reason.REQUEST_CANCELLED)):
                 return "fenced"
             stored = (await conn.execute(self._lookup_sql, {"rid": rid})).first()
         assert stored is not None
-        if stored.error_reason == "REQUEST_CANCELLED":
+        if stored.error_reason == Reason.REQUEST_CANCELLED.name:
             return "fenced"
         return "failed" if stored.error_reason is not None else "executed"
 
     @staticmethod
     def _replay(stored: Row[Any], method: str, fp: bytes, response_type: type[M]) -> M:
         if stored.method == FENCE_METHOD:
-            raise DomainError("REQUEST_CANCELLED")
+            raise DomainError(Reason.REQUEST_CANCELLED)
         if stored.method != method or bytes(stored.fingerprint) != fp:
-            raise DomainError("REQUEST_ID_REUSED", metadata={"first_method": stored.method})
+            raise DomainError(Reason.REQUEST_ID_REUSED, metadata={"first_method": stored.method})
         if stored.error_reason is not None:
-            raise DomainError(stored.error_reason, stored.error_detail or "", dict(stored.error_metadata or {}))
+            raise DomainError(Reason.parse(stored.error_reason) or Reason.INTERNAL, stored.error_detail or "",
+                              dict(stored.error_metadata or {}))
         response = response_type()
         response.ParseFromString(bytes(stored.response))
         return response

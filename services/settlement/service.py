@@ -20,11 +20,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from gongji.accounts.v1 import accounts_pb2 as apb
+from gongji.accounts.v1 import reservation_pb2 as apb
 from gongji.common.v1 import common_pb2 as cpb
-from services.common.errors import REASONS, DomainError
+from services.common.errors import DomainError, Reason
 from services.common.observability import RECOVERY_ACTIONS, SETTLEMENT_OUTCOMES
 from services.settlement.clients.accounts import AccountsClient, AccountsDeclined, paid_by_source
+from services.settlement.domain.commands import Pay
 from services.settlement.domain.model import FINAL, NOTHING_PAID, Kind, Refund, Settlement, Split, Status
 from services.settlement.domain.reconcile import Item, Row, Totals, compare_rows, differing_totals
 from services.settlement.storage import repository as repo
@@ -85,7 +86,7 @@ class SettlementService:
             s = await repo.find(conn, institution, settlement_id=settlement_id, pos_txn_id=pos_txn_id,
                                 with_refunds=True)
         if s is None:
-            raise DomainError("SETTLEMENT_NOT_FOUND")
+            raise DomainError(Reason.SETTLEMENT_NOT_FOUND)
         return s
 
     async def _move(self, s: Settlement, expected: set[Status], to: Status, **values: object) -> Settlement:
@@ -114,17 +115,17 @@ class SettlementService:
 
     # ------------------------------------------------------------ one-shot and authorization
 
-    async def start(self, institution: str, kind: Kind, pos_txn_id: str, payer: str, amount_fen: int,
-                    description: str, hold_ttl_seconds: int, budget_s: float | None) -> Settlement:
+    async def start(self, institution: str, c: Pay, budget_s: float | None) -> Settlement:
         """Settle (SALE) or Authorize: write the intent, reserve through accounts, record the outcome."""
-        fp = fingerprint(kind.value, payer, amount_fen, description, hold_ttl_seconds)
+        kind, pos_txn_id = c.kind, c.pos_txn_id
+        fp = fingerprint(kind.value, c.payer_psn_no, c.amount_fen, c.description, c.hold_ttl_seconds)
         async with self._statement() as conn:
             s, created = await repo.create(conn, Settlement(
                 id=uuid.uuid4().hex, institution=institution, pos_txn_id=pos_txn_id, kind=kind,
-                status=Status.PENDING, payer_psn_no=payer, amount_fen=amount_fen, description=description,
-                fingerprint=fp, hold_ttl_seconds=hold_ttl_seconds))
+                status=Status.PENDING, payer_psn_no=c.payer_psn_no, amount_fen=c.amount_fen,
+                description=c.description, fingerprint=fp, hold_ttl_seconds=c.hold_ttl_seconds))
         if not created and s.kind is not Kind.TOMBSTONE and (s.kind is not kind or s.fingerprint != fp):
-            raise DomainError("REQUEST_ID_REUSED", "(pos_txn_id)", {"pos_txn_id": pos_txn_id})
+            raise DomainError(Reason.REQUEST_ID_REUSED, "(pos_txn_id)", {"pos_txn_id": pos_txn_id})
         if s.status is Status.PENDING:
             s = await self._reserve(s, budget_s)
         if s.status in (Status.COMPENSATING, Status.REVERSING):
@@ -156,11 +157,11 @@ class SettlementService:
         if s.status is Status.DECLINED:
             raise _declined(s.decline_reason, s)
         if s.status is Status.REVERSED:
-            raise DomainError("SETTLEMENT_REVERSED", metadata={"settlement_id": s.id})
+            raise DomainError(Reason.SETTLEMENT_REVERSED, metadata={"settlement_id": s.id})
         if s.kind is Kind.SALE and s.status is Status.VOIDED:
-            raise DomainError("PAYMENT_ABANDONED", metadata={"settlement_id": s.id})
+            raise DomainError(Reason.PAYMENT_ABANDONED, metadata={"settlement_id": s.id})
         if s.status in (Status.PENDING, Status.COMPENSATING, Status.REVERSING):
-            raise DomainError("ACCOUNTS_UNAVAILABLE", metadata={"settlement_id": s.id})
+            raise DomainError(Reason.ACCOUNTS_UNAVAILABLE, metadata={"settlement_id": s.id})
         return s
 
     # ------------------------------------------------------------ capture and void
@@ -169,22 +170,22 @@ class SettlementService:
                       budget_s: float | None) -> Settlement:
         s = await self._authorization(institution, settlement_id, pos_txn_id)
         if amount_fen > s.authorized_fen:
-            raise DomainError("AMOUNT_EXCEEDS_RESERVED", f"(authorized {s.authorized_fen} fen)",
+            raise DomainError(Reason.AMOUNT_EXCEEDS_RESERVED, f"(authorized {s.authorized_fen} fen)",
                               {"authorized_fen": str(s.authorized_fen)})
         if s.status is Status.AUTHORIZED:
             if s.expires_at is not None and s.expires_at <= dt.datetime.now(dt.UTC):
                 await self._move(s, {Status.AUTHORIZED}, Status.EXPIRED)
-                raise DomainError("RESERVATION_EXPIRED")
+                raise DomainError(Reason.RESERVATION_EXPIRED)
             s = await self._move(s, {Status.AUTHORIZED}, Status.CAPTURING, capture_fen=amount_fen)
             self._crash_point("before_capture")
         if s.status in (Status.CAPTURING, Status.COMPLETED) and s.capture_fen != amount_fen:
-            raise DomainError("SETTLEMENT_ALREADY_FINAL", "(a capture of another amount was made)")
+            raise DomainError(Reason.SETTLEMENT_ALREADY_FINAL, "(a capture of another amount was made)")
         if s.status is Status.CAPTURING:
             s = await self._capture(s, budget_s)
         if s.status is Status.EXPIRED:
-            raise DomainError("RESERVATION_EXPIRED")
+            raise DomainError(Reason.RESERVATION_EXPIRED)
         if s.status is not Status.COMPLETED:
-            raise DomainError("SETTLEMENT_ALREADY_FINAL", f"(it is {s.status.value.lower()})")
+            raise DomainError(Reason.SETTLEMENT_ALREADY_FINAL, f"(it is {s.status.value.lower()})")
         return s
 
     async def _capture(self, s: Settlement, budget_s: float | None) -> Settlement:
@@ -210,7 +211,7 @@ class SettlementService:
         if s.status is Status.VOIDING:
             s = await self._void(s, budget_s)
         if s.status not in (Status.VOIDED, Status.EXPIRED):
-            raise DomainError("SETTLEMENT_ALREADY_FINAL", f"(it is {s.status.value.lower()})")
+            raise DomainError(Reason.SETTLEMENT_ALREADY_FINAL, f"(it is {s.status.value.lower()})")
         return s
 
     async def _void(self, s: Settlement, budget_s: float | None) -> Settlement:
@@ -221,7 +222,7 @@ class SettlementService:
     async def _authorization(self, institution: str, settlement_id: str, pos_txn_id: str) -> Settlement:
         s = await self.find(institution, settlement_id, pos_txn_id)
         if s.kind is not Kind.AUTHORIZATION:
-            raise DomainError("NOT_AN_AUTHORIZATION")
+            raise DomainError(Reason.NOT_AN_AUTHORIZATION)
         return s
 
     # ------------------------------------------------------------ refunds
@@ -232,14 +233,14 @@ class SettlementService:
             s = await repo.find(conn, institution, settlement_id=settlement_id, pos_txn_id=pos_txn_id, lock=True,
                                 with_refunds=True)
             if s is None:
-                raise DomainError("SETTLEMENT_NOT_FOUND")
+                raise DomainError(Reason.SETTLEMENT_NOT_FOUND)
             existing = await repo.find_refund(conn, institution, refund_pos_txn_id)
             if existing is not None and (existing.settlement_id != s.id or existing.amount_fen != amount_fen
                                          or existing.is_reversal):
-                raise DomainError("REQUEST_ID_REUSED", "(refund_pos_txn_id)")
+                raise DomainError(Reason.REQUEST_ID_REUSED, "(refund_pos_txn_id)")
             if existing is None:
                 if amount_fen > s.refundable_fen:
-                    raise DomainError("REFUND_EXCEEDS_DEBITED", f"(refundable now: {s.refundable_fen} fen)",
+                    raise DomainError(Reason.REFUND_EXCEEDS_DEBITED, f"(refundable now: {s.refundable_fen} fen)",
                                       {"refundable_fen": str(s.refundable_fen)})
                 existing = await repo.insert_refund(conn, s.id, institution, refund_pos_txn_id, amount_fen)
                 assert existing is not None  # the settlement row lock serialises refunds of one settlement
@@ -325,7 +326,7 @@ class SettlementService:
             if undo is not None:
                 await self._refund(s, undo, budget_s)
         else:
-            raise DomainError("ACCOUNTS_UNAVAILABLE", "(the reversal did not settle; it will be retried)")
+            raise DomainError(Reason.ACCOUNTS_UNAVAILABLE, "(the reversal did not settle; it will be retried)")
         await self._move(s, {s.status}, final)
         return await self.load(s.id)
 
@@ -401,5 +402,5 @@ class SettlementService:
 def _declined(reason: str, s: Settlement | None = None) -> DomainError:
     """A stored decline, as the error the POS gets every time it asks again."""
     metadata = {"settlement_id": s.id} if s else {}
-    return DomainError(reason if reason in REASONS else "PAYMENT_DECLINED", metadata=metadata)
+    return DomainError(Reason.parse(reason) or Reason.PAYMENT_DECLINED, metadata=metadata)
 

@@ -17,23 +17,26 @@ import pytest
 from google.protobuf.descriptor import Descriptor
 from google.protobuf.message import Message
 
-from gongji.accounts.v1 import accounts_pb2 as apb
+from gongji.accounts.v1 import payment_service_pb2
 from services.accounts import app as accounts_app
 from services.settlement.clients.accounts import CONSUMER_CONTRACT, AccountsClient, AccountsDeclined
-from tests.integration.family import Family
-from tests.support import rid
+from tools.kit import Family, rid
+from tools.kit import accounts_v1 as apb
 
-SERVICE = apb.DESCRIPTOR.services_by_name["AccountsService"]
+# The one accounts service settlement may call: a deployment can allow settlement this service and no other.
+SERVICE = payment_service_pb2.DESCRIPTOR.services_by_name["PaymentService"]
 
 
 class Recorder(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
     def __init__(self) -> None:
         self.sets: dict[str, set[str]] = defaultdict(set)
         self.responses: dict[str, list[Message]] = defaultdict(list)
+        self.services: set[str] = set()
 
     async def intercept_unary_unary(self, continuation: Any, details: Any, request: Message) -> Any:
-        method = details.method.decode().rsplit("/", 1)[-1] if isinstance(details.method, bytes) \
-            else details.method.rsplit("/", 1)[-1]
+        path = details.method.decode() if isinstance(details.method, bytes) else details.method
+        service, _, method = path.strip("/").rpartition("/")
+        self.services.add(service)
         self.sets[method] |= {field.name for field, _ in request.ListFields()}
         call = await continuation(details, request)
         try:
@@ -118,9 +121,10 @@ async def test_the_calls_settlement_makes_work_against_the_real_accounts(client,
                                            fixmedins_code="H1", description=""))
     assert (await accounts_client.fence(paid_request)).already_executed
     await accounts.RecordLifeEvent(apb.RecordLifeEventRequest(request_id=rid(), psn_no=member.psn_no,
-                                                              event_type=apb.LIFE_EVENT_TYPE_INSURANCE_ENDED))
+                                                              insurance_ended={}))
     await declined(accounts_client.quote(member.psn_no, 1))
 
+    assert recorder.services == {SERVICE.full_name}
     for method, use in CONSUMER_CONTRACT.items():
         assert recorder.sets[method] == set(use.sets), f"settlement sets other {method} fields than declared"
         for field in use.reads:

@@ -1,4 +1,4 @@
-"""Golden contract of gongji.accounts.v1.AccountsService: one file per RPC under golden/accounts/."""
+"""Golden contract of the accounts services (gongji.accounts.v1): one file per RPC under golden/accounts/."""
 
 from __future__ import annotations
 
@@ -6,12 +6,15 @@ from typing import Any
 
 import pytest
 
-from gongji.accounts.v1 import accounts_pb2
-from tests.contract.golden import GoldenFile, call, check
-from tests.support import id_number, rid
+from gongji.accounts.v1 import family_service_pb2, ledger_service_pb2, payment_service_pb2, registry_service_pb2
+from tests.contract.golden import GoldenFile, call, check, fill
+from tools.kit import id_number, rid
 
-SERVICE = accounts_pb2.DESCRIPTOR.services_by_name["AccountsService"]
-METHODS = [m.name for m in SERVICE.methods]
+SERVICES = [module.DESCRIPTOR.services_by_name[name] for module, name in (
+    (registry_service_pb2, "RegistryService"), (family_service_pb2, "FamilyService"),
+    (payment_service_pb2, "PaymentService"), (ledger_service_pb2, "LedgerService"))]
+SERVICE_OF = {m.name: service for service in SERVICES for m in service.methods}
+METHODS = list(SERVICE_OF)
 
 
 class Recorder:
@@ -26,12 +29,10 @@ class Recorder:
         return value
 
     async def case(self, method: str, case: str, request: dict[str, Any]) -> dict[str, Any]:
-        from tests.contract.golden import fill
-
         filled = fill(request, self.values)
         if "requestId" in filled:
             filled["requestId"] = rid()
-        outcome, _ = await call(self.stub, SERVICE, method, filled)
+        outcome, _ = await call(self.stub, SERVICE_OF[method], method, filled)
         self.files[method].record(case, request, outcome, self.values)
         return outcome.get("response", {})
 
@@ -61,9 +62,8 @@ async def recorded(accounts) -> Recorder:
                                                      "amountFen": "200000", "memo": "contribution"})
     await r.case("CreditPersonalAccount", "resident_has_no_account", {"requestId": "x", "psnNo": "{resident_psn}",
                                                                       "amountFen": "100"})
-    await r.case("CheckEligibility", "create_pool_ok", {"action": "ELIGIBILITY_ACTION_CREATE_POOL",
-                                                        "creatorPsnNo": "{creator_psn}"})
-    await r.case("CheckEligibility", "resident_creator", {"action": "ELIGIBILITY_ACTION_CREATE_POOL",
+    await r.case("CheckEligibility", "create_pool_ok", {"createPool": {}, "creatorPsnNo": "{creator_psn}"})
+    await r.case("CheckEligibility", "resident_creator", {"createPool": {},
                                                           "creatorPsnNo": "{resident_psn}"})
     pool = await r.case("CreatePool", "created", {"requestId": "x", "creatorPsnNo": "{creator_psn}",
                                                   "agreementVersion": "2024-12"})
@@ -83,8 +83,8 @@ async def recorded(accounts) -> Recorder:
                                                            "relation": "RELATION_SPOUSE"})
     r.name("invitation2", inv2["invitation"]["invitationId"])
     await r.case("CheckEligibility", "bind_already_invited", {
-        "action": "ELIGIBILITY_ACTION_BIND_MEMBER", "creatorPsnNo": "{creator_psn}", "memberName": "王小明",
-        "memberIdNumber": "{resident_id}", "relation": "RELATION_CHILD"})
+        "creatorPsnNo": "{creator_psn}", "bindMember": {"memberName": "王小明", "memberIdNumber": "{resident_id}",
+                                                        "relation": "RELATION_CHILD"}})
     await r.case("AcceptInvitation", "accepted", {"requestId": "x", "invitationId": "{invitation}"})
     await r.case("AcceptInvitation", "unknown", {"requestId": "x", "invitationId": "999999999"})
     await r.case("DeclineInvitation", "declined", {"requestId": "x", "invitationId": "{invitation2}"})
@@ -129,9 +129,9 @@ async def recorded(accounts) -> Recorder:
                                                   "memberPsnNo": "{member_psn}"})
     await r.case("RemoveMember", "removed", {"requestId": "x", "poolId": "{pool}", "memberPsnNo": "{resident_psn}"})
     await r.case("RecordLifeEvent", "member_died", {"requestId": "x", "psnNo": "{member_psn}",
-                                                    "eventType": "LIFE_EVENT_TYPE_DIED"})
+                                                    "died": {}})
     await r.case("RecordLifeEvent", "creator_chronic_benefit", {
-        "requestId": "x", "psnNo": "{creator_psn}", "eventType": "LIFE_EVENT_TYPE_CHRONIC_DISEASE_BENEFIT_GRANTED"})
+        "requestId": "x", "psnNo": "{creator_psn}", "chronicDiseaseBenefitGranted": {}})
     await r.case("DissolvePool", "already_dissolved", {"requestId": "x", "poolId": "{pool}"})
     await r.case("Fence", "never_ran", {"requestId": "x"})
     await r.case("VerifyLedger", "clean", {})

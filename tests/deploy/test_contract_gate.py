@@ -25,7 +25,7 @@ def test_current_protos_pass_lint_and_the_breaking_check() -> None:
 def test_renumbering_a_released_field_is_caught(tmp_path: Path) -> None:
     protos = tmp_path / "protos"
     shutil.copytree(ROOT / "protos", protos, ignore=shutil.ignore_patterns("*.binpb"))
-    accounts = protos / "gongji" / "accounts" / "v1" / "accounts.proto"
+    accounts = protos / "gongji" / "accounts" / "v1" / "payment_service.proto"
     text = accounts.read_text()
     start = text.index("message ReserveRequest {")
     assert "int64 amount_fen = 3;" in text[start:start + 600]

@@ -14,15 +14,13 @@ import asyncpg
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from gongji.accounts.v1 import accounts_pb2 as apb
-from gongji.accounts.v1 import accounts_pb2_grpc
 from gongji.settlement.v1 import settlement_pb2 as pb
 from gongji.settlement.v1 import settlement_pb2_grpc
 from services.settlement.config import token_hash
 from tests import processes
-from tests.integration.family import Family
-from tests.support import rid
 from tools.devdb import free_port
+from tools.kit import Accounts, Family, rid
+from tools.kit import accounts_v1 as apb
 
 
 def _scrape(port: int) -> str:
@@ -48,7 +46,7 @@ async def test_metrics_correlation_and_no_personal_data_in_logs(database_url: st
     try:
         async with grpc.aio.insecure_channel(accounts.address) as a_channel, \
                 grpc.aio.insecure_channel(settlement.address) as s_channel:
-            f = Family(accounts_pb2_grpc.AccountsServiceStub(a_channel))
+            f = Family(Accounts(a_channel))
             payer = await f.person(credit_fen=5_000)
             pos = settlement_pb2_grpc.SettlementServiceStub(s_channel)
             before = _scrape(s_metrics)
@@ -97,7 +95,7 @@ async def test_sigterm_goes_not_serving_finishes_in_flight_calls_then_exits(data
     blocker = await asyncpg.connect(database_url)
     try:
         async with grpc.aio.insecure_channel(accounts.address) as channel:
-            stub = accounts_pb2_grpc.AccountsServiceStub(channel)
+            stub = Accounts(channel)
             payer = await Family(stub).person(credit_fen=5_000)
             watch = health_pb2_grpc.HealthStub(channel).Watch(health_pb2.HealthCheckRequest())
             assert (await watch.read()).status == health_pb2.HealthCheckResponse.SERVING

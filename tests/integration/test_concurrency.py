@@ -7,10 +7,9 @@ import asyncio
 import grpc
 import pytest
 
-from gongji.accounts.v1 import accounts_pb2 as pb
 from gongji.common.v1 import common_pb2 as cpb
-from tests.integration.family import RESIDENT, Family
-from tests.support import rid
+from tools.kit import RESIDENT, Family, rid
+from tools.kit import accounts_v1 as pb
 
 pytestmark = pytest.mark.usefixtures("ledger_clean")
 

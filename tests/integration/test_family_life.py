@@ -5,10 +5,9 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from gongji.accounts.v1 import accounts_pb2 as pb
 from gongji.common.v1 import common_pb2 as cpb
-from tests.integration.family import OWN, POOL, RESIDENT, Family
-from tests.support import reason_of, rid
+from tools.kit import OWN, POOL, RESIDENT, Family, reason_of, rid
+from tools.kit import accounts_v1 as pb
 
 pytestmark = pytest.mark.usefixtures("ledger_clean")
 

@@ -7,9 +7,8 @@ import asyncio
 import grpc
 import pytest
 
-from gongji.accounts.v1 import accounts_pb2 as pb
-from tests.integration.family import OWN, Family
-from tests.support import reason_of, rid
+from tools.kit import OWN, Family, reason_of, rid
+from tools.kit import accounts_v1 as pb
 
 pytestmark = pytest.mark.usefixtures("ledger_clean")
 

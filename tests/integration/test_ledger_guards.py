@@ -9,9 +9,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gongji.accounts.v1 import accounts_pb2 as pb
 from services.common.db import make_engine
-from tests.integration.family import Family
+from tools.kit import Family
+from tools.kit import accounts_v1 as pb
 
 
 @pytest.fixture

@@ -10,27 +10,27 @@ from typing import Any
 import grpc
 import pytest
 
-from gongji.accounts.v1 import accounts_pb2 as pb
 from gongji.common.v1 import common_pb2 as cpb
-from tests.integration.family import OWN, POOL, RESIDENT, Family, Insured
-from tests.support import psn_no, reason_of, rid
+from tools.kit import OWN, POOL, RESIDENT, Family, Insured, psn_no, reason_of, rid
+from tools.kit import accounts_v1 as pb
 
 pytestmark = pytest.mark.usefixtures("ledger_clean")
 
 CREATOR_EVENTS = [
-    (pb.LIFE_EVENT_TYPE_CHRONIC_DISEASE_BENEFIT_GRANTED, {}, "CREATOR_GRANTED_CHRONIC_DISEASE_BENEFIT"),
-    (pb.LIFE_EVENT_TYPE_INSURANCE_ENDED, {}, "CREATOR_LEFT_EMPLOYEE_INSURANCE"),
-    (pb.LIFE_EVENT_TYPE_REGION_CHANGED, {"new_region_code": "630200"}, "CREATOR_CHANGED_REGION"),
-    (pb.LIFE_EVENT_TYPE_RETIRED_CADRE_GRANTED, {}, "CREATOR_GRANTED_RETIRED_CADRE_BENEFIT"),
-    (pb.LIFE_EVENT_TYPE_DISABLED_VETERAN_GRANTED, {"disabled_veteran_level": 3},
+    ("chronic_disease_benefit_granted", {}, "CREATOR_GRANTED_CHRONIC_DISEASE_BENEFIT"),
+    ("insurance_ended", {}, "CREATOR_LEFT_EMPLOYEE_INSURANCE"),
+    ("region_changed", {"new_region_code": "630200"}, "CREATOR_CHANGED_REGION"),
+    ("retired_cadre_granted", {}, "CREATOR_GRANTED_RETIRED_CADRE_BENEFIT"),
+    ("disabled_veteran_granted", {"level": 3},
      "CREATOR_GRANTED_DISABLED_VETERAN_BENEFIT"),
-    (pb.LIFE_EVENT_TYPE_DIED, {}, "CREATOR_DIED"),
+    ("died", {}, "CREATOR_DIED"),
 ]
 
 
-async def _event(accounts, who: Insured, event: int, **extra: Any) -> pb.RecordLifeEventResponse:  # type: ignore[no-untyped-def]
+async def _event(accounts, who: Insured, event: str, **fields: Any) -> pb.RecordLifeEventResponse:  # type: ignore[no-untyped-def]
+    """Records the life event named by its oneof field (e.g. "region_changed"), with that event's fields."""
     return await accounts.RecordLifeEvent(pb.RecordLifeEventRequest(request_id=rid(), psn_no=who.psn_no,
-                                                                    event_type=event, **extra))
+                                                                    **({event: fields} if event else {})))
 
 
 async def _pool(accounts, pool_id: str) -> pb.Pool:  # type: ignore[no-untyped-def]
@@ -85,12 +85,12 @@ async def test_creator_event_dissolves_the_pool_and_returns_its_available_money(
 
 
 @pytest.mark.parametrize(("event", "extra", "expected"), [
-    (pb.LIFE_EVENT_TYPE_CHRONIC_DISEASE_BENEFIT_GRANTED, {}, {"chronic_disease_benefit": True}),
-    (pb.LIFE_EVENT_TYPE_INSURANCE_ENDED, {}, {"status": cpb.PERSON_STATUS_EXITED}),
-    (pb.LIFE_EVENT_TYPE_REGION_CHANGED, {"new_region_code": "630200"}, {"region_code": "630200"}),
-    (pb.LIFE_EVENT_TYPE_RETIRED_CADRE_GRANTED, {}, {"retired_cadre": True}),
-    (pb.LIFE_EVENT_TYPE_DISABLED_VETERAN_GRANTED, {"disabled_veteran_level": 3}, {"disabled_veteran_level": 3}),
-    (pb.LIFE_EVENT_TYPE_DIED, {}, {"status": cpb.PERSON_STATUS_DECEASED}),
+    ("chronic_disease_benefit_granted", {}, {"chronic_disease_benefit": True}),
+    ("insurance_ended", {}, {"status": cpb.PERSON_STATUS_EXITED}),
+    ("region_changed", {"new_region_code": "630200"}, {"region_code": "630200"}),
+    ("retired_cadre_granted", {}, {"retired_cadre": True}),
+    ("disabled_veteran_granted", {"level": 3}, {"disabled_veteran_level": 3}),
+    ("died", {}, {"status": cpb.PERSON_STATUS_DECEASED}),
 ])
 async def test_the_registry_records_the_event(accounts, event, extra, expected) -> None:
     f = Family(accounts)
@@ -106,7 +106,7 @@ async def test_an_empty_pool_dissolves_returning_nothing(accounts) -> None:
     f = Family(accounts)
     creator = await f.person(credit_fen=60_000)
     pool_id = await f.create_pool(creator)
-    out = await _event(accounts, creator, pb.LIFE_EVENT_TYPE_RETIRED_CADRE_GRANTED)
+    out = await _event(accounts, creator, "retired_cadre_granted")
     assert (out.dissolved_pool_id, out.returned_fen) == (pool_id, 0)
     assert await f.own_balance(creator) == 60_000
 
@@ -117,7 +117,7 @@ async def test_moving_within_the_same_region_changes_nothing(accounts) -> None:
     member = await f.person(region="630100")
     pool_id = await f.create_pool(creator, transfer_fen=50_000)
     await f.bind(pool_id, member)
-    out = await _event(accounts, creator, pb.LIFE_EVENT_TYPE_REGION_CHANGED, new_region_code="630100")
+    out = await _event(accounts, creator, "region_changed", new_region_code="630100")
     assert (out.dissolved_pool_id, out.returned_fen) == ("", 0)
     assert (out.person.pool_id, out.person.region_code) == (pool_id, "630100")
     pool = await _pool(accounts, pool_id)
@@ -130,7 +130,7 @@ async def test_moving_to_another_province_dissolves_too(accounts) -> None:
     f = Family(accounts)
     creator = await f.person(credit_fen=60_000)
     pool_id = await f.create_pool(creator, transfer_fen=50_000)
-    out = await _event(accounts, creator, pb.LIFE_EVENT_TYPE_REGION_CHANGED, new_region_code="110100")
+    out = await _event(accounts, creator, "region_changed", new_region_code="110100")
     assert (out.dissolved_pool_id, out.returned_fen) == (pool_id, 50_000)
     assert await f.own_balance(creator) == 60_000
 
@@ -139,7 +139,7 @@ async def test_a_creator_who_moved_region_may_start_again_there(accounts) -> Non
     f = Family(accounts)
     creator = await f.person(region="630100", credit_fen=60_000)
     old = await f.create_pool(creator, transfer_fen=50_000)
-    await _event(accounts, creator, pb.LIFE_EVENT_TYPE_REGION_CHANGED, new_region_code="630200")
+    await _event(accounts, creator, "region_changed", new_region_code="630200")
     neighbour = await f.person(region="630200")
     new = await f.create_pool(creator)
     assert new != old
@@ -151,13 +151,13 @@ async def test_a_creator_who_became_ineligible_cannot_create_again(accounts) -> 
     f = Family(accounts)
     creator = await f.person(credit_fen=60_000)
     await f.create_pool(creator)
-    await _event(accounts, creator, pb.LIFE_EVENT_TYPE_CHRONIC_DISEASE_BENEFIT_GRANTED)
+    await _event(accounts, creator, "chronic_disease_benefit_granted")
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await f.create_pool(creator)
     assert reason_of(err.value) == "CREATOR_NOT_ELIGIBLE"
 
 
-@pytest.mark.parametrize("event", [pb.LIFE_EVENT_TYPE_DIED, pb.LIFE_EVENT_TYPE_INSURANCE_ENDED],
+@pytest.mark.parametrize("event", ["died", "insurance_ended"],
                          ids=["died", "insurance-ended"])
 async def test_a_member_who_dies_or_leaves_insurance_leaves_the_pool(accounts, event) -> None:
     f = Family(accounts)
@@ -190,15 +190,15 @@ async def test_a_member_leaving_frees_a_place(accounts) -> None:
     members = [await f.person() for _ in range(5)]
     for m in members:
         await f.bind(pool_id, m, cpb.RELATION_CHILD)
-    await _event(accounts, members[2], pb.LIFE_EVENT_TYPE_DIED)
+    await _event(accounts, members[2], "died")
     await f.bind(pool_id, await f.person(), cpb.RELATION_CHILD)
     assert len((await _pool(accounts, pool_id)).members) == 5
 
 
 @pytest.mark.parametrize(("event", "extra"), [
-    (pb.LIFE_EVENT_TYPE_CHRONIC_DISEASE_BENEFIT_GRANTED, {}),
-    (pb.LIFE_EVENT_TYPE_RETIRED_CADRE_GRANTED, {}),
-    (pb.LIFE_EVENT_TYPE_DISABLED_VETERAN_GRANTED, {"disabled_veteran_level": 1}),
+    ("chronic_disease_benefit_granted", {}),
+    ("retired_cadre_granted", {}),
+    ("disabled_veteran_granted", {"level": 1}),
 ], ids=["chronic", "retired-cadre", "veteran"])
 async def test_creator_only_events_leave_a_member_in_the_pool(accounts, event, extra) -> None:
     f = Family(accounts)
@@ -224,7 +224,7 @@ async def test_a_hold_open_when_the_creator_dies_stays_valid_and_what_it_frees_g
     paid = await f.reserve(child, 5_000, debit_immediately=True)
     assert (await _pool(accounts, pool_id)).available_fen == 60_000 - 10_000 - 15_000 - 8_000 - 5_000
 
-    out = await _event(accounts, creator, pb.LIFE_EVENT_TYPE_DIED)
+    out = await _event(accounts, creator, "died")
     assert (out.dissolved_pool_id, out.returned_fen) == (pool_id, 22_000)
     assert out.person.status == cpb.PERSON_STATUS_DECEASED
     assert await f.own_balance(creator) == 40_000 + 22_000  # the balance returns to the creator's own account
@@ -271,7 +271,7 @@ async def test_refund_of_a_pool_payment_after_dissolution_goes_to_the_creator(ac
     await f.bind(pool_id, spouse)
     paid = await f.reserve(spouse, 7_000, debit_immediately=True)  # 2,000 own + 5,000 pool
     assert [(leg.source, leg.debited_fen) for leg in paid.legs] == [(OWN, 2_000), (POOL, 5_000)]
-    out = await _event(accounts, creator, pb.LIFE_EVENT_TYPE_CHRONIC_DISEASE_BENEFIT_GRANTED)
+    out = await _event(accounts, creator, "chronic_disease_benefit_granted")
     assert out.returned_fen == 55_000
     assert await f.own_balance(creator) == 95_000
 
@@ -287,16 +287,16 @@ async def test_refund_of_a_pool_payment_after_dissolution_goes_to_the_creator(ac
 
 async def test_life_event_for_an_unknown_person_is_person_not_found(accounts) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await _event(accounts, Insured(psn_no(), "张三", ""), pb.LIFE_EVENT_TYPE_DIED)
+        await _event(accounts, Insured(psn_no(), "张三", ""), "died")
     assert (err.value.code(), reason_of(err.value)) == (grpc.StatusCode.NOT_FOUND, "PERSON_NOT_FOUND")
 
 
 @pytest.mark.parametrize(("event", "extra"), [
-    (pb.LIFE_EVENT_TYPE_UNSPECIFIED, {}),
-    (pb.LIFE_EVENT_TYPE_REGION_CHANGED, {}),
-    (pb.LIFE_EVENT_TYPE_REGION_CHANGED, {"new_region_code": "6302"}),
-    (pb.LIFE_EVENT_TYPE_DISABLED_VETERAN_GRANTED, {}),
-    (pb.LIFE_EVENT_TYPE_DISABLED_VETERAN_GRANTED, {"disabled_veteran_level": 7}),
+    ("", {}),
+    ("region_changed", {}),
+    ("region_changed", {"new_region_code": "6302"}),
+    ("disabled_veteran_granted", {}),
+    ("disabled_veteran_granted", {"level": 7}),
 ], ids=["no-event", "no-region", "short-region", "no-level", "level-7"])
 async def test_incomplete_life_events_are_invalid_and_change_nothing(accounts, event, extra) -> None:
     f = Family(accounts)

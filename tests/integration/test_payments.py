@@ -7,10 +7,9 @@ import asyncio
 import grpc
 import pytest
 
-from gongji.accounts.v1 import accounts_pb2 as pb
 from gongji.common.v1 import common_pb2 as cpb
-from tests.integration.family import OWN, Family
-from tests.support import reason_of, rid
+from tools.kit import OWN, Family, reason_of, rid
+from tools.kit import accounts_v1 as pb
 
 pytestmark = pytest.mark.usefixtures("ledger_clean")
 
@@ -81,7 +80,7 @@ async def test_unknown_reservation_and_uninsured_payer(accounts) -> None:
                  "RESERVATION_NOT_FOUND", grpc.StatusCode.NOT_FOUND)
     payer = await f.person(credit_fen=10_000)
     await accounts.RecordLifeEvent(pb.RecordLifeEventRequest(
-        request_id=rid(), psn_no=payer.psn_no, event_type=pb.LIFE_EVENT_TYPE_INSURANCE_ENDED))
+        request_id=rid(), psn_no=payer.psn_no, insurance_ended={}))
     await _fails(f.reserve(payer, 100), "PERSON_NOT_INSURED")
     await _fails(f.reserve(payer.__class__("NOBODY", "", ""), 100), "PERSON_NOT_FOUND", grpc.StatusCode.NOT_FOUND)
 

@@ -12,13 +12,12 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 from sqlalchemy import text
 
-from gongji.accounts.v1 import accounts_pb2 as pb
 from gongji.common.v1 import common_pb2 as cpb
 from services.accounts.domain.identity import check_digit
 from services.common.db import make_engine
-from services.common.grpc_errors import error_info
-from tests.integration.family import OWN, POOL, RESIDENT, Family, Insured
-from tests.support import id_number, psn_no, reason_of, rid
+from services.common.rpc import error_info
+from tools.kit import OWN, POOL, RESIDENT, Family, Insured, id_number, psn_no, reason_of, rid
+from tools.kit import accounts_v1 as pb
 
 pytestmark = pytest.mark.usefixtures("ledger_clean")
 
@@ -214,7 +213,7 @@ async def test_a_relative_not_insured_cannot_be_invited(accounts) -> None:
     creator = await f.person(credit_fen=60_000)
     gone = await f.person()
     await accounts.RecordLifeEvent(pb.RecordLifeEventRequest(request_id=rid(), psn_no=gone.psn_no,
-                                                             event_type=pb.LIFE_EVENT_TYPE_INSURANCE_ENDED))
+                                                             insurance_ended={}))
     pool_id = await f.create_pool(creator)
     await _fails(f.invite(pool_id, gone), "PERSON_NOT_INSURED", FAILED)
 
@@ -298,7 +297,7 @@ async def test_a_relative_whose_insurance_ended_after_the_invitation_cannot_acce
     pool_id = await f.create_pool(creator)
     invitation_id = await f.invite(pool_id, relative)
     await accounts.RecordLifeEvent(pb.RecordLifeEventRequest(request_id=rid(), psn_no=relative.psn_no,
-                                                             event_type=pb.LIFE_EVENT_TYPE_INSURANCE_ENDED))
+                                                             insurance_ended={}))
     await _fails(_accept(accounts, invitation_id), "PERSON_NOT_INSURED")
     assert (await f.balances(relative)).pool_id == ""
 
@@ -564,8 +563,8 @@ async def test_check_eligibility_lists_several_violations_for_a_binding(accounts
     await f.bind(await f.create_pool(other_creator), relative)
     await _sql(database_url, "UPDATE accounts.persons SET status = 'SUSPENDED' WHERE psn_no = :p", p=relative.psn_no)
     check = await accounts.CheckEligibility(pb.CheckEligibilityRequest(
-        action=pb.ELIGIBILITY_ACTION_BIND_MEMBER, creator_psn_no=creator.psn_no, member_name=relative.name,
-        member_id_number=relative.id_number, relation=cpb.RELATION_SIBLING))
+        creator_psn_no=creator.psn_no, bind_member=dict(member_name=relative.name,
+        member_id_number=relative.id_number, relation=cpb.RELATION_SIBLING)))
     assert not check.eligible
     assert [v.reason for v in check.violations] == ["PERSON_NOT_INSURED", "ALREADY_BOUND", "DIFFERENT_REGION"]
     assert all(v.message for v in check.violations)
@@ -583,8 +582,8 @@ async def test_check_eligibility_adds_member_limit_when_the_pool_is_full(account
         await f.bind(pool_id, await f.person(), cpb.RELATION_CHILD)
     far = await f.person(region="630200")
     check = await accounts.CheckEligibility(pb.CheckEligibilityRequest(
-        action=pb.ELIGIBILITY_ACTION_BIND_MEMBER, creator_psn_no=creator.psn_no, member_name=far.name,
-        member_id_number=far.id_number, relation=cpb.RELATION_SPOUSE))
+        creator_psn_no=creator.psn_no, bind_member=dict(member_name=far.name,
+        member_id_number=far.id_number, relation=cpb.RELATION_SPOUSE)))
     assert [v.reason for v in check.violations] == ["MEMBER_LIMIT_REACHED", "DIFFERENT_REGION"]
 
 
@@ -594,8 +593,8 @@ async def test_check_eligibility_is_eligible_for_a_good_binding_and_binds_nobody
     relative = await f.person(insurance=RESIDENT)
     pool_id = await f.create_pool(creator)
     check = await accounts.CheckEligibility(pb.CheckEligibilityRequest(
-        action=pb.ELIGIBILITY_ACTION_BIND_MEMBER, creator_psn_no=creator.psn_no, member_name=relative.name,
-        member_id_number=relative.id_number, relation=cpb.RELATION_GRANDCHILD_MATERNAL))
+        creator_psn_no=creator.psn_no, bind_member=dict(member_name=relative.name,
+        member_id_number=relative.id_number, relation=cpb.RELATION_GRANDCHILD_MATERNAL)))
     assert check.eligible and list(check.violations) == []
     assert [m.psn_no for m in (await _pool(accounts, pool_id)).members] == []
 
@@ -606,8 +605,8 @@ async def test_check_eligibility_for_a_binding_with_a_wrong_name(accounts) -> No
     relative = await f.person()
     await f.create_pool(creator)
     check = await accounts.CheckEligibility(pb.CheckEligibilityRequest(
-        action=pb.ELIGIBILITY_ACTION_BIND_MEMBER, creator_psn_no=creator.psn_no, member_name="李四",
-        member_id_number=relative.id_number, relation=cpb.RELATION_SPOUSE))
+        creator_psn_no=creator.psn_no, bind_member=dict(member_name="李四",
+        member_id_number=relative.id_number, relation=cpb.RELATION_SPOUSE)))
     assert (check.eligible, [v.reason for v in check.violations]) == (False, ["IDENTITY_MISMATCH"])
 
 
@@ -615,11 +614,11 @@ async def test_check_eligibility_to_create_lists_every_creator_problem(accounts)
     f = Family(accounts)
     sick_and_poor = await f.person(credit_fen=10_000, chronic_disease_benefit=True)
     check = await accounts.CheckEligibility(pb.CheckEligibilityRequest(
-        action=pb.ELIGIBILITY_ACTION_CREATE_POOL, creator_psn_no=sick_and_poor.psn_no))
+        creator_psn_no=sick_and_poor.psn_no, create_pool={}))
     assert [v.reason for v in check.violations] == ["CREATOR_NOT_ELIGIBLE", "CREATOR_BALANCE_BELOW_MINIMUM"]
     good = await f.person(credit_fen=50_000)
     assert (await accounts.CheckEligibility(pb.CheckEligibilityRequest(
-        action=pb.ELIGIBILITY_ACTION_CREATE_POOL, creator_psn_no=good.psn_no))).eligible
+        creator_psn_no=good.psn_no, create_pool={}))).eligible
     await _fails(accounts.GetPool(pb.GetPoolRequest(psn_no=good.psn_no)), "POOL_NOT_FOUND")  # nothing created
 
 
@@ -630,7 +629,7 @@ async def test_check_eligibility_for_transfers(accounts) -> None:
 
     async def check(amount: int) -> list[str]:
         out = await accounts.CheckEligibility(pb.CheckEligibilityRequest(
-            action=pb.ELIGIBILITY_ACTION_TRANSFER, creator_psn_no=creator.psn_no, amount_fen=amount))
+            creator_psn_no=creator.psn_no, transfer=dict(amount_fen=amount)))
         assert out.eligible == (not out.violations)
         return [v.reason for v in out.violations]
 
@@ -640,7 +639,7 @@ async def test_check_eligibility_for_transfers(accounts) -> None:
     assert await f.own_balance(creator) == 60_000
     lonely = await f.person(credit_fen=60_000)
     out = await accounts.CheckEligibility(pb.CheckEligibilityRequest(
-        action=pb.ELIGIBILITY_ACTION_TRANSFER, creator_psn_no=lonely.psn_no, amount_fen=50_000))
+        creator_psn_no=lonely.psn_no, transfer=dict(amount_fen=50_000)))
     assert [v.reason for v in out.violations] == ["POOL_NOT_FOUND"]
 
 
@@ -686,9 +685,9 @@ async def test_bad_pool_requests_are_invalid_argument(accounts) -> None:
         request_id=rid(), invitation_id="-1")))) == {"invitation_id"}
     assert set(await _invalid(accounts.RemoveMember(pb.RemoveMemberRequest(request_id=rid(), pool_id="1")))) == {
         "member_psn_no"}
-    assert set(await _invalid(accounts.GetPool(pb.GetPoolRequest()))) == {"psn_no"}
+    assert set(await _invalid(accounts.GetPool(pb.GetPoolRequest()))) == {"pool"}
     assert set(await _invalid(accounts.CheckEligibility(pb.CheckEligibilityRequest(
-        action=pb.ELIGIBILITY_ACTION_BIND_MEMBER, creator_psn_no="P1")))) == {
-        "member_name", "member_id_number", "relation"}
+        creator_psn_no="P1", bind_member={})))) == {
+        "bind_member.member_name", "bind_member.member_id_number", "bind_member.relation"}
     assert set(await _invalid(accounts.CheckEligibility(pb.CheckEligibilityRequest()))) == {
         "action", "creator_psn_no"}

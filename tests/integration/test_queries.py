@@ -10,11 +10,10 @@ import pytest
 from google.protobuf import json_format
 from sqlalchemy import text
 
-from gongji.accounts.v1 import accounts_pb2 as pb
 from gongji.common.v1 import common_pb2 as cpb
 from services.common.db import make_engine
-from tests.integration.family import OWN, POOL, RESIDENT, Family, Insured
-from tests.support import id_number, psn_no, reason_of, rid
+from tools.kit import OWN, POOL, RESIDENT, Family, Insured, id_number, psn_no, reason_of, rid
+from tools.kit import accounts_v1 as pb
 
 pytestmark = pytest.mark.usefixtures("ledger_clean")
 
@@ -259,11 +258,11 @@ async def test_premium_for_a_deceased_relative_or_from_a_deceased_payer_is_refus
     payer = await f.person(credit_fen=50_000)
     child = await f.person(insurance=RESIDENT)
     await accounts.RecordLifeEvent(pb.RecordLifeEventRequest(request_id=rid(), psn_no=child.psn_no,
-                                                             event_type=pb.LIFE_EVENT_TYPE_DIED))
+                                                             died={}))
     await _premium_fails(_premium(accounts, payer, child), "PERSON_NOT_INSURED")
     other = await f.person(insurance=RESIDENT)
     await accounts.RecordLifeEvent(pb.RecordLifeEventRequest(request_id=rid(), psn_no=payer.psn_no,
-                                                             event_type=pb.LIFE_EVENT_TYPE_DIED))
+                                                             died={}))
     await _premium_fails(_premium(accounts, payer, other), "PERSON_NOT_INSURED")
     assert await f.own_balance(payer) == 50_000
 

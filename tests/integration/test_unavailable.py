@@ -5,12 +5,11 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from gongji.accounts.v1 import accounts_pb2 as pb
-from gongji.accounts.v1 import accounts_pb2_grpc
 from services.accounts import app
 from services.accounts.config import Settings
-from tests.support import reason_of, rid
 from tools.devdb import free_port
+from tools.kit import Accounts, reason_of, rid
+from tools.kit import accounts_v1 as pb
 
 
 async def test_database_down_is_unavailable_with_a_reason() -> None:
@@ -18,7 +17,7 @@ async def test_database_down_is_unavailable_with_a_reason() -> None:
                                        host="127.0.0.1", sweep_interval_s=60))
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{running.server.port}") as channel:
-            stub = accounts_pb2_grpc.AccountsServiceStub(channel)
+            stub = Accounts(channel)
             for call in (stub.GetPerson(pb.GetPersonRequest(psn_no="P1")),
                          stub.CreditPersonalAccount(pb.CreditPersonalAccountRequest(
                              request_id=rid(), psn_no="P1", amount_fen=1))):

@@ -17,8 +17,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from services.common.errors import DomainError
-from services.common.grpc_errors import domain_status, error_info
+from services.common.errors import DomainError, Reason
 from services.common.logs import JsonFormatter
 from services.common.observability import (
     CorrelationClientInterceptor,
@@ -27,6 +26,7 @@ from services.common.observability import (
     correlation_id,
     start_metrics_server,
 )
+from services.common.rpc import domain_status, error_info
 from services.common.server import Server, start_server
 
 PROBE = "gongji.testing.v1.ProbeService"
@@ -90,8 +90,8 @@ async def _ok(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
 
 
 async def _domain_error(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
-    # The way gongji handlers fail: services.common.grpc_errors turns a DomainError into a rich status.
-    await context.abort_with_status(domain_status(DomainError(request.decode())))
+    # The way gongji handlers fail: services.common.rpc turns a DomainError into a rich status.
+    await context.abort_with_status(domain_status(DomainError(Reason[request.decode()])))
     raise AssertionError("abort_with_status returned")
 
 

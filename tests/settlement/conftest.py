@@ -9,11 +9,11 @@ from dataclasses import dataclass
 import grpc
 import pytest
 
-from gongji.accounts.v1 import accounts_pb2 as apb
-from gongji.accounts.v1 import accounts_pb2_grpc
 from gongji.settlement.v1 import settlement_pb2_grpc
 from services.settlement.config import token_hash
 from tests import processes
+from tools.kit import Accounts
+from tools.kit import accounts_v1 as apb
 
 INSTITUTION_A, TOKEN_A = "H63010000A01", "token-of-institution-a"
 INSTITUTION_B, TOKEN_B = "H63010000B02", "token-of-institution-b"
@@ -30,7 +30,7 @@ def settlement_env(database_url: str, accounts: processes.Process, **extra: str)
 class Stack:
     accounts_process: processes.Process
     settlement_process: processes.Process
-    accounts: accounts_pb2_grpc.AccountsServiceStub
+    accounts: Accounts
     channel: grpc.aio.Channel
     database_url: str
 
@@ -60,7 +60,7 @@ async def stack(database_url: str) -> AsyncIterator[Stack]:
                                                                               GONGJI_RECOVERY_GRACE_S="8"))
     channel = grpc.aio.insecure_channel(accounts_process.address)
     try:
-        yield Stack(accounts_process, settlement_process, accounts_pb2_grpc.AccountsServiceStub(channel), channel,
+        yield Stack(accounts_process, settlement_process, Accounts(channel), channel,
                     database_url)
     finally:
         await channel.close()

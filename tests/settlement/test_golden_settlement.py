@@ -8,9 +8,8 @@ import pytest
 
 from gongji.settlement.v1 import settlement_pb2, settlement_pb2_grpc
 from tests.contract.golden import GoldenFile, call, check, fill
-from tests.integration.family import Family
 from tests.settlement.conftest import TOKEN_A
-from tests.support import rid
+from tools.kit import Family, rid
 
 SERVICE = settlement_pb2.DESCRIPTOR.services_by_name["SettlementService"]
 METHODS = [m.name for m in SERVICE.methods]

@@ -8,13 +8,12 @@ from collections.abc import Awaitable, Callable
 import grpc
 import pytest
 
-from gongji.accounts.v1 import accounts_pb2 as apb
 from gongji.settlement.v1 import settlement_pb2 as pb
 from tests import processes
-from tests.integration.family import Family
 from tests.settlement.conftest import TOKEN_A, settlement_env
-from tests.support import reason_of, rid
 from tools.devdb import free_port
+from tools.kit import Family, reason_of, rid
+from tools.kit import accounts_v1 as apb
 
 
 async def _until(check: Callable[[], Awaitable[bool]], timeout_s: float = 15) -> None:

@@ -9,11 +9,10 @@ import grpc
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from gongji.accounts.v1 import accounts_pb2 as apb
 from gongji.common.v1 import common_pb2 as cpb
 from gongji.settlement.v1 import settlement_pb2 as pb
-from tests.integration.family import RESIDENT, Family
-from tests.support import reason_of, rid
+from tools.kit import RESIDENT, Family, reason_of, rid
+from tools.kit import accounts_v1 as apb
 
 
 async def _family(stack, own_fen: int = 10_000, pool_fen: int = 60_000, member_insurance: int = 1):  # type: ignore[no-untyped-def]
@@ -79,7 +78,7 @@ async def test_a_declined_payment_stays_declined(stack, pos_a) -> None:
     f = Family(stack.accounts)
     payer = await f.person(credit_fen=1_000)
     await stack.accounts.RecordLifeEvent(apb.RecordLifeEventRequest(
-        request_id=rid(), psn_no=payer.psn_no, event_type=apb.LIFE_EVENT_TYPE_INSURANCE_ENDED))
+        request_id=rid(), psn_no=payer.psn_no, insurance_ended={}))
     request = pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, amount_fen=500)
     await _fails(pos_a("Settle", request), "PERSON_NOT_INSURED", grpc.StatusCode.FAILED_PRECONDITION)
     await _fails(pos_a("Settle", request), "PERSON_NOT_INSURED")

@@ -1,4 +1,5 @@
-"""The reason codes are a contract: every one the issue names exists, and README.md documents every one."""
+"""The reason codes are a contract: every one the issue names exists, each has a status code chosen by what the
+client should do next, and README.md documents every one."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from pathlib import Path
 
 import grpc
 
-from services.common.errors import REASONS, DomainError
+from services.common.errors import DomainError, Reason
+from services.common.rpc import STATUS
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -20,18 +22,23 @@ RESERVATION_EXPIRED RESERVATION_ALREADY_FINAL AMOUNT_EXCEEDS_RESERVED REFUND_EXC
 
 
 def test_every_required_reason_exists() -> None:
-    assert set(REQUIRED) <= set(REASONS)
+    assert set(REQUIRED) <= {r.name for r in Reason}
 
 
 def test_readme_documents_every_reason_with_its_status() -> None:
     rows = dict(re.findall(r"^\| `([A-Z_]+)` \| `([A-Z_]+)` \|", README.read_text(encoding="utf-8"), re.M))
-    assert rows == {reason: code.name for reason, (code, _) in REASONS.items()}
+    assert rows == {reason.name: STATUS[reason].name for reason in Reason}
 
 
 def test_messages_are_for_people_and_codes_say_what_to_do() -> None:
-    for reason, (code, message) in REASONS.items():
-        assert message.endswith(".") and len(message) > 20, reason
-        assert code is not grpc.StatusCode.UNKNOWN
-    err = DomainError("MEMBER_LIMIT_REACHED", "(at most 5)")
-    assert err.code is grpc.StatusCode.FAILED_PRECONDITION
-    assert err.message.endswith("(at most 5)")
+    for reason in Reason:
+        assert reason.message.endswith(".") and len(reason.message) > 20, reason
+        assert STATUS[reason] not in (grpc.StatusCode.UNKNOWN, grpc.StatusCode.OK), reason
+    err = DomainError(Reason.MEMBER_LIMIT_REACHED, "(at most 5)")
+    assert STATUS[err.reason] is grpc.StatusCode.FAILED_PRECONDITION
+    assert err.message == "The family pool already has the maximum number of members. (at most 5)"
+
+
+def test_a_stored_or_received_reason_code_reads_back() -> None:
+    assert Reason.parse("POOL_DISSOLVED") is Reason.POOL_DISSOLVED
+    assert Reason.parse("SOMETHING_A_NEWER_BUILD_SAYS") is None

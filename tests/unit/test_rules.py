@@ -13,6 +13,7 @@ from services.accounts.domain import rules
 from services.accounts.domain.model import InsuranceType, Person, PersonStatus, Relation
 from services.accounts.domain.policy import Policy, PolicyBook
 from services.common.errors import DomainError
+from services.common.rpc import STATUS
 
 POLICY_FILE = Path(__file__).resolve().parents[2] / "config" / "policy.toml"
 BOOK = PolicyBook.load(POLICY_FILE)
@@ -31,7 +32,7 @@ def person(psn: str = "P1", **kw: object) -> Person:
 
 
 def reasons(errors: list[DomainError]) -> list[str]:
-    return [e.reason for e in errors]
+    return [e.reason.name for e in errors]
 
 
 def ctx(bound: bool = False, members: int = 0) -> rules.BindingContext:
@@ -57,7 +58,7 @@ def test_an_active_employee_of_the_province_may_create() -> None:
 def test_creator_must_be_insured(status: PersonStatus) -> None:
     found = rules.creator_violations(person(status=status), TODAY, False)
     assert reasons(found) == ["PERSON_NOT_INSURED"]
-    assert found[0].code == grpc.StatusCode.FAILED_PRECONDITION and "creator" in found[0].message
+    assert STATUS[found[0].reason] == grpc.StatusCode.FAILED_PRECONDITION and "creator" in found[0].message
 
 
 @pytest.mark.parametrize(("kw", "why"), [
@@ -204,7 +205,7 @@ def test_transfer_below_minimum() -> None:
     found = rules.transfer_violations(100_000, 49_999, TODAY)
     assert reasons(found) == ["TRANSFER_BELOW_MINIMUM"]
     assert found[0].metadata == {"min_transfer_fen": "50000"}
-    assert found[0].code == grpc.StatusCode.INVALID_ARGUMENT
+    assert STATUS[found[0].reason] == grpc.StatusCode.INVALID_ARGUMENT
 
 
 def test_creator_balance_below_minimum() -> None:
@@ -239,4 +240,4 @@ def test_first_raises_the_first_violation_and_nothing_when_none() -> None:
     found = rules.transfer_violations(10_000, 20_000, TODAY)
     with pytest.raises(DomainError) as err:
         rules.first(found)
-    assert err.value.reason == "TRANSFER_BELOW_MINIMUM"
+    assert err.value.reason.name == "TRANSFER_BELOW_MINIMUM"

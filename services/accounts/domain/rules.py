@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from services.accounts.domain.model import InsuranceType, Person, Relation
 from services.accounts.domain.policy import Policy
-from services.common.errors import DomainError
+from services.common.errors import DomainError, Reason
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ def creator_violations(creator: Person, policy: Policy, creator_already_bound: b
     """Rule 1 (and rule 4 for the creator)."""
     out: list[DomainError] = []
     if not creator.insured:
-        out.append(DomainError("PERSON_NOT_INSURED", "(creator)"))
+        out.append(DomainError(Reason.PERSON_NOT_INSURED, "(creator)"))
     reasons = []
     if creator.insurance_type is not InsuranceType.EMPLOYEE:
         reasons.append("not employee-insured")
@@ -34,9 +34,9 @@ def creator_violations(creator: Person, policy: Policy, creator_already_bound: b
     if 1 <= creator.disabled_veteran_level <= 6:
         reasons.append("receives disabled-veteran benefits")
     if reasons:
-        out.append(DomainError("CREATOR_NOT_ELIGIBLE", f"({', '.join(reasons)})"))
+        out.append(DomainError(Reason.CREATOR_NOT_ELIGIBLE, f"({', '.join(reasons)})"))
     if creator_already_bound:
-        out.append(DomainError("ALREADY_BOUND", "(creator)"))
+        out.append(DomainError(Reason.ALREADY_BOUND, "(creator)"))
     return out
 
 
@@ -45,16 +45,16 @@ def member_violations(creator: Person, member: Person, relation: Relation, polic
     """Rules 2 to 5 for one prospective member of `creator`'s pool."""
     out: list[DomainError] = []
     if not member.insured:  # rule 2: insured, employee or resident
-        out.append(DomainError("PERSON_NOT_INSURED", "(relative)"))
+        out.append(DomainError(Reason.PERSON_NOT_INSURED, "(relative)"))
     if relation not in policy.relations:  # rule 2: the relation set in force (effective-dated policy)
-        out.append(DomainError("RELATION_NOT_ALLOWED", f"({relation.value})", {"relation": relation.value}))
+        out.append(DomainError(Reason.RELATION_NOT_ALLOWED, f"({relation.value})", {"relation": relation.value}))
     if member.psn_no == creator.psn_no or ctx.member_already_bound:  # rule 4: one binding at a time
-        out.append(DomainError("ALREADY_BOUND", "(relative)"))
+        out.append(DomainError(Reason.ALREADY_BOUND, "(relative)"))
     if ctx.active_member_count >= policy.max_members:  # rule 3: at most five members
-        out.append(DomainError("MEMBER_LIMIT_REACHED", f"(at most {policy.max_members})",
+        out.append(DomainError(Reason.MEMBER_LIMIT_REACHED, f"(at most {policy.max_members})",
                                {"max_members": str(policy.max_members)}))
     if not same_scope(creator.region_code, member.region_code, policy):  # rule 5
-        out.append(DomainError("DIFFERENT_REGION", f"(scope {policy.region_scope})"))
+        out.append(DomainError(Reason.DIFFERENT_REGION, f"(scope {policy.region_scope})"))
     return out
 
 
@@ -70,7 +70,7 @@ def same_scope(region_a: str, region_b: str, policy: Policy) -> bool:
 def funding_violations(creator_available_fen: int, policy: Policy) -> list[DomainError]:
     """Rule 6, second half: mutual aid needs the creator's balance at the minimum."""
     if creator_available_fen < policy.min_creator_balance_fen:
-        return [DomainError("CREATOR_BALANCE_BELOW_MINIMUM", f"(minimum {policy.min_creator_balance_fen} fen)",
+        return [DomainError(Reason.CREATOR_BALANCE_BELOW_MINIMUM, f"(minimum {policy.min_creator_balance_fen} fen)",
                             {"min_creator_balance_fen": str(policy.min_creator_balance_fen)})]
     return []
 
@@ -79,11 +79,11 @@ def transfer_violations(creator_available_fen: int, amount_fen: int, policy: Pol
     """Rule 6: each transfer at least the minimum, from a creator with at least the minimum and enough money."""
     out: list[DomainError] = []
     if amount_fen < policy.min_transfer_fen:
-        out.append(DomainError("TRANSFER_BELOW_MINIMUM", f"(minimum {policy.min_transfer_fen} fen)",
+        out.append(DomainError(Reason.TRANSFER_BELOW_MINIMUM, f"(minimum {policy.min_transfer_fen} fen)",
                                {"min_transfer_fen": str(policy.min_transfer_fen)}))
     out += funding_violations(creator_available_fen, policy)
     if creator_available_fen < amount_fen:
-        out.append(DomainError("INSUFFICIENT_FUNDS", "(creator's personal account)"))
+        out.append(DomainError(Reason.INSUFFICIENT_FUNDS, "(creator's personal account)"))
     return out
 
 

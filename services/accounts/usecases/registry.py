@@ -1,84 +1,67 @@
-"""Registry and funding: register people, record life events (rule 10), credit contributions."""
+"""The registry's feed: register people, record life events (rule 10), credit contributions."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.accounts.domain import commands as cmd
 from services.accounts.domain import identity
+from services.accounts.domain.journal import CONTRIBUTION_FUND, TxnKind, transfer
 from services.accounts.domain.model import (
     AUTO_DISSOLUTION_REASONS,
     MEMBER_LEAVING_EVENTS,
     LifeEvent,
-    Person,
     Source,
     apply_life_event,
 )
-from services.accounts.storage import repository as repo
+from services.accounts.storage import journal, persons, pools
 from services.accounts.usecases.env import Env
 from services.accounts.usecases.pools import dissolve
-from services.accounts.views import PersonView
-from services.common.errors import DomainError
+from services.accounts.views import Booked, LifeEventOutcome, PersonView, PoolRole
+from services.common.errors import DomainError, Reason
 
 
-async def register_person(conn: AsyncConnection, env: Env, person: Person, name: str, id_number: str) -> PersonView:
-    await repo.insert_person(conn, repo.NewPerson(
-        person=person,
-        id_number_hash=identity.keyed_hash(env.id_hash_key, identity.normalize_id_number(id_number)),
-        id_number_masked=identity.mask_id_number(id_number),
-        name_hash=identity.keyed_hash(env.id_hash_key, identity.normalize_name(name)),
-        name_masked=identity.mask_name(name)))
-    return await repo.get_person(conn, person.psn_no)
+async def register_person(conn: AsyncConnection, env: Env, c: cmd.RegisterPerson) -> PersonView:
+    await persons.insert(conn, persons.NewPerson(
+        person=c.person,
+        id_number_hash=identity.keyed_hash(env.id_hash_key, identity.normalize_id_number(c.id_number)),
+        id_number_masked=identity.mask_id_number(c.id_number),
+        name_hash=identity.keyed_hash(env.id_hash_key, identity.normalize_name(c.name)),
+        name_masked=identity.mask_name(c.name)))
+    return await persons.get(conn, c.person.psn_no)
 
 
-async def get_person(conn: AsyncConnection, psn_no: str) -> PersonView:
-    return await repo.get_person(conn, psn_no)
+async def get_person(conn: AsyncConnection, c: cmd.PersonRef) -> PersonView:
+    return await persons.get(conn, c.psn_no)
 
 
-@dataclass
-class LifeEventOutcome:
-    person: PersonView
-    dissolved_pool_id: int | None = None
-    returned_fen: int = 0
-    left_pool_id: int | None = None
-
-
-async def record_life_event(conn: AsyncConnection, env: Env, psn_no: str, event: LifeEvent,
-                            new_region_code: str = "", veteran_level: int = 0) -> LifeEventOutcome:
-    await repo.lock_persons(conn, [psn_no])
-    before = await repo.get_person(conn, psn_no)
+async def record_life_event(conn: AsyncConnection, c: cmd.RecordLifeEvent) -> LifeEventOutcome:
+    await persons.lock(conn, [c.psn_no])
+    before = await persons.get(conn, c.psn_no)
     person = before.person
     old_region = person.region_code
-    apply_life_event(person, event, new_region_code, veteran_level)
-    await repo.update_person(conn, person)
-    outcome = LifeEventOutcome(before)
-    if before.pool_id is not None and before.pool_role == "CREATOR":
-        if event is not LifeEvent.REGION_CHANGED or new_region_code != old_region:
-            outcome.returned_fen = await dissolve(conn, before.pool_id, AUTO_DISSOLUTION_REASONS[event])
-            outcome.dissolved_pool_id = before.pool_id
-    elif before.pool_id is not None and before.pool_role == "MEMBER" and event in MEMBER_LEAVING_EVENTS:
-        membership = await repo.open_membership(conn, before.pool_id, psn_no)
+    apply_life_event(person, c.event, c.new_region_code, c.veteran_level)
+    await persons.update(conn, person)
+    dissolved, returned, left = None, 0, None
+    if before.pool_id is not None and before.pool_role is PoolRole.CREATOR:
+        if c.event is not LifeEvent.REGION_CHANGED or c.new_region_code != old_region:
+            returned = await dissolve(conn, before.pool_id, AUTO_DISSOLUTION_REASONS[c.event])
+            dissolved = before.pool_id
+    elif before.pool_id is not None and c.event in MEMBER_LEAVING_EVENTS:
+        membership = await pools.open_membership(conn, before.pool_id, c.psn_no)
         if membership is not None:
-            await repo.set_membership_status(conn, membership.id, "LEFT")
-            outcome.left_pool_id = before.pool_id
-    outcome.person = await repo.get_person(conn, psn_no)
-    return outcome
+            await pools.set_membership_status(conn, membership.invitation_id, "LEFT")
+            left = before.pool_id
+    return LifeEventOutcome(await persons.get(conn, c.psn_no), dissolved, returned, left)
 
 
-async def credit_personal_account(conn: AsyncConnection, psn_no: str, amount_fen: int, memo: str) -> tuple[int, int]:
-    """Books a contribution from the external contribution fund. Returns (new balance, journal txn id)."""
-    account_id = await _own_account(conn, psn_no)
-    await repo.lock_accounts(conn, [account_id])
-    txn = await repo.post(conn, "CONTRIBUTION", [
-        repo.Entry(repo.CONTRIBUTION_FUND, -amount_fen),
-        repo.Entry(account_id, amount_fen, Source.PERSONAL_ACCOUNT)], psn_no=psn_no, description=memo)
-    return (await repo.balances(conn, [account_id]))[account_id].balance_fen, txn
-
-
-async def _own_account(conn: AsyncConnection, psn_no: str) -> int:
-    view = await repo.get_person(conn, psn_no)
-    account_id = await repo.personal_account_id(conn, psn_no)
-    if account_id is None or not view.person.has_personal_account:
-        raise DomainError("NO_PERSONAL_ACCOUNT")
-    return account_id
+async def credit_personal_account(conn: AsyncConnection, c: cmd.CreditPersonalAccount) -> Booked:
+    """Books a contribution from the external contribution fund."""
+    view = await persons.get(conn, c.psn_no)
+    account = await persons.personal_account_id(conn, c.psn_no)
+    if account is None or not view.person.has_personal_account:
+        raise DomainError(Reason.NO_PERSONAL_ACCOUNT)
+    await journal.lock_accounts(conn, [account])
+    txn = await journal.book(conn, transfer(TxnKind.CONTRIBUTION, CONTRIBUTION_FUND, account, c.amount_fen,
+                                            to_source=Source.PERSONAL_ACCOUNT, psn_no=c.psn_no, description=c.memo))
+    return Booked(txn, (await journal.balances(conn, [account]))[account].balance_fen)

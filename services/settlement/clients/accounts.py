@@ -11,11 +11,12 @@ from typing import TypeVar
 
 import grpc
 
-from gongji.accounts.v1 import accounts_pb2 as apb
-from gongji.accounts.v1 import accounts_pb2_grpc
+from gongji.accounts.v1 import payment_service_pb2 as apb
+from gongji.accounts.v1 import payment_service_pb2_grpc
+from gongji.accounts.v1 import reservation_pb2 as rpb
 from gongji.common.v1 import common_pb2 as cpb
-from services.common.errors import DomainError
-from services.common.grpc_errors import error_info
+from services.common.errors import DomainError, Reason
+from services.common.rpc import error_info
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +75,12 @@ class AccountsUnreachable(DomainError):
     gets UNAVAILABLE (retry with the same pos_txn_id, or reverse)."""
 
     def __init__(self, step: str) -> None:
-        super().__init__("ACCOUNTS_UNAVAILABLE", metadata={"step": step})
+        super().__init__(Reason.ACCOUNTS_UNAVAILABLE, metadata={"step": step})
 
 
 class AccountsClient:
     def __init__(self, channel: grpc.aio.Channel, timeout_s: float, attempts: int) -> None:
-        self.stub = accounts_pb2_grpc.AccountsServiceStub(channel)  # type: ignore[no-untyped-call]
+        self.stub = payment_service_pb2_grpc.PaymentServiceStub(channel)  # type: ignore[no-untyped-call]
         self.timeout_s = timeout_s
         self.attempts = attempts
 
@@ -107,7 +108,7 @@ class AccountsClient:
 
     async def reserve(self, request_id: str, payer: str, amount_fen: int, *, debit_immediately: bool,
                       hold_ttl_seconds: int, fixmedins_code: str, description: str,
-                      budget_s: float | None = None) -> apb.Reservation:
+                      budget_s: float | None = None) -> rpb.Reservation:
         request = apb.ReserveRequest(request_id=request_id, payer_psn_no=payer, amount_fen=amount_fen,
                                      sources=OWN_THEN_POOL, hold_ttl_seconds=hold_ttl_seconds,
                                      debit_immediately=debit_immediately, fixmedins_code=fixmedins_code,
@@ -117,12 +118,12 @@ class AccountsClient:
         return out.reservation
 
     async def debit(self, request_id: str, reservation_id: str, amount_fen: int,
-                    budget_s: float | None = None) -> apb.Reservation:
+                    budget_s: float | None = None) -> rpb.Reservation:
         request = apb.DebitRequest(request_id=request_id, reservation_id=reservation_id, amount_fen=amount_fen)
         out: apb.DebitResponse = await self._call("Debit", lambda t: self.stub.Debit(request, timeout=t), budget_s)
         return out.reservation
 
-    async def release(self, request_id: str, reservation_id: str, budget_s: float | None = None) -> apb.Reservation:
+    async def release(self, request_id: str, reservation_id: str, budget_s: float | None = None) -> rpb.Reservation:
         request = apb.ReleaseRequest(request_id=request_id, reservation_id=reservation_id)
         out: apb.ReleaseResponse = await self._call("Release", lambda t: self.stub.Release(request, timeout=t),
                                                     budget_s)
@@ -133,7 +134,7 @@ class AccountsClient:
         request = apb.RefundRequest(request_id=request_id, reservation_id=reservation_id, amount_fen=amount_fen)
         return await self._call("Refund", lambda t: self.stub.Refund(request, timeout=t), budget_s)
 
-    async def get_reservation(self, reservation_id: str, budget_s: float | None = None) -> apb.Reservation:
+    async def get_reservation(self, reservation_id: str, budget_s: float | None = None) -> rpb.Reservation:
         request = apb.GetReservationRequest(reservation_id=reservation_id)
         out: apb.GetReservationResponse = await self._call(
             "GetReservation", lambda t: self.stub.GetReservation(request, timeout=t), budget_s)
@@ -150,7 +151,7 @@ class AccountsClient:
         return await self._call("Quote", lambda t: self.stub.Quote(request, timeout=t), budget_s)
 
 
-def paid_by_source(legs: Sequence[apb.ReservationLeg], field: str) -> tuple[int, int]:
+def paid_by_source(legs: Sequence[rpb.ReservationLeg], field: str) -> tuple[int, int]:
     """(own personal account, family pool) amounts of `field` (reserved_fen or debited_fen) over the legs."""
     own = sum(getattr(leg, field) for leg in legs if leg.source == cpb.FUNDING_SOURCE_PERSONAL_ACCOUNT)
     pool = sum(getattr(leg, field) for leg in legs if leg.source == cpb.FUNDING_SOURCE_FAMILY_POOL)

@@ -11,8 +11,8 @@ from typing import Any
 
 import grpc
 
-from services.common.errors import DomainError
-from services.common.grpc_errors import domain_status
+from services.common.errors import DomainError, Reason
+from services.common.rpc import domain_status
 from services.settlement.config import token_hash
 
 _institution: contextvars.ContextVar[str] = contextvars.ContextVar("institution")
@@ -44,7 +44,7 @@ class InstitutionAuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[mi
 
         async def authenticated(request: Any, context: grpc.aio.ServicerContext) -> Any:
             if institution is None:
-                await context.abort_with_status(domain_status(DomainError("UNAUTHENTICATED")))
+                await context.abort_with_status(domain_status(DomainError(Reason.UNAUTHENTICATED)))
             token = _institution.set(institution)  # type: ignore[arg-type]
             try:
                 return await behavior(request, context)

@@ -1,0 +1,61 @@
+import datetime
+
+from gongji.common.v1 import common_pb2 as _common_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class TransactionKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TRANSACTION_KIND_UNSPECIFIED: _ClassVar[TransactionKind]
+    TRANSACTION_KIND_CONTRIBUTION: _ClassVar[TransactionKind]
+    TRANSACTION_KIND_POOL_TRANSFER: _ClassVar[TransactionKind]
+    TRANSACTION_KIND_PAYMENT: _ClassVar[TransactionKind]
+    TRANSACTION_KIND_REFUND: _ClassVar[TransactionKind]
+    TRANSACTION_KIND_POOL_RETURN: _ClassVar[TransactionKind]
+    TRANSACTION_KIND_RESIDENT_PREMIUM: _ClassVar[TransactionKind]
+TRANSACTION_KIND_UNSPECIFIED: TransactionKind
+TRANSACTION_KIND_CONTRIBUTION: TransactionKind
+TRANSACTION_KIND_POOL_TRANSFER: TransactionKind
+TRANSACTION_KIND_PAYMENT: TransactionKind
+TRANSACTION_KIND_REFUND: TransactionKind
+TRANSACTION_KIND_POOL_RETURN: TransactionKind
+TRANSACTION_KIND_RESIDENT_PREMIUM: TransactionKind
+
+class AccountBalance(_message.Message):
+    __slots__ = ("balance_fen", "held_fen", "available_fen")
+    BALANCE_FEN_FIELD_NUMBER: _ClassVar[int]
+    HELD_FEN_FIELD_NUMBER: _ClassVar[int]
+    AVAILABLE_FEN_FIELD_NUMBER: _ClassVar[int]
+    balance_fen: int
+    held_fen: int
+    available_fen: int
+    def __init__(self, balance_fen: _Optional[int] = ..., held_fen: _Optional[int] = ..., available_fen: _Optional[int] = ...) -> None: ...
+
+class TransactionRecord(_message.Message):
+    __slots__ = ("journal_txn_id", "kind", "booked_at", "payer_psn_no", "fixmedins_code", "reservation_id", "total_fen", "split", "description")
+    JOURNAL_TXN_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    BOOKED_AT_FIELD_NUMBER: _ClassVar[int]
+    PAYER_PSN_NO_FIELD_NUMBER: _ClassVar[int]
+    FIXMEDINS_CODE_FIELD_NUMBER: _ClassVar[int]
+    RESERVATION_ID_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FEN_FIELD_NUMBER: _ClassVar[int]
+    SPLIT_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    journal_txn_id: str
+    kind: TransactionKind
+    booked_at: _timestamp_pb2.Timestamp
+    payer_psn_no: str
+    fixmedins_code: str
+    reservation_id: str
+    total_fen: int
+    split: _containers.RepeatedCompositeFieldContainer[_common_pb2.SourceAmount]
+    description: str
+    def __init__(self, journal_txn_id: _Optional[str] = ..., kind: _Optional[_Union[TransactionKind, str]] = ..., booked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., payer_psn_no: _Optional[str] = ..., fixmedins_code: _Optional[str] = ..., reservation_id: _Optional[str] = ..., total_fen: _Optional[int] = ..., split: _Optional[_Iterable[_Union[_common_pb2.SourceAmount, _Mapping]]] = ..., description: _Optional[str] = ...) -> None: ...

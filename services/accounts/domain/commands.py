@@ -1,0 +1,178 @@
+"""What each accounts RPC asks for, once its request has been parsed: frozen, typed, free of gRPC.
+
+The transport's parsers build these (services/accounts/transport/parse.py); the use cases take them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.accounts.domain.model import LifeEvent, Person, Relation, Source
+
+# ---------------------------------------------------------------- registry
+
+
+@dataclass(frozen=True)
+class RegisterPerson:
+    person: Person
+    name: str
+    id_number: str
+
+
+@dataclass(frozen=True)
+class RecordLifeEvent:
+    psn_no: str
+    event: LifeEvent
+    new_region_code: str = ""  # REGION_CHANGED
+    veteran_level: int = 0  # DISABLED_VETERAN_GRANTED
+
+
+@dataclass(frozen=True)
+class CreditPersonalAccount:
+    psn_no: str
+    amount_fen: int
+    memo: str
+
+
+# ---------------------------------------------------------------- family pools
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    psn_no: str
+
+
+@dataclass(frozen=True)
+class PoolRef:
+    """A pool, by id or by a person in it (exactly one is set)."""
+
+    pool_id: int | None = None
+    psn_no: str = ""
+
+
+@dataclass(frozen=True)
+class CreatePool:
+    creator_psn_no: str
+    agreement_version: str
+
+
+@dataclass(frozen=True)
+class InviteMember:
+    pool_id: int
+    member_name: str
+    member_id_number: str
+    relation: Relation
+
+
+@dataclass(frozen=True)
+class InvitationRef:
+    invitation_id: int
+
+
+@dataclass(frozen=True)
+class RemoveMember:
+    pool_id: int
+    member_psn_no: str
+
+
+@dataclass(frozen=True)
+class DissolvePool:
+    pool_id: int
+
+
+@dataclass(frozen=True)
+class TransferToPool:
+    pool_id: int
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class CreatePoolCheck:
+    """Rules 1, 4 and 6 for a prospective creator."""
+
+
+@dataclass(frozen=True)
+class BindMemberCheck:
+    """Rules 2 to 5 for a prospective member."""
+
+    member_name: str
+    member_id_number: str
+    relation: Relation
+
+
+@dataclass(frozen=True)
+class TransferCheck:
+    """Rule 6 for a prospective transfer."""
+
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class CheckEligibility:
+    creator_psn_no: str
+    action: CreatePoolCheck | BindMemberCheck | TransferCheck
+
+
+@dataclass(frozen=True)
+class ListTransactions:
+    owner: PoolRef
+    before_id: int | None
+    page_size: int
+
+
+@dataclass(frozen=True)
+class PayResidentPremium:
+    payer_psn_no: str
+    beneficiary_psn_no: str
+    relation: Relation
+    amount_fen: int
+    premium_year: int
+
+
+# ---------------------------------------------------------------- payments
+
+
+@dataclass(frozen=True)
+class Reserve:
+    payer_psn_no: str
+    amount_fen: int
+    sources: tuple[Source, ...]
+    hold_ttl_seconds: int = 0  # 0: the policy default
+    all_or_nothing: bool = False
+    debit_immediately: bool = False
+    fixmedins_code: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Quote:
+    payer_psn_no: str
+    amount_fen: int
+    sources: tuple[Source, ...]
+
+
+@dataclass(frozen=True)
+class ReservationRef:
+    reservation_id: int
+
+
+@dataclass(frozen=True)
+class Debit:
+    reservation_id: int
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class Refund:
+    reservation_id: int
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class Fence:
+    request_id: str
+
+
+@dataclass(frozen=True)
+class NoArguments:
+    """A request with nothing to parse (VerifyLedger)."""

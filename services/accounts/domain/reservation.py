@@ -1,0 +1,275 @@
+"""The reservation aggregate: money held for one payment (rule 8), then debited, released or expired, and refunds of
+what it debited (rule 9). TigerBeetle's pending transfer: HELD money stays on its source account until it is DEBITED
+(posted to the institution clearing account) or RELEASED / EXPIRED (voided).
+
+The aggregate decides; it never touches storage. Each method checks the state machine, changes the reservation and
+returns its `Effects`: the journal entries to book and the holds to add or drop. A use case locks and loads the
+reservation (storage/reservations.py), calls one method, and saves the reservation with its effects.
+
+    HELD ──debit──▶ DEBITED ──refund──▶ DEBITED (refunded_fen grows, at most debited_fen)
+      ├──release──▶ RELEASED
+      └──expire───▶ EXPIRED  (release of a lapsed hold, or the sweeper)
+
+Money a hold gives back to a pool dissolved meanwhile goes on to the pool's creator (rules 7 and 10), and so does
+the pool's part of a refund.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from services.accounts.domain.allocation import Candidate, fill_in_order, refund_order, split
+from services.accounts.domain.journal import INSTITUTION_CLEARING, JournalEntry, Posting, TxnKind
+from services.accounts.domain.model import Source
+from services.common.errors import DomainError, Reason
+
+
+class ReservationStatus(StrEnum):
+    HELD = "HELD"
+    DEBITED = "DEBITED"
+    RELEASED = "RELEASED"
+    EXPIRED = "EXPIRED"
+
+
+class RefundDestination(StrEnum):
+    PERSONAL_ACCOUNT = "PERSONAL_ACCOUNT"
+    FAMILY_POOL = "FAMILY_POOL"
+    CREATOR_PERSONAL_ACCOUNT = "CREATOR_PERSONAL_ACCOUNT"  # the pool was dissolved
+
+
+@dataclass(frozen=True)
+class PayerFunds:
+    """What a payer could pay from right now: their own account and the active pool they are in, if any."""
+
+    psn_no: str
+    insured: bool
+    own_account_id: int | None = None
+    own_available_fen: int = 0
+    pool_id: int | None = None
+    pool_account_id: int | None = None
+    pool_available_fen: int = 0
+
+    def candidates(self, sources: tuple[Source, ...]) -> list[tuple[Candidate, int | None, int | None]]:
+        """Rule 8: what each requested source can give, as (candidate, account, pool), in the caller's order."""
+        out: list[tuple[Candidate, int | None, int | None]] = []
+        for source in sources:
+            if source is Source.PERSONAL_ACCOUNT:
+                out.append((Candidate(source, self.own_available_fen) if self.own_account_id is not None
+                            else Candidate(source, 0, "NO_PERSONAL_ACCOUNT"), self.own_account_id, None))
+            else:
+                out.append((Candidate(source, self.pool_available_fen) if self.pool_account_id is not None
+                            else Candidate(source, 0, "NOT_BOUND"), self.pool_account_id, self.pool_id))
+        return out
+
+
+@dataclass(frozen=True)
+class PoolState:
+    """What a reservation needs to know of a pool one of its legs drew from, read under the reservation's locks."""
+
+    pool_id: int
+    creator_psn_no: str
+    creator_account_id: int
+    dissolved: bool
+
+
+@dataclass
+class Leg:
+    seq: int
+    source: Source
+    account_id: int | None
+    pool_id: int | None
+    reserved_fen: int
+    debited_fen: int = 0
+    refunded_fen: int = 0
+    shortfall_reason: str = ""  # why the source gave less than was still needed
+
+
+@dataclass(frozen=True)
+class RefundPart:
+    source: Source
+    destination: RefundDestination
+    amount_fen: int
+
+
+@dataclass
+class Effects:
+    """What a state change books: journal entries, and changes to what accounts hold (account -> delta fen)."""
+
+    journal: list[JournalEntry] = field(default_factory=list)
+    held: dict[int, int] = field(default_factory=dict)
+
+
+def split_legs(funds: PayerFunds, amount_fen: int, sources: tuple[Source, ...]) -> list[Leg]:
+    """Rule 8: as much as each source can give, in the order asked; what none covers is cash."""
+    candidates = funds.candidates(sources)
+    taken, reasons, _ = split(amount_fen, [c for c, _, _ in candidates])
+    return [Leg(seq, c.source, account, pool, took, shortfall_reason=reason)
+            for seq, ((c, account, pool), took, reason) in enumerate(zip(candidates, taken, reasons, strict=True))]
+
+
+@dataclass
+class Reservation:
+    id: int | None  # None until stored
+    payer_psn_no: str
+    status: ReservationStatus
+    requested_fen: int
+    expires_at: dt.datetime
+    legs: list[Leg]
+    fixmedins_code: str = ""
+    description: str = ""
+
+    @property
+    def reserved_fen(self) -> int:
+        return sum(leg.reserved_fen for leg in self.legs)
+
+    @property
+    def debited_fen(self) -> int:
+        return sum(leg.debited_fen for leg in self.legs)
+
+    @property
+    def refunded_fen(self) -> int:
+        return sum(leg.refunded_fen for leg in self.legs)
+
+    @property
+    def uncovered_fen(self) -> int:
+        """What the payer pays in cash."""
+        return self.requested_fen - self.reserved_fen
+
+    # ------------------------------------------------------------ opening
+
+    @classmethod
+    def open(cls, funds: PayerFunds, amount_fen: int, sources: tuple[Source, ...], expires_at: dt.datetime, *,
+             all_or_nothing: bool = False, debit_immediately: bool = False, fixmedins_code: str = "",
+             description: str = "") -> tuple[Reservation, Effects]:
+        """Holds what the sources give (or, for a one-shot payment, debits it at once)."""
+        if not funds.insured:
+            raise DomainError(Reason.PERSON_NOT_INSURED, metadata={"psn_no": funds.psn_no})
+        legs = split_legs(funds, amount_fen, sources)
+        r = cls(None, funds.psn_no, ReservationStatus.HELD, amount_fen, expires_at, legs, fixmedins_code, description)
+        if all_or_nothing and r.uncovered_fen:
+            raise DomainError(Reason.INSUFFICIENT_FUNDS, f"(the sources cover {r.reserved_fen} of {amount_fen} fen)",
+                              {"available_fen": str(r.reserved_fen)})
+        if not debit_immediately:
+            return r, Effects(held=r._holds(+1))
+        for leg in legs:
+            leg.debited_fen = leg.reserved_fen
+        r.status = ReservationStatus.DEBITED
+        return r, Effects(journal=r._payment())
+
+    # ------------------------------------------------------------ state changes
+
+    def debit(self, amount_fen: int, now: dt.datetime, pools: Mapping[int, PoolState]) -> Effects:
+        """Posts at most what is held, first legs first; the rest is released."""
+        self._require_live(now)
+        if amount_fen > self.reserved_fen:
+            raise DomainError(Reason.AMOUNT_EXCEEDS_RESERVED, f"(reserved {self.reserved_fen} fen)",
+                              {"reserved_fen": str(self.reserved_fen)})
+        for leg, amount in zip(self.legs, fill_in_order(amount_fen, [g.reserved_fen for g in self.legs]),
+                               strict=True):
+            leg.debited_fen = amount
+        self.status = ReservationStatus.DEBITED
+        released = {leg.seq: leg.reserved_fen - leg.debited_fen for leg in self.legs}
+        return Effects(journal=self._payment() + self._returns_to_creators(released, pools), held=self._holds(-1))
+
+    def release(self, now: dt.datetime, pools: Mapping[int, PoolState]) -> Effects:
+        """Voids the hold. A hold that already expired stays as it is: its money is free already."""
+        if self.status is ReservationStatus.EXPIRED:
+            return Effects()
+        if self.status is not ReservationStatus.HELD:
+            raise self._already_final()
+        return self._void(ReservationStatus.EXPIRED if self.expires_at <= now else ReservationStatus.RELEASED, pools)
+
+    def expire(self, now: dt.datetime, pools: Mapping[int, PoolState]) -> Effects | None:
+        """The sweeper's step; None when the hold is not due (or someone else finished it first)."""
+        if self.status is not ReservationStatus.HELD or self.expires_at > now:
+            return None
+        return self._void(ReservationStatus.EXPIRED, pools)
+
+    def refund(self, amount_fen: int, pools: Mapping[int, PoolState]) -> tuple[Effects, list[RefundPart]]:
+        """Rule 9: back to where the money came from, the pool's part first; a dissolved pool's part to its creator."""
+        refundable = self.debited_fen - self.refunded_fen if self.status is ReservationStatus.DEBITED else 0
+        if self.status is not ReservationStatus.DEBITED or amount_fen > refundable:
+            raise DomainError(Reason.REFUND_EXCEEDS_DEBITED, f"(refundable now: {refundable} fen)",
+                              {"refundable_fen": str(refundable)})
+        order = refund_order([leg.source for leg in self.legs])
+        amounts = fill_in_order(amount_fen, [self.legs[i].debited_fen - self.legs[i].refunded_fen for i in order])
+        postings = [Posting(INSTITUTION_CLEARING, -amount_fen)]
+        parts: list[RefundPart] = []
+        records_pool: int | None = None
+        for i, amount in zip(order, amounts, strict=True):
+            leg = self.legs[i]
+            if not amount:
+                continue
+            assert leg.account_id is not None, "a leg that paid has an account"
+            leg.refunded_fen += amount
+            destination, account = self._refund_destination(leg, pools)
+            postings.append(Posting(account, amount, leg.source))
+            parts.append(RefundPart(leg.source, destination, amount))
+            # The pool's records show the refund only if the pool (or, dissolved, its creator) got part of it.
+            records_pool = records_pool or leg.pool_id
+        entry = JournalEntry(TxnKind.REFUND, tuple(postings), psn_no=self.payer_psn_no, pool_id=records_pool,
+                             reservation_id=self.id, fixmedins_code=self.fixmedins_code)
+        return Effects(journal=[entry]), parts
+
+    # ------------------------------------------------------------ helpers
+
+    def _require_live(self, now: dt.datetime) -> None:
+        lapsed = self.status is ReservationStatus.HELD and self.expires_at <= now
+        if self.status is ReservationStatus.EXPIRED or lapsed:
+            raise DomainError(Reason.RESERVATION_EXPIRED, metadata={"reservation_id": str(self.id)})
+        if self.status is not ReservationStatus.HELD:
+            raise self._already_final()
+
+    def _already_final(self) -> DomainError:
+        return DomainError(Reason.RESERVATION_ALREADY_FINAL, f"(it is {self.status.value.lower()})",
+                           {"status": self.status.value, "reservation_id": str(self.id)})
+
+    def _void(self, status: ReservationStatus, pools: Mapping[int, PoolState]) -> Effects:
+        self.status = status
+        returned = self._returns_to_creators({leg.seq: leg.reserved_fen for leg in self.legs}, pools)
+        return Effects(journal=returned, held=self._holds(-1))
+
+    def _holds(self, sign: int) -> dict[int, int]:
+        held: dict[int, int] = {}
+        for leg in self.legs:
+            if leg.account_id is not None and leg.reserved_fen:
+                held[leg.account_id] = held.get(leg.account_id, 0) + sign * leg.reserved_fen
+        return held
+
+    def _payment(self) -> list[JournalEntry]:
+        """What the legs debited, paid to the institution clearing account; nothing when nothing was debited."""
+        paid = [leg for leg in self.legs if leg.debited_fen and leg.account_id is not None]
+        if not paid:
+            return []
+        postings = [Posting(leg.account_id, -leg.debited_fen, leg.source) for leg in paid if leg.account_id]
+        postings.append(Posting(INSTITUTION_CLEARING, sum(leg.debited_fen for leg in paid)))
+        return [JournalEntry(TxnKind.PAYMENT, tuple(postings), psn_no=self.payer_psn_no,
+                             pool_id=next((leg.pool_id for leg in paid if leg.pool_id), None), reservation_id=self.id,
+                             fixmedins_code=self.fixmedins_code, description=self.description)]
+
+    def _returns_to_creators(self, released: Mapping[int, int], pools: Mapping[int, PoolState]) -> list[JournalEntry]:
+        """What a hold gives back to a dissolved pool goes on to the pool's creator (rules 7 and 10)."""
+        out: list[JournalEntry] = []
+        for leg in self.legs:
+            amount = released.get(leg.seq, 0)
+            pool = pools.get(leg.pool_id) if leg.pool_id is not None else None
+            if amount and pool is not None and pool.dissolved and leg.account_id is not None:
+                out.append(JournalEntry(
+                    TxnKind.POOL_RETURN, (Posting(leg.account_id, -amount, Source.FAMILY_POOL),
+                                          Posting(pool.creator_account_id, amount, Source.PERSONAL_ACCOUNT)),
+                    psn_no=pool.creator_psn_no, pool_id=pool.pool_id, reservation_id=self.id,
+                    description="released hold of a dissolved pool"))
+        return out
+
+    @staticmethod
+    def _refund_destination(leg: Leg, pools: Mapping[int, PoolState]) -> tuple[RefundDestination, int]:
+        assert leg.account_id is not None
+        if leg.source is Source.PERSONAL_ACCOUNT:
+            return RefundDestination.PERSONAL_ACCOUNT, leg.account_id
+        pool = pools.get(leg.pool_id) if leg.pool_id is not None else None
+        if pool is not None and pool.dissolved:
+            return RefundDestination.CREATOR_PERSONAL_ACCOUNT, pool.creator_account_id
+        return RefundDestination.FAMILY_POOL, leg.account_id

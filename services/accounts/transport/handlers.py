@@ -1,0 +1,67 @@
+"""The two shapes of an accounts RPC, as decorators: an idempotent write (one transaction, exactly once per
+request_id) and a read (one read-only transaction). Each takes the request's parser; the method name and response
+type come from the decorated method itself."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import TypeVar, get_type_hints
+
+from google.protobuf.message import Message
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services.accounts.usecases.env import Env
+from services.common.idempotency import IdempotentRunner
+from services.common.rpc import Ctx, guarded
+
+Req = TypeVar("Req", bound=Message)
+Cmd = TypeVar("Cmd")
+Resp = TypeVar("Resp", bound=Message)
+S = TypeVar("S", bound="Handlers")
+Method = Callable[[S, Cmd, AsyncConnection], Awaitable[Resp]]
+Handler = Callable[[S, Req, Ctx], Awaitable[Resp]]
+
+
+class Handlers:
+    """What every accounts servicer holds: the engine, the use cases' environment, the idempotency runner."""
+
+    def __init__(self, engine: AsyncEngine, env: Env) -> None:
+        self.engine = engine
+        self.env = env
+        self.idempotent = IdempotentRunner(engine, "accounts.idempotency_keys")
+
+
+def write(parse: Callable[[Req], Cmd]) -> Callable[[Method[S, Cmd, Resp]], Handler[S, Req, Resp]]:
+    """An idempotent write: parse, then run the method in one transaction that also stores its outcome."""
+
+    def decorate(method: Method[S, Cmd, Resp]) -> Handler[S, Req, Resp]:
+        name, response_type = method.__name__, get_type_hints(method)["return"]
+
+        @guarded
+        @functools.wraps(method)
+        async def handler(self: S, request: Req, context: Ctx) -> Resp:
+            command = parse(request)
+            out: Resp = await self.idempotent.run(name, request, response_type,
+                                                  lambda conn: method(self, command, conn))
+            return out
+
+        return handler
+
+    return decorate
+
+
+def read(parse: Callable[[Req], Cmd]) -> Callable[[Method[S, Cmd, Resp]], Handler[S, Req, Resp]]:
+    """A read: parse, then run the method in one transaction that writes nothing."""
+
+    def decorate(method: Method[S, Cmd, Resp]) -> Handler[S, Req, Resp]:
+        @guarded
+        @functools.wraps(method)
+        async def handler(self: S, request: Req, context: Ctx) -> Resp:
+            command = parse(request)
+            async with self.engine.connect() as conn, conn.begin():
+                return await method(self, command, conn)
+
+        return handler
+
+    return decorate

@@ -1,0 +1,215 @@
+"""One parser per accounts request: reads every field, returns the frozen command of domain/commands.py, or raises
+InvalidArgument listing every bad field at once."""
+
+from __future__ import annotations
+
+import re
+
+from gongji.accounts.v1 import family_service_pb2 as family
+from gongji.accounts.v1 import ledger_service_pb2 as ledger
+from gongji.accounts.v1 import payment_service_pb2 as payment
+from gongji.accounts.v1 import registry_service_pb2 as registry
+from services.accounts.domain import commands as cmd
+from services.accounts.domain.identity import is_valid_id_number
+from services.accounts.domain.model import LifeEvent, Person, PersonStatus, Source
+from services.accounts.transport import convert as cv
+from services.common.parsing import Fields
+
+REGION = re.compile(r"^[0-9]{6}$")
+SOURCES = "required: PERSONAL_ACCOUNT and/or FAMILY_POOL, each at most once, in the order to use them"
+
+# ---------------------------------------------------------------- registry
+
+
+def _id_number(f: Fields, value: str, field: str) -> str:
+    f.check(is_valid_id_number(value), field, "must be an 18-character ID number with a valid check digit")
+    return value
+
+
+def register_person(r: registry.RegisterPersonRequest) -> cmd.RegisterPerson:
+    f = Fields()
+    f.request_id(r.request_id)
+    person = Person(
+        psn_no=f.psn_no(r.psn_no),
+        insurance_type=f.required(cv.insurance_type(r.insurance_type), "insurance_type",
+                                  "required: EMPLOYEE or RESIDENT"),
+        region_code=f.matches(r.region_code, REGION, "region_code", "required: 6 digits, e.g. 630100"),
+        status=PersonStatus.ACTIVE, chronic_disease_benefit=r.chronic_disease_benefit, retired_cadre=r.retired_cadre,
+        disabled_veteran_level=f.in_range(r.disabled_veteran_level, 0, 6, "disabled_veteran_level", "0 (none) or 1..6"))
+    return f.done(cmd.RegisterPerson(person, f.text(r.name, "name", 64, required=True),
+                                     _id_number(f, r.id_number, "id_number")))
+
+
+_EVENTS = {
+    "chronic_disease_benefit_granted": LifeEvent.CHRONIC_DISEASE_BENEFIT_GRANTED,
+    "insurance_ended": LifeEvent.INSURANCE_ENDED,
+    "region_changed": LifeEvent.REGION_CHANGED,
+    "retired_cadre_granted": LifeEvent.RETIRED_CADRE_GRANTED,
+    "disabled_veteran_granted": LifeEvent.DISABLED_VETERAN_GRANTED,
+    "died": LifeEvent.DIED,
+}
+
+
+def record_life_event(r: registry.RecordLifeEventRequest) -> cmd.RecordLifeEvent:
+    f = Fields()
+    f.request_id(r.request_id)
+    which = f.which(r.WhichOneof("event"), "event")
+    region = veteran_level = None
+    if which == "region_changed":
+        region = f.matches(r.region_changed.new_region_code, REGION, "region_changed.new_region_code",
+                           "required: 6 digits")
+    if which == "disabled_veteran_granted":
+        veteran_level = f.in_range(r.disabled_veteran_granted.level, 1, 6, "disabled_veteran_granted.level",
+                                   "required: 1..6")
+    return f.done(cmd.RecordLifeEvent(f.psn_no(r.psn_no), _EVENTS.get(which, LifeEvent.DIED), region or "",
+                                      veteran_level or 0))
+
+
+def credit_personal_account(r: registry.CreditPersonalAccountRequest) -> cmd.CreditPersonalAccount:
+    f = Fields()
+    f.request_id(r.request_id)
+    return f.done(cmd.CreditPersonalAccount(f.psn_no(r.psn_no), f.fen(r.amount_fen), f.text(r.memo, "memo", 200)))
+
+
+# ---------------------------------------------------------------- family pools
+
+
+def person_ref(r: family.GetPersonRequest | family.GetBalancesRequest) -> cmd.PersonRef:
+    f = Fields()
+    return f.done(cmd.PersonRef(f.psn_no(r.psn_no)))
+
+
+def create_pool(r: family.CreatePoolRequest) -> cmd.CreatePool:
+    f = Fields()
+    f.request_id(r.request_id)
+    return f.done(cmd.CreatePool(
+        f.psn_no(r.creator_psn_no, "creator_psn_no"),
+        f.text(r.agreement_version, "agreement_version", 32, required=True)))
+
+
+def invite_member(r: family.InviteMemberRequest) -> cmd.InviteMember:
+    f = Fields()
+    f.request_id(r.request_id)
+    return f.done(cmd.InviteMember(
+        f.id(r.pool_id, "pool_id"), f.text(r.member_name, "member_name", 64, required=True),
+        _id_number(f, r.member_id_number, "member_id_number"), f.required(cv.relation(r.relation), "relation")))
+
+
+def invitation_ref(r: family.AcceptInvitationRequest | family.DeclineInvitationRequest) -> cmd.InvitationRef:
+    f = Fields()
+    f.request_id(r.request_id)
+    return f.done(cmd.InvitationRef(f.id(r.invitation_id, "invitation_id")))
+
+
+def remove_member(r: family.RemoveMemberRequest) -> cmd.RemoveMember:
+    f = Fields()
+    f.request_id(r.request_id)
+    return f.done(cmd.RemoveMember(f.id(r.pool_id, "pool_id"), f.psn_no(r.member_psn_no, "member_psn_no")))
+
+
+def dissolve_pool(r: family.DissolvePoolRequest) -> cmd.DissolvePool:
+    f = Fields()
+    f.request_id(r.request_id)
+    return f.done(cmd.DissolvePool(f.id(r.pool_id, "pool_id")))
+
+
+def transfer_to_pool(r: family.TransferToPoolRequest) -> cmd.TransferToPool:
+    f = Fields()
+    f.request_id(r.request_id)
+    return f.done(cmd.TransferToPool(f.id(r.pool_id, "pool_id"), f.fen(r.amount_fen)))
+
+
+def _pool_ref(f: Fields, which: str | None, pool_id: str, psn_no: str, field: str) -> cmd.PoolRef:
+    """A required oneof of pool_id and psn_no."""
+    chosen = f.which(which, field)
+    if chosen == "pool_id":
+        return cmd.PoolRef(pool_id=f.id(pool_id, "pool_id"))
+    return cmd.PoolRef(psn_no=f.psn_no(psn_no) if chosen else "")
+
+
+def get_pool(r: family.GetPoolRequest) -> cmd.PoolRef:
+    f = Fields()
+    return f.done(_pool_ref(f, r.WhichOneof("pool"), r.pool_id, r.psn_no, "pool"))
+
+
+def check_eligibility(r: family.CheckEligibilityRequest) -> cmd.CheckEligibility:
+    f = Fields()
+    creator = f.psn_no(r.creator_psn_no, "creator_psn_no")
+    which = f.which(r.WhichOneof("action"), "action")
+    action: cmd.CreatePoolCheck | cmd.BindMemberCheck | cmd.TransferCheck = cmd.CreatePoolCheck()
+    if which == "bind_member":
+        b = r.bind_member
+        action = cmd.BindMemberCheck(
+            f.text(b.member_name, "bind_member.member_name", 64, required=True),
+            _id_number(f, b.member_id_number, "bind_member.member_id_number"),
+            f.required(cv.relation(b.relation), "bind_member.relation"))
+    elif which == "transfer":
+        action = cmd.TransferCheck(f.fen(r.transfer.amount_fen, "transfer.amount_fen"))
+    return f.done(cmd.CheckEligibility(creator, action))
+
+
+def list_transactions(r: family.ListTransactionsRequest) -> cmd.ListTransactions:
+    f = Fields()
+    owner = _pool_ref(f, r.WhichOneof("owner"), r.pool_id, r.psn_no, "owner")
+    before = f.id(r.page_token, "page_token") if r.page_token else None
+    return f.done(cmd.ListTransactions(owner, before, f.page_size(r.page_size)))
+
+
+def pay_resident_premium(r: family.PayResidentPremiumRequest) -> cmd.PayResidentPremium:
+    f = Fields()
+    f.request_id(r.request_id)
+    return f.done(cmd.PayResidentPremium(
+        f.psn_no(r.payer_psn_no, "payer_psn_no"), f.psn_no(r.beneficiary_psn_no, "beneficiary_psn_no"),
+        f.required(cv.relation(r.relation), "relation"), f.fen(r.amount_fen),
+        f.in_range(r.premium_year, 2000, 2100, "premium_year", "required, e.g. 2027")))
+
+
+# ---------------------------------------------------------------- payments
+
+
+def _sources(f: Fields, values: list[int]) -> tuple[Source, ...]:
+    return tuple(f.each([cv.source(s) for s in values], "sources", SOURCES))
+
+
+def reserve(r: payment.ReserveRequest) -> cmd.Reserve:
+    f = Fields()
+    f.request_id(r.request_id)
+    return f.done(cmd.Reserve(
+        f.psn_no(r.payer_psn_no, "payer_psn_no"), f.fen(r.amount_fen), _sources(f, list(r.sources)),
+        f.in_range(r.hold_ttl_seconds, 0, 2**31 - 1, "hold_ttl_seconds", "must not be negative"),
+        r.all_or_nothing, r.debit_immediately, f.text(r.fixmedins_code, "fixmedins_code", 32),
+        f.text(r.description, "description", 200)))
+
+
+def quote(r: payment.QuoteRequest) -> cmd.Quote:
+    f = Fields()
+    return f.done(cmd.Quote(f.psn_no(r.payer_psn_no, "payer_psn_no"), f.fen(r.amount_fen),
+                            _sources(f, list(r.sources))))
+
+
+def reservation_ref(r: payment.ReleaseRequest | payment.GetReservationRequest) -> cmd.ReservationRef:
+    f = Fields()
+    if isinstance(r, payment.ReleaseRequest):
+        f.request_id(r.request_id)
+    return f.done(cmd.ReservationRef(f.id(r.reservation_id, "reservation_id")))
+
+
+def debit(r: payment.DebitRequest) -> cmd.Debit:
+    f = Fields()
+    f.request_id(r.request_id)
+    return f.done(cmd.Debit(f.id(r.reservation_id, "reservation_id"), f.fen(r.amount_fen, zero_ok=True)))
+
+
+def refund(r: payment.RefundRequest) -> cmd.Refund:
+    f = Fields()
+    f.request_id(r.request_id)
+    return f.done(cmd.Refund(f.id(r.reservation_id, "reservation_id"), f.fen(r.amount_fen)))
+
+
+def fence(r: payment.FenceRequest) -> cmd.Fence:
+    f = Fields()
+    return f.done(cmd.Fence(f.request_id(r.request_id)))
+
+
+def no_arguments(r: ledger.VerifyLedgerRequest) -> cmd.NoArguments:
+    return cmd.NoArguments()

@@ -1,0 +1,161 @@
+"""The accounts service's four gRPC services, one per kind of caller. Every RPC reads parse → call → convert."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncConnection as Tx
+
+from gongji.accounts.v1 import family_service_pb2 as family
+from gongji.accounts.v1 import (
+    family_service_pb2_grpc,
+    ledger_service_pb2_grpc,
+    payment_service_pb2_grpc,
+    registry_service_pb2_grpc,
+)
+from gongji.accounts.v1 import ledger_service_pb2 as ledger
+from gongji.accounts.v1 import payment_service_pb2 as payment
+from gongji.accounts.v1 import registry_service_pb2 as registry
+from services.accounts.domain import commands as cmd
+from services.accounts.transport import convert as cv
+from services.accounts.transport import parse
+from services.accounts.transport.handlers import Handlers, read, write
+from services.accounts.usecases import ledger as ledger_uc
+from services.accounts.usecases import payments, pools
+from services.accounts.usecases import registry as registry_uc
+from services.common.rpc import Ctx, rpc
+
+
+class RegistryServicer(Handlers, registry_service_pb2_grpc.RegistryServiceServicer):
+    """The insurance registry's feed: people, life events, contributions."""
+
+    @write(parse.register_person)
+    async def RegisterPerson(self, c: cmd.RegisterPerson, tx: Tx) -> registry.RegisterPersonResponse:
+        return registry.RegisterPersonResponse(person=cv.person(await registry_uc.register_person(tx, self.env, c)))
+
+    @write(parse.record_life_event)
+    async def RecordLifeEvent(self, c: cmd.RecordLifeEvent, tx: Tx) -> registry.RecordLifeEventResponse:
+        out = await registry_uc.record_life_event(tx, c)
+        return registry.RecordLifeEventResponse(person=cv.person(out.person), returned_fen=out.returned_fen,
+                                                dissolved_pool_id=cv.public_id(out.dissolved_pool_id),
+                                                left_pool_id=cv.public_id(out.left_pool_id))
+
+    @write(parse.credit_personal_account)
+    async def CreditPersonalAccount(self, c: cmd.CreditPersonalAccount,
+                                    tx: Tx) -> registry.CreditPersonalAccountResponse:
+        out = await registry_uc.credit_personal_account(tx, c)
+        return registry.CreditPersonalAccountResponse(balance_fen=out.balance_fen,
+                                                      journal_txn_id=str(out.journal_txn_id))
+
+
+class FamilyServicer(Handlers, family_service_pb2_grpc.FamilyServiceServicer):
+    """What the insured and the service counter do: pools, bindings, transfers, premiums, balances, records."""
+
+    @read(parse.person_ref)
+    async def GetPerson(self, c: cmd.PersonRef, tx: Tx) -> family.GetPersonResponse:
+        return family.GetPersonResponse(person=cv.person(await registry_uc.get_person(tx, c)))
+
+    @write(parse.create_pool)
+    async def CreatePool(self, c: cmd.CreatePool, tx: Tx) -> family.CreatePoolResponse:
+        return family.CreatePoolResponse(pool=cv.pool(await pools.create_pool(tx, self.env, c)))
+
+    @write(parse.invite_member)
+    async def InviteMember(self, c: cmd.InviteMember, tx: Tx) -> family.InviteMemberResponse:
+        return family.InviteMemberResponse(invitation=cv.member(await pools.invite_member(tx, self.env, c)))
+
+    @write(parse.invitation_ref)
+    async def AcceptInvitation(self, c: cmd.InvitationRef, tx: Tx) -> family.AcceptInvitationResponse:
+        return family.AcceptInvitationResponse(pool=cv.pool(await pools.accept_invitation(tx, self.env, c)))
+
+    @write(parse.invitation_ref)
+    async def DeclineInvitation(self, c: cmd.InvitationRef, tx: Tx) -> family.DeclineInvitationResponse:
+        return family.DeclineInvitationResponse(invitation=cv.member(await pools.decline_invitation(tx, c)))
+
+    @write(parse.remove_member)
+    async def RemoveMember(self, c: cmd.RemoveMember, tx: Tx) -> family.RemoveMemberResponse:
+        return family.RemoveMemberResponse(pool=cv.pool(await pools.remove_member(tx, c)))
+
+    @write(parse.dissolve_pool)
+    async def DissolvePool(self, c: cmd.DissolvePool, tx: Tx) -> family.DissolvePoolResponse:
+        pool, returned = await pools.dissolve_pool(tx, c)
+        return family.DissolvePoolResponse(pool=cv.pool(pool), returned_fen=returned)
+
+    @write(parse.transfer_to_pool)
+    async def TransferToPool(self, c: cmd.TransferToPool, tx: Tx) -> family.TransferToPoolResponse:
+        out = await pools.transfer_to_pool(tx, self.env, c)
+        return family.TransferToPoolResponse(pool_balance_fen=out.pool_balance_fen,
+                                             creator_balance_fen=out.creator_balance_fen,
+                                             journal_txn_id=str(out.journal_txn_id))
+
+    @read(parse.get_pool)
+    async def GetPool(self, c: cmd.PoolRef, tx: Tx) -> family.GetPoolResponse:
+        return family.GetPoolResponse(pool=cv.pool(await pools.get_pool(tx, c)))
+
+    @read(parse.check_eligibility)
+    async def CheckEligibility(self, c: cmd.CheckEligibility, tx: Tx) -> family.CheckEligibilityResponse:
+        found = await pools.check_eligibility(tx, self.env, c)
+        return family.CheckEligibilityResponse(eligible=not found, violations=[cv.violation(e) for e in found])
+
+    @read(parse.person_ref)
+    async def GetBalances(self, c: cmd.PersonRef, tx: Tx) -> family.GetBalancesResponse:
+        b = await payments.get_balances(tx, c)
+        return family.GetBalancesResponse(psn_no=b.psn_no, personal=cv.balance(b.personal),
+                                          pool_id=cv.public_id(b.pool_id), pool=cv.balance(b.pool))
+
+    @read(parse.list_transactions)
+    async def ListTransactions(self, c: cmd.ListTransactions, tx: Tx) -> family.ListTransactionsResponse:
+        rows, before = await ledger_uc.list_records(tx, c)
+        return family.ListTransactionsResponse(records=[cv.record(r) for r in rows],
+                                               next_page_token=cv.public_id(before))
+
+    @write(parse.pay_resident_premium)
+    async def PayResidentPremium(self, c: cmd.PayResidentPremium, tx: Tx) -> family.PayResidentPremiumResponse:
+        out = await ledger_uc.pay_resident_premium(tx, self.env, c)
+        return family.PayResidentPremiumResponse(payer_balance_fen=out.balance_fen,
+                                                 journal_txn_id=str(out.journal_txn_id))
+
+
+class PaymentServicer(Handlers, payment_service_pb2_grpc.PaymentServiceServicer):
+    """Money for payments, as the settlement service uses it (rules 8 and 9)."""
+
+    @write(parse.reserve)
+    async def Reserve(self, c: cmd.Reserve, tx: Tx) -> payment.ReserveResponse:
+        return payment.ReserveResponse(reservation=cv.reservation(await payments.reserve(tx, self.env, c)))
+
+    @write(parse.debit)
+    async def Debit(self, c: cmd.Debit, tx: Tx) -> payment.DebitResponse:
+        return payment.DebitResponse(reservation=cv.reservation(await payments.debit(tx, self.env, c)))
+
+    @write(parse.reservation_ref)
+    async def Release(self, c: cmd.ReservationRef, tx: Tx) -> payment.ReleaseResponse:
+        return payment.ReleaseResponse(reservation=cv.reservation(await payments.release(tx, self.env, c)))
+
+    @write(parse.refund)
+    async def Refund(self, c: cmd.Refund, tx: Tx) -> payment.RefundResponse:
+        out = await payments.refund(tx, c)
+        return payment.RefundResponse(reservation=cv.reservation(out), parts=cv.refund_parts(out))
+
+    @read(parse.reservation_ref)
+    async def GetReservation(self, c: cmd.ReservationRef, tx: Tx) -> payment.GetReservationResponse:
+        return payment.GetReservationResponse(reservation=cv.reservation(await payments.get_reservation(tx, c)))
+
+    @read(parse.quote)
+    async def Quote(self, c: cmd.Quote, tx: Tx) -> payment.QuoteResponse:
+        q = await payments.quote(tx, c)
+        return payment.QuoteResponse(legs=cv.quote_legs(q), uncovered_fen=q.uncovered_fen,
+                                     payer_personal_available_fen=q.payer_personal_available_fen,
+                                     payer_pool_available_fen=q.payer_pool_available_fen)
+
+    @rpc(parse.fence)
+    async def Fence(self, c: cmd.Fence, context: Ctx) -> payment.FenceResponse:
+        state = await self.idempotent.fence(c.request_id)
+        return payment.FenceResponse(already_executed=state == "executed", already_failed=state == "failed")
+
+
+class LedgerServicer(Handlers, ledger_service_pb2_grpc.LedgerServiceServicer):
+    """Read-only checks of the whole ledger, for auditors and operators."""
+
+    @read(parse.no_arguments)
+    async def VerifyLedger(self, c: cmd.NoArguments, tx: Tx) -> ledger.VerifyLedgerResponse:
+        report = await ledger_uc.verify(tx)
+        return ledger.VerifyLedgerResponse(ok=not report.problems, problems=report.problems,
+                                           accounts_checked=report.accounts_checked,
+                                           transactions_checked=report.transactions_checked)

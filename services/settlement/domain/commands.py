@@ -1,0 +1,74 @@
+"""What each POS request asks for, once parsed: frozen, typed, free of gRPC. The calling institution and the time
+the POS is willing to wait travel beside the command (services/settlement/usecases), not inside it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from services.settlement.domain.model import Kind
+from services.settlement.domain.reconcile import Item, Totals
+
+
+@dataclass(frozen=True)
+class PreSettle:
+    payer_psn_no: str
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class Pay:
+    """Settle (kind SALE: pay at once) or Authorize (kind AUTHORIZATION: hold, capture later)."""
+
+    kind: Kind
+    pos_txn_id: str
+    payer_psn_no: str
+    amount_fen: int
+    description: str = ""
+    hold_ttl_seconds: int = 0
+
+
+@dataclass(frozen=True)
+class SettlementRef:
+    """A settlement, by our id or by the POS transaction id that created it (exactly one is set)."""
+
+    settlement_id: str = ""
+    pos_txn_id: str = ""
+
+
+@dataclass(frozen=True)
+class Capture:
+    settlement: SettlementRef
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class Refund:
+    settlement: SettlementRef
+    refund_pos_txn_id: str
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class Reverse:
+    pos_txn_id: str
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.datetime
+    end: dt.datetime
+
+
+@dataclass(frozen=True)
+class ListSettlements:
+    period: Period
+    after: tuple[dt.datetime, str] | None  # the page token: (created_at, id) of the last one seen
+    page_size: int
+
+
+@dataclass(frozen=True)
+class Reconcile:
+    period: Period
+    theirs: Totals
+    items: tuple[Item, ...] | None  # None: totals only

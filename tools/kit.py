@@ -1,0 +1,169 @@
+"""The test kit: what the tests, the benchmark (tools/bench.py) and the POS conformance kit (tools/conformance.py)
+share to talk to a real deployment — valid ID numbers, unique ids, every accounts service behind one object, a
+family builder that goes through the public API as an operator would, and the details of gongji errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import random
+import uuid
+from dataclasses import dataclass
+from types import ModuleType, SimpleNamespace
+from typing import Any
+
+import grpc
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from gongji.accounts.v1 import (
+    family_service_pb2,
+    family_service_pb2_grpc,
+    ledger_service_pb2,
+    ledger_service_pb2_grpc,
+    payment_service_pb2,
+    payment_service_pb2_grpc,
+    person_pb2,
+    pool_pb2,
+    records_pb2,
+    registry_service_pb2,
+    registry_service_pb2_grpc,
+    reservation_pb2,
+)
+from gongji.common.v1 import common_pb2
+from services.accounts.domain.identity import check_digit
+from services.common.rpc import error_info
+
+
+def _package(*modules: ModuleType) -> SimpleNamespace:
+    """Every message and enum of a proto package under one name, as google-cloud's `tasks_v2` does."""
+    return SimpleNamespace(**{k: v for m in modules for k, v in vars(m).items() if not k.startswith("_")})
+
+
+accounts_v1 = _package(common_pb2, person_pb2, pool_pb2, records_pb2, reservation_pb2, registry_service_pb2,
+                       family_service_pb2, payment_service_pb2, ledger_service_pb2)
+
+EMPLOYEE = common_pb2.INSURANCE_TYPE_EMPLOYEE
+RESIDENT = common_pb2.INSURANCE_TYPE_RESIDENT
+OWN = common_pb2.FUNDING_SOURCE_PERSONAL_ACCOUNT
+POOL = common_pb2.FUNDING_SOURCE_FAMILY_POOL
+
+_seq = itertools.count(random.randrange(10_000_000))
+
+
+def id_number(region: str = "630102") -> str:
+    """A fresh, valid 18-character ID number (GB 11643), unique within the run and very likely across runs."""
+    n = next(_seq)
+    birth = dt.date(1940, 1, 1) + dt.timedelta(days=(n // 1000) % 25_000)
+    first17 = f"{region}{birth:%Y%m%d}{n % 1000:03d}"
+    return first17 + check_digit(first17)
+
+
+def psn_no(prefix: str = "P") -> str:
+    return f"{prefix}{uuid.uuid4().hex[:16]}"
+
+
+def rid() -> str:
+    return uuid.uuid4().hex
+
+
+def reason_of(exc: grpc.aio.AioRpcError | grpc.RpcError) -> str:
+    """The ErrorInfo reason of a failed gongji call ("" when there is none)."""
+    info = error_info(exc)
+    return info.reason if info else ""
+
+
+def bad_fields(exc: grpc.aio.AioRpcError | grpc.RpcError) -> list[str]:
+    """The fields a BadRequest detail of a failed call names, in order."""
+    status = rpc_status.from_call(exc)  # type: ignore[arg-type]
+    out: list[str] = []
+    for d in status.details if status else ():
+        if d.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad = error_details_pb2.BadRequest()
+            d.Unpack(bad)
+            out += [v.field for v in bad.field_violations]
+    return out
+
+
+class Accounts:
+    """Every accounts service on one channel, as one object: `accounts.Reserve(...)` goes to PaymentService."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self.registry = registry_service_pb2_grpc.RegistryServiceStub(channel)  # type: ignore[no-untyped-call]
+        self.family = family_service_pb2_grpc.FamilyServiceStub(channel)  # type: ignore[no-untyped-call]
+        self.payment = payment_service_pb2_grpc.PaymentServiceStub(channel)  # type: ignore[no-untyped-call]
+        self.ledger = ledger_service_pb2_grpc.LedgerServiceStub(channel)  # type: ignore[no-untyped-call]
+
+    def __getattr__(self, method: str) -> Any:
+        for stub in (self.registry, self.family, self.payment, self.ledger):
+            if hasattr(stub, method):
+                return getattr(stub, method)
+        raise AttributeError(f"no accounts service has an RPC {method}")
+
+
+@dataclass(frozen=True)
+class Insured:
+    psn_no: str
+    name: str
+    id_number: str
+
+
+class Family:
+    """Builds people and families through the real accounts API, the way the registry and the counter would."""
+
+    def __init__(self, accounts: Accounts) -> None:
+        self.accounts = accounts
+
+    async def person(self, insurance: int = EMPLOYEE, region: str = "630100", credit_fen: int = 0, *,
+                     psn: str = "", name: str = "张三", **flags: object) -> Insured:
+        who = Insured(psn or psn_no(), name, id_number())
+        await self.accounts.RegisterPerson(accounts_v1.RegisterPersonRequest(
+            request_id=rid(), psn_no=who.psn_no, name=who.name, id_number=who.id_number, insurance_type=insurance,
+            region_code=region, **flags))
+        if credit_fen:
+            await self.credit(who, credit_fen)
+        return who
+
+    async def credit(self, who: Insured, amount_fen: int) -> int:
+        out = await self.accounts.CreditPersonalAccount(accounts_v1.CreditPersonalAccountRequest(
+            request_id=rid(), psn_no=who.psn_no, amount_fen=amount_fen, memo="contribution"))
+        return int(out.balance_fen)
+
+    async def create_pool(self, creator: Insured, transfer_fen: int = 0) -> str:
+        pool = (await self.accounts.CreatePool(accounts_v1.CreatePoolRequest(
+            request_id=rid(), creator_psn_no=creator.psn_no, agreement_version="2024-12"))).pool
+        if transfer_fen:
+            await self.transfer(pool.pool_id, transfer_fen)
+        return str(pool.pool_id)
+
+    async def transfer(self, pool_id: str, amount_fen: int) -> Any:
+        return await self.accounts.TransferToPool(accounts_v1.TransferToPoolRequest(
+            request_id=rid(), pool_id=pool_id, amount_fen=amount_fen))
+
+    async def invite(self, pool_id: str, member: Insured, relation: int = common_pb2.RELATION_SPOUSE) -> str:
+        out = await self.accounts.InviteMember(accounts_v1.InviteMemberRequest(
+            request_id=rid(), pool_id=pool_id, member_name=member.name, member_id_number=member.id_number,
+            relation=relation))
+        return str(out.invitation.invitation_id)
+
+    async def bind(self, pool_id: str, member: Insured, relation: int = common_pb2.RELATION_SPOUSE) -> Any:
+        invitation_id = await self.invite(pool_id, member, relation)
+        out = await self.accounts.AcceptInvitation(accounts_v1.AcceptInvitationRequest(
+            request_id=rid(), invitation_id=invitation_id))
+        return out.pool
+
+    async def balances(self, who: Insured) -> Any:
+        return await self.accounts.GetBalances(accounts_v1.GetBalancesRequest(psn_no=who.psn_no))
+
+    async def own_balance(self, who: Insured) -> int:
+        return int((await self.balances(who)).personal.balance_fen)
+
+    async def pool_balance(self, pool_id: str) -> int:
+        return int((await self.accounts.GetPool(accounts_v1.GetPoolRequest(pool_id=pool_id))).pool.balance_fen)
+
+    async def reserve(self, payer: Insured, amount_fen: int, sources: tuple[int, ...] = (OWN, POOL),
+                      **kw: object) -> Any:
+        out = await self.accounts.Reserve(accounts_v1.ReserveRequest(
+            request_id=rid(), payer_psn_no=payer.psn_no, amount_fen=amount_fen, sources=list(sources),
+            fixmedins_code="H63010000001", **kw))
+        return out.reservation
