@@ -23,7 +23,7 @@ check-protos: setup
 	rm -rf build/gen-check && mkdir -p build/gen-check
 	$(PY) -m grpc_tools.protoc -I protos --python_out=build/gen-check --grpc_python_out=build/gen-check \
 		--pyi_out=build/gen-check $(PROTO_FILES)
-	diff -r gen build/gen-check || (echo "gen/ is stale: run 'make protos' and commit" && exit 1)
+	diff -r -x __pycache__ gen build/gen-check || (echo "gen/ is stale: run 'make protos' and commit" && exit 1)
 	tools/contract.sh check
 
 ## Release the contract: the breaking-change check compares against this image from now on (a reviewed step).

@@ -8,6 +8,7 @@ import datetime as dt
 import itertools
 import random
 import uuid
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from types import ModuleType, SimpleNamespace
 from typing import Any
@@ -73,16 +74,27 @@ def reason_of(exc: grpc.aio.AioRpcError | grpc.RpcError) -> str:
     return info.reason if info else ""
 
 
-def bad_fields(exc: grpc.aio.AioRpcError | grpc.RpcError) -> list[str]:
-    """The fields a BadRequest detail of a failed call names, in order."""
+def bad_fields(exc: grpc.aio.AioRpcError | grpc.RpcError) -> dict[str, str]:
+    """What the BadRequest detail of a failed call says of each field: {field: description}."""
     status = rpc_status.from_call(exc)  # type: ignore[arg-type]
-    out: list[str] = []
+    out: dict[str, str] = {}
     for d in status.details if status else ():
         if d.Is(error_details_pb2.BadRequest.DESCRIPTOR):
             bad = error_details_pb2.BadRequest()
             d.Unpack(bad)
-            out += [v.field for v in bad.field_violations]
+            out.update({v.field: v.description for v in bad.field_violations})
     return out
+
+
+async def fails(call: Awaitable[Any], reason: str, code: grpc.StatusCode | None = None) -> grpc.aio.AioRpcError:
+    """Awaits a call that must fail with this ErrorInfo reason (and status code, if given); returns the error."""
+    try:
+        await call
+    except grpc.aio.AioRpcError as err:
+        got = (err.code(), reason_of(err))
+        assert got[1] == reason and code in (None, got[0]), f"expected {code} {reason}, got {got}: {err.details()}"
+        return err
+    raise AssertionError(f"expected {reason}, the call succeeded")
 
 
 class Accounts:

@@ -42,10 +42,11 @@ class IdempotentRunner:
         self.engine = engine
         self._lookup_sql = text(
             f"SELECT method, fingerprint, response, error_reason, error_detail, error_metadata "
-            f"FROM {table} WHERE request_id = :rid")
+            f"FROM {table} WHERE request_id = :request_id")
         self._save_sql = text(
             f"INSERT INTO {table} (request_id, method, fingerprint, response, error_reason, error_detail, "
-            f"error_metadata) VALUES (:rid, :method, :fp, :response, :reason, :detail, CAST(:meta AS jsonb)) "
+            f"error_metadata) VALUES (:request_id, :method, :fingerprint, :response, :error_reason, :error_detail, "
+            f"CAST(:error_metadata AS jsonb)) "
             f"ON CONFLICT (request_id) DO NOTHING RETURNING request_id")
 
     async def run(self, method: str, request: Message, response_type: type[M],
@@ -69,7 +70,7 @@ class IdempotentRunner:
                     await trans.rollback()  # a replay, or a concurrent call with the same id: answer with its outcome
             async with conn.begin():
                 saved = failure is not None and await self._save(conn, rid, method, fp, error=failure)
-                stored = None if saved else (await conn.execute(self._lookup_sql, {"rid": rid})).first()
+                stored = None if saved else (await conn.execute(self._lookup_sql, {"request_id": rid})).first()
             if failure is not None and saved:
                 raise failure
             assert stored is not None
@@ -77,9 +78,10 @@ class IdempotentRunner:
 
     async def _save(self, conn: AsyncConnection, rid: str, method: str, fp: bytes, *, response: bytes | None = None,
                     error: DomainError | None = None) -> bool:
-        params = {"rid": rid, "method": method, "fp": fp, "response": response,
-                  "reason": error.reason.name if error else None, "detail": error.detail if error else None,
-                  "meta": json.dumps(error.metadata) if error else None}
+        params = {"request_id": rid, "method": method, "fingerprint": fp, "response": response,
+                  "error_reason": error.reason.name if error else None,
+                  "error_detail": error.detail if error else None,
+                  "error_metadata": json.dumps(error.metadata) if error else None}
         return (await conn.execute(self._save_sql, params)).first() is not None
 
     async def fence(self, rid: str) -> str:
@@ -87,7 +89,7 @@ class IdempotentRunner:
         async with self.engine.connect() as conn, conn.begin():
             if await self._save(conn, rid, FENCE_METHOD, b"", error=DomainError(Reason.REQUEST_CANCELLED)):
                 return "fenced"
-            stored = (await conn.execute(self._lookup_sql, {"rid": rid})).first()
+            stored = (await conn.execute(self._lookup_sql, {"request_id": rid})).first()
         assert stored is not None
         if stored.error_reason == Reason.REQUEST_CANCELLED.name:
             return "fenced"

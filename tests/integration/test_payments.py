@@ -8,16 +8,14 @@ import grpc
 import pytest
 
 from gongji.common.v1 import common_pb2 as cpb
-from tools.kit import OWN, Family, reason_of, rid
+from tools.kit import OWN, Family, fails, reason_of, rid
 from tools.kit import accounts_v1 as pb
 
 pytestmark = pytest.mark.usefixtures("ledger_clean")
 
 
 async def _fails(call, reason: str, code: grpc.StatusCode = grpc.StatusCode.FAILED_PRECONDITION) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(grpc.aio.AioRpcError) as err:
-        await call
-    assert (err.value.code(), reason_of(err.value)) == (code, reason)
+    await fails(call, reason, code)
 
 
 async def test_all_or_nothing_refuses_a_partial_cover_and_holds_nothing(accounts) -> None:

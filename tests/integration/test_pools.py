@@ -8,30 +8,18 @@ from typing import Any
 
 import grpc
 import pytest
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 from sqlalchemy import text
 
 from gongji.common.v1 import common_pb2 as cpb
 from services.accounts.domain.identity import check_digit
 from services.common.db import make_engine
 from services.common.rpc import error_info
-from tools.kit import OWN, POOL, RESIDENT, Family, Insured, id_number, psn_no, reason_of, rid
+from tools.kit import OWN, POOL, RESIDENT, Family, Insured, bad_fields, fails, id_number, psn_no, rid
 from tools.kit import accounts_v1 as pb
 
 pytestmark = pytest.mark.usefixtures("ledger_clean")
 
 FAILED = grpc.StatusCode.FAILED_PRECONDITION
-
-
-async def _fails(call: Awaitable[Any], reason: str,
-                 code: grpc.StatusCode | None = None) -> grpc.aio.AioRpcError:
-    with pytest.raises(grpc.aio.AioRpcError) as err:
-        await call
-    assert reason_of(err.value) == reason, (err.value.code(), err.value.details())
-    if code is not None:
-        assert err.value.code() == code
-    return err.value
 
 
 async def _sql(database_url: str, statement: str, **params: object) -> None:
@@ -95,9 +83,9 @@ async def test_an_ineligible_creator_gets_no_pool(accounts, flags: dict[str, Any
     f = Family(accounts)
     resident = flags.get("insurance") == RESIDENT
     creator = await f.person(credit_fen=0 if resident else 60_000, **flags)
-    err = await _fails(_create(accounts, creator), "CREATOR_NOT_ELIGIBLE", FAILED)
+    err = await fails(_create(accounts, creator), "CREATOR_NOT_ELIGIBLE", FAILED)
     assert "may not run a family pool" in err.details()
-    await _fails(accounts.GetPool(pb.GetPoolRequest(psn_no=creator.psn_no)), "POOL_NOT_FOUND",
+    await fails(accounts.GetPool(pb.GetPoolRequest(psn_no=creator.psn_no)), "POOL_NOT_FOUND",
                  grpc.StatusCode.NOT_FOUND)
 
 
@@ -110,7 +98,7 @@ async def test_disabled_veteran_level_0_is_no_benefit(accounts) -> None:
 async def test_creator_must_have_the_minimum_balance_to_create(accounts) -> None:
     f = Family(accounts)
     poor = await f.person(credit_fen=49_999)
-    err = await _fails(_create(accounts, poor), "CREATOR_BALANCE_BELOW_MINIMUM", FAILED)
+    err = await fails(_create(accounts, poor), "CREATOR_BALANCE_BELOW_MINIMUM", FAILED)
     info = error_info(err)
     assert info is not None and dict(info.metadata) == {"min_creator_balance_fen": "50000"}
     await f.credit(poor, 1)  # exactly 500 yuan is enough
@@ -119,11 +107,11 @@ async def test_creator_must_have_the_minimum_balance_to_create(accounts) -> None
 
 async def test_a_creator_with_no_money_at_all_cannot_create(accounts) -> None:
     f = Family(accounts)
-    await _fails(_create(accounts, await f.person()), "CREATOR_BALANCE_BELOW_MINIMUM")
+    await fails(_create(accounts, await f.person()), "CREATOR_BALANCE_BELOW_MINIMUM")
 
 
 async def test_unknown_creator_is_person_not_found(accounts) -> None:
-    await _fails(_create(accounts, Insured(psn_no(), "张三", id_number())), "PERSON_NOT_FOUND",
+    await fails(_create(accounts, Insured(psn_no(), "张三", id_number())), "PERSON_NOT_FOUND",
                  grpc.StatusCode.NOT_FOUND)
 
 
@@ -131,7 +119,7 @@ async def test_a_creator_cannot_create_a_second_pool(accounts) -> None:
     f = Family(accounts)
     creator = await f.person(credit_fen=60_000)
     first = await f.create_pool(creator)
-    await _fails(_create(accounts, creator), "ALREADY_BOUND", FAILED)
+    await fails(_create(accounts, creator), "ALREADY_BOUND", FAILED)
     assert (await accounts.GetPool(pb.GetPoolRequest(psn_no=creator.psn_no))).pool.pool_id == first
 
 
@@ -142,8 +130,8 @@ async def test_invite_with_wrong_name_is_identity_mismatch(accounts) -> None:
     creator = await f.person(credit_fen=60_000)
     relative = await f.person()
     pool_id = await f.create_pool(creator)
-    await _fails(f.invite(pool_id, Insured(relative.psn_no, "李四", relative.id_number)), "IDENTITY_MISMATCH", FAILED)
-    await _fails(f.invite(pool_id, Insured(relative.psn_no, "张", relative.id_number)), "IDENTITY_MISMATCH")
+    await fails(f.invite(pool_id, Insured(relative.psn_no, "李四", relative.id_number)), "IDENTITY_MISMATCH", FAILED)
+    await fails(f.invite(pool_id, Insured(relative.psn_no, "张", relative.id_number)), "IDENTITY_MISMATCH")
     assert len((await _pool(accounts, pool_id)).members) == 0
     assert await _role(accounts, relative) == ("", pb.POOL_ROLE_UNSPECIFIED)
 
@@ -153,7 +141,7 @@ async def test_invite_with_unknown_id_number_is_person_not_found(accounts) -> No
     creator = await f.person(credit_fen=60_000)
     pool_id = await f.create_pool(creator)
     never_registered = Insured(psn_no(), "张三", id_number())
-    await _fails(f.invite(pool_id, never_registered), "PERSON_NOT_FOUND", grpc.StatusCode.NOT_FOUND)
+    await fails(f.invite(pool_id, never_registered), "PERSON_NOT_FOUND", grpc.StatusCode.NOT_FOUND)
     assert len((await _pool(accounts, pool_id)).members) == 0
 
 
@@ -203,7 +191,7 @@ async def test_a_relative_in_another_region_is_different_region(accounts) -> Non
     creator = await f.person(region="630100", credit_fen=60_000)
     far = await f.person(region="630200")
     pool_id = await f.create_pool(creator)
-    err = await _fails(f.invite(pool_id, far), "DIFFERENT_REGION", FAILED)
+    err = await fails(f.invite(pool_id, far), "DIFFERENT_REGION", FAILED)
     assert "SAME_REGION" in err.details()
     assert len((await _pool(accounts, pool_id)).members) == 0
 
@@ -215,7 +203,7 @@ async def test_a_relative_not_insured_cannot_be_invited(accounts) -> None:
     await accounts.RecordLifeEvent(pb.RecordLifeEventRequest(request_id=rid(), psn_no=gone.psn_no,
                                                              insurance_ended={}))
     pool_id = await f.create_pool(creator)
-    await _fails(f.invite(pool_id, gone), "PERSON_NOT_INSURED", FAILED)
+    await fails(f.invite(pool_id, gone), "PERSON_NOT_INSURED", FAILED)
 
 
 async def test_the_creator_cannot_invite_themselves_nor_the_same_person_twice(accounts) -> None:
@@ -223,16 +211,16 @@ async def test_the_creator_cannot_invite_themselves_nor_the_same_person_twice(ac
     creator = await f.person(credit_fen=60_000)
     relative = await f.person()
     pool_id = await f.create_pool(creator)
-    await _fails(f.invite(pool_id, creator), "ALREADY_BOUND")
+    await fails(f.invite(pool_id, creator), "ALREADY_BOUND")
     await f.invite(pool_id, relative)
-    await _fails(f.invite(pool_id, relative), "ALREADY_BOUND")
+    await fails(f.invite(pool_id, relative), "ALREADY_BOUND")
     assert [m.psn_no for m in (await _pool(accounts, pool_id)).members] == [relative.psn_no]
 
 
 async def test_invite_to_an_unknown_pool_is_pool_not_found(accounts) -> None:
     f = Family(accounts)
     relative = await f.person()
-    await _fails(f.invite("999999999999", relative), "POOL_NOT_FOUND", grpc.StatusCode.NOT_FOUND)
+    await fails(f.invite("999999999999", relative), "POOL_NOT_FOUND", grpc.StatusCode.NOT_FOUND)
 
 
 # ---------------------------------------------------------------- answering an invitation
@@ -246,8 +234,8 @@ async def test_declined_invitation_cannot_then_be_accepted(accounts) -> None:
     declined = (await _decline(accounts, invitation_id)).invitation
     assert (declined.invitation_id, declined.psn_no, declined.status) == (
         invitation_id, shy.psn_no, pb.MEMBER_STATUS_DECLINED)
-    await _fails(_accept(accounts, invitation_id), "INVITATION_NOT_FOUND", grpc.StatusCode.NOT_FOUND)
-    await _fails(_decline(accounts, invitation_id), "INVITATION_NOT_FOUND")
+    await fails(_accept(accounts, invitation_id), "INVITATION_NOT_FOUND", grpc.StatusCode.NOT_FOUND)
+    await fails(_decline(accounts, invitation_id), "INVITATION_NOT_FOUND")
     assert len((await _pool(accounts, pool_id)).members) == 0
     assert (await f.balances(shy)).pool_id == ""
     # the creator may ask again, and this time the relative says yes
@@ -257,8 +245,8 @@ async def test_declined_invitation_cannot_then_be_accepted(accounts) -> None:
 
 
 async def test_unknown_invitation_is_not_found(accounts) -> None:
-    await _fails(_accept(accounts, "999999999999"), "INVITATION_NOT_FOUND", grpc.StatusCode.NOT_FOUND)
-    await _fails(_decline(accounts, "999999999999"), "INVITATION_NOT_FOUND", grpc.StatusCode.NOT_FOUND)
+    await fails(_accept(accounts, "999999999999"), "INVITATION_NOT_FOUND", grpc.StatusCode.NOT_FOUND)
+    await fails(_decline(accounts, "999999999999"), "INVITATION_NOT_FOUND", grpc.StatusCode.NOT_FOUND)
 
 
 async def test_accepting_after_expiry_is_invitation_expired_and_the_creator_can_invite_again(
@@ -271,7 +259,7 @@ async def test_accepting_after_expiry_is_invitation_expired_and_the_creator_can_
     # time travel: the invitation was made eight days ago and lapsed yesterday
     await _sql(database_url, "UPDATE accounts.memberships SET invited_at = now() - interval '8 days', "
                "invitation_expires_at = now() - interval '1 day' WHERE id = :id", id=int(invitation_id))
-    err = await _fails(_accept(accounts, invitation_id), "INVITATION_EXPIRED", FAILED)
+    err = await fails(_accept(accounts, invitation_id), "INVITATION_EXPIRED", FAILED)
     assert "invite again" in err.details()
     assert (await f.balances(late)).pool_id == ""
     assert [m.psn_no for m in (await _pool(accounts, pool_id)).members] == []  # no longer an open invitation
@@ -298,7 +286,7 @@ async def test_a_relative_whose_insurance_ended_after_the_invitation_cannot_acce
     invitation_id = await f.invite(pool_id, relative)
     await accounts.RecordLifeEvent(pb.RecordLifeEventRequest(request_id=rid(), psn_no=relative.psn_no,
                                                              insurance_ended={}))
-    await _fails(_accept(accounts, invitation_id), "PERSON_NOT_INSURED")
+    await fails(_accept(accounts, invitation_id), "PERSON_NOT_INSURED")
     assert (await f.balances(relative)).pool_id == ""
 
 
@@ -312,7 +300,7 @@ async def test_five_members_bind_and_the_sixth_invitation_is_member_limit_reache
     for m in members:
         await f.bind(pool_id, m, cpb.RELATION_SIBLING)
     sixth = await f.person()
-    err = await _fails(f.invite(pool_id, sixth, cpb.RELATION_SIBLING), "MEMBER_LIMIT_REACHED", FAILED)
+    err = await fails(f.invite(pool_id, sixth, cpb.RELATION_SIBLING), "MEMBER_LIMIT_REACHED", FAILED)
     info = error_info(err)
     assert info is not None and (info.domain, dict(info.metadata)) == ("gongji", {"max_members": "5"})
     pool = await _pool(accounts, pool_id)
@@ -334,7 +322,7 @@ async def test_open_invitations_beyond_the_limit_fail_when_accepted(accounts) ->
     fifth_inv = await f.invite(pool_id, fifth, cpb.RELATION_SIBLING)
     sixth_inv = await f.invite(pool_id, sixth, cpb.RELATION_SIBLING)  # only active members count when inviting
     await _accept(accounts, fifth_inv)
-    await _fails(_accept(accounts, sixth_inv), "MEMBER_LIMIT_REACHED")
+    await fails(_accept(accounts, sixth_inv), "MEMBER_LIMIT_REACHED")
     assert (await f.balances(sixth)).pool_id == ""
     assert sum(m.status == pb.MEMBER_STATUS_ACTIVE for m in (await _pool(accounts, pool_id)).members) == 5
 
@@ -347,8 +335,8 @@ async def test_a_member_of_one_pool_cannot_join_another_nor_create_one(accounts)
     member = await f.person(credit_fen=60_000)
     pool_a, pool_b = await f.create_pool(a), await f.create_pool(b)
     await f.bind(pool_a, member)
-    await _fails(f.invite(pool_b, member), "ALREADY_BOUND", FAILED)
-    await _fails(_create(accounts, member), "ALREADY_BOUND", FAILED)
+    await fails(f.invite(pool_b, member), "ALREADY_BOUND", FAILED)
+    await fails(_create(accounts, member), "ALREADY_BOUND", FAILED)
     assert await _role(accounts, member) == (pool_a, pb.POOL_ROLE_MEMBER)
     assert [m.psn_no for m in (await _pool(accounts, pool_b)).members] == []
 
@@ -357,7 +345,7 @@ async def test_a_creator_cannot_be_invited_to_another_pool(accounts) -> None:
     f = Family(accounts)
     a, b = await f.person(credit_fen=60_000), await f.person(credit_fen=60_000)
     pool_a, pool_b = await f.create_pool(a), await f.create_pool(b)
-    await _fails(f.invite(pool_a, b), "ALREADY_BOUND", FAILED)
+    await fails(f.invite(pool_a, b), "ALREADY_BOUND", FAILED)
     assert await _role(accounts, b) == (pool_b, pb.POOL_ROLE_CREATOR)
     assert [m.psn_no for m in (await _pool(accounts, pool_a)).members] == []
 
@@ -369,7 +357,7 @@ async def test_invited_to_two_pools_only_the_first_acceptance_binds(accounts) ->
     pool_a, pool_b = await f.create_pool(a), await f.create_pool(b)
     inv_a, inv_b = await f.invite(pool_a, relative), await f.invite(pool_b, relative, cpb.RELATION_CHILD)
     await _accept(accounts, inv_b)
-    await _fails(_accept(accounts, inv_a), "ALREADY_BOUND")
+    await fails(_accept(accounts, inv_a), "ALREADY_BOUND")
     assert await _role(accounts, relative) == (pool_b, pb.POOL_ROLE_MEMBER)
 
 
@@ -379,7 +367,7 @@ async def test_an_invited_person_who_creates_a_pool_meanwhile_cannot_accept(acco
     pool_a = await f.create_pool(a)
     invitation_id = await f.invite(pool_a, relative)
     own_pool = await f.create_pool(relative)
-    await _fails(_accept(accounts, invitation_id), "ALREADY_BOUND")
+    await fails(_accept(accounts, invitation_id), "ALREADY_BOUND")
     assert await _role(accounts, relative) == (own_pool, pb.POOL_ROLE_CREATOR)
 
 
@@ -400,9 +388,9 @@ async def test_transfer_below_minimum_or_above_balance_moves_nothing(accounts) -
     f = Family(accounts)
     creator = await f.person(credit_fen=80_000)
     pool_id = await f.create_pool(creator)
-    err = await _fails(f.transfer(pool_id, 49_999), "TRANSFER_BELOW_MINIMUM", grpc.StatusCode.INVALID_ARGUMENT)
+    err = await fails(f.transfer(pool_id, 49_999), "TRANSFER_BELOW_MINIMUM", grpc.StatusCode.INVALID_ARGUMENT)
     assert "at least the minimum" in err.details()
-    await _fails(f.transfer(pool_id, 80_001), "INSUFFICIENT_FUNDS", FAILED)
+    await fails(f.transfer(pool_id, 80_001), "INSUFFICIENT_FUNDS", FAILED)
     assert (await f.own_balance(creator), await f.pool_balance(pool_id)) == (80_000, 0)
     records = (await accounts.ListTransactions(pb.ListTransactionsRequest(pool_id=pool_id))).records
     assert list(records) == []
@@ -412,7 +400,7 @@ async def test_transfer_when_the_creator_fell_below_the_minimum(accounts) -> Non
     f = Family(accounts)
     creator = await f.person(credit_fen=100_000)
     pool_id = await f.create_pool(creator, transfer_fen=60_000)
-    await _fails(f.transfer(pool_id, 50_000), "CREATOR_BALANCE_BELOW_MINIMUM", FAILED)
+    await fails(f.transfer(pool_id, 50_000), "CREATOR_BALANCE_BELOW_MINIMUM", FAILED)
     assert (await f.own_balance(creator), await f.pool_balance(pool_id)) == (40_000, 60_000)
 
 
@@ -421,7 +409,7 @@ async def test_money_held_for_a_payment_cannot_be_transferred(accounts) -> None:
     creator = await f.person(credit_fen=100_000)
     pool_id = await f.create_pool(creator)
     hold = await f.reserve(creator, 30_000, (OWN,))
-    await _fails(f.transfer(pool_id, 80_000), "INSUFFICIENT_FUNDS")
+    await fails(f.transfer(pool_id, 80_000), "INSUFFICIENT_FUNDS")
     await accounts.Release(pb.ReleaseRequest(request_id=rid(), reservation_id=hold.reservation_id))
     assert (await f.transfer(pool_id, 80_000)).creator_balance_fen == 20_000
 
@@ -453,8 +441,8 @@ async def test_removing_a_stranger_or_the_creator_is_not_a_member(accounts) -> N
     creator = await f.person(credit_fen=60_000)
     stranger = await f.person()
     pool_id = await f.create_pool(creator)
-    await _fails(_remove(accounts, pool_id, stranger), "NOT_A_MEMBER", FAILED)
-    await _fails(_remove(accounts, pool_id, creator), "NOT_A_MEMBER")
+    await fails(_remove(accounts, pool_id, stranger), "NOT_A_MEMBER", FAILED)
+    await fails(_remove(accounts, pool_id, creator), "NOT_A_MEMBER")
     assert await _role(accounts, creator) == (pool_id, pb.POOL_ROLE_CREATOR)
 
 
@@ -465,7 +453,7 @@ async def test_removed_member_cannot_be_removed_twice_but_may_join_elsewhere(acc
     pool_a, pool_b = await f.create_pool(a), await f.create_pool(b)
     await f.bind(pool_a, member)
     await _remove(accounts, pool_a, member)
-    await _fails(_remove(accounts, pool_a, member), "NOT_A_MEMBER")
+    await fails(_remove(accounts, pool_a, member), "NOT_A_MEMBER")
     await f.bind(pool_b, member)
     assert await _role(accounts, member) == (pool_b, pb.POOL_ROLE_MEMBER)
 
@@ -477,7 +465,7 @@ async def test_removing_an_invited_person_withdraws_the_invitation(accounts) -> 
     pool_id = await f.create_pool(creator)
     invitation_id = await f.invite(pool_id, relative)
     await _remove(accounts, pool_id, relative)
-    await _fails(_accept(accounts, invitation_id), "INVITATION_NOT_FOUND")
+    await fails(_accept(accounts, invitation_id), "INVITATION_NOT_FOUND")
     assert (await f.balances(relative)).pool_id == ""
 
 
@@ -496,7 +484,7 @@ async def test_dissolving_returns_the_balance_and_frees_everyone(accounts) -> No
     assert out.pool.HasField("dissolved_at") and out.pool.balance_fen == 0
     assert await f.own_balance(creator) == 100_000
     assert (await f.balances(member)).pool_id == "" and (await f.balances(creator)).pool_id == ""
-    await _fails(_accept(accounts, invitation_id), "INVITATION_NOT_FOUND")
+    await fails(_accept(accounts, invitation_id), "INVITATION_NOT_FOUND")
     # everyone is free again: the creator may start over, the member may create their own
     assert (await _create(accounts, creator)).pool.pool_id != pool_id
 
@@ -508,10 +496,10 @@ async def test_operations_on_a_dissolved_pool_are_pool_dissolved(accounts) -> No
     pool_id = await f.create_pool(creator, transfer_fen=50_000)
     await f.bind(pool_id, member)
     await accounts.DissolvePool(pb.DissolvePoolRequest(request_id=rid(), pool_id=pool_id))
-    await _fails(f.transfer(pool_id, 50_000), "POOL_DISSOLVED", FAILED)
-    await _fails(f.invite(pool_id, relative), "POOL_DISSOLVED", FAILED)
-    await _fails(_remove(accounts, pool_id, member), "POOL_DISSOLVED", FAILED)
-    await _fails(accounts.DissolvePool(pb.DissolvePoolRequest(request_id=rid(), pool_id=pool_id)), "POOL_DISSOLVED",
+    await fails(f.transfer(pool_id, 50_000), "POOL_DISSOLVED", FAILED)
+    await fails(f.invite(pool_id, relative), "POOL_DISSOLVED", FAILED)
+    await fails(_remove(accounts, pool_id, member), "POOL_DISSOLVED", FAILED)
+    await fails(accounts.DissolvePool(pb.DissolvePoolRequest(request_id=rid(), pool_id=pool_id)), "POOL_DISSOLVED",
                  FAILED)
     assert await f.own_balance(creator) == 100_000  # returned once, not twice
     r = await f.reserve(member, 1_000, (POOL,))
@@ -520,7 +508,7 @@ async def test_operations_on_a_dissolved_pool_are_pool_dissolved(accounts) -> No
 
 
 async def test_dissolve_an_unknown_pool_is_pool_not_found(accounts) -> None:
-    await _fails(accounts.DissolvePool(pb.DissolvePoolRequest(request_id=rid(), pool_id="999999999999")),
+    await fails(accounts.DissolvePool(pb.DissolvePoolRequest(request_id=rid(), pool_id="999999999999")),
                  "POOL_NOT_FOUND", grpc.StatusCode.NOT_FOUND)
 
 
@@ -541,9 +529,9 @@ async def test_get_pool_by_psn_no_of_creator_or_member(accounts) -> None:
         assert [(m.psn_no, m.status) for m in pool.members] == [
             (member.psn_no, pb.MEMBER_STATUS_ACTIVE), (invited.psn_no, pb.MEMBER_STATUS_INVITED)]
     # an invitation does not make the invited person part of the pool
-    await _fails(accounts.GetPool(pb.GetPoolRequest(psn_no=invited.psn_no)), "POOL_NOT_FOUND",
+    await fails(accounts.GetPool(pb.GetPoolRequest(psn_no=invited.psn_no)), "POOL_NOT_FOUND",
                  grpc.StatusCode.NOT_FOUND)
-    await _fails(accounts.GetPool(pb.GetPoolRequest(psn_no=psn_no())), "PERSON_NOT_FOUND",
+    await fails(accounts.GetPool(pb.GetPoolRequest(psn_no=psn_no())), "PERSON_NOT_FOUND",
                  grpc.StatusCode.NOT_FOUND)
     records = (await accounts.ListTransactions(pb.ListTransactionsRequest(pool_id=pool_id))).records
     assert [r.kind for r in records] == [pb.TRANSACTION_KIND_POOL_TRANSFER]  # a hold is not a record
@@ -569,7 +557,7 @@ async def test_check_eligibility_lists_several_violations_for_a_binding(accounts
     assert [v.reason for v in check.violations] == ["PERSON_NOT_INSURED", "ALREADY_BOUND", "DIFFERENT_REGION"]
     assert all(v.message for v in check.violations)
     # the invitation itself stops at the first of them, and nothing was written by the check
-    await _fails(f.invite(pool_id, relative, cpb.RELATION_SIBLING), "PERSON_NOT_INSURED")
+    await fails(f.invite(pool_id, relative, cpb.RELATION_SIBLING), "PERSON_NOT_INSURED")
     assert [m.psn_no for m in (await _pool(accounts, pool_id)).members] == []
     await _sql(database_url, "UPDATE accounts.persons SET status = 'ACTIVE' WHERE psn_no = :p", p=relative.psn_no)
 
@@ -619,7 +607,7 @@ async def test_check_eligibility_to_create_lists_every_creator_problem(accounts)
     good = await f.person(credit_fen=50_000)
     assert (await accounts.CheckEligibility(pb.CheckEligibilityRequest(
         creator_psn_no=good.psn_no, create_pool={}))).eligible
-    await _fails(accounts.GetPool(pb.GetPoolRequest(psn_no=good.psn_no)), "POOL_NOT_FOUND")  # nothing created
+    await fails(accounts.GetPool(pb.GetPoolRequest(psn_no=good.psn_no)), "POOL_NOT_FOUND")  # nothing created
 
 
 async def test_check_eligibility_for_transfers(accounts) -> None:
@@ -645,21 +633,9 @@ async def test_check_eligibility_for_transfers(accounts) -> None:
 
 # ---------------------------------------------------------------- bad input
 
-def _field_violations(err: grpc.aio.AioRpcError) -> dict[str, str]:
-    status = rpc_status.from_call(err)
-    assert status is not None
-    found: dict[str, str] = {}
-    for detail in status.details:
-        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-            bad = error_details_pb2.BadRequest()
-            detail.Unpack(bad)
-            found.update({v.field: v.description for v in bad.field_violations})
-    return found
-
-
 async def _invalid(call: Awaitable[Any]) -> dict[str, str]:
-    err = await _fails(call, "INVALID_ARGUMENT", grpc.StatusCode.INVALID_ARGUMENT)
-    return _field_violations(err)
+    err = await fails(call, "INVALID_ARGUMENT", grpc.StatusCode.INVALID_ARGUMENT)
+    return bad_fields(err)
 
 
 async def test_bad_invitation_names_every_bad_field(accounts) -> None:
