@@ -15,7 +15,7 @@ from services.common.errors import MAX_FEN, FieldViolation, InvalidArgument
 
 T = TypeVar("T")
 
-PSN_NO = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+PSN_NO = re.compile(r"[A-Za-z0-9_-]{1,40}")
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
 
@@ -39,18 +39,20 @@ class Fields:
         return value
 
     def psn_no(self, value: str, field: str = "psn_no") -> str:
-        self.check(bool(PSN_NO.match(value)), field, "required: 1-40 letters, digits, '-' or '_'")
-        return value
+        return self.matches(value, PSN_NO, field, "required: 1-40 letters, digits, '-' or '_'")
 
     def matches(self, value: str, pattern: re.Pattern[str], field: str, description: str) -> str:
-        self.check(bool(pattern.match(value)), field, description)
+        self.check(pattern.fullmatch(value) is not None, field, description)
         return value
 
     def text(self, value: str, field: str, max_chars: int, required: bool = False) -> str:
+        """Free text: printable characters only (no NUL, line breaks or other control characters)."""
         if required:
-            self.check(0 < len(value.strip()) <= max_chars, field, f"required, at most {max_chars} characters")
+            ok = 0 < len(value.strip()) <= max_chars and value.isprintable()
+            self.check(ok, field, f"required, at most {max_chars} printable characters")
         else:
-            self.check(len(value) <= max_chars, field, f"at most {max_chars} characters")
+            self.check(len(value) <= max_chars and value.isprintable(), field,
+                       f"at most {max_chars} printable characters")
         return value
 
     def fen(self, value: int, field: str = "amount_fen", *, zero_ok: bool = False) -> int:
