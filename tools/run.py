@@ -5,6 +5,7 @@ Each service runs as its own process, exactly as in production; this launcher on
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import subprocess
@@ -15,12 +16,20 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from tools.devdb import dev_port
+
 ROOT = Path(__file__).resolve().parents[1]
-SERVICES = [("accounts", "GONGJI_ACCOUNTS_PORT", 50051), ("settlement", "GONGJI_SETTLEMENT_PORT", 50052)]
+SERVICES = ["accounts", "settlement"]
 
 
 def _available(name: str) -> bool:
     return (ROOT / "services" / name / "__main__.py").exists()
+
+
+def _port(name: str, env: dict[str, str]) -> int:
+    """The gRPC port the service will listen on: read by its own settings class, defaults included."""
+    settings = importlib.import_module(f"services.{name}.config").Settings.from_env(env)
+    return int(settings.port)
 
 
 def _wait_serving(port: int, timeout_s: float = 30.0) -> bool:
@@ -44,17 +53,18 @@ def main() -> None:
     if not env.get("DATABASE_URL"):
         from tools.devdb import EmbeddedPostgres
 
-        pg = EmbeddedPostgres(ROOT / ".data" / "postgres", int(env.get("GONGJI_DEV_PG_PORT", "55432")))
+        pg = EmbeddedPostgres(ROOT / ".data" / "postgres", dev_port(env))
         env["DATABASE_URL"] = pg.start()
         print(f"embedded PostgreSQL: {env['DATABASE_URL']} (data in .data/postgres)", flush=True)
     env.setdefault("GONGJI_DEV_MODE", "1")
-    names = [s for s in SERVICES if _available(s[0])]
-    for name, _, _ in names:
+    names = [name for name in SERVICES if _available(name)]
+    ports = {name: _port(name, env) for name in names}
+    for name in names:
         subprocess.run([sys.executable, "-m", f"services.{name}", "migrate"], env=env, check=True, cwd=ROOT)
     procs = []
-    for name, port_var, default_port in names:
+    for name in names:
         procs.append(subprocess.Popen([sys.executable, "-m", f"services.{name}", "serve"], env=env, cwd=ROOT))
-        port = int(env.get(port_var, default_port))
+        port = ports[name]
         if not _wait_serving(port):
             print(f"{name} did not become healthy on port {port}", file=sys.stderr)
             for p in procs:
@@ -65,7 +75,8 @@ def main() -> None:
         from services.settlement.config import DEV_INSTITUTION_CODE, DEV_TOKEN  # type: ignore[import-not-found]
 
         print(f"dev institution {DEV_INSTITUTION_CODE}, token: {DEV_TOKEN}\n"
-              f"  grpcurl -plaintext -H 'authorization: Bearer {DEV_TOKEN}' 127.0.0.1:50052 list", flush=True)
+              f"  grpcurl -plaintext -H 'authorization: Bearer {DEV_TOKEN}' 127.0.0.1:{ports['settlement']} list",
+              flush=True)
     print("serving; Ctrl-C stops", flush=True)
 
     def stop(*_: object) -> None:
