@@ -5,8 +5,16 @@ PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR):$(CURDIR)/gen
 PROTO_FILES := $(shell find protos -name '*.proto' | sort)
 
-.PHONY: setup protos check-protos contract-baseline run test lint bench conformance clean lock docs golden
+.PHONY: help setup protos check-protos contract-baseline run test test-unit lint bench conformance clean lock docs golden
+.DEFAULT_GOAL := help
 
+## List the targets, each with the `## ` line written above it (the default goal).
+help:
+	@awk '/^## / { desc = substr($$0, 4); next } \
+	     /^[a-z][a-z0-9-]*:/ && desc { split($$0, t, ":"); printf "  make %-18s %s\n", t[1], desc } \
+	     { desc = "" }' $(MAKEFILE_LIST)
+
+## Create .venv with the pinned dependencies of requirements.txt (again whenever it changes).
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt
@@ -19,6 +27,7 @@ protos: setup
 	rm -rf gen && mkdir -p gen
 	$(PY) -m grpc_tools.protoc -I protos --python_out=gen --grpc_python_out=gen --pyi_out=gen $(PROTO_FILES)
 
+## Fail if gen/ is stale, then run `buf lint` and `buf breaking` against the released contract.
 check-protos: setup
 	rm -rf build/gen-check && mkdir -p build/gen-check
 	$(PY) -m grpc_tools.protoc -I protos --python_out=build/gen-check --grpc_python_out=build/gen-check \
@@ -30,13 +39,17 @@ check-protos: setup
 contract-baseline: setup
 	tools/contract.sh baseline
 
-## Start PostgreSQL (embedded unless DATABASE_URL is set), migrate, and serve accounts and settlement.
-run: setup protos
+## Start PostgreSQL (embedded unless DATABASE_URL is set), migrate, and serve both services from the committed gen/.
+run: setup
 	$(PY) -m tools.run
 
 ## The whole test suite against a real PostgreSQL it starts itself (or TEST_DATABASE_URL).
 test: setup check-protos
 	$(PY) -m pytest -q
+
+## The unit tests only (tests/unit): seconds, no PostgreSQL, no buf.
+test-unit: setup
+	$(PY) -m pytest -q tests/unit
 
 ## Rewrite README.md's reason-code table from services/common/errors.py.
 docs: setup
@@ -50,6 +63,7 @@ golden: setup
 conformance: setup
 	$(PY) -m tools.conformance --token $${TOKEN:-dev-token-H63010000001} $(if $(TARGET),--target $(TARGET),)
 
+## ruff over services, tools and tests; mypy --strict over services and tools.
 lint: setup
 	$(VENV)/bin/ruff check services tools tests
 	$(VENV)/bin/mypy
@@ -58,10 +72,12 @@ lint: setup
 bench: setup
 	$(PY) -m tools.bench
 
+## Re-pin requirements.txt from requirements.in at the newest versions (review the diff).
 lock:
 	$(PYTHON) -m venv build/lock-venv && build/lock-venv/bin/pip install --quiet -r requirements.in
 	(echo "# Pinned runtime, test and tooling dependencies. Change requirements.in, then \`make lock\`."; \
 	 build/lock-venv/bin/pip freeze | grep -v '^pip==') > requirements.txt
 
+## Remove build output and caches (not .venv, not .data).
 clean:
 	rm -rf build .pytest_cache

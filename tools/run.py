@@ -5,33 +5,58 @@ Each service runs as its own process, exactly as in production; this launcher on
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from services.common.ports import PortUnavailable, check_port_free, explain
+from tools.devdb import EmbeddedPostgres, dev_port, start_or_exit
+
 ROOT = Path(__file__).resolve().parents[1]
-SERVICES = [("accounts", "GONGJI_ACCOUNTS_PORT", 50051), ("settlement", "GONGJI_SETTLEMENT_PORT", 50052)]
+SERVICES = ["accounts", "settlement"]
 
 
 def _available(name: str) -> bool:
     return (ROOT / "services" / name / "__main__.py").exists()
 
 
-def _wait_serving(port: int, timeout_s: float = 30.0) -> bool:
+def _settings(name: str, env: dict[str, str]) -> Any:
+    """What the service will read from `env`, defaults included, by its own settings class. The ports do not depend
+    on the database, which may not be started yet."""
+    settings_class = importlib.import_module(f"services.{name}.config").Settings
+    return settings_class.from_env({**env, "DATABASE_URL": env.get("DATABASE_URL") or "not-needed-for-the-ports"})
+
+
+def _check_ports(names: list[str], env: dict[str, str]) -> None:
+    """Before anything starts, a taken port is the line the service itself would say; and a health check cannot be
+    answered by whatever holds the port."""
+    for name in names:
+        settings = _settings(name, env)
+        for field, host, what in [("port", settings.host, "port"), ("metrics_port", "", "metrics port")]:
+            try:
+                check_port_free(host, getattr(settings, field) or 0)
+            except PortUnavailable as exc:
+                sys.exit(explain(name, exc, type(settings).env_var(field), what))
+
+
+def _wait_serving(proc: subprocess.Popen[bytes], port: int, timeout_s: float = 30.0) -> bool:
+    """True once the service says SERVING; False if it exits first or takes longer than `timeout_s`."""
     deadline = time.monotonic() + timeout_s
     with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
         stub = health_pb2_grpc.HealthStub(channel)
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and proc.poll() is None:
             try:
                 reply = stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
                 if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                    return True
+                    return proc.poll() is None
             except grpc.RpcError:
                 time.sleep(0.3)
     return False
@@ -40,32 +65,40 @@ def _wait_serving(port: int, timeout_s: float = 30.0) -> bool:
 def main() -> None:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "gen")])
+    names = [name for name in SERVICES if _available(name)]
+    _check_ports(names, env)
     pg = None
     if not env.get("DATABASE_URL"):
-        from tools.devdb import EmbeddedPostgres
-
-        pg = EmbeddedPostgres(ROOT / ".data" / "postgres", int(env.get("GONGJI_DEV_PG_PORT", "55432")))
-        env["DATABASE_URL"] = pg.start()
+        pg = EmbeddedPostgres(ROOT / ".data" / "postgres", dev_port(env))
+        env["DATABASE_URL"] = start_or_exit(pg)
         print(f"embedded PostgreSQL: {env['DATABASE_URL']} (data in .data/postgres)", flush=True)
     env.setdefault("GONGJI_DEV_MODE", "1")
-    names = [s for s in SERVICES if _available(s[0])]
-    for name, _, _ in names:
+    ports = {name: int(_settings(name, env).port) for name in names}
+    for name in names:
         subprocess.run([sys.executable, "-m", f"services.{name}", "migrate"], env=env, check=True, cwd=ROOT)
     procs = []
-    for name, port_var, default_port in names:
-        procs.append(subprocess.Popen([sys.executable, "-m", f"services.{name}", "serve"], env=env, cwd=ROOT))
-        port = int(env.get(port_var, default_port))
-        if not _wait_serving(port):
-            print(f"{name} did not become healthy on port {port}", file=sys.stderr)
+    for name in names:
+        proc = subprocess.Popen([sys.executable, "-m", f"services.{name}", "serve"], env=env, cwd=ROOT)
+        procs.append(proc)
+        port = ports[name]
+        if not _wait_serving(proc, port):
+            code = proc.poll()
+            if code is None:
+                print(f"{name} did not become healthy on port {port}", file=sys.stderr)
+            # else it said why itself (a taken port: one line naming the variable to change)
             for p in procs:
                 p.terminate()
-            sys.exit(1)
+                p.wait(timeout=30)
+            if pg is not None and pg.started:
+                pg.stop()
+            sys.exit(code or 1)
         print(f"{name} service: 127.0.0.1:{port}   try: grpcurl -plaintext 127.0.0.1:{port} list", flush=True)
     if _available("settlement"):
         from services.settlement.config import DEV_INSTITUTION_CODE, DEV_TOKEN  # type: ignore[import-not-found]
 
         print(f"dev institution {DEV_INSTITUTION_CODE}, token: {DEV_TOKEN}\n"
-              f"  grpcurl -plaintext -H 'authorization: Bearer {DEV_TOKEN}' 127.0.0.1:50052 list", flush=True)
+              f"  grpcurl -plaintext -H 'authorization: Bearer {DEV_TOKEN}' 127.0.0.1:{ports['settlement']} list",
+              flush=True)
     print("serving; Ctrl-C stops", flush=True)
 
     def stop(*_: object) -> None:

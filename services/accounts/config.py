@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
+
+from services.common.settings import Env, EnvSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEV_ID_HASH_KEY = "gongji-dev-only-key"
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(EnvSettings):
     database_url: str
     port: int = 50051
     host: str = "0.0.0.0"
@@ -22,20 +25,14 @@ class Settings:
     shutdown_grace_s: float = 10.0
     db_pool_size: int = 10
 
-    @classmethod
-    def from_env(cls) -> Settings:
-        env = os.environ
-        url = env.get("DATABASE_URL")
-        if not url:
-            raise SystemExit("DATABASE_URL is not set (make run sets it for the embedded PostgreSQL)")
-        return cls(
-            database_url=url,
-            port=int(env.get("GONGJI_ACCOUNTS_PORT", "50051")),
-            host=env.get("GONGJI_ACCOUNTS_HOST", "0.0.0.0"),
-            metrics_port=int(env.get("GONGJI_ACCOUNTS_METRICS_PORT", "9101")),
-            policy_file=Path(env.get("GONGJI_POLICY_FILE", str(REPO_ROOT / "config" / "policy.toml"))),
-            id_hash_key=env.get("GONGJI_ID_HASH_KEY", DEV_ID_HASH_KEY).encode(),
-            sweep_interval_s=float(env.get("GONGJI_SWEEP_INTERVAL_S", "1.0")),
-            shutdown_grace_s=float(env.get("GONGJI_SHUTDOWN_GRACE_S", "10")),
-            db_pool_size=int(env.get("GONGJI_DB_POOL_SIZE", "10")),
-        )
+    ENV: ClassVar[Mapping[str, Env]] = {
+        "database_url": Env("DATABASE_URL", hint="make run sets it for the embedded PostgreSQL"),
+        "port": Env("GONGJI_ACCOUNTS_PORT", int),
+        "host": Env("GONGJI_ACCOUNTS_HOST"),
+        "metrics_port": Env("GONGJI_ACCOUNTS_METRICS_PORT", int, unset=9101),  # a running service has /metrics
+        "policy_file": Env("GONGJI_POLICY_FILE", Path),
+        "id_hash_key": Env("GONGJI_ID_HASH_KEY", str.encode),
+        "sweep_interval_s": Env("GONGJI_SWEEP_INTERVAL_S", float),
+        "shutdown_grace_s": Env("GONGJI_SHUTDOWN_GRACE_S", float),
+        "db_pool_size": Env("GONGJI_DB_POOL_SIZE", int),
+    }

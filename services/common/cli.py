@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
+import os
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from services.common.logs import setup_logging
+from services.common.ports import PortUnavailable, check_port_free, explain
 from services.common.server import Server, run_until_signalled
 
 
 class ServiceSettings(Protocol):
     database_url: str
     shutdown_grace_s: float
+    port: int
+    metrics_port: int | None
+
+    @classmethod
+    def env_var(cls, field: str) -> str: ...
 
 
 class RunningService(Protocol):
@@ -36,8 +45,29 @@ def main(name: str, settings_from_env: Callable[[], Any], run_migrations: Callab
         log.info("schema migrated", extra={"service": name})
         return
 
+    def port_error(field: str, exc: PortUnavailable) -> SystemExit:
+        """One line on stderr naming the variable to change, and no traceback."""
+        what = "metrics port" if field == "metrics_port" else "port"
+        return SystemExit(explain(name, exc, type(settings).env_var(field), what))
+
     async def serve() -> None:
-        running = await start(settings)
+        if settings.metrics_port:  # checked before anything starts, so that a failure leaves nothing running
+            try:
+                check_port_free("", settings.metrics_port)  # all addresses, as the metrics server listens
+            except PortUnavailable as exc:
+                raise port_error("metrics_port", exc) from None
+        try:
+            running = await start(settings)
+        except PortUnavailable as exc:
+            raise port_error("port", exc) from None
+        except OSError as exc:  # the metrics port, taken since the check
+            if exc.errno != errno.EADDRINUSE or not settings.metrics_port:
+                raise
+            # The gRPC server already runs and start() gave no handle to stop it: leave at once, with the one line,
+            # rather than let the interpreter tear it down half-way with warnings.
+            sys.stderr.write(f"{port_error('metrics_port', PortUnavailable(settings.metrics_port, 'is in use'))}\n")
+            sys.stderr.flush()
+            os._exit(1)
         log.info("listening", extra={"service": name, "port": running.server.port})
         await run_until_signalled(running.server, settings.shutdown_grace_s,
                                   on_stop=lambda: running.stop(settings.shutdown_grace_s))

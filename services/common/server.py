@@ -11,6 +11,8 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from services.common.ports import PortUnavailable, check_port_free
+
 log = logging.getLogger(__name__)
 
 
@@ -33,12 +35,19 @@ class Server:
 
 async def start_server(add_services: Callable[[grpc.aio.Server], None], service_names: Sequence[str],
                        address: str, interceptors: Sequence[grpc.aio.ServerInterceptor] = ()) -> Server:
-    server = grpc.aio.server(interceptors=list(interceptors))
+    """Raises PortUnavailable when `address` cannot be listened on (checked first: gRPC would log its own error)."""
+    host, _, port_text = address.rpartition(":")
+    check_port_free(host, int(port_text))
+    # No SO_REUSEPORT: with it (gRPC's default) a second server on a taken port binds silently and shares its calls.
+    server = grpc.aio.server(interceptors=list(interceptors), options=[("grpc.so_reuseport", 0)])
     add_services(server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection([*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
-    port = server.add_insecure_port(address)
+    try:
+        port = server.add_insecure_port(address)
+    except RuntimeError:  # taken between the check and the bind
+        raise PortUnavailable(int(port_text), "is in use") from None
     await server.start()
     for name in ["", *service_names]:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import ClassVar
+
+from services.common.settings import Env, EnvSettings
 
 # `make run` (GONGJI_DEV_MODE=1) accepts this institution and token, and prints them. Never in production.
 DEV_INSTITUTION_CODE = "H63010000001"
@@ -27,7 +31,7 @@ def parse_tokens(value: str) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(EnvSettings):
     database_url: str
     accounts_addr: str = "127.0.0.1:50051"
     port: int = 50052
@@ -42,27 +46,25 @@ class Settings:
     db_pool_size: int = 10
     crash_at: str = ""  # test hook: die at this crash point
 
+    ENV: ClassVar[Mapping[str, Env]] = {
+        "database_url": Env("DATABASE_URL", hint="make run sets it for the embedded PostgreSQL"),
+        "accounts_addr": Env("GONGJI_ACCOUNTS_ADDR"),
+        "port": Env("GONGJI_SETTLEMENT_PORT", int),
+        "host": Env("GONGJI_SETTLEMENT_HOST"),
+        "metrics_port": Env("GONGJI_SETTLEMENT_METRICS_PORT", int, unset=9102),  # a running service has /metrics
+        "tokens": Env("GONGJI_INSTITUTION_TOKENS", parse_tokens),
+        "accounts_timeout_s": Env("GONGJI_ACCOUNTS_TIMEOUT_S", float),
+        "accounts_attempts": Env("GONGJI_ACCOUNTS_ATTEMPTS", int),
+        "recovery_interval_s": Env("GONGJI_RECOVERY_INTERVAL_S", float),
+        "recovery_grace_s": Env("GONGJI_RECOVERY_GRACE_S", float),
+        "shutdown_grace_s": Env("GONGJI_SHUTDOWN_GRACE_S", float),
+        "db_pool_size": Env("GONGJI_DB_POOL_SIZE", int),
+        "crash_at": Env("GONGJI_CRASH_AT"),
+    }
+
     @classmethod
-    def from_env(cls) -> Settings:
-        env = os.environ
-        url = env.get("DATABASE_URL")
-        if not url:
-            raise SystemExit("DATABASE_URL is not set (make run sets it for the embedded PostgreSQL)")
-        tokens = parse_tokens(env.get("GONGJI_INSTITUTION_TOKENS", ""))
-        if env.get("GONGJI_DEV_MODE") == "1":
-            tokens[token_hash(DEV_TOKEN)] = DEV_INSTITUTION_CODE
-        return cls(
-            database_url=url,
-            accounts_addr=env.get("GONGJI_ACCOUNTS_ADDR", "127.0.0.1:50051"),
-            port=int(env.get("GONGJI_SETTLEMENT_PORT", "50052")),
-            host=env.get("GONGJI_SETTLEMENT_HOST", "0.0.0.0"),
-            metrics_port=int(env.get("GONGJI_SETTLEMENT_METRICS_PORT", "9102")),
-            tokens=tokens,
-            accounts_timeout_s=float(env.get("GONGJI_ACCOUNTS_TIMEOUT_S", "2.0")),
-            accounts_attempts=int(env.get("GONGJI_ACCOUNTS_ATTEMPTS", "3")),
-            recovery_interval_s=float(env.get("GONGJI_RECOVERY_INTERVAL_S", "5")),
-            recovery_grace_s=float(env.get("GONGJI_RECOVERY_GRACE_S", "30")),
-            shutdown_grace_s=float(env.get("GONGJI_SHUTDOWN_GRACE_S", "10")),
-            db_pool_size=int(env.get("GONGJI_DB_POOL_SIZE", "10")),
-            crash_at=env.get("GONGJI_CRASH_AT", ""),
-        )
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        settings = super().from_env(environ)
+        if (os.environ if environ is None else environ).get("GONGJI_DEV_MODE") == "1":
+            return replace(settings, tokens={**settings.tokens, token_hash(DEV_TOKEN): DEV_INSTITUTION_CODE})
+        return settings
