@@ -20,11 +20,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from gongji.accounts.v1 import reservation_pb2 as apb
-from gongji.common.v1 import common_pb2 as cpb
 from services.common.errors import DomainError, Reason
 from services.common.observability import RECOVERY_ACTIONS, SETTLEMENT_OUTCOMES
-from services.settlement.clients.accounts import AccountsClient, AccountsDeclined, paid_by_source
+from services.settlement.clients.accounts import AccountsClient
+from services.settlement.domain.accounts import AccountsDeclined, HoldStatus, ReserveCall
 from services.settlement.domain.commands import Pay
 from services.settlement.domain.model import FINAL, NOTHING_PAID, Kind, Refund, Settlement, Split, Status
 from services.settlement.domain.reconcile import Item, Row, Totals, compare_rows, differing_totals
@@ -106,12 +105,12 @@ class SettlementService:
                          budget_s: float | None) -> tuple[Split, int, int]:
         """The split a Settle would make now, and the payer's available own and pool balances; nothing moves."""
         try:
-            quote = await self.accounts.quote(payer, amount_fen, budget_s)
+            quote = await self.accounts.quote(payer, amount_fen, budget_s=budget_s)
         except AccountsDeclined as d:
             raise _declined(d.reason) from d
-        own, pool = paid_by_source(quote.legs, "reserved_fen")
-        return (Split(own, pool, amount_fen - own - pool), quote.payer_personal_available_fen,
-                quote.payer_pool_available_fen)
+        own, pool = quote.reserved.own_fen, quote.reserved.pool_fen
+        return (Split(own, pool, amount_fen - own - pool), quote.payer.own_available_fen,
+                quote.payer.pool_available_fen)
 
     # ------------------------------------------------------------ one-shot and authorization
 
@@ -135,21 +134,19 @@ class SettlementService:
     async def _reserve(self, s: Settlement, budget_s: float | None) -> Settlement:
         sale = s.kind is Kind.SALE
         try:
-            r = await self.accounts.reserve(
-                _request_id(s, "reserve"), s.payer_psn_no, s.amount_fen, debit_immediately=sale,
-                hold_ttl_seconds=s.hold_ttl_seconds, fixmedins_code=s.institution, description=s.description,
-                budget_s=budget_s)
+            r = await self.accounts.reserve(_reserve_call(s), budget_s=budget_s)
         except AccountsDeclined as d:
             return await self._move(s, {Status.PENDING}, Status.DECLINED, decline_reason=d.reason,
                                     decline_message=d.message[:500])
         self._crash_point("after_reserve")
-        own, pool = paid_by_source(r.legs, "debited_fen" if sale else "reserved_fen")
+        paid = r.debited if sale else r.reserved
+        own, pool = paid.own_fen, paid.pool_fen
         values: dict[str, object] = dict(
             reservation_id=r.reservation_id, acct_pay_fen=own, acct_mulaid_pay_fen=pool,
-            psn_cash_pay_fen=s.amount_fen - own - pool, balc_fen=r.payer_personal_available_fen,
-            pool_balc_fen=r.payer_pool_available_fen)
+            psn_cash_pay_fen=s.amount_fen - own - pool, balc_fen=r.payer.own_available_fen,
+            pool_balc_fen=r.payer.pool_available_fen)
         if not sale:
-            values.update(authorized_fen=own + pool, expires_at=r.expires_at.ToDatetime(dt.UTC))
+            values.update(authorized_fen=own + pool, expires_at=r.expires_at)
         return await self._move(s, {Status.PENDING}, Status.COMPLETED if sale else Status.AUTHORIZED, **values)
 
     def _answer(self, s: Settlement) -> Settlement:
@@ -191,7 +188,8 @@ class SettlementService:
     async def _capture(self, s: Settlement, budget_s: float | None) -> Settlement:
         assert s.capture_fen is not None
         try:
-            r = await self.accounts.debit(_request_id(s, "capture"), s.reservation_id, s.capture_fen, budget_s)
+            r = await self.accounts.debit(_request_id(s, "capture"), s.reservation_id, s.capture_fen,
+                                          budget_s=budget_s)
         except AccountsDeclined as d:
             if d.reason == "RESERVATION_EXPIRED":
                 return await self._move(s, {Status.CAPTURING}, Status.EXPIRED)
@@ -199,9 +197,9 @@ class SettlementService:
             return await self._move(s, {Status.CAPTURING}, Status.DECLINED, decline_reason=d.reason,
                                     decline_message=d.message[:500])
         self._crash_point("after_capture")
-        own, pool = paid_by_source(r.legs, "debited_fen")
-        return await self._move(s, {Status.CAPTURING}, Status.COMPLETED, acct_pay_fen=own, acct_mulaid_pay_fen=pool,
-                                balc_fen=r.payer_personal_available_fen, pool_balc_fen=r.payer_pool_available_fen)
+        return await self._move(s, {Status.CAPTURING}, Status.COMPLETED, acct_pay_fen=r.debited.own_fen,
+                                acct_mulaid_pay_fen=r.debited.pool_fen, balc_fen=r.payer.own_available_fen,
+                                pool_balc_fen=r.payer.pool_available_fen)
 
     async def void(self, institution: str, settlement_id: str, pos_txn_id: str,
                    budget_s: float | None) -> Settlement:
@@ -215,8 +213,8 @@ class SettlementService:
         return s
 
     async def _void(self, s: Settlement, budget_s: float | None) -> Settlement:
-        r = await self.accounts.release(_request_id(s, "void"), s.reservation_id, budget_s)
-        expired = r.status == apb.RESERVATION_STATUS_EXPIRED
+        status = await self.accounts.release(_request_id(s, "void"), s.reservation_id, budget_s=budget_s)
+        expired = status is HoldStatus.EXPIRED
         return await self._move(s, {Status.VOIDING}, Status.EXPIRED if expired else Status.VOIDED)
 
     async def _authorization(self, institution: str, settlement_id: str, pos_txn_id: str) -> Settlement:
@@ -254,12 +252,12 @@ class SettlementService:
     async def _refund(self, s: Settlement, row: Refund, budget_s: float | None) -> Refund:
         try:
             out = await self.accounts.refund(f"stl-{s.id}-refund-{row.id}", s.reservation_id, row.amount_fen,
-                                             budget_s)
+                                             budget_s=budget_s)
         except AccountsDeclined as d:
             async with self._tx() as conn:
                 await repo.finish_refund(conn, row.id, "DECLINED", reason=d.reason, message=d.message[:500])
                 return await repo.get_refund(conn, row.id)
-        own = sum(p.amount_fen for p in out.parts if p.source == cpb.FUNDING_SOURCE_PERSONAL_ACCOUNT)
+        own = out.own_fen
         async with self._tx() as conn:
             await repo.finish_refund(conn, row.id, "COMPLETED", acct_fen=own, mulaid_fen=row.amount_fen - own)
             return await repo.get_refund(conn, row.id)
@@ -289,39 +287,36 @@ class SettlementService:
             if s.kind is Kind.TOMBSTONE:
                 return await self._move(s, {s.status}, final)
             # Bar the original reserve at accounts: if it never ran, it never will, and nothing is left to undo.
-            fenced = await self.accounts.fence(_request_id(s, "reserve"), budget_s)
+            fenced = await self.accounts.fence(_request_id(s, "reserve"), budget_s=budget_s)
             if not fenced.already_executed:
                 await self._move(s, {s.status}, final)
                 return await self.load(s.id)
             # It ran: asking it again with its own request id answers with what it did.
             try:
-                r = await self.accounts.reserve(
-                    _request_id(s, "reserve"), s.payer_psn_no, s.amount_fen, debit_immediately=s.kind is Kind.SALE,
-                    hold_ttl_seconds=s.hold_ttl_seconds, fixmedins_code=s.institution, description=s.description,
-                    budget_s=budget_s)
+                r = await self.accounts.reserve(_reserve_call(s), budget_s=budget_s)
             except AccountsDeclined:
                 return await self._move(s, {s.status}, final)
             s = await self._move(s, {s.status}, s.status, reservation_id=r.reservation_id)
         for _ in range(UNDO_ROUNDS):
-            r = await self.accounts.get_reservation(s.reservation_id, budget_s)
-            if r.status == apb.RESERVATION_STATUS_HELD:
+            state = await self.accounts.get_reservation(s.reservation_id, budget_s=budget_s)
+            if state.status is HoldStatus.HELD:
                 try:
-                    await self.accounts.release(_request_id(s, "undo-release"), s.reservation_id, budget_s)
+                    await self.accounts.release(_request_id(s, "undo-release"), s.reservation_id, budget_s=budget_s)
                 except AccountsDeclined:
                     pass  # a capture won the race: the next round refunds it
                 continue
-            if r.status != apb.RESERVATION_STATUS_DEBITED:
+            if state.status is not HoldStatus.DEBITED:
                 break
             async with self._tx() as conn:
                 pending = [x for x in await repo.refunds_of(conn, s.id) if x.status == "PENDING"]
             for waiting in pending:
                 await self._refund(s, waiting, budget_s)
-            r = await self.accounts.get_reservation(s.reservation_id, budget_s)
-            remaining = r.debited_fen - r.refunded_fen
+            state = await self.accounts.get_reservation(s.reservation_id, budget_s=budget_s)
+            remaining = state.unrefunded_fen
             if remaining == 0:
                 break
             async with self._tx() as conn:
-                undo = await repo.insert_refund(conn, s.id, s.institution, f"undo-{s.id}-{r.refunded_fen}",
+                undo = await repo.insert_refund(conn, s.id, s.institution, f"undo-{s.id}-{state.refunded_fen}",
                                                 remaining, is_reversal=True)
             if undo is not None:
                 await self._refund(s, undo, budget_s)
@@ -397,6 +392,12 @@ class SettlementService:
         if items is not None:
             rows, matched = compare_rows(items, our_items)
         return Reconciliation(not differing and not rows, ours, differing, rows, matched)
+
+
+def _reserve_call(s: Settlement) -> ReserveCall:
+    """The reserve of a settlement's intent: the same call every time it is made, so accounts runs it once."""
+    return ReserveCall(_request_id(s, "reserve"), s.payer_psn_no, s.amount_fen, debit_immediately=s.kind is Kind.SALE,
+                       hold_ttl_seconds=s.hold_ttl_seconds, fixmedins_code=s.institution, description=s.description)
 
 
 def _declined(reason: str, s: Settlement | None = None) -> DomainError:
