@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.settlement.domain.model import Kind, Refund, Settlement, Split, Status
+from services.settlement.domain.model import Kind, Refund, RefundStatus, Settlement, Split, Status
 from services.settlement.domain.reconcile import Item, Totals
 
 sql = functools.lru_cache(maxsize=128)(text)
@@ -34,7 +34,7 @@ def _settlement(r: Row[Any]) -> Settlement:
 
 
 def _refund(r: Row[Any]) -> Refund:
-    return Refund(r.id, r.settlement_id, r.refund_pos_txn_id, r.amount_fen, r.is_reversal, r.status,
+    return Refund(r.id, r.settlement_id, r.refund_pos_txn_id, r.amount_fen, r.is_reversal, RefundStatus(r.status),
                   r.acct_refund_fen, r.acct_mulaid_refund_fen, r.decline_reason, r.decline_message, r.created_at)
 
 
