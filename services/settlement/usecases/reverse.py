@@ -10,7 +10,7 @@ from services.common.errors import DomainError, Reason
 from services.settlement.domain import commands as cmd
 from services.settlement.domain import lifecycle
 from services.settlement.domain.accounts import AccountsDeclined, HoldStatus
-from services.settlement.domain.model import Kind, NewRefund, RefundStatus, Settlement
+from services.settlement.domain.model import NewRefund, RefundStatus, Settlement
 from services.settlement.usecases import refund
 from services.settlement.usecases.deps import Call, Deps, load, move
 
@@ -36,8 +36,6 @@ async def reverse(deps: Deps, c: cmd.Reverse, call: Call) -> Settlement:
 async def undo(deps: Deps, s: Settlement, budget_s: float | None) -> Settlement:
     """Drives a COMPENSATING (to VOIDED) or REVERSING (to REVERSED) settlement until nothing is held or paid."""
     if not s.reservation_id:
-        if s.kind is Kind.TOMBSTONE:
-            return await move(deps, s, lifecycle.undone(s))
         # Bar the original reserve at accounts: if it never ran, it never will, and nothing is left to undo.
         fenced = await deps.accounts.fence(lifecycle.request_id(s, "reserve"), budget_s=budget_s)
         if not fenced.already_executed:
