@@ -20,6 +20,7 @@ from services.settlement.domain.accounts import (
 )
 from services.settlement.domain.commands import Pay, SettlementRef
 from services.settlement.domain.commands import Refund as RefundCmd
+from services.settlement.domain.lifecycle import Move
 from services.settlement.domain.model import NOTHING_PAID, Kind, Refund, RefundStatus, Settlement, Split, Status
 from services.settlement.domain.reconcile import Item, Totals, compare_rows, differing_totals, reconcile_with
 
@@ -64,17 +65,17 @@ def _reason(call: Callable[[], object]) -> Reason:
 
 
 def test_only_the_moves_of_the_table_can_be_made() -> None:
-    assert lifecycle.move(Status.PENDING, Status.COMPLETED).to is Status.COMPLETED
+    assert Move.of(Status.PENDING, Status.COMPLETED).to is Status.COMPLETED
     for final in (Status.DECLINED, Status.VOIDED, Status.EXPIRED, Status.REVERSED):
         assert lifecycle.MOVES[final] == frozenset()
         with pytest.raises(ValueError):
-            lifecycle.move(final, Status.REVERSING)
+            Move.of(final, Status.REVERSING)
     with pytest.raises(ValueError):
-        lifecycle.move(Status.COMPLETED, Status.VOIDED)  # a payment is reversed or refunded, never voided
+        Move.of(Status.COMPLETED, Status.VOIDED)  # a payment is reversed or refunded, never voided
     with pytest.raises(ValueError):
-        lifecycle.move({Status.AUTHORIZED, Status.COMPLETED}, Status.CAPTURING)  # every expected status must allow it
+        Move.of({Status.AUTHORIZED, Status.COMPLETED}, Status.CAPTURING)  # every expected status must allow it
     with pytest.raises(ValueError):
-        lifecycle.move((), Status.COMPLETED)
+        Move.of((), Status.COMPLETED)
 
 
 def test_whatever_holds_or_paid_money_can_be_reversed_and_nothing_else_needs_to() -> None:
@@ -89,7 +90,7 @@ def test_whatever_holds_or_paid_money_can_be_reversed_and_nothing_else_needs_to(
 def test_the_undo_intents_end_voided_or_reversed() -> None:
     assert lifecycle.undone(_s(Status.COMPENSATING)).to is Status.VOIDED
     assert lifecycle.undone(_s(Status.REVERSING)).to is Status.REVERSED
-    assert lifecycle.abandon() == lifecycle.move(Status.PENDING, Status.COMPENSATING)
+    assert lifecycle.abandon() == Move.of(Status.PENDING, Status.COMPENSATING)
 
 
 def test_a_sale_is_paid_at_once_and_an_authorization_holds() -> None:

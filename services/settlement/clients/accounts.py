@@ -153,7 +153,7 @@ def _by_source(legs: Sequence[rpb.ReservationLeg], field: str) -> Parts:
 
 
 def _payer(r: rpb.Reservation | apb.QuoteResponse) -> Balances:
-    return Balances(r.payer_personal_available_fen, r.payer_pool_available_fen)
+    return Balances(own_available_fen=r.payer_personal_available_fen, pool_available_fen=r.payer_pool_available_fen)
 
 
 def _status(value: int) -> HoldStatus:
@@ -163,12 +163,13 @@ def _status(value: int) -> HoldStatus:
 
 def hold(out: apb.ReserveResponse) -> Hold:
     r = out.reservation
-    return Hold(r.reservation_id, _by_source(r.legs, "reserved_fen"), _by_source(r.legs, "debited_fen"),
-                r.expires_at.ToDatetime(dt.UTC) if r.HasField("expires_at") else None, _payer(r))
+    return Hold(reservation_id=r.reservation_id, reserved=_by_source(r.legs, "reserved_fen"),
+                debited=_by_source(r.legs, "debited_fen"),
+                expires_at=r.expires_at.ToDatetime(dt.UTC) if r.HasField("expires_at") else None, payer=_payer(r))
 
 
 def payment(out: apb.DebitResponse) -> Payment:
-    return Payment(_by_source(out.reservation.legs, "debited_fen"), _payer(out.reservation))
+    return Payment(debited=_by_source(out.reservation.legs, "debited_fen"), payer=_payer(out.reservation))
 
 
 def released(out: apb.ReleaseResponse) -> HoldStatus:
@@ -178,12 +179,12 @@ def released(out: apb.ReleaseResponse) -> HoldStatus:
 def refunded(out: apb.RefundResponse) -> RefundOutcome:
     own = sum(p.amount_fen for p in out.parts if p.source == cpb.FUNDING_SOURCE_PERSONAL_ACCOUNT)
     pool = sum(p.amount_fen for p in out.parts if p.source == cpb.FUNDING_SOURCE_FAMILY_POOL)
-    return RefundOutcome(own, pool)
+    return RefundOutcome(own_fen=own, pool_fen=pool)
 
 
 def hold_state(out: apb.GetReservationResponse) -> HoldState:
     r = out.reservation
-    return HoldState(_status(r.status), r.debited_fen, r.refunded_fen)
+    return HoldState(status=_status(r.status), debited_fen=r.debited_fen, refunded_fen=r.refunded_fen)
 
 
 def fenced(out: apb.FenceResponse) -> FenceOutcome:
@@ -191,7 +192,7 @@ def fenced(out: apb.FenceResponse) -> FenceOutcome:
 
 
 def quote(out: apb.QuoteResponse) -> Quote:
-    return Quote(_by_source(out.legs, "reserved_fen"), _payer(out))
+    return Quote(reserved=_by_source(out.legs, "reserved_fen"), payer=_payer(out))
 
 
 # How each RPC's answer becomes settlement's own type (tests/contract/test_consumer.py checks that each reads no

@@ -91,9 +91,9 @@ class Move:
         if not self.expected or illegal:
             raise ValueError(f"a settlement never moves from {illegal or 'nothing'} to {self.to.value}")
 
-
-def move(expected: Status | Iterable[Status], to: Status, changes: Changes | None = None) -> Move:
-    return Move(frozenset({expected} if isinstance(expected, Status) else expected), to, changes or Changes())
+    @classmethod
+    def of(cls, expected: Status | Iterable[Status], to: Status, changes: Changes | None = None) -> Move:
+        return cls(frozenset({expected} if isinstance(expected, Status) else expected), to, changes or Changes())
 
 
 # ---------------------------------------------------------------- exactly once with accounts
@@ -109,8 +109,9 @@ def refund_request_id(s: Settlement, refund: Refund) -> str:
 
 def reserve_call(s: Settlement) -> ReserveCall:
     """The reserve of a settlement's intent: the same call every time it is made, so accounts runs it once."""
-    return ReserveCall(request_id(s, "reserve"), s.payer_psn_no, s.amount_fen, debit_immediately=s.kind is Kind.SALE,
-                       hold_ttl_seconds=s.hold_ttl_seconds, fixmedins_code=s.institution, description=s.description)
+    return ReserveCall(request_id=request_id(s, "reserve"), payer_psn_no=s.payer_psn_no, amount_fen=s.amount_fen,
+                       debit_immediately=s.kind is Kind.SALE, hold_ttl_seconds=s.hold_ttl_seconds,
+                       fixmedins_code=s.institution, description=s.description)
 
 
 # ---------------------------------------------------------------- Settle and Authorize
@@ -141,11 +142,12 @@ def reserved(s: Settlement, hold: Hold) -> Move:
                       psn_cash_pay_fen=s.amount_fen - paid.total_fen, balc_fen=hold.payer.own_available_fen,
                       pool_balc_fen=hold.payer.pool_available_fen,
                       authorized_fen=None if sale else paid.total_fen, expires_at=None if sale else hold.expires_at)
-    return move(Status.PENDING, Status.COMPLETED if sale else Status.AUTHORIZED, changes)
+    return Move.of(Status.PENDING, Status.COMPLETED if sale else Status.AUTHORIZED, changes)
 
 
 def declined(expected: Status, d: AccountsDeclined) -> Move:
-    return move(expected, Status.DECLINED, Changes(decline_reason=d.reason, decline_message=d.message[:MESSAGE_LIMIT]))
+    return Move.of(expected, Status.DECLINED,
+                   Changes(decline_reason=d.reason, decline_message=d.message[:MESSAGE_LIMIT]))
 
 
 def answer(s: Settlement) -> Settlement:
@@ -187,11 +189,11 @@ def lapsed(s: Settlement, now: dt.datetime) -> bool:
 
 
 def start_capture(amount_fen: int) -> Move:
-    return move(Status.AUTHORIZED, Status.CAPTURING, Changes(capture_fen=amount_fen))
+    return Move.of(Status.AUTHORIZED, Status.CAPTURING, Changes(capture_fen=amount_fen))
 
 
 def expire() -> Move:
-    return move(Status.AUTHORIZED, Status.EXPIRED)
+    return Move.of(Status.AUTHORIZED, Status.EXPIRED)
 
 
 def require_same_capture(s: Settlement, amount_fen: int) -> None:
@@ -202,7 +204,7 @@ def require_same_capture(s: Settlement, amount_fen: int) -> None:
 
 def captured(p: Payment) -> Move:
     """The debit's split; cash stays what the authorization left uncovered."""
-    return move(Status.CAPTURING, Status.COMPLETED, Changes(
+    return Move.of(Status.CAPTURING, Status.COMPLETED, Changes(
         acct_pay_fen=p.debited.own_fen, acct_mulaid_pay_fen=p.debited.pool_fen, balc_fen=p.payer.own_available_fen,
         pool_balc_fen=p.payer.pool_available_fen))
 
@@ -210,7 +212,7 @@ def captured(p: Payment) -> Move:
 def capture_declined(d: AccountsDeclined) -> Move:
     """The hold lapsed; or it was finished by someone else (a reversal), and if nobody recorded why, the decline is."""
     if d.reason == Reason.RESERVATION_EXPIRED.name:
-        return move(Status.CAPTURING, Status.EXPIRED)
+        return Move.of(Status.CAPTURING, Status.EXPIRED)
     return declined(Status.CAPTURING, d)
 
 
@@ -223,12 +225,12 @@ def capture_answer(s: Settlement) -> Settlement:
 
 
 def start_void() -> Move:
-    return move(Status.AUTHORIZED, Status.VOIDING)
+    return Move.of(Status.AUTHORIZED, Status.VOIDING)
 
 
 def released(status: HoldStatus) -> Move:
     """Releasing a hold that had lapsed answers EXPIRED: its money was free already."""
-    return move(Status.VOIDING, Status.EXPIRED if status is HoldStatus.EXPIRED else Status.VOIDED)
+    return Move.of(Status.VOIDING, Status.EXPIRED if status is HoldStatus.EXPIRED else Status.VOIDED)
 
 
 def void_answer(s: Settlement) -> Settlement:
@@ -282,22 +284,22 @@ def reversal(s: Settlement) -> Move | None:
     """冲正 of what the POS request did; None when nothing was paid or is held (then nothing is to be undone)."""
     if s.status in NOTHING_PAID:
         return None
-    return move(s.status, Status.REVERSING)
+    return Move.of(s.status, Status.REVERSING)
 
 
 def abandon() -> Move:
     """Nobody got an answer for a payment in time: it is undone rather than completed behind the POS's back."""
-    return move(Status.PENDING, Status.COMPENSATING)
+    return Move.of(Status.PENDING, Status.COMPENSATING)
 
 
 def undone(s: Settlement) -> Move:
     """An undo that found nothing (more) held or paid ends the settlement."""
-    return move(s.status, Status.REVERSED if s.status is Status.REVERSING else Status.VOIDED)
+    return Move.of(s.status, Status.REVERSED if s.status is Status.REVERSING else Status.VOIDED)
 
 
 def found_reservation(s: Settlement, hold: Hold) -> Move:
     """An undo records the reservation the fenced reserve had made, staying where it is."""
-    return move(s.status, s.status, Changes(reservation_id=hold.reservation_id))
+    return Move.of(s.status, s.status, Changes(reservation_id=hold.reservation_id))
 
 
 def reversal_refund_id(s: Settlement, refunded_fen: int) -> str:

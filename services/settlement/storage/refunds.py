@@ -14,8 +14,10 @@ from services.settlement.storage import sql
 
 
 def _refund(r: Row[Any]) -> Refund:
-    return Refund(r.id, r.settlement_id, r.refund_pos_txn_id, r.amount_fen, r.is_reversal, RefundStatus(r.status),
-                  r.acct_refund_fen, r.acct_mulaid_refund_fen, r.decline_reason, r.decline_message, r.created_at)
+    return Refund(id=r.id, settlement_id=r.settlement_id, refund_pos_txn_id=r.refund_pos_txn_id,
+                  amount_fen=r.amount_fen, is_reversal=r.is_reversal, status=RefundStatus(r.status),
+                  acct_refund_fen=r.acct_refund_fen, acct_mulaid_refund_fen=r.acct_mulaid_refund_fen,
+                  decline_reason=r.decline_reason, decline_message=r.decline_message, created_at=r.created_at)
 
 
 async def of_settlement(conn: AsyncConnection, settlement_id: str) -> list[Refund]:

@@ -19,8 +19,9 @@ async def totals(conn: AsyncConnection, institution: str, period: Period) -> Tot
         "SELECT count(*) AS n, coalesce(sum(amount_fen), 0) AS total FROM settlement.refunds "
         "WHERE institution = :institution AND status = 'COMPLETED' AND NOT is_reversal "
         "AND completed_at >= :period_start AND completed_at < :period_end"), params)).one()
-    return Totals(int(pay.n), int(pay.acct + pay.mul + pay.cash), int(pay.acct), int(pay.mul), int(pay.cash),
-                  int(ref.n), int(ref.total))
+    return Totals(count=int(pay.n), amount_fen=int(pay.acct + pay.mul + pay.cash), acct_pay_fen=int(pay.acct),
+                  acct_mulaid_pay_fen=int(pay.mul), psn_cash_pay_fen=int(pay.cash), refund_count=int(ref.n),
+                  refund_fen=int(ref.total))
 
 
 async def completed_items(conn: AsyncConnection, institution: str, period: Period) -> list[Item]:
@@ -29,4 +30,5 @@ async def completed_items(conn: AsyncConnection, institution: str, period: Perio
         "WHERE institution = :institution AND status = 'COMPLETED' AND completed_at >= :period_start "
         "AND completed_at < :period_end ORDER BY completed_at, id"),
         {"institution": institution, "period_start": period.start, "period_end": period.end})
-    return [Item(r.pos_txn_id, r.acct_pay_fen, r.acct_mulaid_pay_fen, r.psn_cash_pay_fen) for r in rows]
+    return [Item(pos_txn_id=r.pos_txn_id, acct_pay_fen=r.acct_pay_fen, acct_mulaid_pay_fen=r.acct_mulaid_pay_fen,
+                 psn_cash_pay_fen=r.psn_cash_pay_fen) for r in rows]

@@ -49,5 +49,5 @@ async def pre_settle(deps: Deps, c: cmd.PreSettle, call: Call) -> PreSettlement:
     except AccountsDeclined as d:
         raise lifecycle.declined_error(d.reason) from d
     own, pool = quote.reserved.own_fen, quote.reserved.pool_fen
-    return PreSettlement(Split(own, pool, c.amount_fen - own - pool), quote.payer.own_available_fen,
-                         quote.payer.pool_available_fen)
+    return PreSettlement(split=Split(own, pool, c.amount_fen - own - pool), balc_fen=quote.payer.own_available_fen,
+                         pool_balc_fen=quote.payer.pool_available_fen)

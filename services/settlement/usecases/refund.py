@@ -19,7 +19,8 @@ async def refund(deps: Deps, c: cmd.Refund, call: Call) -> tuple[Settlement, Ref
         row = await tx.find_refund(call.institution, c.refund_pos_txn_id)
         lifecycle.require_new_or_same_refund(s, row, c)
         if row is None:
-            row = await tx.insert_refund(NewRefund(s.id, call.institution, c.refund_pos_txn_id, c.amount_fen))
+            row = await tx.insert_refund(NewRefund(settlement_id=s.id, institution=call.institution,
+                                                   refund_pos_txn_id=c.refund_pos_txn_id, amount_fen=c.amount_fen))
             assert row is not None  # the settlement row lock serialises refunds of one settlement
     if row.status is RefundStatus.PENDING:
         row = await send(deps, s, row, call.budget_s)

@@ -68,8 +68,10 @@ async def undo(deps: Deps, s: Settlement, budget_s: float | None) -> Settlement:
         state = await deps.accounts.get_reservation(s.reservation_id, budget_s=budget_s)
         if state.unrefunded_fen == 0:
             break
-        rest = await deps.store.insert_refund(NewRefund(s.id, s.institution, lifecycle.reversal_refund_id(
-            s, state.refunded_fen), state.unrefunded_fen, is_reversal=True))
+        rest = await deps.store.insert_refund(NewRefund(
+            settlement_id=s.id, institution=s.institution,
+            refund_pos_txn_id=lifecycle.reversal_refund_id(s, state.refunded_fen), amount_fen=state.unrefunded_fen,
+            is_reversal=True))
         if rest is not None:
             await refund.send(deps, s, rest, budget_s)
     else:
