@@ -1,10 +1,14 @@
-"""Wires the settlement service: engine, accounts channel, auth interceptor, gRPC server, recovery worker."""
+"""Wires the settlement service: engine and store, accounts channel and client, the use cases' dependencies (clock,
+crash hook, metrics), auth interceptor, gRPC server, recovery worker."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import os
+import signal
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +19,8 @@ from gongji.settlement.v1 import settlement_pb2, settlement_pb2_grpc
 from services.common import migrate
 from services.common.db import make_engine
 from services.common.observability import (
+    RECOVERY_ACTIONS,
+    SETTLEMENT_OUTCOMES,
     CorrelationClientInterceptor,
     ServerObservability,
     start_metrics_server,
@@ -23,9 +29,13 @@ from services.common.observability import (
 from services.common.server import Server, start_server
 from services.settlement.clients.accounts import AccountsClient
 from services.settlement.config import Settings
-from services.settlement.service import SettlementService
+from services.settlement.domain.commands import Recover
+from services.settlement.domain.model import Kind, Status
+from services.settlement.storage.store import PgStore
 from services.settlement.transport.auth import InstitutionAuthInterceptor
 from services.settlement.transport.servicer import SettlementServicer
+from services.settlement.usecases.deps import CrashPoint, Deps, no_crash
+from services.settlement.usecases.recover import recover_once
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +48,35 @@ def run_migrations(database_url: str) -> None:
     migrate.upgrade(database_url, MIGRATIONS, SCHEMA)
 
 
-async def _recovery(service: SettlementService, settings: Settings) -> None:
+class PrometheusMetrics:
+    """gongji_settlement_outcomes_total and gongji_recovery_actions_total (services/common/observability.py)."""
+
+    def outcome(self, kind: Kind, status: Status) -> None:
+        SETTLEMENT_OUTCOMES.labels(kind.value, status.value).inc()
+
+    def recovered(self, action: str) -> None:
+        RECOVERY_ACTIONS.labels(action).inc()
+
+
+def kill_at(crash_at: str) -> Callable[[CrashPoint], None]:
+    """Test hook (GONGJI_CRASH_AT): die at this crash point like kill -9, to prove recovery. Never in production."""
+    if not crash_at:
+        return no_crash
+
+    def crash(point: CrashPoint) -> None:
+        if point.value == crash_at:
+            log.warning("crash point reached", extra={"crash_point": point.value})
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return crash
+
+
+async def _recovery(deps: Deps, settings: Settings) -> None:
     """On start and then periodically: finish what crashes and lost answers left unfinished."""
     while True:
         try:
-            moved = await service.recover_once(settings.recovery_grace_s,
-                                               settings.accounts_timeout_s * settings.accounts_attempts)
+            moved = await recover_once(deps, Recover(settings.recovery_grace_s),
+                                       settings.accounts_timeout_s * settings.accounts_attempts)
             if moved:
                 log.info("recovery finished unfinished work", extra={"moved": moved})
         except Exception:  # noqa: BLE001 - the worker must outlive a database or accounts outage
@@ -56,7 +89,7 @@ class SettlementApp:
     server: Server
     engine: AsyncEngine
     channel: grpc.aio.Channel
-    service: SettlementService
+    deps: Deps
     worker: asyncio.Task[None]
 
     async def stop(self, grace_s: float) -> None:
@@ -71,9 +104,9 @@ class SettlementApp:
 async def start(settings: Settings) -> SettlementApp:
     engine = make_engine(settings.database_url, settings.db_pool_size)
     channel = grpc.aio.insecure_channel(settings.accounts_addr, interceptors=[CorrelationClientInterceptor()])
-    service = SettlementService(engine, AccountsClient(channel, settings.accounts_timeout_s,
-                                                       settings.accounts_attempts), settings.crash_at)
-    servicer = SettlementServicer(service)
+    deps = Deps(PgStore(engine), AccountsClient(channel, settings.accounts_timeout_s, settings.accounts_attempts),
+                crash=kill_at(settings.crash_at), metrics=PrometheusMetrics())
+    servicer = SettlementServicer(deps)
     server = await start_server(
         lambda s: settlement_pb2_grpc.add_SettlementServiceServicer_to_server(servicer, s),  # type: ignore[no-untyped-call]
         [SERVICE_NAME], f"{settings.host}:{settings.port}",
@@ -81,5 +114,5 @@ async def start(settings: Settings) -> SettlementApp:
     watch_pool("settlement", engine)
     if settings.metrics_port is not None:
         log.info("metrics on /metrics", extra={"metrics_port": start_metrics_server(settings.metrics_port)})
-    worker = asyncio.create_task(_recovery(service, settings))
-    return SettlementApp(server, engine, channel, service, worker)
+    worker = asyncio.create_task(_recovery(deps, settings))
+    return SettlementApp(server, engine, channel, deps, worker)

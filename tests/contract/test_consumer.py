@@ -2,8 +2,9 @@
 
 Settlement's client declares what it sets, reads and handles (CONSUMER_CONTRACT). Here the real client runs against
 the real accounts server through a recording interceptor: the fields it actually sets must be the declared ones, the
-declared fields must exist in the accounts contract, the fields it reads must come back filled, and every reason it
-acts on must be one accounts really gives. Neither side can drift alone.
+declared fields must exist in the accounts contract, the fields it reads must come back filled, every reason it
+acts on must be one accounts really gives, and what the client makes of each answer must depend on the declared
+fields alone. Neither side can drift alone.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from google.protobuf.message import Message
 
 from gongji.accounts.v1 import payment_service_pb2
 from services.accounts import app as accounts_app
-from services.settlement.clients.accounts import CONSUMER_CONTRACT, AccountsClient, AccountsDeclined
+from services.settlement.clients.accounts import ANSWERS, CONSUMER_CONTRACT, AccountsClient
+from services.settlement.domain.accounts import AccountsDeclined, HoldStatus, Parts, RefundOutcome, ReserveCall
 from tools.kit import Family, rid
 from tools.kit import accounts_v1 as apb
 
@@ -63,6 +65,27 @@ def _filled(message: Message, path: str) -> bool:
     return any(_filled(item, rest) for item in items)
 
 
+def _only(message: Message, paths: set[str]) -> Message:
+    """A copy of `message` with nothing but the fields on the dotted `paths`."""
+    out = type(message)()
+    for field, value in message.ListFields():
+        rest = {tail for head, _, tail in (p.partition(".") for p in paths) if head == field.name}
+        repeated = field.is_repeated
+        if not rest:
+            continue
+        if "" in rest and repeated:
+            getattr(out, field.name).extend(value)
+        elif "" in rest and field.message_type is not None:
+            getattr(out, field.name).CopyFrom(value)
+        elif "" in rest:
+            setattr(out, field.name, value)
+        elif repeated:
+            getattr(out, field.name).extend(_only(item, rest) for item in value)
+        else:
+            getattr(out, field.name).CopyFrom(_only(value, rest))
+    return out
+
+
 def test_declared_fields_exist_in_the_accounts_contract() -> None:
     for method, use in CONSUMER_CONTRACT.items():
         rpc = SERVICE.methods_by_name[method]
@@ -94,31 +117,40 @@ async def test_the_calls_settlement_makes_work_against_the_real_accounts(client,
             await call
         reasons.add(err.value.reason)
 
-    await accounts_client.quote(member.psn_no, 10_000)
+    quote = await accounts_client.quote(member.psn_no, 10_000)
+    assert (quote.reserved.own_fen, quote.reserved.pool_fen, quote.payer.own_available_fen) == (10_000, 0, 12_000)
     paid_request = rid()
-    paid = await accounts_client.reserve(paid_request, member.psn_no, 10_000, debit_immediately=True,
-                                         hold_ttl_seconds=0, fixmedins_code="H1", description="pharmacy")
-    await accounts_client.refund(rid(), paid.reservation_id, 3_000)
+    paid = await accounts_client.reserve(ReserveCall(paid_request, member.psn_no, 10_000, debit_immediately=True,
+                                                     fixmedins_code="H1", description="pharmacy"))
+    assert (paid.debited.own_fen, paid.debited.pool_fen, paid.payer.own_available_fen) == (10_000, 0, 2_000)
+    mixed = await accounts_client.reserve(ReserveCall(rid(), member.psn_no, 5_000, debit_immediately=True,
+                                                      fixmedins_code="H1"))
+    assert (mixed.debited, mixed.payer.pool_available_fen) == (Parts(2_000, 3_000), 47_000)
+    assert await accounts_client.refund(rid(), mixed.reservation_id, 4_000) == RefundOutcome(1_000, 3_000)
+    assert await accounts_client.refund(rid(), paid.reservation_id, 3_000) == RefundOutcome(3_000, 0)
     await declined(accounts_client.refund(rid(), paid.reservation_id, 10_000))
-    held = await accounts_client.reserve(rid(), member.psn_no, 5_000, debit_immediately=False, hold_ttl_seconds=60,
-                                         fixmedins_code="H1", description="deposit")
-    await accounts_client.debit(rid(), held.reservation_id, 4_000)
+    held = await accounts_client.reserve(ReserveCall(rid(), member.psn_no, 3_000, debit_immediately=False,
+                                                     hold_ttl_seconds=60, fixmedins_code="H1", description="deposit"))
+    assert held.reserved == Parts(3_000, 0) and held.expires_at is not None
+    captured = await accounts_client.debit(rid(), held.reservation_id, 2_000)
+    assert (captured.debited, captured.payer.own_available_fen) == (Parts(2_000, 0), 2_000)
     await declined(accounts_client.release(rid(), held.reservation_id))
     await declined(accounts_client.debit(rid(), held.reservation_id, 1))
-    await accounts_client.get_reservation(paid.reservation_id)
-    short = await accounts_client.reserve(rid(), member.psn_no, 1_000, debit_immediately=False, hold_ttl_seconds=1,
-                                          fixmedins_code="H1", description="")
+    state = await accounts_client.get_reservation(paid.reservation_id)
+    assert (state.status, state.debited_fen, state.unrefunded_fen) == (HoldStatus.DEBITED, 10_000, 7_000)
+    short = await accounts_client.reserve(ReserveCall(rid(), member.psn_no, 1_000, debit_immediately=False,
+                                                      hold_ttl_seconds=1, fixmedins_code="H1"))
     await accounts_client.release(rid(), short.reservation_id)
-    expiring = await accounts_client.reserve(rid(), member.psn_no, 1_000, debit_immediately=False,
-                                             hold_ttl_seconds=1, fixmedins_code="H1", description="")
+    expiring = await accounts_client.reserve(ReserveCall(rid(), member.psn_no, 1_000, debit_immediately=False,
+                                                         hold_ttl_seconds=1, fixmedins_code="H1"))
     await asyncio.sleep(1.2)
     await declined(accounts_client.debit(rid(), expiring.reservation_id, 1))
-    await declined(accounts_client.reserve(rid(), "NOBODY", 1, debit_immediately=True, hold_ttl_seconds=0,
-                                           fixmedins_code="H1", description=""))
+    await declined(accounts_client.reserve(ReserveCall(rid(), "NOBODY", 1, debit_immediately=True,
+                                                       fixmedins_code="H1")))
     barred = rid()
     assert not (await accounts_client.fence(barred)).already_executed
-    await declined(accounts_client.reserve(barred, member.psn_no, 1, debit_immediately=True, hold_ttl_seconds=0,
-                                           fixmedins_code="H1", description=""))
+    await declined(accounts_client.reserve(ReserveCall(barred, member.psn_no, 1, debit_immediately=True,
+                                                       fixmedins_code="H1")))
     assert (await accounts_client.fence(paid_request)).already_executed
     await accounts.RecordLifeEvent(apb.RecordLifeEventRequest(request_id=rid(), psn_no=member.psn_no,
                                                               insurance_ended={}))
@@ -129,5 +161,8 @@ async def test_the_calls_settlement_makes_work_against_the_real_accounts(client,
         assert recorder.sets[method] == set(use.sets), f"settlement sets other {method} fields than declared"
         for field in use.reads:
             assert any(_filled(r, field) for r in recorder.responses[method]), f"{method}.{field} never filled"
+        for response in recorder.responses[method]:
+            declared_only = _only(response, set(use.reads))
+            assert ANSWERS[method](declared_only) == ANSWERS[method](response), f"{method}: reads undeclared fields"
     handled = set().union(*(use.reasons for use in CONSUMER_CONTRACT.values()))
     assert handled <= reasons, f"reasons settlement handles but accounts never gave: {handled - reasons}"

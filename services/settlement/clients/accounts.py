@@ -1,13 +1,15 @@
 """The settlement service's only way to money: gongji.accounts.v1 over gRPC, with a deadline on every call and
-bounded retries of idempotent calls (every mutating call carries a request id derived from our own record)."""
+bounded retries of idempotent calls (every mutating call carries a request id derived from our own record). The only
+module of settlement that knows accounts' protobuf: every answer leaves it as a type of domain/accounts.py."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import grpc
 
@@ -15,8 +17,21 @@ from gongji.accounts.v1 import payment_service_pb2 as apb
 from gongji.accounts.v1 import payment_service_pb2_grpc
 from gongji.accounts.v1 import reservation_pb2 as rpb
 from gongji.common.v1 import common_pb2 as cpb
-from services.common.errors import DomainError, Reason
 from services.common.rpc import error_info
+from services.settlement.domain.accounts import (
+    AccountsDeclined,
+    AccountsUnreachable,
+    Balances,
+    FenceOutcome,
+    Hold,
+    HoldState,
+    HoldStatus,
+    Parts,
+    Payment,
+    Quote,
+    RefundOutcome,
+    ReserveCall,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,24 +76,9 @@ CONSUMER_CONTRACT: dict[str, Use] = {
 }
 
 
-class AccountsDeclined(Exception):
-    """Accounts said no, definitely (a business rule, or a bad request): nothing happened."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.message = message
-
-
-class AccountsUnreachable(DomainError):
-    """No definite answer after the retries: the outcome is unknown until the same call is made again. The POS
-    gets UNAVAILABLE (retry with the same pos_txn_id, or reverse)."""
-
-    def __init__(self, step: str) -> None:
-        super().__init__(Reason.ACCOUNTS_UNAVAILABLE, metadata={"step": step})
-
-
 class AccountsClient:
+    """gongji.accounts.v1.PaymentService, as settlement uses it (implements usecases/ports.py: Accounts)."""
+
     def __init__(self, channel: grpc.aio.Channel, timeout_s: float, attempts: int) -> None:
         self.stub = payment_service_pb2_grpc.PaymentServiceStub(channel)  # type: ignore[no-untyped-call]
         self.timeout_s = timeout_s
@@ -106,53 +106,98 @@ class AccountsClient:
             delay *= 2
         raise AccountsUnreachable(name)
 
-    async def reserve(self, request_id: str, payer: str, amount_fen: int, *, debit_immediately: bool,
-                      hold_ttl_seconds: int, fixmedins_code: str, description: str,
-                      budget_s: float | None = None) -> rpb.Reservation:
-        request = apb.ReserveRequest(request_id=request_id, payer_psn_no=payer, amount_fen=amount_fen,
-                                     sources=OWN_THEN_POOL, hold_ttl_seconds=hold_ttl_seconds,
-                                     debit_immediately=debit_immediately, fixmedins_code=fixmedins_code,
-                                     description=description)
-        out: apb.ReserveResponse = await self._call("Reserve", lambda t: self.stub.Reserve(request, timeout=t),
-                                                    budget_s)
-        return out.reservation
 
-    async def debit(self, request_id: str, reservation_id: str, amount_fen: int,
-                    budget_s: float | None = None) -> rpb.Reservation:
+    async def reserve(self, c: ReserveCall, *, budget_s: float | None = None) -> Hold:
+        request = apb.ReserveRequest(request_id=c.request_id, payer_psn_no=c.payer_psn_no, amount_fen=c.amount_fen,
+                                     sources=OWN_THEN_POOL, hold_ttl_seconds=c.hold_ttl_seconds,
+                                     debit_immediately=c.debit_immediately, fixmedins_code=c.fixmedins_code,
+                                     description=c.description)
+        out = await self._call("Reserve", lambda t: self.stub.Reserve(request, timeout=t), budget_s)
+        return hold(out)
+
+    async def debit(self, request_id: str, reservation_id: str, amount_fen: int, *,
+                    budget_s: float | None = None) -> Payment:
         request = apb.DebitRequest(request_id=request_id, reservation_id=reservation_id, amount_fen=amount_fen)
-        out: apb.DebitResponse = await self._call("Debit", lambda t: self.stub.Debit(request, timeout=t), budget_s)
-        return out.reservation
+        return payment(await self._call("Debit", lambda t: self.stub.Debit(request, timeout=t), budget_s))
 
-    async def release(self, request_id: str, reservation_id: str, budget_s: float | None = None) -> rpb.Reservation:
+    async def release(self, request_id: str, reservation_id: str, *, budget_s: float | None = None) -> HoldStatus:
         request = apb.ReleaseRequest(request_id=request_id, reservation_id=reservation_id)
-        out: apb.ReleaseResponse = await self._call("Release", lambda t: self.stub.Release(request, timeout=t),
-                                                    budget_s)
-        return out.reservation
+        return released(await self._call("Release", lambda t: self.stub.Release(request, timeout=t), budget_s))
 
-    async def refund(self, request_id: str, reservation_id: str, amount_fen: int,
-                     budget_s: float | None = None) -> apb.RefundResponse:
+    async def refund(self, request_id: str, reservation_id: str, amount_fen: int, *,
+                     budget_s: float | None = None) -> RefundOutcome:
         request = apb.RefundRequest(request_id=request_id, reservation_id=reservation_id, amount_fen=amount_fen)
-        return await self._call("Refund", lambda t: self.stub.Refund(request, timeout=t), budget_s)
+        return refunded(await self._call("Refund", lambda t: self.stub.Refund(request, timeout=t), budget_s))
 
-    async def get_reservation(self, reservation_id: str, budget_s: float | None = None) -> rpb.Reservation:
+    async def get_reservation(self, reservation_id: str, *, budget_s: float | None = None) -> HoldState:
         request = apb.GetReservationRequest(reservation_id=reservation_id)
-        out: apb.GetReservationResponse = await self._call(
-            "GetReservation", lambda t: self.stub.GetReservation(request, timeout=t), budget_s)
-        return out.reservation
+        return hold_state(await self._call("GetReservation", lambda t: self.stub.GetReservation(request, timeout=t),
+                                           budget_s))
 
-    async def fence(self, request_id: str, budget_s: float | None = None) -> apb.FenceResponse:
+    async def fence(self, request_id: str, *, budget_s: float | None = None) -> FenceOutcome:
         """Bars a request id that has not run, so that it never runs late; tells whether it had run."""
         request = apb.FenceRequest(request_id=request_id)
-        out: apb.FenceResponse = await self._call("Fence", lambda t: self.stub.Fence(request, timeout=t), budget_s)
-        return out
+        return fenced(await self._call("Fence", lambda t: self.stub.Fence(request, timeout=t), budget_s))
 
-    async def quote(self, payer: str, amount_fen: int, budget_s: float | None = None) -> apb.QuoteResponse:
-        request = apb.QuoteRequest(payer_psn_no=payer, amount_fen=amount_fen, sources=OWN_THEN_POOL)
-        return await self._call("Quote", lambda t: self.stub.Quote(request, timeout=t), budget_s)
+    async def quote(self, payer_psn_no: str, amount_fen: int, *, budget_s: float | None = None) -> Quote:
+        request = apb.QuoteRequest(payer_psn_no=payer_psn_no, amount_fen=amount_fen, sources=OWN_THEN_POOL)
+        return quote(await self._call("Quote", lambda t: self.stub.Quote(request, timeout=t), budget_s))
 
 
-def paid_by_source(legs: Sequence[rpb.ReservationLeg], field: str) -> tuple[int, int]:
-    """(own personal account, family pool) amounts of `field` (reserved_fen or debited_fen) over the legs."""
-    own = sum(getattr(leg, field) for leg in legs if leg.source == cpb.FUNDING_SOURCE_PERSONAL_ACCOUNT)
-    pool = sum(getattr(leg, field) for leg in legs if leg.source == cpb.FUNDING_SOURCE_FAMILY_POOL)
-    return own, pool
+# ---------------------------------------------------------------- answers, reading only what CONSUMER_CONTRACT declares
+
+def _by_source(legs: Sequence[rpb.ReservationLeg], field: str) -> Parts:
+    """`field` (reserved_fen or debited_fen) of the legs, by source."""
+    return Parts(own_fen=sum(getattr(leg, field) for leg in legs if leg.source == cpb.FUNDING_SOURCE_PERSONAL_ACCOUNT),
+                 pool_fen=sum(getattr(leg, field) for leg in legs if leg.source == cpb.FUNDING_SOURCE_FAMILY_POOL))
+
+
+def _payer(r: rpb.Reservation | apb.QuoteResponse) -> Balances:
+    return Balances(own_available_fen=r.payer_personal_available_fen, pool_available_fen=r.payer_pool_available_fen)
+
+
+def _status(value: int) -> HoldStatus:
+    name = rpb.ReservationStatus.Name(value).removeprefix("RESERVATION_STATUS_")  # type: ignore[arg-type]
+    return HoldStatus(name) if name in HoldStatus.__members__ else HoldStatus.UNSPECIFIED
+
+
+def hold(out: apb.ReserveResponse) -> Hold:
+    r = out.reservation
+    return Hold(reservation_id=r.reservation_id, reserved=_by_source(r.legs, "reserved_fen"),
+                debited=_by_source(r.legs, "debited_fen"),
+                expires_at=r.expires_at.ToDatetime(dt.UTC) if r.HasField("expires_at") else None, payer=_payer(r))
+
+
+def payment(out: apb.DebitResponse) -> Payment:
+    return Payment(debited=_by_source(out.reservation.legs, "debited_fen"), payer=_payer(out.reservation))
+
+
+def released(out: apb.ReleaseResponse) -> HoldStatus:
+    return _status(out.reservation.status)
+
+
+def refunded(out: apb.RefundResponse) -> RefundOutcome:
+    own = sum(p.amount_fen for p in out.parts if p.source == cpb.FUNDING_SOURCE_PERSONAL_ACCOUNT)
+    pool = sum(p.amount_fen for p in out.parts if p.source == cpb.FUNDING_SOURCE_FAMILY_POOL)
+    return RefundOutcome(own_fen=own, pool_fen=pool)
+
+
+def hold_state(out: apb.GetReservationResponse) -> HoldState:
+    r = out.reservation
+    return HoldState(status=_status(r.status), debited_fen=r.debited_fen, refunded_fen=r.refunded_fen)
+
+
+def fenced(out: apb.FenceResponse) -> FenceOutcome:
+    return FenceOutcome(out.already_executed)
+
+
+def quote(out: apb.QuoteResponse) -> Quote:
+    return Quote(reserved=_by_source(out.legs, "reserved_fen"), payer=_payer(out))
+
+
+# How each RPC's answer becomes settlement's own type (tests/contract/test_consumer.py checks that each reads no
+# more than CONSUMER_CONTRACT declares).
+ANSWERS: dict[str, Callable[[Any], object]] = {
+    "Reserve": hold, "Debit": payment, "Release": released, "Refund": refunded, "GetReservation": hold_state,
+    "Fence": fenced, "Quote": quote,
+}

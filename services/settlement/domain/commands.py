@@ -72,3 +72,11 @@ class Reconcile:
     period: Period
     theirs: Totals
     items: tuple[Item, ...] | None  # None: totals only
+
+
+@dataclass(frozen=True)
+class Recover:
+    """One round of the recovery worker: work unfinished for longer than `grace_s`, at most `batch` of each kind."""
+
+    grace_s: float
+    batch: int = 50

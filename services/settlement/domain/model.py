@@ -1,4 +1,5 @@
-"""A settlement's life, free of gRPC and SQL: statuses, what counts as unfinished, and the split of a payment."""
+"""A settlement and its refunds, free of gRPC and SQL: kinds, statuses, the split of a payment, what is refundable.
+The moves between statuses are in domain/lifecycle.py."""
 
 from __future__ import annotations
 
@@ -48,19 +49,47 @@ class Split:
         return self.acct_pay_fen + self.acct_mulaid_pay_fen
 
 
+class RefundStatus(StrEnum):
+    PENDING = "PENDING"  # intent written, refund call to accounts may be under way
+    COMPLETED = "COMPLETED"
+    DECLINED = "DECLINED"
+
+
 @dataclass
 class Refund:
     id: int
     settlement_id: str
     refund_pos_txn_id: str
     amount_fen: int
-    is_reversal: bool
-    status: str  # PENDING | COMPLETED | DECLINED
+    is_reversal: bool  # written by a reversal (冲正) to give back what was left: not the POS's refund
+    status: RefundStatus
     acct_refund_fen: int = 0
     acct_mulaid_refund_fen: int = 0
     decline_reason: str = ""
     decline_message: str = ""
     created_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class NewRefund:
+    """The intent of a refund, written (status PENDING) before accounts is asked."""
+
+    settlement_id: str
+    institution: str
+    refund_pos_txn_id: str
+    amount_fen: int
+    is_reversal: bool = False
+
+
+@dataclass(frozen=True)
+class RefundFinish:
+    """How a pending refund ended: what went back to the own account and to the pool, or why accounts said no."""
+
+    status: RefundStatus
+    acct_refund_fen: int = 0
+    acct_mulaid_refund_fen: int = 0
+    decline_reason: str = ""
+    decline_message: str = ""
 
 
 @dataclass
@@ -90,11 +119,12 @@ class Settlement:
 
     @property
     def refunded_fen(self) -> int:
-        return sum(r.amount_fen for r in self.refunds if r.status == "COMPLETED")
+        return sum(r.amount_fen for r in self.refunds if r.status is RefundStatus.COMPLETED)
 
     @property
     def refundable_fen(self) -> int:
         """What accounts paid and no refund has taken or is taking (pending refunds count as taken)."""
         if self.status is not Status.COMPLETED:
             return 0
-        return self.split.accounts_fen - sum(r.amount_fen for r in self.refunds if r.status != "DECLINED")
+        taken = sum(r.amount_fen for r in self.refunds if r.status is not RefundStatus.DECLINED)
+        return self.split.accounts_fen - taken

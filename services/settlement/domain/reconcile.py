@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 
@@ -40,7 +41,7 @@ def differing_totals(theirs: Totals, ours: Totals) -> list[str]:
     return [name for name in a if a[name] != b[name]]
 
 
-def compare_rows(theirs: list[Item], ours: list[Item]) -> tuple[list[Row], int]:
+def compare_rows(theirs: Sequence[Item], ours: Sequence[Item]) -> tuple[list[Row], int]:
     """Every row that does not match (theirs in their order, then ours they lack), and the number that match."""
     ours_by_id = {i.pos_txn_id: i for i in ours}
     seen: set[str] = set()
@@ -57,3 +58,23 @@ def compare_rows(theirs: list[Item], ours: list[Item]) -> tuple[list[Row], int]:
             matched += 1
     rows += [Row(i.pos_txn_id, "MISSING_THERE", None, i) for i in ours if i.pos_txn_id not in seen]
     return rows, matched
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    balanced: bool
+    ours: Totals
+    differing: list[str]
+    rows: list[Row]
+    matched: int
+
+
+def reconcile_with(theirs: Totals, ours: Totals, their_items: Sequence[Item] | None,
+                   our_items: Sequence[Item] | None) -> Reconciliation:
+    """Balanced when every total and (if the institution sent its rows) every row matches."""
+    differing = differing_totals(theirs, ours)
+    rows: list[Row] = []
+    matched = 0
+    if their_items is not None:
+        rows, matched = compare_rows(their_items, our_items or [])
+    return Reconciliation(not differing and not rows, ours, differing, rows, matched)

@@ -4,17 +4,9 @@ from __future__ import annotations
 
 from gongji.settlement.v1 import settlement_pb2 as pb
 from services.common.wire import ts
-from services.settlement.domain.model import UNFINISHED, Kind, Refund, Settlement, Split, Status
+from services.settlement.domain.lifecycle import visible_status
+from services.settlement.domain.model import Kind, Refund, RefundStatus, Settlement, Split, Status
 from services.settlement.domain.reconcile import Item, Row, Totals
-
-
-def public_status(s: Settlement) -> str:
-    """What the POS sees: an unfinished step is PENDING, except a capture or void of a live authorization."""
-    if s.status in (Status.CAPTURING, Status.VOIDING):
-        return "SETTLEMENT_STATUS_AUTHORIZED"
-    if s.status in UNFINISHED:
-        return "SETTLEMENT_STATUS_PENDING"
-    return "SETTLEMENT_STATUS_" + s.status.value
 
 
 def split_pb(split: Split) -> pb.Split:
@@ -25,16 +17,18 @@ def split_pb(split: Split) -> pb.Split:
 def refund_pb(r: Refund) -> pb.RefundRecord:
     return pb.RefundRecord(refund_pos_txn_id=r.refund_pos_txn_id, amount_fen=r.amount_fen,
                            acct_refund_fen=r.acct_refund_fen, acct_mulaid_refund_fen=r.acct_mulaid_refund_fen,
-                           completed=r.status == "COMPLETED", created_at=ts(r.created_at))
+                           completed=r.status is RefundStatus.COMPLETED, created_at=ts(r.created_at))
 
 
 def settlement_pb(s: Settlement) -> pb.Settlement:
     return pb.Settlement(
         settlement_id=s.id, pos_txn_id=s.pos_txn_id, fixmedins_code=s.institution, payer_psn_no=s.payer_psn_no,
-        kind="SETTLEMENT_KIND_" + s.kind.value, status=public_status(s), amount_fen=s.amount_fen,
+        kind="SETTLEMENT_KIND_" + s.kind.value, status="SETTLEMENT_STATUS_" + visible_status(s).value,
+        amount_fen=s.amount_fen,
         authorized_fen=s.authorized_fen,
         split=split_pb(s.split) if s.kind is not Kind.TOMBSTONE and s.status is not Status.PENDING else None,
-        refunded_fen=s.refunded_fen, refunds=[refund_pb(r) for r in s.refunds if r.status != "DECLINED"],
+        refunded_fen=s.refunded_fen,
+        refunds=[refund_pb(r) for r in s.refunds if r.status is not RefundStatus.DECLINED],
         balc_fen=s.balc_fen, pool_balc_fen=s.pool_balc_fen, decline_reason=s.decline_reason,
         decline_message=s.decline_message, expires_at=ts(s.expires_at), created_at=ts(s.created_at),
         updated_at=ts(s.updated_at), description=s.description)

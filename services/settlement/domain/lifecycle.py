@@ -1,0 +1,318 @@
+"""A settlement's state machine, free of gRPC and SQL: the moves it may make, what each step decides from what
+accounts answered, and what a POS sees and is answered.
+
+    PENDING ──reserved──▶ COMPLETED (a sale) or AUTHORIZED (an authorization)
+      ├──declined──▶ DECLINED
+      ├──nobody got an answer in time (recovery)──▶ COMPENSATING ──undone──▶ VOIDED
+      └──Reverse──▶ REVERSING ──undone──▶ REVERSED
+    AUTHORIZED ──Capture──▶ CAPTURING ──debited──▶ COMPLETED (or EXPIRED, or DECLINED: a reversal finished the hold)
+      ├──Void──▶ VOIDING ──released──▶ VOIDED (or EXPIRED: the hold had lapsed)
+      └──lapsed──▶ EXPIRED
+    COMPLETED, and every intent above, ──Reverse──▶ REVERSING
+    A Reverse of a pos_txn_id never seen writes a TOMBSTONE, born REVERSED: it bars a late original.
+
+PENDING, CAPTURING, VOIDING, COMPENSATING and REVERSING are intents: written before the call to accounts, whose
+request id derives from the settlement (`request_id`), so whoever finds one unfinished can make the same call again.
+A use case asks storage for a `Move` (compare-and-set: it names the statuses it expects); only legal moves can be
+built, so no code path can take a settlement anywhere this table does not allow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+
+from services.common.errors import DomainError, Reason
+from services.settlement.domain import commands as cmd
+from services.settlement.domain.accounts import AccountsDeclined, Hold, HoldStatus, Payment, RefundOutcome, ReserveCall
+from services.settlement.domain.model import (
+    NOTHING_PAID,
+    UNFINISHED,
+    Kind,
+    Refund,
+    RefundFinish,
+    RefundStatus,
+    Settlement,
+    Status,
+)
+
+S = Status
+MOVES: dict[Status, frozenset[Status]] = {
+    S.PENDING: frozenset({S.COMPLETED, S.AUTHORIZED, S.DECLINED, S.COMPENSATING, S.REVERSING}),
+    S.AUTHORIZED: frozenset({S.CAPTURING, S.VOIDING, S.EXPIRED, S.REVERSING}),
+    S.CAPTURING: frozenset({S.COMPLETED, S.EXPIRED, S.DECLINED, S.REVERSING}),
+    S.VOIDING: frozenset({S.VOIDED, S.EXPIRED, S.REVERSING}),
+    S.COMPLETED: frozenset({S.REVERSING}),
+    # An undo stays where it is while it records the reservation it found; a reversal may take over compensation.
+    S.COMPENSATING: frozenset({S.COMPENSATING, S.VOIDED, S.REVERSING}),
+    S.REVERSING: frozenset({S.REVERSING, S.REVERSED}),
+    S.DECLINED: frozenset(),
+    S.VOIDED: frozenset(),
+    S.EXPIRED: frozenset(),
+    S.REVERSED: frozenset(),
+}
+# The undo intents: whoever finds one drives it to its end (usecases/reverse.py: undo).
+UNDOING = frozenset({S.COMPENSATING, S.REVERSING})
+MESSAGE_LIMIT = 500  # characters of a decline message kept
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Columns a move sets besides the status; None leaves a column as it is."""
+
+    reservation_id: str | None = None
+    authorized_fen: int | None = None
+    capture_fen: int | None = None
+    acct_pay_fen: int | None = None
+    acct_mulaid_pay_fen: int | None = None
+    psn_cash_pay_fen: int | None = None
+    balc_fen: int | None = None
+    pool_balc_fen: int | None = None
+    decline_reason: str | None = None
+    decline_message: str | None = None
+    expires_at: dt.datetime | None = None
+
+    def values(self) -> dict[str, object]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+
+
+@dataclass(frozen=True)
+class Move:
+    """A compare-and-set status change: to `to` (setting `changes`) if the status is still one of `expected`."""
+
+    expected: frozenset[Status]
+    to: Status
+    changes: Changes = field(default_factory=Changes)
+
+    def __post_init__(self) -> None:
+        illegal = sorted(s.value for s in self.expected if self.to not in MOVES[s])
+        if not self.expected or illegal:
+            raise ValueError(f"a settlement never moves from {illegal or 'nothing'} to {self.to.value}")
+
+    @classmethod
+    def of(cls, expected: Status | Iterable[Status], to: Status, changes: Changes | None = None) -> Move:
+        return cls(frozenset({expected} if isinstance(expected, Status) else expected), to, changes or Changes())
+
+
+# ---------------------------------------------------------------- exactly once with accounts
+
+def request_id(s: Settlement, step: str) -> str:
+    """The accounts request id of one step of one settlement: the same every time the step is tried."""
+    return f"stl-{s.id}-{step}"
+
+
+def refund_request_id(s: Settlement, refund: Refund) -> str:
+    return request_id(s, f"refund-{refund.id}")
+
+
+def reserve_call(s: Settlement) -> ReserveCall:
+    """The reserve of a settlement's intent: the same call every time it is made, so accounts runs it once."""
+    return ReserveCall(request_id=request_id(s, "reserve"), payer_psn_no=s.payer_psn_no, amount_fen=s.amount_fen,
+                       debit_immediately=s.kind is Kind.SALE, hold_ttl_seconds=s.hold_ttl_seconds,
+                       fixmedins_code=s.institution, description=s.description)
+
+
+# ---------------------------------------------------------------- Settle and Authorize
+
+def fingerprint(c: cmd.Pay) -> bytes:
+    """What must be equal for a second request with the same pos_txn_id to count as a replay."""
+    parts = (c.kind.value, c.payer_psn_no, c.amount_fen, c.description, c.hold_ttl_seconds)
+    return hashlib.sha256("|".join(str(p) for p in parts).encode()).digest()
+
+
+def intent(c: cmd.Pay, institution: str, settlement_id: str) -> Settlement:
+    return Settlement(id=settlement_id, institution=institution, pos_txn_id=c.pos_txn_id, kind=c.kind,
+                      status=Status.PENDING, payer_psn_no=c.payer_psn_no, amount_fen=c.amount_fen,
+                      description=c.description, fingerprint=fingerprint(c), hold_ttl_seconds=c.hold_ttl_seconds)
+
+
+def require_same_request(found: Settlement, wanted: Settlement) -> None:
+    """The same pos_txn_id with other content is refused (a tombstone answers every request: reversed)."""
+    if found.kind is not Kind.TOMBSTONE and (found.kind is not wanted.kind or found.fingerprint != wanted.fingerprint):
+        raise DomainError(Reason.REQUEST_ID_REUSED, "(pos_txn_id)", {"pos_txn_id": wanted.pos_txn_id})
+
+
+def reserved(s: Settlement, hold: Hold) -> Move:
+    """A sale is paid at once; an authorization holds. Cash is what accounts did not cover."""
+    sale = s.kind is Kind.SALE
+    paid = hold.debited if sale else hold.reserved
+    changes = Changes(reservation_id=hold.reservation_id, acct_pay_fen=paid.own_fen, acct_mulaid_pay_fen=paid.pool_fen,
+                      psn_cash_pay_fen=s.amount_fen - paid.total_fen, balc_fen=hold.payer.own_available_fen,
+                      pool_balc_fen=hold.payer.pool_available_fen,
+                      authorized_fen=None if sale else paid.total_fen, expires_at=None if sale else hold.expires_at)
+    return Move.of(Status.PENDING, Status.COMPLETED if sale else Status.AUTHORIZED, changes)
+
+
+def declined(expected: Status, d: AccountsDeclined) -> Move:
+    return Move.of(expected, Status.DECLINED,
+                   Changes(decline_reason=d.reason, decline_message=d.message[:MESSAGE_LIMIT]))
+
+
+def answer(s: Settlement) -> Settlement:
+    """What a Settle / Authorize answers (the first time and every time after), from the settlement's status."""
+    if s.status is Status.DECLINED:
+        raise declined_error(s.decline_reason, s)
+    if s.status is Status.REVERSED:
+        raise DomainError(Reason.SETTLEMENT_REVERSED, metadata={"settlement_id": s.id})
+    if s.kind is Kind.SALE and s.status is Status.VOIDED:
+        raise DomainError(Reason.PAYMENT_ABANDONED, metadata={"settlement_id": s.id})
+    if s.status in (Status.PENDING, Status.COMPENSATING, Status.REVERSING):
+        raise DomainError(Reason.ACCOUNTS_UNAVAILABLE, metadata={"settlement_id": s.id})
+    return s
+
+
+def declined_error(reason: str, s: Settlement | None = None) -> DomainError:
+    """A stored decline, as the error the POS gets every time it asks again."""
+    metadata = {"settlement_id": s.id} if s else {}
+    return DomainError(Reason.parse(reason) or Reason.PAYMENT_DECLINED, metadata=metadata)
+
+
+# ---------------------------------------------------------------- Capture and Void
+
+def require_authorization(s: Settlement) -> Settlement:
+    if s.kind is not Kind.AUTHORIZATION:
+        raise DomainError(Reason.NOT_AN_AUTHORIZATION)
+    return s
+
+
+def require_capturable(s: Settlement, amount_fen: int) -> None:
+    if amount_fen > s.authorized_fen:
+        raise DomainError(Reason.AMOUNT_EXCEEDS_RESERVED, f"(authorized {s.authorized_fen} fen)",
+                          {"authorized_fen": str(s.authorized_fen)})
+
+
+def lapsed(s: Settlement, now: dt.datetime) -> bool:
+    """An authorization whose hold has lapsed: accounts would refuse to debit it."""
+    return s.status is Status.AUTHORIZED and s.expires_at is not None and s.expires_at <= now
+
+
+def start_capture(amount_fen: int) -> Move:
+    return Move.of(Status.AUTHORIZED, Status.CAPTURING, Changes(capture_fen=amount_fen))
+
+
+def expire() -> Move:
+    return Move.of(Status.AUTHORIZED, Status.EXPIRED)
+
+
+def require_same_capture(s: Settlement, amount_fen: int) -> None:
+    """A capture is made once: asking again for the same amount answers with it, another amount is refused."""
+    if s.status in (Status.CAPTURING, Status.COMPLETED) and s.capture_fen != amount_fen:
+        raise DomainError(Reason.SETTLEMENT_ALREADY_FINAL, "(a capture of another amount was made)")
+
+
+def captured(p: Payment) -> Move:
+    """The debit's split; cash stays what the authorization left uncovered."""
+    return Move.of(Status.CAPTURING, Status.COMPLETED, Changes(
+        acct_pay_fen=p.debited.own_fen, acct_mulaid_pay_fen=p.debited.pool_fen, balc_fen=p.payer.own_available_fen,
+        pool_balc_fen=p.payer.pool_available_fen))
+
+
+def capture_declined(d: AccountsDeclined) -> Move:
+    """The hold lapsed; or it was finished by someone else (a reversal), and if nobody recorded why, the decline is."""
+    if d.reason == Reason.RESERVATION_EXPIRED.name:
+        return Move.of(Status.CAPTURING, Status.EXPIRED)
+    return declined(Status.CAPTURING, d)
+
+
+def capture_answer(s: Settlement) -> Settlement:
+    if s.status is Status.EXPIRED:
+        raise DomainError(Reason.RESERVATION_EXPIRED)
+    if s.status is not Status.COMPLETED:
+        raise _already_final(s)
+    return s
+
+
+def start_void() -> Move:
+    return Move.of(Status.AUTHORIZED, Status.VOIDING)
+
+
+def released(status: HoldStatus) -> Move:
+    """Releasing a hold that had lapsed answers EXPIRED: its money was free already."""
+    return Move.of(Status.VOIDING, Status.EXPIRED if status is HoldStatus.EXPIRED else Status.VOIDED)
+
+
+def void_answer(s: Settlement) -> Settlement:
+    if s.status not in (Status.VOIDED, Status.EXPIRED):
+        raise _already_final(s)
+    return s
+
+
+def _already_final(s: Settlement) -> DomainError:
+    return DomainError(Reason.SETTLEMENT_ALREADY_FINAL, f"(it is {s.status.value.lower()})")
+
+
+# ---------------------------------------------------------------- Refund
+
+def require_new_or_same_refund(s: Settlement, existing: Refund | None, c: cmd.Refund) -> None:
+    """A refund_pos_txn_id names one refund of one settlement; a new one takes at most what is refundable now."""
+    if existing is not None:
+        if existing.settlement_id != s.id or existing.amount_fen != c.amount_fen or existing.is_reversal:
+            raise DomainError(Reason.REQUEST_ID_REUSED, "(refund_pos_txn_id)")
+        return
+    if c.amount_fen > s.refundable_fen:
+        raise DomainError(Reason.REFUND_EXCEEDS_DEBITED, f"(refundable now: {s.refundable_fen} fen)",
+                          {"refundable_fen": str(s.refundable_fen)})
+
+
+def refund_done(refund: Refund, outcome: RefundOutcome) -> RefundFinish:
+    """Accounts gives the pool's part back first; what did not go to the own account went to the pool."""
+    return RefundFinish(RefundStatus.COMPLETED, acct_refund_fen=outcome.own_fen,
+                        acct_mulaid_refund_fen=refund.amount_fen - outcome.own_fen)
+
+
+def refund_declined(d: AccountsDeclined) -> RefundFinish:
+    return RefundFinish(RefundStatus.DECLINED, decline_reason=d.reason, decline_message=d.message[:MESSAGE_LIMIT])
+
+
+def refund_answer(s: Settlement, refund: Refund) -> Refund:
+    if refund.status is RefundStatus.DECLINED:
+        raise declined_error(refund.decline_reason, s)
+    return refund
+
+
+# ---------------------------------------------------------------- Reverse, compensation and recovery
+
+def tombstone(institution: str, pos_txn_id: str, settlement_id: str) -> Settlement:
+    """What a Reverse of a pos_txn_id never seen leaves: a late original finds it and is refused."""
+    return Settlement(id=settlement_id, institution=institution, pos_txn_id=pos_txn_id, kind=Kind.TOMBSTONE,
+                      status=Status.REVERSED)
+
+
+def reversal(s: Settlement) -> Move | None:
+    """冲正 of what the POS request did; None when nothing was paid or is held (then nothing is to be undone)."""
+    if s.status in NOTHING_PAID:
+        return None
+    return Move.of(s.status, Status.REVERSING)
+
+
+def abandon() -> Move:
+    """Nobody got an answer for a payment in time: it is undone rather than completed behind the POS's back."""
+    return Move.of(Status.PENDING, Status.COMPENSATING)
+
+
+def undone(s: Settlement) -> Move:
+    """An undo that found nothing (more) held or paid ends the settlement."""
+    return Move.of(s.status, Status.REVERSED if s.status is Status.REVERSING else Status.VOIDED)
+
+
+def found_reservation(s: Settlement, hold: Hold) -> Move:
+    """An undo records the reservation the fenced reserve had made, staying where it is."""
+    return Move.of(s.status, s.status, Changes(reservation_id=hold.reservation_id))
+
+
+def reversal_refund_id(s: Settlement, refunded_fen: int) -> str:
+    """The refund_pos_txn_id of an undo's refund of what was left: one per amount refunded before it."""
+    return f"undo-{s.id}-{refunded_fen}"
+
+
+# ---------------------------------------------------------------- what the POS sees
+
+def visible_status(s: Settlement) -> Status:
+    """An unfinished step shows as PENDING, except a capture or void of a live authorization (AUTHORIZED)."""
+    if s.status in (Status.CAPTURING, Status.VOIDING):
+        return Status.AUTHORIZED
+    if s.status in UNFINISHED:
+        return Status.PENDING
+    return s.status

@@ -1,0 +1,110 @@
+"""The PostgreSQL store of the settlement service (usecases/ports.py: Store). Outside `transaction()` each call is
+its own transaction on an AUTOCOMMIT connection: the hot path's intent and outcome are one round trip each. Inside,
+the calls share one transaction, and `find(lock=True)` holds the settlement's row until it ends."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services.settlement.domain.commands import Period, SettlementRef
+from services.settlement.domain.lifecycle import Move
+from services.settlement.domain.model import NewRefund, Refund, RefundFinish, Settlement
+from services.settlement.domain.reconcile import Item, Totals
+from services.settlement.storage import refunds, reports, settlements
+
+Connect = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
+
+
+class PgRecords:
+    """Reads and writes of settlements and refunds, each on a connection from `connect`."""
+
+    def __init__(self, connect: Connect) -> None:
+        self._connect = connect
+
+    async def create(self, s: Settlement) -> tuple[Settlement, bool]:
+        async with self._connect() as conn:
+            return await settlements.create(conn, s)
+
+    async def find(self, institution: str, ref: SettlementRef, *, lock: bool = False) -> Settlement | None:
+        async with self._connect() as conn:
+            return await settlements.find(conn, institution, ref, lock)
+
+    async def get(self, settlement_id: str) -> Settlement:
+        async with self._connect() as conn:
+            return await settlements.get(conn, settlement_id)
+
+    async def move(self, settlement_id: str, m: Move) -> Settlement | None:
+        async with self._connect() as conn:
+            return await settlements.move(conn, settlement_id, m)
+
+    async def refunds_of(self, settlement_id: str) -> list[Refund]:
+        async with self._connect() as conn:
+            return await refunds.of_settlement(conn, settlement_id)
+
+    async def find_refund(self, institution: str, refund_pos_txn_id: str) -> Refund | None:
+        async with self._connect() as conn:
+            return await refunds.find(conn, institution, refund_pos_txn_id)
+
+    async def get_refund(self, refund_id: int) -> Refund:
+        async with self._connect() as conn:
+            return await refunds.get(conn, refund_id)
+
+    async def insert_refund(self, r: NewRefund) -> Refund | None:
+        async with self._connect() as conn:
+            return await refunds.insert(conn, r)
+
+    async def finish_refund(self, refund_id: int, f: RefundFinish) -> Refund:
+        async with self._connect() as conn:
+            await refunds.finish(conn, refund_id, f)
+            return await refunds.get(conn, refund_id)
+
+
+class PgStore(PgRecords):
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        super().__init__(self._statement)
+
+    @asynccontextmanager
+    async def _statement(self) -> AsyncIterator[AsyncConnection]:
+        async with self.autocommit.connect() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[PgRecords]:
+        async with self.engine.begin() as conn:
+
+            @asynccontextmanager
+            async def same() -> AsyncIterator[AsyncConnection]:
+                yield conn
+
+            yield PgRecords(same)
+
+    async def unfinished(self, updated_before: dt.datetime, limit: int) -> list[str]:
+        async with self._statement() as conn:
+            return await settlements.unfinished(conn, updated_before, limit)
+
+    async def pending_refunds(self, created_before: dt.datetime, limit: int) -> list[int]:
+        async with self._statement() as conn:
+            return await refunds.pending(conn, created_before, limit)
+
+    async def lapsed_authorizations(self, now: dt.datetime, limit: int) -> list[str]:
+        async with self._statement() as conn:
+            return await settlements.lapsed_authorizations(conn, now, limit)
+
+    async def list_created(self, institution: str, period: Period, after: tuple[dt.datetime, str] | None,
+                           limit: int) -> list[Settlement]:
+        async with self._statement() as conn:
+            return await settlements.list_created(conn, institution, period, after, limit)
+
+    async def totals(self, institution: str, period: Period) -> Totals:
+        async with self._statement() as conn:
+            return await reports.totals(conn, institution, period)
+
+    async def completed_items(self, institution: str, period: Period) -> list[Item]:
+        async with self._statement() as conn:
+            return await reports.completed_items(conn, institution, period)

@@ -1,0 +1,35 @@
+"""Settle (a sale, paid at once) and Authorize (a hold, captured later): write the intent, reserve through accounts,
+record the outcome. A repeated request answers with the first outcome (a decline stays declined)."""
+
+from __future__ import annotations
+
+import uuid
+
+from services.settlement.domain import commands as cmd
+from services.settlement.domain import lifecycle
+from services.settlement.domain.accounts import AccountsDeclined
+from services.settlement.domain.model import Settlement, Status
+from services.settlement.usecases.deps import Call, CrashPoint, Deps, move
+from services.settlement.usecases.reverse import undo
+
+
+async def pay(deps: Deps, c: cmd.Pay, call: Call) -> Settlement:
+    wanted = lifecycle.intent(c, call.institution, uuid.uuid4().hex)
+    s, created = await deps.store.create(wanted)
+    if not created:
+        lifecycle.require_same_request(s, wanted)
+    if s.status is Status.PENDING:
+        s = await reserve(deps, s, call.budget_s)
+    if s.status in lifecycle.UNDOING:
+        s = await undo(deps, s, call.budget_s)
+    return lifecycle.answer(s)
+
+
+async def reserve(deps: Deps, s: Settlement, budget_s: float | None) -> Settlement:
+    """The intent's one call to accounts, and its outcome recorded (unless a reversal got there first)."""
+    try:
+        hold = await deps.accounts.reserve(lifecycle.reserve_call(s), budget_s=budget_s)
+    except AccountsDeclined as d:
+        return await move(deps, s, lifecycle.declined(Status.PENDING, d))
+    deps.crash(CrashPoint.AFTER_RESERVE)
+    return await move(deps, s, lifecycle.reserved(s, hold))

@@ -1,0 +1,99 @@
+"""What the use cases need from the world, as protocols: the store of settlements and refunds (storage/store.py in
+production) and accounts' PaymentService (clients/accounts.py). The unit tests' fakes implement the same."""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol
+
+from services.settlement.domain.accounts import (
+    FenceOutcome,
+    Hold,
+    HoldState,
+    HoldStatus,
+    Payment,
+    Quote,
+    RefundOutcome,
+    ReserveCall,
+)
+from services.settlement.domain.commands import Period, SettlementRef
+from services.settlement.domain.lifecycle import Move
+from services.settlement.domain.model import NewRefund, Refund, RefundFinish, Settlement
+from services.settlement.domain.reconcile import Item, Totals
+
+
+class Records(Protocol):
+    """Reads and writes of settlements and refunds. On the Store each call is its own transaction; inside
+    `Store.transaction()` they share one, and `find(lock=True)` holds the settlement until it ends."""
+
+    async def create(self, s: Settlement) -> tuple[Settlement, bool]:
+        """Writes a new settlement (an intent, or a tombstone); or answers with the one that has its
+        (institution, pos_txn_id), with its refunds. The flag tells which."""
+
+    async def find(self, institution: str, ref: SettlementRef, *, lock: bool = False) -> Settlement | None:
+        """The institution's settlement, with its refunds."""
+
+    async def get(self, settlement_id: str) -> Settlement:
+        """A settlement known to exist, with its refunds."""
+
+    async def move(self, settlement_id: str, m: Move) -> Settlement | None:
+        """Compare-and-set: the settlement as moved (without its refunds), or None if its status was not one `m`
+        expects (someone else moved it first)."""
+
+    async def refunds_of(self, settlement_id: str) -> list[Refund]:
+        """In the order they were made."""
+
+    async def find_refund(self, institution: str, refund_pos_txn_id: str) -> Refund | None: ...
+
+    async def get_refund(self, refund_id: int) -> Refund: ...
+
+    async def insert_refund(self, r: NewRefund) -> Refund | None:
+        """A refund's intent (PENDING); None if its refund_pos_txn_id is taken."""
+
+    async def finish_refund(self, refund_id: int, f: RefundFinish) -> Refund:
+        """Ends a PENDING refund (compare-and-set); answers with the refund as it now is."""
+
+
+class Store(Records, Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[Records]:
+        """One transaction for a few calls: all or nothing, with row locks (`find(lock=True)`) held to its end."""
+
+    async def unfinished(self, updated_before: dt.datetime, limit: int) -> list[str]:
+        """Settlements left in an intent (PENDING, CAPTURING, VOIDING, COMPENSATING, REVERSING), oldest first."""
+
+    async def pending_refunds(self, created_before: dt.datetime, limit: int) -> list[int]: ...
+
+    async def lapsed_authorizations(self, now: dt.datetime, limit: int) -> list[str]:
+        """AUTHORIZED settlements whose hold has lapsed."""
+
+    async def list_created(self, institution: str, period: Period, after: tuple[dt.datetime, str] | None,
+                           limit: int) -> list[Settlement]:
+        """Created in the period, by (created_at, id), after the page token's; with refunds."""
+
+    async def totals(self, institution: str, period: Period) -> Totals:
+        """Payments completed, and POS refunds completed, in the period."""
+
+    async def completed_items(self, institution: str, period: Period) -> list[Item]: ...
+
+
+class Accounts(Protocol):
+    """gongji.accounts.v1.PaymentService as settlement uses it. Every call waits at most `budget_s` (None: the
+    client's own limit); a definite no is AccountsDeclined, no answer at all AccountsUnreachable."""
+
+    async def reserve(self, c: ReserveCall, *, budget_s: float | None = None) -> Hold: ...
+
+    async def debit(self, request_id: str, reservation_id: str, amount_fen: int, *,
+                    budget_s: float | None = None) -> Payment: ...
+
+    async def release(self, request_id: str, reservation_id: str, *, budget_s: float | None = None) -> HoldStatus: ...
+
+    async def refund(self, request_id: str, reservation_id: str, amount_fen: int, *,
+                     budget_s: float | None = None) -> RefundOutcome: ...
+
+    async def get_reservation(self, reservation_id: str, *, budget_s: float | None = None) -> HoldState: ...
+
+    async def fence(self, request_id: str, *, budget_s: float | None = None) -> FenceOutcome:
+        """Bars a request id that has not run, so that it never runs late; tells whether it had run."""
+
+    async def quote(self, payer_psn_no: str, amount_fen: int, *, budget_s: float | None = None) -> Quote: ...

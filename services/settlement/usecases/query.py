@@ -1,0 +1,53 @@
+"""What a POS reads: a settlement, a page of its settlements, the day's reconciliation (对账), and the quote of a
+pre-settlement (PreSettle), which moves nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.settlement.domain import commands as cmd
+from services.settlement.domain import lifecycle
+from services.settlement.domain.accounts import AccountsDeclined
+from services.settlement.domain.model import Settlement, Split
+from services.settlement.domain.reconcile import Reconciliation, reconcile_with
+from services.settlement.usecases.deps import Call, Deps, find
+
+
+@dataclass(frozen=True)
+class Page:
+    settlements: list[Settlement]
+    more: bool  # there are more after the last one
+
+
+@dataclass(frozen=True)
+class PreSettlement:
+    """The split a Settle would make now, and the payer's available own and pool balances."""
+
+    split: Split
+    balc_fen: int
+    pool_balc_fen: int
+
+
+async def get(deps: Deps, c: cmd.SettlementRef, call: Call) -> Settlement:
+    return await find(deps, call.institution, c)
+
+
+async def list_settlements(deps: Deps, c: cmd.ListSettlements, call: Call) -> Page:
+    found = await deps.store.list_created(call.institution, c.period, c.after, c.page_size + 1)
+    return Page(found[:c.page_size], len(found) > c.page_size)
+
+
+async def reconcile(deps: Deps, c: cmd.Reconcile, call: Call) -> Reconciliation:
+    ours = await deps.store.totals(call.institution, c.period)
+    our_items = await deps.store.completed_items(call.institution, c.period) if c.items is not None else None
+    return reconcile_with(c.theirs, ours, c.items, our_items)
+
+
+async def pre_settle(deps: Deps, c: cmd.PreSettle, call: Call) -> PreSettlement:
+    try:
+        quote = await deps.accounts.quote(c.payer_psn_no, c.amount_fen, budget_s=call.budget_s)
+    except AccountsDeclined as d:
+        raise lifecycle.declined_error(d.reason) from d
+    own, pool = quote.reserved.own_fen, quote.reserved.pool_fen
+    return PreSettlement(split=Split(own, pool, c.amount_fen - own - pool), balc_fen=quote.payer.own_available_fen,
+                         pool_balc_fen=quote.payer.pool_available_fen)

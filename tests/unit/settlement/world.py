@@ -1,0 +1,113 @@
+"""A world of fakes for settlement's use cases (fakes.py), with a POS that calls them as the servicer would: a
+command and the caller in, a settlement out, or a DomainError for what the POS would get as an error status."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Awaitable
+
+import pytest
+
+from services.common.errors import DomainError, Reason
+from services.settlement.domain import commands as cmd
+from services.settlement.domain.model import Kind, Refund, Settlement
+from services.settlement.usecases import authorization, pay, query, recover, refund, reverse
+from services.settlement.usecases.deps import Call, CrashPoint, Deps
+from tests.unit.settlement.fakes import Account, Clock, FakeAccounts, FakeStore, Metrics, crash_at
+
+H1, H2 = "H63010000001", "H63010000002"
+GRACE_S = 30
+BUDGET_S = 6.0
+
+
+class World:
+    def __init__(self) -> None:
+        self.clock = Clock()
+        self.store = FakeStore(self.clock)
+        self.accounts = FakeAccounts(self.clock)
+        self.metrics = Metrics()
+        self.deps = Deps(self.store, self.accounts, now=self.clock, metrics=self.metrics)
+        self._seq = itertools.count(1)
+
+    # ------------------------------------------------------------ people and money
+
+    def payer(self, own_fen: int | None = 10_000, pool_fen: int | None = 60_000, insured: bool = True) -> str:
+        """A payer with their own account (None: resident-insured, none) in a family pool (None: in none)."""
+        psn_no = f"P{next(self._seq):04d}"
+        self.accounts.payer(psn_no, own_fen, Account(pool_fen) if pool_fen is not None else None, insured)
+        return psn_no
+
+    def own(self, psn_no: str) -> Account:
+        self.accounts.sweep()
+        account = self.accounts.payers[psn_no].own
+        assert account is not None
+        return account
+
+    def pool(self, psn_no: str) -> Account:
+        self.accounts.sweep()
+        account = self.accounts.payers[psn_no].pool
+        assert account is not None
+        return account
+
+    def pos_id(self) -> str:
+        return f"POS-{next(self._seq):04d}"
+
+    def crashing(self, point: CrashPoint) -> Deps:
+        """The settlement process with GONGJI_CRASH_AT=point; `self.deps` is the same process restarted."""
+        return dataclasses.replace(self.deps, crash=crash_at(point))
+
+    # ------------------------------------------------------------ what a POS calls
+
+    async def settle(self, payer: str, amount_fen: int, pos_txn_id: str = "", *, institution: str = H1,
+                     description: str = "", budget_s: float | None = None, deps: Deps | None = None) -> Settlement:
+        c = cmd.Pay(Kind.SALE, pos_txn_id or self.pos_id(), payer, amount_fen, description)
+        return await pay.pay(deps or self.deps, c, Call(institution, budget_s))
+
+    async def authorize(self, payer: str, amount_fen: int, pos_txn_id: str = "", *, ttl_s: int = 0,
+                        institution: str = H1, deps: Deps | None = None) -> Settlement:
+        c = cmd.Pay(Kind.AUTHORIZATION, pos_txn_id or self.pos_id(), payer, amount_fen, hold_ttl_seconds=ttl_s)
+        return await pay.pay(deps or self.deps, c, Call(institution))
+
+    async def capture(self, s: Settlement, amount_fen: int, *, by_pos_txn_id: bool = False,
+                      deps: Deps | None = None) -> Settlement:
+        return await authorization.capture(deps or self.deps, cmd.Capture(_ref(s, by_pos_txn_id), amount_fen),
+                                           Call(s.institution))
+
+    async def void(self, s: Settlement, *, deps: Deps | None = None) -> Settlement:
+        return await authorization.void(deps or self.deps, _ref(s), Call(s.institution))
+
+    async def refund(self, s: Settlement, amount_fen: int, refund_pos_txn_id: str = "", *,
+                     institution: str = "", deps: Deps | None = None) -> tuple[Settlement, Refund]:
+        c = cmd.Refund(_ref(s), refund_pos_txn_id or self.pos_id(), amount_fen)
+        return await refund.refund(deps or self.deps, c, Call(institution or s.institution))
+
+    async def reverse(self, pos_txn_id: str, *, institution: str = H1, deps: Deps | None = None) -> Settlement:
+        return await reverse.reverse(deps or self.deps, cmd.Reverse(pos_txn_id), Call(institution))
+
+    async def get(self, s: Settlement | str, *, institution: str = H1) -> Settlement:
+        ref = _ref(s) if isinstance(s, Settlement) else cmd.SettlementRef(pos_txn_id=s)
+        return await query.get(self.deps, ref, Call(institution))
+
+    # ------------------------------------------------------------ the recovery worker
+
+    async def recover(self, *, after_s: float = GRACE_S + 1, deps: Deps | None = None) -> int:
+        """One round of the recovery worker, `after_s` seconds on."""
+        self.clock.advance(after_s)
+        return await recover.recover_once(deps or self.deps, cmd.Recover(GRACE_S), BUDGET_S)
+
+
+def _ref(s: Settlement, by_pos_txn_id: bool = False) -> cmd.SettlementRef:
+    return cmd.SettlementRef(pos_txn_id=s.pos_txn_id) if by_pos_txn_id else cmd.SettlementRef(settlement_id=s.id)
+
+
+async def fails(call: Awaitable[object]) -> Reason:
+    """The reason the POS gets instead of an answer."""
+    with pytest.raises(DomainError) as err:
+        await call
+    return err.value.reason
+
+
+def split(s: Settlement) -> tuple[int, int, int]:
+    """What the POS prints: own account, family pool, cash."""
+    return s.split.acct_pay_fen, s.split.acct_mulaid_pay_fen, s.split.psn_cash_pay_fen
