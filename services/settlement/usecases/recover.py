@@ -27,8 +27,8 @@ async def recover_once(deps: Deps, c: cmd.Recover, budget_s: float) -> int:
     lapsed = await deps.store.lapsed_authorizations(now, c.batch)
     done = 0
     for settlement_id in stuck:
-        s = await load(deps, settlement_id)
         try:
+            s = await load(deps, settlement_id)
             action = s.status.value.lower()
             if s.status is Status.PENDING:
                 s = await move(deps, s, lifecycle.abandon())
@@ -44,9 +44,9 @@ async def recover_once(deps: Deps, c: cmd.Recover, budget_s: float) -> int:
             log.warning("recovery of a settlement failed; will retry", extra={"settlement_id": settlement_id},
                         exc_info=True)
     for refund_id in refunds:
-        row = await deps.store.get_refund(refund_id)
-        s = await load(deps, row.settlement_id)
         try:
+            row = await deps.store.get_refund(refund_id)
+            s = await load(deps, row.settlement_id)
             await refund.send(deps, s, row, budget_s)
             deps.metrics.recovered("refund")
             done += 1
