@@ -63,9 +63,10 @@ golden: setup
 conformance: setup
 	$(PY) -m tools.conformance --token $${TOKEN:-dev-token-H63010000001} $(if $(TARGET),--target $(TARGET),)
 
-## ruff over services, tools and tests; mypy --strict over services and tools.
+## ruff (lint and formatting) over services, tools and tests; mypy --strict over services and tools.
 lint: setup
 	$(VENV)/bin/ruff check services tools tests
+	$(VENV)/bin/ruff format --check services tools tests
 	$(VENV)/bin/mypy
 
 ## Settle throughput and latency (1, 16, 64 in flight) beside a no-op gRPC round trip; needs `make run` running.

@@ -53,8 +53,7 @@ def _migrate(url: str) -> None:
 
 @pytest.fixture(scope="session")
 async def accounts_server(database_url: str) -> AsyncIterator[app.AccountsApp]:
-    running = await app.start(Settings(database_url=database_url, port=0, host="127.0.0.1",
-                                       sweep_interval_s=0.2))
+    running = await app.start(Settings(database_url=database_url, port=0, host="127.0.0.1", sweep_interval_s=0.2))
     yield running
     await running.stop(1.0)
 

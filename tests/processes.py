@@ -41,8 +41,13 @@ async def fresh_database(url: str) -> str:
 
 
 def migrate(service: str, database_url: str) -> None:
-    subprocess.run([sys.executable, "-m", f"services.{service}", "migrate"], env=service_env(
-        DATABASE_URL=database_url), cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", f"services.{service}", "migrate"],
+        env=service_env(DATABASE_URL=database_url),
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
 
 
 @dataclass
@@ -75,9 +80,19 @@ async def start(service: str, port: int = 0, log_path: Path | None = None, **env
     port = port or free_port()
     port_var = f"GONGJI_{service.upper()}_PORT"
     log_file = open(log_path, "ab") if log_path else None  # noqa: SIM115 - the child keeps writing to it
-    popen = subprocess.Popen([sys.executable, "-m", f"services.{service}", "serve"], cwd=ROOT, stderr=log_file,
-                             env=service_env(**{port_var: str(port), f"GONGJI_{service.upper()}_HOST": "127.0.0.1",
-                                                f"GONGJI_{service.upper()}_METRICS_PORT": "0", **env}))
+    popen = subprocess.Popen(
+        [sys.executable, "-m", f"services.{service}", "serve"],
+        cwd=ROOT,
+        stderr=log_file,
+        env=service_env(
+            **{
+                port_var: str(port),
+                f"GONGJI_{service.upper()}_HOST": "127.0.0.1",
+                f"GONGJI_{service.upper()}_METRICS_PORT": "0",
+                **env,
+            }
+        ),
+    )
     process = Process(service, port, popen)
     deadline = time.monotonic() + 30
     async with grpc.aio.insecure_channel(process.address) as channel:

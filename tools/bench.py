@@ -37,8 +37,9 @@ async def _family(accounts: Accounts, run: str, n: int) -> str:
 _COUNTER = itertools.count()  # every call of the run gets its own POS transaction id
 
 
-async def _measure(call: Callable[[int], Awaitable[object]], in_flight: int,
-                   seconds: float) -> tuple[float, list[float]]:
+async def _measure(
+    call: Callable[[int], Awaitable[object]], in_flight: int, seconds: float
+) -> tuple[float, list[float]]:
     latencies: list[float] = []
     stop_at = time.perf_counter() + seconds
 
@@ -67,8 +68,10 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0, help="per measurement")
     args = parser.parse_args()
 
-    async with grpc.aio.insecure_channel(args.accounts) as a_channel, \
-            grpc.aio.insecure_channel(args.settlement) as s_channel:
+    async with (
+        grpc.aio.insecure_channel(args.accounts) as a_channel,
+        grpc.aio.insecure_channel(args.settlement) as s_channel,
+    ):
         accounts = Accounts(a_channel)
         settlement = settlement_pb2_grpc.SettlementServiceStub(s_channel)  # type: ignore[no-untyped-call]
         health = health_pb2_grpc.HealthStub(s_channel)
@@ -78,25 +81,33 @@ async def main() -> None:
         payers = [await _family(accounts, run, n) for n in range(args.families)]
 
         async def settle(i: int) -> object:
-            return await settlement.Settle(spb.SettleRequest(pos_txn_id=f"bench-{run}-{i}",
-                                                             payer_psn_no=payers[i % len(payers)],
-                                                             amount_fen=300), metadata=metadata)
+            return await settlement.Settle(
+                spb.SettleRequest(pos_txn_id=f"bench-{run}-{i}", payer_psn_no=payers[i % len(payers)], amount_fen=300),
+                metadata=metadata,
+            )
 
         async def noop(i: int) -> object:
             return await health.Check(health_pb2.HealthCheckRequest())
 
         await _measure(settle, 4, 1.0)  # warm-up
         run = uuid.uuid4().hex[:6]
-        print(f"{'in flight':>9} | {'settle/s':>9} {'p50 ms':>7} {'p99 ms':>7} | {'no-op/s':>8} {'p50 ms':>7} "
-              f"{'p99 ms':>7} | ratio")
+        print(
+            f"{'in flight':>9} | {'settle/s':>9} {'p50 ms':>7} {'p99 ms':>7} | {'no-op/s':>8} {'p50 ms':>7} "
+            f"{'p99 ms':>7} | ratio"
+        )
         for in_flight in (1, 16, 64):
             rate, lat = await _measure(settle, in_flight, args.seconds)
             nrate, nlat = await _measure(noop, in_flight, min(args.seconds, 3.0))
-            print(f"{in_flight:>9} | {rate:>9.0f} {_pct(lat, .5):>7.1f} {_pct(lat, .99):>7.1f} | {nrate:>8.0f} "
-                  f"{_pct(nlat, .5):>7.1f} {_pct(nlat, .99):>7.1f} | {nrate / rate:5.1f}x", flush=True)
+            print(
+                f"{in_flight:>9} | {rate:>9.0f} {_pct(lat, 0.5):>7.1f} {_pct(lat, 0.99):>7.1f} | {nrate:>8.0f} "
+                f"{_pct(nlat, 0.5):>7.1f} {_pct(nlat, 0.99):>7.1f} | {nrate / rate:5.1f}x",
+                flush=True,
+            )
         report = await accounts.VerifyLedger(apb.VerifyLedgerRequest())
-        print(f"ledger after the run: {'clean' if report.ok else report.problems}; "
-              f"median settle latency overall {statistics.median(lat) * 1000:.1f} ms")
+        print(
+            f"ledger after the run: {'clean' if report.ok else report.problems}; "
+            f"median settle latency overall {statistics.median(lat) * 1000:.1f} ms"
+        )
 
 
 if __name__ == "__main__":

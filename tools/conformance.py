@@ -86,70 +86,107 @@ class Kit:
 
     async def presettle_quotes_without_paying(self) -> None:
         q = await self.call("PreSettle", spb.PreSettleRequest(payer_psn_no=self.payer, amount_fen=80_000))
-        expect((q.split.acct_pay_fen, q.split.acct_mulaid_pay_fen, q.split.psn_cash_pay_fen) == (10_000, 60_000,
-                                                                                               10_000),
-               f"quote split {q.split}")
+        expect(
+            (q.split.acct_pay_fen, q.split.acct_mulaid_pay_fen, q.split.psn_cash_pay_fen) == (10_000, 60_000, 10_000),
+            f"quote split {q.split}",
+        )
 
     async def settle_own_pool_cash(self) -> None:
-        s = (await self.call("Settle", spb.SettleRequest(pos_txn_id=f"conf-{rid()}", payer_psn_no=self.payer,
-                                                         amount_fen=75_000))).settlement
+        s = (
+            await self.call(
+                "Settle", spb.SettleRequest(pos_txn_id=f"conf-{rid()}", payer_psn_no=self.payer, amount_fen=75_000)
+            )
+        ).settlement
         expect(s.status == spb.SETTLEMENT_STATUS_COMPLETED, f"status {s.status}")
-        expect((s.split.acct_pay_fen, s.split.acct_mulaid_pay_fen, s.split.psn_cash_pay_fen) == (10_000, 60_000,
-                                                                                               5_000),
-               f"split {s.split}")
-        refund = await self.call("Refund", spb.RefundRequest(refund_pos_txn_id=f"conf-{rid()}",
-                                                             settlement_id=s.settlement_id, amount_fen=70_000))
-        expect(refund.refund.acct_mulaid_refund_fen == 60_000 and refund.refund.acct_refund_fen == 10_000,
-               "refund did not go back pool first")
+        expect(
+            (s.split.acct_pay_fen, s.split.acct_mulaid_pay_fen, s.split.psn_cash_pay_fen) == (10_000, 60_000, 5_000),
+            f"split {s.split}",
+        )
+        refund = await self.call(
+            "Refund",
+            spb.RefundRequest(refund_pos_txn_id=f"conf-{rid()}", settlement_id=s.settlement_id, amount_fen=70_000),
+        )
+        expect(
+            refund.refund.acct_mulaid_refund_fen == 60_000 and refund.refund.acct_refund_fen == 10_000,
+            "refund did not go back pool first",
+        )
 
     async def replay_and_reused_id(self) -> None:
         request = spb.SettleRequest(pos_txn_id=f"conf-{rid()}", payer_psn_no=self.payer, amount_fen=1_000)
         first = (await self.call("Settle", request)).settlement
         again = (await self.call("Settle", request)).settlement
         expect(first.settlement_id == again.settlement_id, "a replay made a second settlement")
-        await self.fails("Settle", spb.SettleRequest(pos_txn_id=request.pos_txn_id, payer_psn_no=self.payer,
-                                                     amount_fen=2_000), "REQUEST_ID_REUSED")
-        await self.fails("Refund", spb.RefundRequest(refund_pos_txn_id=f"conf-{rid()}",
-                                                     settlement_id=first.settlement_id, amount_fen=1_001),
-                         "REFUND_EXCEEDS_DEBITED")
+        await self.fails(
+            "Settle",
+            spb.SettleRequest(pos_txn_id=request.pos_txn_id, payer_psn_no=self.payer, amount_fen=2_000),
+            "REQUEST_ID_REUSED",
+        )
+        await self.fails(
+            "Refund",
+            spb.RefundRequest(refund_pos_txn_id=f"conf-{rid()}", settlement_id=first.settlement_id, amount_fen=1_001),
+            "REFUND_EXCEEDS_DEBITED",
+        )
 
     async def authorize_capture_void(self) -> None:
-        auth = (await self.call("Authorize", spb.AuthorizeRequest(pos_txn_id=f"conf-{rid()}",
-                                                                  payer_psn_no=self.payer,
-                                                                  amount_fen=5_000))).settlement
+        auth = (
+            await self.call(
+                "Authorize", spb.AuthorizeRequest(pos_txn_id=f"conf-{rid()}", payer_psn_no=self.payer, amount_fen=5_000)
+            )
+        ).settlement
         expect(auth.status == spb.SETTLEMENT_STATUS_AUTHORIZED, "not authorized")
-        done = (await self.call("Capture", spb.CaptureRequest(settlement_id=auth.settlement_id,
-                                                              amount_fen=3_000))).settlement
-        expect(done.status == spb.SETTLEMENT_STATUS_COMPLETED and done.split.acct_pay_fen
-               + done.split.acct_mulaid_pay_fen == 3_000, "capture did not pay 3000")
-        other = (await self.call("Authorize", spb.AuthorizeRequest(pos_txn_id=f"conf-{rid()}",
-                                                                   payer_psn_no=self.payer,
-                                                                   amount_fen=2_000))).settlement
+        done = (
+            await self.call("Capture", spb.CaptureRequest(settlement_id=auth.settlement_id, amount_fen=3_000))
+        ).settlement
+        expect(
+            done.status == spb.SETTLEMENT_STATUS_COMPLETED
+            and done.split.acct_pay_fen + done.split.acct_mulaid_pay_fen == 3_000,
+            "capture did not pay 3000",
+        )
+        other = (
+            await self.call(
+                "Authorize", spb.AuthorizeRequest(pos_txn_id=f"conf-{rid()}", payer_psn_no=self.payer, amount_fen=2_000)
+            )
+        ).settlement
         voided = (await self.call("Void", spb.VoidRequest(settlement_id=other.settlement_id))).settlement
         expect(voided.status == spb.SETTLEMENT_STATUS_VOIDED, "not voided")
 
     async def reverse_before_and_after(self) -> None:
-        paid = (await self.call("Settle", spb.SettleRequest(pos_txn_id=f"conf-{rid()}", payer_psn_no=self.payer,
-                                                            amount_fen=1_500))).settlement
+        paid = (
+            await self.call(
+                "Settle", spb.SettleRequest(pos_txn_id=f"conf-{rid()}", payer_psn_no=self.payer, amount_fen=1_500)
+            )
+        ).settlement
         out = (await self.call("Reverse", spb.ReverseRequest(pos_txn_id=paid.pos_txn_id))).settlement
         expect(out.status == spb.SETTLEMENT_STATUS_REVERSED and out.refunded_fen == 1_500, "not reversed")
         early = f"conf-{rid()}"
         await self.call("Reverse", spb.ReverseRequest(pos_txn_id=early))
-        await self.fails("Settle", spb.SettleRequest(pos_txn_id=early, payer_psn_no=self.payer, amount_fen=100),
-                         "SETTLEMENT_REVERSED")
+        await self.fails(
+            "Settle",
+            spb.SettleRequest(pos_txn_id=early, payer_psn_no=self.payer, amount_fen=100),
+            "SETTLEMENT_REVERSED",
+        )
 
     async def reconcile_own_rows(self) -> None:
         end = Timestamp()
         end.FromDatetime(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1))
-        paid = (await self.call("Settle", spb.SettleRequest(pos_txn_id=f"conf-{rid()}", payer_psn_no=self.payer,
-                                                            amount_fen=500))).settlement
-        item = spb.ReconcileItem(pos_txn_id=paid.pos_txn_id, acct_pay_fen=paid.split.acct_pay_fen,
-                                 acct_mulaid_pay_fen=paid.split.acct_mulaid_pay_fen,
-                                 psn_cash_pay_fen=paid.split.psn_cash_pay_fen)
-        out = await self.call("Reconcile", spb.ReconcileRequest(period_start=self.started, period_end=end,
-                                                                items=[item]))
-        expect(all(r.pos_txn_id != paid.pos_txn_id for r in out.rows) and out.matched_rows >= 1,
-               "our own payment did not match")
+        paid = (
+            await self.call(
+                "Settle", spb.SettleRequest(pos_txn_id=f"conf-{rid()}", payer_psn_no=self.payer, amount_fen=500)
+            )
+        ).settlement
+        item = spb.ReconcileItem(
+            pos_txn_id=paid.pos_txn_id,
+            acct_pay_fen=paid.split.acct_pay_fen,
+            acct_mulaid_pay_fen=paid.split.acct_mulaid_pay_fen,
+            psn_cash_pay_fen=paid.split.psn_cash_pay_fen,
+        )
+        out = await self.call(
+            "Reconcile", spb.ReconcileRequest(period_start=self.started, period_end=end, items=[item])
+        )
+        expect(
+            all(r.pos_txn_id != paid.pos_txn_id for r in out.rows) and out.matched_rows >= 1,
+            "our own payment did not match",
+        )
         got = (await self.call("GetSettlement", spb.GetSettlementRequest(pos_txn_id=paid.pos_txn_id))).settlement
         expect(got.settlement_id == paid.settlement_id, "GetSettlement by pos_txn_id")
 
@@ -168,14 +205,19 @@ SCENARIOS: list[tuple[str, Callable[[Kit], Awaitable[None]]]] = [
 
 async def run(target: str, accounts_addr: str, token: str) -> int:
     async with grpc.aio.insecure_channel(target) as s_channel, grpc.aio.insecure_channel(accounts_addr) as a_channel:
-        kit = Kit(settlement_pb2_grpc.SettlementServiceStub(s_channel),  # type: ignore[no-untyped-call]
-                  Accounts(a_channel),
-                  health_pb2_grpc.HealthStub(s_channel), [("authorization", f"Bearer {token}")])
+        kit = Kit(
+            settlement_pb2_grpc.SettlementServiceStub(s_channel),  # type: ignore[no-untyped-call]
+            Accounts(a_channel),
+            health_pb2_grpc.HealthStub(s_channel),
+            [("authorization", f"Bearer {token}")],
+        )
         try:
             await kit.setup()
         except grpc.aio.AioRpcError as err:
-            print(f"cannot set up the test family through accounts at {accounts_addr}: {err.code().name} "
-                  f"{err.details()}", file=sys.stderr)
+            print(
+                f"cannot set up the test family through accounts at {accounts_addr}: {err.code().name} {err.details()}",
+                file=sys.stderr,
+            )
             return 2
         passed = failed = 0
         print(f"{'scenario':<50} {'result':<6} ms   detail")

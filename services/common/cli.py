@@ -32,8 +32,12 @@ class RunningService(Protocol):
     async def stop(self, grace_s: float) -> None: ...
 
 
-def main(name: str, settings_from_env: Callable[[], Any], run_migrations: Callable[[str], None],
-         start: Callable[[Any], Awaitable[RunningService]]) -> None:
+def main(
+    name: str,
+    settings_from_env: Callable[[], Any],
+    run_migrations: Callable[[str], None],
+    start: Callable[[Any], Awaitable[RunningService]],
+) -> None:
     parser = argparse.ArgumentParser(prog=f"python -m services.{name}")
     parser.add_argument("command", choices=["migrate", "serve"])
     args = parser.parse_args()
@@ -69,7 +73,8 @@ def main(name: str, settings_from_env: Callable[[], Any], run_migrations: Callab
             sys.stderr.flush()
             os._exit(1)
         log.info("listening", extra={"service": name, "port": running.server.port})
-        await run_until_signalled(running.server, settings.shutdown_grace_s,
-                                  on_stop=lambda: running.stop(settings.shutdown_grace_s))
+        await run_until_signalled(
+            running.server, settings.shutdown_grace_s, on_stop=lambda: running.stop(settings.shutdown_grace_s)
+        )
 
     asyncio.run(serve())

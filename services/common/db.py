@@ -13,15 +13,16 @@ def async_url(url: str) -> str:
     """Accepts plain postgresql:// URLs (as docker compose and operators write them) and selects asyncpg."""
     for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+asyncpg://" + url[len(prefix):]
+            return "postgresql+asyncpg://" + url[len(prefix) :]
     raise ValueError("DATABASE_URL must be a postgresql:// URL")
 
 
 def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
     """A fixed pool: under a burst, calls queue for a connection instead of opening and closing overflow
     connections (each a new PostgreSQL backend, which cost more CPU than the payments themselves)."""
-    return create_async_engine(async_url(url), pool_size=pool_size, max_overflow=0, pool_timeout=10,
-                               pool_pre_ping=False)
+    return create_async_engine(
+        async_url(url), pool_size=pool_size, max_overflow=0, pool_timeout=10, pool_pre_ping=False
+    )
 
 
 def transient_error(exc: BaseException) -> DomainError | None:
@@ -32,6 +33,7 @@ def transient_error(exc: BaseException) -> DomainError | None:
     if isinstance(cause, asyncpg.DeadlockDetectedError | asyncpg.SerializationError):
         return DomainError(Reason.CONCURRENT_UPDATE)
     if (isinstance(exc, DBAPIError) and exc.connection_invalidated) or isinstance(
-            cause, OSError | asyncpg.PostgresConnectionError | asyncpg.CannotConnectNowError | asyncpg.InterfaceError):
+        cause, OSError | asyncpg.PostgresConnectionError | asyncpg.CannotConnectNowError | asyncpg.InterfaceError
+    ):
         return DomainError(Reason.DATABASE_UNAVAILABLE)
     return None

@@ -28,8 +28,10 @@ class Reason(Enum):
     NO_PERSONAL_ACCOUNT = "The person is resident-insured and has no personal account."
     NOT_RESIDENT_INSURED = "The relative is not resident-insured; only resident premiums can be paid this way."
     # pool and bindings
-    CREATOR_NOT_ELIGIBLE = ("The creator may not run a family pool: must be actively employee-insured in this "
-                            "province, without chronic/special disease, retired-cadre or disabled-veteran benefits.")
+    CREATOR_NOT_ELIGIBLE = (
+        "The creator may not run a family pool: must be actively employee-insured in this "
+        "province, without chronic/special disease, retired-cadre or disabled-veteran benefits."
+    )
     RELATION_NOT_ALLOWED = "This relation may not join a family pool under the policy in force."
     IDENTITY_MISMATCH = "The name does not match the ID number in the insurance registry; check both."
     ALREADY_BOUND = "The person already creates or belongs to a family pool; a person may be in only one."
@@ -53,13 +55,17 @@ class Reason(Enum):
     UNAUTHENTICATED = "Missing or unknown institution token: send 'authorization: Bearer <token>'."
     SETTLEMENT_NOT_FOUND = "This institution has no settlement with this id."
     SETTLEMENT_REVERSED = "This transaction was reversed (冲正); start a new payment with a new transaction id."
-    PAYMENT_ABANDONED = ("This payment got no answer in time and was cancelled; nothing was paid. Start a new "
-                         "payment with a new transaction id.")
+    PAYMENT_ABANDONED = (
+        "This payment got no answer in time and was cancelled; nothing was paid. Start a new "
+        "payment with a new transaction id."
+    )
     PAYMENT_DECLINED = "The payment was declined by the accounts service."
     SETTLEMENT_ALREADY_FINAL = "The settlement was already captured, voided, reversed or expired."
     NOT_AN_AUTHORIZATION = "Only an authorization (Authorize) can be captured or voided."
-    ACCOUNTS_UNAVAILABLE = ("The accounts service did not answer in time; retry with the same transaction id "
-                            "(it will not be paid twice) or reverse it.")
+    ACCOUNTS_UNAVAILABLE = (
+        "The accounts service did not answer in time; retry with the same transaction id "
+        "(it will not be paid twice) or reverse it."
+    )
     # idempotency
     REQUEST_ID_REUSED = "This request id was already used for a different request; use a new request id."
     REQUEST_CANCELLED = "This request was cancelled before it ran (its sender stopped waiting); nothing was done."

@@ -42,15 +42,18 @@ class IdempotentRunner:
         self.engine = engine
         self._lookup_sql = text(
             f"SELECT method, fingerprint, response, error_reason, error_detail, error_metadata "
-            f"FROM {table} WHERE request_id = :request_id")
+            f"FROM {table} WHERE request_id = :request_id"
+        )
         self._save_sql = text(
             f"INSERT INTO {table} (request_id, method, fingerprint, response, error_reason, error_detail, "
             f"error_metadata) VALUES (:request_id, :method, :fingerprint, :response, :error_reason, :error_detail, "
             f"CAST(:error_metadata AS jsonb)) "
-            f"ON CONFLICT (request_id) DO NOTHING RETURNING request_id")
+            f"ON CONFLICT (request_id) DO NOTHING RETURNING request_id"
+        )
 
-    async def run(self, method: str, request: Message, response_type: type[M],
-                  work: Callable[[AsyncConnection], Awaitable[M]]) -> M:
+    async def run(
+        self, method: str, request: Message, response_type: type[M], work: Callable[[AsyncConnection], Awaitable[M]]
+    ) -> M:
         rid: str = request.request_id  # type: ignore[attr-defined]
         fp = fingerprint(request)
         async with self.engine.connect() as conn:
@@ -76,12 +79,25 @@ class IdempotentRunner:
             assert stored is not None
             return self._replay(stored, method, fp, response_type)
 
-    async def _save(self, conn: AsyncConnection, rid: str, method: str, fp: bytes, *, response: bytes | None = None,
-                    error: DomainError | None = None) -> bool:
-        params = {"request_id": rid, "method": method, "fingerprint": fp, "response": response,
-                  "error_reason": error.reason.name if error else None,
-                  "error_detail": error.detail if error else None,
-                  "error_metadata": json.dumps(error.metadata) if error else None}
+    async def _save(
+        self,
+        conn: AsyncConnection,
+        rid: str,
+        method: str,
+        fp: bytes,
+        *,
+        response: bytes | None = None,
+        error: DomainError | None = None,
+    ) -> bool:
+        params = {
+            "request_id": rid,
+            "method": method,
+            "fingerprint": fp,
+            "response": response,
+            "error_reason": error.reason.name if error else None,
+            "error_detail": error.detail if error else None,
+            "error_metadata": json.dumps(error.metadata) if error else None,
+        }
         return (await conn.execute(self._save_sql, params)).first() is not None
 
     async def fence(self, rid: str) -> str:
@@ -102,8 +118,11 @@ class IdempotentRunner:
         if stored.method != method or bytes(stored.fingerprint) != fp:
             raise DomainError(Reason.REQUEST_ID_REUSED, metadata={"first_method": stored.method})
         if stored.error_reason is not None:
-            raise DomainError(Reason.parse(stored.error_reason) or Reason.INTERNAL, stored.error_detail or "",
-                              dict(stored.error_metadata or {}))
+            raise DomainError(
+                Reason.parse(stored.error_reason) or Reason.INTERNAL,
+                stored.error_detail or "",
+                dict(stored.error_metadata or {}),
+            )
         response = response_type()
         response.ParseFromString(bytes(stored.response))
         return response

@@ -31,10 +31,15 @@ correlation_id: contextvars.ContextVar[str] = contextvars.ContextVar("correlatio
 RPC_REQUESTS = Counter("gongji_rpc_requests_total", "gRPC calls served", ["service", "method", "code"])
 # Latency is by method only (as go-grpc-prometheus does): a code label would multiply the buckets by every code
 # for little gain; failures are counted by code in RPC_REQUESTS.
-RPC_LATENCY = Histogram("gongji_rpc_latency_seconds", "gRPC call latency", ["service", "method"],
-                        buckets=(.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10))
-SETTLEMENT_OUTCOMES = Counter("gongji_settlement_outcomes_total", "Settlements reaching a final status",
-                              ["kind", "outcome"])
+RPC_LATENCY = Histogram(
+    "gongji_rpc_latency_seconds",
+    "gRPC call latency",
+    ["service", "method"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+SETTLEMENT_OUTCOMES = Counter(
+    "gongji_settlement_outcomes_total", "Settlements reaching a final status", ["kind", "outcome"]
+)
 OPEN_RESERVATIONS = Gauge("gongji_open_reservations", "Reservations holding money (status HELD)")
 RECOVERY_ACTIONS = Counter("gongji_recovery_actions_total", "Work finished by the recovery worker", ["action"])
 
@@ -50,8 +55,9 @@ class _PoolCollector(Collector):
         self.engines: dict[str, AsyncEngine] = {}
 
     def collect(self) -> Iterator[Metric]:
-        family = GaugeMetricFamily("gongji_db_pool_connections", "Database connections of the pool",
-                                   labels=["service", "state"])
+        family = GaugeMetricFamily(
+            "gongji_db_pool_connections", "Database connections of the pool", labels=["service", "state"]
+        )
         for service, engine in self.engines.items():
             pool: Any = engine.sync_engine.pool
             if not hasattr(pool, "checkedout"):  # NullPool and friends keep no connections to count
@@ -95,8 +101,9 @@ def _final_code(context: grpc.aio.ServicerContext, exc: BaseException | None) ->
     if isinstance(exc, asyncio.CancelledError):
         # The call was cancelled under us: by its deadline (the client sees DEADLINE_EXCEEDED) or by the client.
         remaining = context.time_remaining()
-        return grpc.StatusCode.DEADLINE_EXCEEDED if remaining is not None and remaining <= 0 \
-            else grpc.StatusCode.CANCELLED
+        return (
+            grpc.StatusCode.DEADLINE_EXCEEDED if remaining is not None and remaining <= 0 else grpc.StatusCode.CANCELLED
+        )
     return grpc.StatusCode.UNKNOWN  # what grpc sends for an exception nobody turned into a status
 
 
@@ -111,8 +118,9 @@ class ServerObservability(grpc.aio.ServerInterceptor):  # type: ignore[misc]
     def __init__(self, service: str = "") -> None:
         self.service = service
 
-    async def intercept_service(self, continuation: Callable[[Any], Awaitable[Any]],
-                                details: grpc.HandlerCallDetails) -> Any:
+    async def intercept_service(
+        self, continuation: Callable[[Any], Awaitable[Any]], details: grpc.HandlerCallDetails
+    ) -> Any:
         handler = await continuation(details)
         if handler is None or handler.unary_unary is None:
             return handler
@@ -135,19 +143,23 @@ class ServerObservability(grpc.aio.ServerInterceptor):  # type: ignore[misc]
                 RPC_REQUESTS.labels(service, method, code.name).inc()
                 RPC_LATENCY.labels(service, method).observe(elapsed)
                 if code is not grpc.StatusCode.OK:
-                    log.info("call failed", extra={"method": method, "code": code.name,
-                                                   "latency_ms": round(elapsed * 1000, 2)})
+                    log.info(
+                        "call failed",
+                        extra={"method": method, "code": code.name, "latency_ms": round(elapsed * 1000, 2)},
+                    )
                 correlation_id.reset(token)
 
-        return grpc.unary_unary_rpc_method_handler(observed, request_deserializer=handler.request_deserializer,
-                                                   response_serializer=handler.response_serializer)
+        return grpc.unary_unary_rpc_method_handler(
+            observed, request_deserializer=handler.request_deserializer, response_serializer=handler.response_serializer
+        )
 
 
 class CorrelationClientInterceptor(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
     """Passes the current correlation id on to the next service."""
 
-    async def intercept_unary_unary(self, continuation: Callable[..., Any], client_call_details: Any,
-                                    request: Any) -> Any:
+    async def intercept_unary_unary(
+        self, continuation: Callable[..., Any], client_call_details: Any, request: Any
+    ) -> Any:
         current = correlation_id.get()
         if current:
             metadata = list(client_call_details.metadata or []) + [(CORRELATION_HEADER, current)]

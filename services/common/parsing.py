@@ -51,8 +51,9 @@ class Fields:
             ok = 0 < len(value.strip()) <= max_chars and value.isprintable()
             self.check(ok, field, f"required, at most {max_chars} printable characters")
         else:
-            self.check(len(value) <= max_chars and value.isprintable(), field,
-                       f"at most {max_chars} printable characters")
+            self.check(
+                len(value) <= max_chars and value.isprintable(), field, f"at most {max_chars} printable characters"
+            )
         return value
 
     def fen(self, value: int, field: str = "amount_fen", *, zero_ok: bool = False) -> int:

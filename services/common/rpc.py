@@ -95,9 +95,12 @@ def domain_status(err: DomainError) -> grpc.Status:
 
 def invalid_argument_status(err: InvalidArgument) -> grpc.Status:
     info = error_details_pb2.ErrorInfo(reason=Reason.INVALID_ARGUMENT.name, domain=DOMAIN)
-    bad = error_details_pb2.BadRequest(field_violations=[
-        error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
-        for v in err.violations])
+    bad = error_details_pb2.BadRequest(
+        field_violations=[
+            error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
+            for v in err.violations
+        ]
+    )
     return _status(C.INVALID_ARGUMENT, f"{Reason.INVALID_ARGUMENT.message} {err}", [info, bad])
 
 
@@ -146,8 +149,9 @@ def guarded(handler: Handler[Self, Req, Resp]) -> Handler[Self, Req, Resp]:
     return wrapper
 
 
-def rpc(parse: Callable[[Req], Cmd]) -> Callable[[Callable[Concatenate[Self, Cmd, ...], Awaitable[Resp]]],
-                                                 Handler[Self, Req, Resp]]:
+def rpc(
+    parse: Callable[[Req], Cmd],
+) -> Callable[[Callable[Concatenate[Self, Cmd, ...], Awaitable[Resp]]], Handler[Self, Req, Resp]]:
     """parse → call → convert: the method gets the parsed command and the call's context."""
 
     def decorate(method: Callable[Concatenate[Self, Cmd, ...], Awaitable[Resp]]) -> Handler[Self, Req, Resp]:

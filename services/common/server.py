@@ -19,8 +19,13 @@ log = logging.getLogger(__name__)
 class Server:
     """A started gRPC server; `port` is the bound port (useful with port 0 in tests)."""
 
-    def __init__(self, server: grpc.aio.Server, health_servicer: health.aio.HealthServicer,
-                 service_names: Sequence[str], port: int) -> None:
+    def __init__(
+        self,
+        server: grpc.aio.Server,
+        health_servicer: health.aio.HealthServicer,
+        service_names: Sequence[str],
+        port: int,
+    ) -> None:
         self.grpc_server = server
         self.health = health_servicer
         self.service_names = list(service_names)
@@ -33,8 +38,12 @@ class Server:
         await self.grpc_server.stop(grace_s)
 
 
-async def start_server(add_services: Callable[[grpc.aio.Server], None], service_names: Sequence[str],
-                       address: str, interceptors: Sequence[grpc.aio.ServerInterceptor] = ()) -> Server:
+async def start_server(
+    add_services: Callable[[grpc.aio.Server], None],
+    service_names: Sequence[str],
+    address: str,
+    interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
+) -> Server:
     """Raises PortUnavailable when `address` cannot be listened on (checked first: gRPC would log its own error)."""
     host, _, port_text = address.rpartition(":")
     check_port_free(host, int(port_text))
@@ -54,8 +63,9 @@ async def start_server(add_services: Callable[[grpc.aio.Server], None], service_
     return Server(server, health_servicer, service_names, port)
 
 
-async def run_until_signalled(server: Server, grace_s: float,
-                              on_stop: Callable[[], Awaitable[None]] | None = None) -> None:
+async def run_until_signalled(
+    server: Server, grace_s: float, on_stop: Callable[[], Awaitable[None]] | None = None
+) -> None:
     """Serves until SIGTERM or SIGINT, then stops gracefully and runs `on_stop` (close pools, workers)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -48,8 +48,11 @@ class EnvSettings:
         values: dict[str, Any] = {}
         for name, spec in cls.ENV.items():
             raw = environ.get(spec.var)
-            required = fields[name].default is dataclasses.MISSING \
-                and fields[name].default_factory is dataclasses.MISSING and spec.unset is UNSET
+            required = (
+                fields[name].default is dataclasses.MISSING
+                and fields[name].default_factory is dataclasses.MISSING
+                and spec.unset is UNSET
+            )
             if required and not raw:
                 raise SystemExit(f"{spec.var} is not set" + (f" ({spec.hint})" if spec.hint else ""))
             if raw is not None:

@@ -75,8 +75,9 @@ async def _recovery(deps: Deps, settings: Settings) -> None:
     """On start and then periodically: finish what crashes and lost answers left unfinished."""
     while True:
         try:
-            moved = await recover_once(deps, Recover(settings.recovery_grace_s),
-                                       settings.accounts_timeout_s * settings.accounts_attempts)
+            moved = await recover_once(
+                deps, Recover(settings.recovery_grace_s), settings.accounts_timeout_s * settings.accounts_attempts
+            )
             if moved:
                 log.info("recovery finished unfinished work", extra={"moved": moved})
         except Exception:  # noqa: BLE001 - the worker must outlive a database or accounts outage
@@ -104,13 +105,19 @@ class SettlementApp:
 async def start(settings: Settings) -> SettlementApp:
     engine = make_engine(settings.database_url, settings.db_pool_size)
     channel = grpc.aio.insecure_channel(settings.accounts_addr, interceptors=[CorrelationClientInterceptor()])
-    deps = Deps(PgStore(engine), AccountsClient(channel, settings.accounts_timeout_s, settings.accounts_attempts),
-                crash=kill_at(settings.crash_at), metrics=PrometheusMetrics())
+    deps = Deps(
+        PgStore(engine),
+        AccountsClient(channel, settings.accounts_timeout_s, settings.accounts_attempts),
+        crash=kill_at(settings.crash_at),
+        metrics=PrometheusMetrics(),
+    )
     servicer = SettlementServicer(deps)
     server = await start_server(
         lambda s: settlement_pb2_grpc.add_SettlementServiceServicer_to_server(servicer, s),  # type: ignore[no-untyped-call]
-        [SERVICE_NAME], f"{settings.host}:{settings.port}",
-        interceptors=[ServerObservability(SERVICE_NAME), InstitutionAuthInterceptor(settings.tokens)])
+        [SERVICE_NAME],
+        f"{settings.host}:{settings.port}",
+        interceptors=[ServerObservability(SERVICE_NAME), InstitutionAuthInterceptor(settings.tokens)],
+    )
     watch_pool("settlement", engine)
     if settings.metrics_port is not None:
         log.info("metrics on /metrics", extra={"metrics_port": start_metrics_server(settings.metrics_port)})

@@ -72,8 +72,13 @@ def outcome_of_error(err: grpc.aio.AioRpcError) -> dict[str, Any]:
     return out
 
 
-async def call(stub: Any, service: ServiceDescriptor, method: str, request_json: dict[str, Any],
-               metadata: list[tuple[str, str]] | None = None) -> tuple[dict[str, Any], Message | None]:
+async def call(
+    stub: Any,
+    service: ServiceDescriptor,
+    method: str,
+    request_json: dict[str, Any],
+    metadata: list[tuple[str, str]] | None = None,
+) -> tuple[dict[str, Any], Message | None]:
     """Calls `method` with a JSON request; returns the outcome as a JSON-able dict, and the response message."""
     request_type = message_factory.GetMessageClass(service.methods_by_name[method].input_type)
     request = json_format.ParseDict(request_json, request_type())
@@ -99,8 +104,9 @@ class GoldenFile:
     def check(self) -> None:
         if UPDATE or not self.path.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text(json.dumps(self.cases, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
-                                 encoding="utf-8")
+            self.path.write_text(
+                json.dumps(self.cases, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
+            )
             if not UPDATE:
                 raise AssertionError(f"{self.path} did not exist and was written: review and commit it")
             return

@@ -120,17 +120,30 @@ async def test_the_calls_settlement_makes_work_against_the_real_accounts(client,
     quote = await accounts_client.quote(member.psn_no, 10_000)
     assert (quote.reserved.own_fen, quote.reserved.pool_fen, quote.payer.own_available_fen) == (10_000, 0, 12_000)
     paid_request = rid()
-    paid = await accounts_client.reserve(ReserveCall(paid_request, member.psn_no, 10_000, debit_immediately=True,
-                                                     fixmedins_code="H1", description="pharmacy"))
+    paid = await accounts_client.reserve(
+        ReserveCall(
+            paid_request, member.psn_no, 10_000, debit_immediately=True, fixmedins_code="H1", description="pharmacy"
+        )
+    )
     assert (paid.debited.own_fen, paid.debited.pool_fen, paid.payer.own_available_fen) == (10_000, 0, 2_000)
-    mixed = await accounts_client.reserve(ReserveCall(rid(), member.psn_no, 5_000, debit_immediately=True,
-                                                      fixmedins_code="H1"))
+    mixed = await accounts_client.reserve(
+        ReserveCall(rid(), member.psn_no, 5_000, debit_immediately=True, fixmedins_code="H1")
+    )
     assert (mixed.debited, mixed.payer.pool_available_fen) == (Parts(2_000, 3_000), 47_000)
     assert await accounts_client.refund(rid(), mixed.reservation_id, 4_000) == RefundOutcome(1_000, 3_000)
     assert await accounts_client.refund(rid(), paid.reservation_id, 3_000) == RefundOutcome(3_000, 0)
     await declined(accounts_client.refund(rid(), paid.reservation_id, 10_000))
-    held = await accounts_client.reserve(ReserveCall(rid(), member.psn_no, 3_000, debit_immediately=False,
-                                                     hold_ttl_seconds=60, fixmedins_code="H1", description="deposit"))
+    held = await accounts_client.reserve(
+        ReserveCall(
+            rid(),
+            member.psn_no,
+            3_000,
+            debit_immediately=False,
+            hold_ttl_seconds=60,
+            fixmedins_code="H1",
+            description="deposit",
+        )
+    )
     assert held.reserved == Parts(3_000, 0) and held.expires_at is not None
     captured = await accounts_client.debit(rid(), held.reservation_id, 2_000)
     assert (captured.debited, captured.payer.own_available_fen) == (Parts(2_000, 0), 2_000)
@@ -138,22 +151,27 @@ async def test_the_calls_settlement_makes_work_against_the_real_accounts(client,
     await declined(accounts_client.debit(rid(), held.reservation_id, 1))
     state = await accounts_client.get_reservation(paid.reservation_id)
     assert (state.status, state.debited_fen, state.unrefunded_fen) == (HoldStatus.DEBITED, 10_000, 7_000)
-    short = await accounts_client.reserve(ReserveCall(rid(), member.psn_no, 1_000, debit_immediately=False,
-                                                      hold_ttl_seconds=1, fixmedins_code="H1"))
+    short = await accounts_client.reserve(
+        ReserveCall(rid(), member.psn_no, 1_000, debit_immediately=False, hold_ttl_seconds=1, fixmedins_code="H1")
+    )
     await accounts_client.release(rid(), short.reservation_id)
-    expiring = await accounts_client.reserve(ReserveCall(rid(), member.psn_no, 1_000, debit_immediately=False,
-                                                         hold_ttl_seconds=1, fixmedins_code="H1"))
+    expiring = await accounts_client.reserve(
+        ReserveCall(rid(), member.psn_no, 1_000, debit_immediately=False, hold_ttl_seconds=1, fixmedins_code="H1")
+    )
     await asyncio.sleep(1.2)
     await declined(accounts_client.debit(rid(), expiring.reservation_id, 1))
-    await declined(accounts_client.reserve(ReserveCall(rid(), "NOBODY", 1, debit_immediately=True,
-                                                       fixmedins_code="H1")))
+    await declined(
+        accounts_client.reserve(ReserveCall(rid(), "NOBODY", 1, debit_immediately=True, fixmedins_code="H1"))
+    )
     barred = rid()
     assert not (await accounts_client.fence(barred)).already_executed
-    await declined(accounts_client.reserve(ReserveCall(barred, member.psn_no, 1, debit_immediately=True,
-                                                       fixmedins_code="H1")))
+    await declined(
+        accounts_client.reserve(ReserveCall(barred, member.psn_no, 1, debit_immediately=True, fixmedins_code="H1"))
+    )
     assert (await accounts_client.fence(paid_request)).already_executed
-    await accounts.RecordLifeEvent(apb.RecordLifeEventRequest(request_id=rid(), psn_no=member.psn_no,
-                                                              insurance_ended={}))
+    await accounts.RecordLifeEvent(
+        apb.RecordLifeEventRequest(request_id=rid(), psn_no=member.psn_no, insurance_ended={})
+    )
     await declined(accounts_client.quote(member.psn_no, 1))
 
     assert recorder.services == {SERVICE.full_name}

@@ -10,9 +10,15 @@ from gongji.accounts.v1 import family_service_pb2, ledger_service_pb2, payment_s
 from tests.contract.golden import GoldenFile, call, check, fill
 from tools.kit import id_number, rid
 
-SERVICES = [module.DESCRIPTOR.services_by_name[name] for module, name in (
-    (registry_service_pb2, "RegistryService"), (family_service_pb2, "FamilyService"),
-    (payment_service_pb2, "PaymentService"), (ledger_service_pb2, "LedgerService"))]
+SERVICES = [
+    module.DESCRIPTOR.services_by_name[name]
+    for module, name in (
+        (registry_service_pb2, "RegistryService"),
+        (family_service_pb2, "FamilyService"),
+        (payment_service_pb2, "PaymentService"),
+        (ledger_service_pb2, "LedgerService"),
+    )
+]
 SERVICE_OF = {m.name: service for service in SERVICES for m in service.methods}
 METHODS = list(SERVICE_OF)
 
@@ -45,46 +51,104 @@ async def recorded(accounts) -> Recorder:
         ident = r.name(f"{who}_id", id_number())
         r.name(f"{who}_id_masked", ident[:6] + "********" + ident[-4:])
     employee = {"insuranceType": "INSURANCE_TYPE_EMPLOYEE", "regionCode": "630100"}
-    await r.case("RegisterPerson", "employee", {"requestId": "x", "psnNo": "{creator_psn}", "name": "王芳",
-                                                "idNumber": "{creator_id}", **employee})
-    await r.case("RegisterPerson", "bad_input", {"requestId": "x", "psnNo": "", "name": "",
-                                                 "idNumber": "123456789012345678"})
-    await r.case("RegisterPerson", "duplicate", {"requestId": "x", "psnNo": "{creator_psn}", "name": "王芳",
-                                                 "idNumber": "{creator_id}", **employee})
-    await r.case("RegisterPerson", "member", {"requestId": "x", "psnNo": "{member_psn}", "name": "李明",
-                                              "idNumber": "{member_id}", **employee})
-    await r.case("RegisterPerson", "resident", {"requestId": "x", "psnNo": "{resident_psn}", "name": "王小明",
-                                                "idNumber": "{resident_id}", "insuranceType": "INSURANCE_TYPE_RESIDENT",
-                                                "regionCode": "630100"})
+    await r.case(
+        "RegisterPerson",
+        "employee",
+        {"requestId": "x", "psnNo": "{creator_psn}", "name": "王芳", "idNumber": "{creator_id}", **employee},
+    )
+    await r.case(
+        "RegisterPerson", "bad_input", {"requestId": "x", "psnNo": "", "name": "", "idNumber": "123456789012345678"}
+    )
+    await r.case(
+        "RegisterPerson",
+        "duplicate",
+        {"requestId": "x", "psnNo": "{creator_psn}", "name": "王芳", "idNumber": "{creator_id}", **employee},
+    )
+    await r.case(
+        "RegisterPerson",
+        "member",
+        {"requestId": "x", "psnNo": "{member_psn}", "name": "李明", "idNumber": "{member_id}", **employee},
+    )
+    await r.case(
+        "RegisterPerson",
+        "resident",
+        {
+            "requestId": "x",
+            "psnNo": "{resident_psn}",
+            "name": "王小明",
+            "idNumber": "{resident_id}",
+            "insuranceType": "INSURANCE_TYPE_RESIDENT",
+            "regionCode": "630100",
+        },
+    )
     await r.case("GetPerson", "found", {"psnNo": "{creator_psn}"})
     await r.case("GetPerson", "not_found", {"psnNo": "{stranger_psn}"})
-    await r.case("CreditPersonalAccount", "credit", {"requestId": "x", "psnNo": "{creator_psn}",
-                                                     "amountFen": "200000", "memo": "contribution"})
-    await r.case("CreditPersonalAccount", "resident_has_no_account", {"requestId": "x", "psnNo": "{resident_psn}",
-                                                                      "amountFen": "100"})
+    await r.case(
+        "CreditPersonalAccount",
+        "credit",
+        {"requestId": "x", "psnNo": "{creator_psn}", "amountFen": "200000", "memo": "contribution"},
+    )
+    await r.case(
+        "CreditPersonalAccount",
+        "resident_has_no_account",
+        {"requestId": "x", "psnNo": "{resident_psn}", "amountFen": "100"},
+    )
     await r.case("CheckEligibility", "create_pool_ok", {"createPool": {}, "creatorPsnNo": "{creator_psn}"})
-    await r.case("CheckEligibility", "resident_creator", {"createPool": {},
-                                                          "creatorPsnNo": "{resident_psn}"})
-    pool = await r.case("CreatePool", "created", {"requestId": "x", "creatorPsnNo": "{creator_psn}",
-                                                  "agreementVersion": "2024-12"})
+    await r.case("CheckEligibility", "resident_creator", {"createPool": {}, "creatorPsnNo": "{resident_psn}"})
+    pool = await r.case(
+        "CreatePool", "created", {"requestId": "x", "creatorPsnNo": "{creator_psn}", "agreementVersion": "2024-12"}
+    )
     r.name("pool", pool["pool"]["poolId"])
-    await r.case("CreatePool", "member_without_balance", {"requestId": "x", "creatorPsnNo": "{member_psn}",
-                                                          "agreementVersion": "2024-12"})
+    await r.case(
+        "CreatePool",
+        "member_without_balance",
+        {"requestId": "x", "creatorPsnNo": "{member_psn}", "agreementVersion": "2024-12"},
+    )
     await r.case("TransferToPool", "transfer", {"requestId": "x", "poolId": "{pool}", "amountFen": "60000"})
     await r.case("TransferToPool", "below_minimum", {"requestId": "x", "poolId": "{pool}", "amountFen": "100"})
-    await r.case("InviteMember", "identity_mismatch", {"requestId": "x", "poolId": "{pool}", "memberName": "错名",
-                                                       "memberIdNumber": "{resident_id}",
-                                                       "relation": "RELATION_CHILD"})
-    inv = await r.case("InviteMember", "invited", {"requestId": "x", "poolId": "{pool}", "memberName": "王小明",
-                                                   "memberIdNumber": "{resident_id}", "relation": "RELATION_CHILD"})
+    await r.case(
+        "InviteMember",
+        "identity_mismatch",
+        {
+            "requestId": "x",
+            "poolId": "{pool}",
+            "memberName": "错名",
+            "memberIdNumber": "{resident_id}",
+            "relation": "RELATION_CHILD",
+        },
+    )
+    inv = await r.case(
+        "InviteMember",
+        "invited",
+        {
+            "requestId": "x",
+            "poolId": "{pool}",
+            "memberName": "王小明",
+            "memberIdNumber": "{resident_id}",
+            "relation": "RELATION_CHILD",
+        },
+    )
     r.name("invitation", inv["invitation"]["invitationId"])
-    inv2 = await r.case("InviteMember", "invited_spouse", {"requestId": "x", "poolId": "{pool}",
-                                                           "memberName": "李明", "memberIdNumber": "{member_id}",
-                                                           "relation": "RELATION_SPOUSE"})
+    inv2 = await r.case(
+        "InviteMember",
+        "invited_spouse",
+        {
+            "requestId": "x",
+            "poolId": "{pool}",
+            "memberName": "李明",
+            "memberIdNumber": "{member_id}",
+            "relation": "RELATION_SPOUSE",
+        },
+    )
     r.name("invitation2", inv2["invitation"]["invitationId"])
-    await r.case("CheckEligibility", "bind_already_invited", {
-        "creatorPsnNo": "{creator_psn}", "bindMember": {"memberName": "王小明", "memberIdNumber": "{resident_id}",
-                                                        "relation": "RELATION_CHILD"}})
+    await r.case(
+        "CheckEligibility",
+        "bind_already_invited",
+        {
+            "creatorPsnNo": "{creator_psn}",
+            "bindMember": {"memberName": "王小明", "memberIdNumber": "{resident_id}", "relation": "RELATION_CHILD"},
+        },
+    )
     await r.case("AcceptInvitation", "accepted", {"requestId": "x", "invitationId": "{invitation}"})
     await r.case("AcceptInvitation", "unknown", {"requestId": "x", "invitationId": "999999999"})
     await r.case("DeclineInvitation", "declined", {"requestId": "x", "invitationId": "{invitation2}"})
@@ -92,46 +156,96 @@ async def recorded(accounts) -> Recorder:
     await r.case("GetPool", "by_member", {"psnNo": "{resident_psn}"})
     await r.case("GetPool", "none", {"psnNo": "{member_psn}"})
     await r.case("GetBalances", "member", {"psnNo": "{resident_psn}"})
-    await r.case("Quote", "own_then_pool", {"payerPsnNo": "{resident_psn}", "amountFen": "70000",
-                                            "sources": ["FUNDING_SOURCE_PERSONAL_ACCOUNT",
-                                                        "FUNDING_SOURCE_FAMILY_POOL"]})
-    await r.case("Quote", "unknown_payer", {"payerPsnNo": "{stranger_psn}", "amountFen": "100",
-                                            "sources": ["FUNDING_SOURCE_PERSONAL_ACCOUNT"]})
-    res = await r.case("Reserve", "own_then_pool", {
-        "requestId": "x", "payerPsnNo": "{resident_psn}", "amountFen": "70000",
-        "sources": ["FUNDING_SOURCE_PERSONAL_ACCOUNT", "FUNDING_SOURCE_FAMILY_POOL"],
-        "fixmedinsCode": "H63010000001", "description": "outpatient"})
+    await r.case(
+        "Quote",
+        "own_then_pool",
+        {
+            "payerPsnNo": "{resident_psn}",
+            "amountFen": "70000",
+            "sources": ["FUNDING_SOURCE_PERSONAL_ACCOUNT", "FUNDING_SOURCE_FAMILY_POOL"],
+        },
+    )
+    await r.case(
+        "Quote",
+        "unknown_payer",
+        {"payerPsnNo": "{stranger_psn}", "amountFen": "100", "sources": ["FUNDING_SOURCE_PERSONAL_ACCOUNT"]},
+    )
+    res = await r.case(
+        "Reserve",
+        "own_then_pool",
+        {
+            "requestId": "x",
+            "payerPsnNo": "{resident_psn}",
+            "amountFen": "70000",
+            "sources": ["FUNDING_SOURCE_PERSONAL_ACCOUNT", "FUNDING_SOURCE_FAMILY_POOL"],
+            "fixmedinsCode": "H63010000001",
+            "description": "outpatient",
+        },
+    )
     r.name("reservation", res["reservation"]["reservationId"])
-    await r.case("Reserve", "all_or_nothing_short", {
-        "requestId": "x", "payerPsnNo": "{creator_psn}", "amountFen": "99999999",
-        "sources": ["FUNDING_SOURCE_PERSONAL_ACCOUNT"], "allOrNothing": True})
+    await r.case(
+        "Reserve",
+        "all_or_nothing_short",
+        {
+            "requestId": "x",
+            "payerPsnNo": "{creator_psn}",
+            "amountFen": "99999999",
+            "sources": ["FUNDING_SOURCE_PERSONAL_ACCOUNT"],
+            "allOrNothing": True,
+        },
+    )
     await r.case("GetReservation", "held", {"reservationId": "{reservation}"})
     await r.case("Debit", "too_much", {"requestId": "x", "reservationId": "{reservation}", "amountFen": "70000"})
     await r.case("Debit", "debited", {"requestId": "x", "reservationId": "{reservation}", "amountFen": "50000"})
     await r.case("Release", "already_final", {"requestId": "x", "reservationId": "{reservation}"})
     await r.case("Refund", "partial", {"requestId": "x", "reservationId": "{reservation}", "amountFen": "20000"})
     await r.case("Refund", "too_much", {"requestId": "x", "reservationId": "{reservation}", "amountFen": "40000"})
-    held = await r.case("Reserve", "creator_own_only", {
-        "requestId": "x", "payerPsnNo": "{creator_psn}", "amountFen": "1000",
-        "sources": ["FUNDING_SOURCE_PERSONAL_ACCOUNT"]})
+    held = await r.case(
+        "Reserve",
+        "creator_own_only",
+        {
+            "requestId": "x",
+            "payerPsnNo": "{creator_psn}",
+            "amountFen": "1000",
+            "sources": ["FUNDING_SOURCE_PERSONAL_ACCOUNT"],
+        },
+    )
     r.name("reservation2", held["reservation"]["reservationId"])
     await r.case("Release", "released", {"requestId": "x", "reservationId": "{reservation2}"})
     await r.case("ListTransactions", "pool", {"poolId": "{pool}", "pageSize": 3})
     await r.case("ListTransactions", "bad_page_size", {"psnNo": "{creator_psn}", "pageSize": 1000})
-    await r.case("PayResidentPremium", "paid", {"requestId": "x", "payerPsnNo": "{creator_psn}",
-                                                "beneficiaryPsnNo": "{resident_psn}", "relation": "RELATION_CHILD",
-                                                "amountFen": "38000", "premiumYear": 2027})
-    await r.case("PayResidentPremium", "not_resident", {"requestId": "x", "payerPsnNo": "{creator_psn}",
-                                                        "beneficiaryPsnNo": "{member_psn}",
-                                                        "relation": "RELATION_SPOUSE", "amountFen": "38000",
-                                                        "premiumYear": 2027})
-    await r.case("RemoveMember", "not_a_member", {"requestId": "x", "poolId": "{pool}",
-                                                  "memberPsnNo": "{member_psn}"})
+    await r.case(
+        "PayResidentPremium",
+        "paid",
+        {
+            "requestId": "x",
+            "payerPsnNo": "{creator_psn}",
+            "beneficiaryPsnNo": "{resident_psn}",
+            "relation": "RELATION_CHILD",
+            "amountFen": "38000",
+            "premiumYear": 2027,
+        },
+    )
+    await r.case(
+        "PayResidentPremium",
+        "not_resident",
+        {
+            "requestId": "x",
+            "payerPsnNo": "{creator_psn}",
+            "beneficiaryPsnNo": "{member_psn}",
+            "relation": "RELATION_SPOUSE",
+            "amountFen": "38000",
+            "premiumYear": 2027,
+        },
+    )
+    await r.case("RemoveMember", "not_a_member", {"requestId": "x", "poolId": "{pool}", "memberPsnNo": "{member_psn}"})
     await r.case("RemoveMember", "removed", {"requestId": "x", "poolId": "{pool}", "memberPsnNo": "{resident_psn}"})
-    await r.case("RecordLifeEvent", "member_died", {"requestId": "x", "psnNo": "{member_psn}",
-                                                    "died": {}})
-    await r.case("RecordLifeEvent", "creator_chronic_benefit", {
-        "requestId": "x", "psnNo": "{creator_psn}", "chronicDiseaseBenefitGranted": {}})
+    await r.case("RecordLifeEvent", "member_died", {"requestId": "x", "psnNo": "{member_psn}", "died": {}})
+    await r.case(
+        "RecordLifeEvent",
+        "creator_chronic_benefit",
+        {"requestId": "x", "psnNo": "{creator_psn}", "chronicDiseaseBenefitGranted": {}},
+    )
     await r.case("DissolvePool", "already_dissolved", {"requestId": "x", "poolId": "{pool}"})
     await r.case("Fence", "never_ran", {"requestId": "x"})
     await r.case("VerifyLedger", "clean", {})

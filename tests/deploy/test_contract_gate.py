@@ -13,8 +13,13 @@ RELEASED = ROOT / "protos" / "released.binpb"
 
 
 def _contract(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(ROOT / "tools" / "contract.sh"), *args], capture_output=True, text=True,
-                          env={**os.environ, **env}, timeout=120)
+    return subprocess.run(
+        [str(ROOT / "tools" / "contract.sh"), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=120,
+    )
 
 
 def test_current_protos_pass_lint_and_the_breaking_check() -> None:
@@ -28,7 +33,7 @@ def test_renumbering_a_released_field_is_caught(tmp_path: Path) -> None:
     accounts = protos / "gongji" / "accounts" / "v1" / "payment_service.proto"
     text = accounts.read_text()
     start = text.index("message ReserveRequest {")
-    assert "int64 amount_fen = 3;" in text[start:start + 600]
+    assert "int64 amount_fen = 3;" in text[start : start + 600]
     accounts.write_text(text[:start] + text[start:].replace("int64 amount_fen = 3;", "int64 amount_fen = 30;", 1))
 
     done = _contract("breaking", PROTO_MODULE=str(protos), CONTRACT_BASELINE=str(RELEASED))
@@ -46,7 +51,12 @@ def test_baseline_releases_an_image_the_check_accepts(tmp_path: Path) -> None:
 
 
 def test_the_committed_image_is_not_part_of_the_buf_module() -> None:
-    listed = subprocess.run([str(ROOT / ".venv" / "bin" / "buf"), "ls-files", "protos"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=60)
+    listed = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "buf"), "ls-files", "protos"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert listed.returncode == 0 and RELEASED.exists()
     assert all(line.endswith(".proto") for line in listed.stdout.split())

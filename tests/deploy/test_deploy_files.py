@@ -15,10 +15,16 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
 
 
-def _compose(*args: str, env: dict[str, str] | None = None,
-             file: Path = ROOT / "docker-compose.yml") -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "docker-compose"), "-f", str(file), *args],
-                          capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=60)
+def _compose(
+    *args: str, env: dict[str, str] | None = None, file: Path = ROOT / "docker-compose.yml"
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "docker-compose"), "-f", str(file), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=60,
+    )
 
 
 def _valid(done: subprocess.CompletedProcess[str]) -> bool:
@@ -38,8 +44,9 @@ def test_compose_file_is_valid_and_demands_the_secret(tmp_path: Path) -> None:
     missing = _compose("config", "-q", env={"GONGJI_ID_HASH_KEY": ""})
     assert not _valid(missing) and "GONGJI_ID_HASH_KEY" in missing.stderr
     broken = tmp_path / "broken.yml"  # the validator itself must catch a broken file
-    broken.write_text("services:\n  a:\n    image: x\n    depends_on:\n      nope:\n"
-                      "        condition: service_healthy\n")
+    broken.write_text(
+        "services:\n  a:\n    image: x\n    depends_on:\n      nope:\n        condition: service_healthy\n"
+    )
     assert not _valid(_compose("config", "-q", file=broken))
 
 
@@ -60,13 +67,13 @@ def test_services_wait_on_what_they_need(compose) -> None:  # type: ignore[no-un
 
 
 def test_dockerfile_passes_hadolint_and_runs_as_non_root() -> None:
-    done = subprocess.run([str(BIN / "hadolint"), str(ROOT / "Dockerfile")], capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run([str(BIN / "hadolint"), str(ROOT / "Dockerfile")], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and not done.stdout.strip(), done.stdout + done.stderr  # no finding at any level
     text = (ROOT / "Dockerfile").read_text()
     assert re.search(r"^USER 10001$", text, re.M)
-    assert all(":" in line.split()[1] and "latest" not in line for line in text.splitlines()
-               if line.startswith("FROM "))
+    assert all(
+        ":" in line.split()[1] and "latest" not in line for line in text.splitlines() if line.startswith("FROM ")
+    )
     for path in re.findall(r"^COPY (?!--from)(\S+)", text, re.M):
         assert (ROOT / path).exists(), path
     # The build context leaves out local databases, the venv, git history and tests.

@@ -11,8 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _make(*args: str) -> str:
-    done = subprocess.run(["make", "--no-print-directory", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(["make", "--no-print-directory", *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return done.stdout
 

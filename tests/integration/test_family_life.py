@@ -33,18 +33,22 @@ async def test_family_pays_own_account_first_then_pool_then_cash(accounts) -> No
     assert (balances.personal.available_fen, balances.pool.available_fen) == (0, 0)
 
     # Debit less than held: own first, the rest of the pool hold released.
-    debited = (await accounts.Debit(pb.DebitRequest(request_id=rid(), reservation_id=r.reservation_id,
-                                                    amount_fen=50_000))).reservation
+    debited = (
+        await accounts.Debit(pb.DebitRequest(request_id=rid(), reservation_id=r.reservation_id, amount_fen=50_000))
+    ).reservation
     assert debited.status == pb.RESERVATION_STATUS_DEBITED
     assert [leg.debited_fen for leg in debited.legs] == [10_000, 40_000]
     assert await f.pool_balance(pool_id) == 20_000
     assert (await f.balances(spouse)).pool.held_fen == 0
 
     # Partial refunds go back pool first, then own account, until exhausted.
-    first = await accounts.Refund(pb.RefundRequest(request_id=rid(), reservation_id=r.reservation_id,
-                                                   amount_fen=45_000))
+    first = await accounts.Refund(
+        pb.RefundRequest(request_id=rid(), reservation_id=r.reservation_id, amount_fen=45_000)
+    )
     assert [(p.destination, p.amount_fen) for p in first.parts] == [
-        (pb.REFUND_DESTINATION_FAMILY_POOL, 40_000), (pb.REFUND_DESTINATION_PERSONAL_ACCOUNT, 5_000)]
+        (pb.REFUND_DESTINATION_FAMILY_POOL, 40_000),
+        (pb.REFUND_DESTINATION_PERSONAL_ACCOUNT, 5_000),
+    ]
     assert await f.pool_balance(pool_id) == 60_000
     assert await f.own_balance(spouse) == 5_000
     await accounts.Refund(pb.RefundRequest(request_id=rid(), reservation_id=r.reservation_id, amount_fen=5_000))
@@ -78,6 +82,8 @@ async def test_resident_member_pays_from_the_pool_from_the_first_fen(accounts) -
     r = await f.reserve(child, 30_000, debit_immediately=True)
     assert r.status == pb.RESERVATION_STATUS_DEBITED
     assert [(leg.source, leg.debited_fen, leg.shortfall_reason) for leg in r.legs] == [
-        (OWN, 0, "NO_PERSONAL_ACCOUNT"), (POOL, 30_000, "")]
+        (OWN, 0, "NO_PERSONAL_ACCOUNT"),
+        (POOL, 30_000, ""),
+    ]
     assert r.payer_pool_available_fen == 20_000
     assert (await f.balances(child)).personal.ByteSize() == 0

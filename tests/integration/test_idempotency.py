@@ -27,15 +27,18 @@ async def test_same_id_with_a_different_request_is_refused(accounts) -> None:
     f = Family(accounts)
     who = await f.person()
     request_id = rid()
-    await accounts.CreditPersonalAccount(pb.CreditPersonalAccountRequest(request_id=request_id, psn_no=who.psn_no,
-                                                                         amount_fen=7_000))
+    await accounts.CreditPersonalAccount(
+        pb.CreditPersonalAccountRequest(request_id=request_id, psn_no=who.psn_no, amount_fen=7_000)
+    )
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await accounts.CreditPersonalAccount(pb.CreditPersonalAccountRequest(
-            request_id=request_id, psn_no=who.psn_no, amount_fen=8_000))
+        await accounts.CreditPersonalAccount(
+            pb.CreditPersonalAccountRequest(request_id=request_id, psn_no=who.psn_no, amount_fen=8_000)
+        )
     assert (err.value.code(), reason_of(err.value)) == (grpc.StatusCode.ALREADY_EXISTS, "REQUEST_ID_REUSED")
     with pytest.raises(grpc.aio.AioRpcError) as err:  # another method, same id
-        await accounts.Reserve(pb.ReserveRequest(request_id=request_id, payer_psn_no=who.psn_no, amount_fen=1,
-                                                 sources=[OWN]))
+        await accounts.Reserve(
+            pb.ReserveRequest(request_id=request_id, payer_psn_no=who.psn_no, amount_fen=1, sources=[OWN])
+        )
     assert reason_of(err.value) == "REQUEST_ID_REUSED"
     assert await f.own_balance(who) == 7_000
 
@@ -43,8 +46,9 @@ async def test_same_id_with_a_different_request_is_refused(accounts) -> None:
 async def test_a_declined_request_stays_declined_on_replay(accounts) -> None:
     f = Family(accounts)
     who = await f.person(credit_fen=1_000)
-    request = pb.ReserveRequest(request_id=rid(), payer_psn_no=who.psn_no, amount_fen=5_000, sources=[OWN],
-                                all_or_nothing=True)
+    request = pb.ReserveRequest(
+        request_id=rid(), payer_psn_no=who.psn_no, amount_fen=5_000, sources=[OWN], all_or_nothing=True
+    )
     for _ in range(2):
         with pytest.raises(grpc.aio.AioRpcError) as err:
             await accounts.Reserve(request)
@@ -76,25 +80,44 @@ async def test_every_mutating_rpc_replays(accounts) -> None:
         assert await method(request) == first
         return first
 
-    pool = (await twice(accounts.CreatePool, pb.CreatePoolRequest(
-        request_id=rid(), creator_psn_no=creator.psn_no, agreement_version="2024-12"))).pool
-    await twice(accounts.TransferToPool, pb.TransferToPoolRequest(request_id=rid(), pool_id=pool.pool_id,
-                                                                  amount_fen=50_000))
-    invitation = (await twice(accounts.InviteMember, pb.InviteMemberRequest(
-        request_id=rid(), pool_id=pool.pool_id, member_name=member.name, member_id_number=member.id_number,
-        relation=1))).invitation
-    await twice(accounts.AcceptInvitation, pb.AcceptInvitationRequest(request_id=rid(),
-                                                                      invitation_id=invitation.invitation_id))
-    r = (await twice(accounts.Reserve, pb.ReserveRequest(request_id=rid(), payer_psn_no=member.psn_no,
-                                                         amount_fen=10_000, sources=[OWN, 2]))).reservation
-    await twice(accounts.Debit, pb.DebitRequest(request_id=rid(), reservation_id=r.reservation_id,
-                                                amount_fen=9_000))
-    await twice(accounts.Refund, pb.RefundRequest(request_id=rid(), reservation_id=r.reservation_id,
-                                                  amount_fen=1_000))
+    pool = (
+        await twice(
+            accounts.CreatePool,
+            pb.CreatePoolRequest(request_id=rid(), creator_psn_no=creator.psn_no, agreement_version="2024-12"),
+        )
+    ).pool
+    await twice(
+        accounts.TransferToPool, pb.TransferToPoolRequest(request_id=rid(), pool_id=pool.pool_id, amount_fen=50_000)
+    )
+    invitation = (
+        await twice(
+            accounts.InviteMember,
+            pb.InviteMemberRequest(
+                request_id=rid(),
+                pool_id=pool.pool_id,
+                member_name=member.name,
+                member_id_number=member.id_number,
+                relation=1,
+            ),
+        )
+    ).invitation
+    await twice(
+        accounts.AcceptInvitation, pb.AcceptInvitationRequest(request_id=rid(), invitation_id=invitation.invitation_id)
+    )
+    r = (
+        await twice(
+            accounts.Reserve,
+            pb.ReserveRequest(request_id=rid(), payer_psn_no=member.psn_no, amount_fen=10_000, sources=[OWN, 2]),
+        )
+    ).reservation
+    await twice(accounts.Debit, pb.DebitRequest(request_id=rid(), reservation_id=r.reservation_id, amount_fen=9_000))
+    await twice(accounts.Refund, pb.RefundRequest(request_id=rid(), reservation_id=r.reservation_id, amount_fen=1_000))
     r2 = await f.reserve(member, 1_000)
     await twice(accounts.Release, pb.ReleaseRequest(request_id=rid(), reservation_id=r2.reservation_id))
-    await twice(accounts.RemoveMember, pb.RemoveMemberRequest(request_id=rid(), pool_id=pool.pool_id,
-                                                              member_psn_no=member.psn_no))
+    await twice(
+        accounts.RemoveMember,
+        pb.RemoveMemberRequest(request_id=rid(), pool_id=pool.pool_id, member_psn_no=member.psn_no),
+    )
     await twice(accounts.DissolvePool, pb.DissolvePoolRequest(request_id=rid(), pool_id=pool.pool_id))
     assert await f.pool_balance(pool.pool_id) == 0
     assert await f.own_balance(creator) == 100_000 - 9_000 + 1_000
@@ -103,8 +126,9 @@ async def test_every_mutating_rpc_replays(accounts) -> None:
 async def test_a_fenced_request_id_never_runs_and_a_run_one_stands(accounts) -> None:
     f = Family(accounts)
     who = await f.person(credit_fen=10_000)
-    late = pb.ReserveRequest(request_id=rid(), payer_psn_no=who.psn_no, amount_fen=1_000, sources=[OWN],
-                             debit_immediately=True)
+    late = pb.ReserveRequest(
+        request_id=rid(), payer_psn_no=who.psn_no, amount_fen=1_000, sources=[OWN], debit_immediately=True
+    )
     fenced = await accounts.Fence(pb.FenceRequest(request_id=late.request_id))
     assert not fenced.already_executed and not fenced.already_failed
     with pytest.raises(grpc.aio.AioRpcError) as err:  # the request arrives after its sender gave up
@@ -112,13 +136,15 @@ async def test_a_fenced_request_id_never_runs_and_a_run_one_stands(accounts) -> 
     assert reason_of(err.value) == "REQUEST_CANCELLED"
     assert await f.own_balance(who) == 10_000
 
-    done = pb.ReserveRequest(request_id=rid(), payer_psn_no=who.psn_no, amount_fen=2_000, sources=[OWN],
-                             debit_immediately=True)
+    done = pb.ReserveRequest(
+        request_id=rid(), payer_psn_no=who.psn_no, amount_fen=2_000, sources=[OWN], debit_immediately=True
+    )
     first = await accounts.Reserve(done)
     assert (await accounts.Fence(pb.FenceRequest(request_id=done.request_id))).already_executed
     assert await accounts.Reserve(done) == first  # it stands, and still answers the same
-    declined = pb.ReserveRequest(request_id=rid(), payer_psn_no=who.psn_no, amount_fen=99_000, sources=[OWN],
-                                 all_or_nothing=True)
+    declined = pb.ReserveRequest(
+        request_id=rid(), payer_psn_no=who.psn_no, amount_fen=99_000, sources=[OWN], all_or_nothing=True
+    )
     with pytest.raises(grpc.aio.AioRpcError):
         await accounts.Reserve(declined)
     assert (await accounts.Fence(pb.FenceRequest(request_id=declined.request_id))).already_failed

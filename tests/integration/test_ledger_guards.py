@@ -23,8 +23,9 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 async def _account_of(engine: AsyncEngine, psn_no: str) -> int:
     async with engine.connect() as conn:
-        return (await conn.execute(text("SELECT id FROM accounts.ledger_accounts WHERE psn_no = :p"),
-                                   {"p": psn_no})).scalar_one()
+        return (
+            await conn.execute(text("SELECT id FROM accounts.ledger_accounts WHERE psn_no = :p"), {"p": psn_no})
+        ).scalar_one()
 
 
 async def test_unbalanced_journal_and_overdraft_are_refused_at_commit(accounts, engine) -> None:
@@ -32,18 +33,25 @@ async def test_unbalanced_journal_and_overdraft_are_refused_at_commit(accounts, 
     account = await _account_of(engine, who.psn_no)
     with pytest.raises(DBAPIError, match="does not balance"):
         async with engine.begin() as conn:
-            txn = (await conn.execute(text(
-                "INSERT INTO accounts.journal_txns (kind) VALUES ('CONTRIBUTION') RETURNING id"))).scalar_one()
-            await conn.execute(text("INSERT INTO accounts.postings (txn_id, account_id, amount_fen) "
-                                    "VALUES (:t, :a, 500)"), {"t": txn, "a": account})
+            txn = (
+                await conn.execute(
+                    text("INSERT INTO accounts.journal_txns (kind) VALUES ('CONTRIBUTION') RETURNING id")
+                )
+            ).scalar_one()
+            await conn.execute(
+                text("INSERT INTO accounts.postings (txn_id, account_id, amount_fen) VALUES (:t, :a, 500)"),
+                {"t": txn, "a": account},
+            )
     with pytest.raises(DBAPIError, match="internal_balance_covers_holds"):
         async with engine.begin() as conn:
-            await conn.execute(text("UPDATE accounts.ledger_accounts SET balance_fen = -1 WHERE id = :a"),
-                               {"a": account})
+            await conn.execute(
+                text("UPDATE accounts.ledger_accounts SET balance_fen = -1 WHERE id = :a"), {"a": account}
+            )
     with pytest.raises(DBAPIError, match="append-only"):
         async with engine.begin() as conn:
-            await conn.execute(text("UPDATE accounts.postings SET amount_fen = amount_fen * 2 "
-                                    "WHERE account_id = :a"), {"a": account})
+            await conn.execute(
+                text("UPDATE accounts.postings SET amount_fen = amount_fen * 2 WHERE account_id = :a"), {"a": account}
+            )
     assert (await accounts.VerifyLedger(pb.VerifyLedgerRequest())).ok
 
 
@@ -51,15 +59,18 @@ async def test_verify_ledger_reports_a_cached_balance_that_drifted(accounts, eng
     who = await Family(accounts).person(credit_fen=1_000)
     account = await _account_of(engine, who.psn_no)
     async with engine.begin() as conn:
-        await conn.execute(text("UPDATE accounts.ledger_accounts SET balance_fen = balance_fen + 1 WHERE id = :a"),
-                           {"a": account})
+        await conn.execute(
+            text("UPDATE accounts.ledger_accounts SET balance_fen = balance_fen + 1 WHERE id = :a"), {"a": account}
+        )
     try:
         report = await accounts.VerifyLedger(pb.VerifyLedgerRequest())
         assert not report.ok
-        assert any(f"account {account} (PERSONAL): cached balance 1001 fen, journal says 1000" in p
-                   for p in report.problems)
+        assert any(
+            f"account {account} (PERSONAL): cached balance 1001 fen, journal says 1000" in p for p in report.problems
+        )
     finally:
         async with engine.begin() as conn:
-            await conn.execute(text("UPDATE accounts.ledger_accounts SET balance_fen = balance_fen - 1 "
-                                    "WHERE id = :a"), {"a": account})
+            await conn.execute(
+                text("UPDATE accounts.ledger_accounts SET balance_fen = balance_fen - 1 WHERE id = :a"), {"a": account}
+            )
     assert (await accounts.VerifyLedger(pb.VerifyLedgerRequest())).ok

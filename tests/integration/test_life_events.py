@@ -21,16 +21,16 @@ CREATOR_EVENTS = [
     ("insurance_ended", {}, "CREATOR_LEFT_EMPLOYEE_INSURANCE"),
     ("region_changed", {"new_region_code": "630200"}, "CREATOR_CHANGED_REGION"),
     ("retired_cadre_granted", {}, "CREATOR_GRANTED_RETIRED_CADRE_BENEFIT"),
-    ("disabled_veteran_granted", {"level": 3},
-     "CREATOR_GRANTED_DISABLED_VETERAN_BENEFIT"),
+    ("disabled_veteran_granted", {"level": 3}, "CREATOR_GRANTED_DISABLED_VETERAN_BENEFIT"),
     ("died", {}, "CREATOR_DIED"),
 ]
 
 
 async def _event(accounts, who: Insured, event: str, **fields: Any) -> pb.RecordLifeEventResponse:  # type: ignore[no-untyped-def]
     """Records the life event named by its oneof field (e.g. "region_changed"), with that event's fields."""
-    return await accounts.RecordLifeEvent(pb.RecordLifeEventRequest(request_id=rid(), psn_no=who.psn_no,
-                                                                    **({event: fields} if event else {})))
+    return await accounts.RecordLifeEvent(
+        pb.RecordLifeEventRequest(request_id=rid(), psn_no=who.psn_no, **({event: fields} if event else {}))
+    )
 
 
 async def _pool(accounts, pool_id: str) -> pb.Pool:  # type: ignore[no-untyped-def]
@@ -42,8 +42,7 @@ async def _release(accounts, r: pb.Reservation) -> pb.Reservation:  # type: igno
 
 
 @pytest.mark.parametrize(("event", "extra", "reason"), CREATOR_EVENTS, ids=[e[2] for e in CREATOR_EVENTS])
-async def test_creator_event_dissolves_the_pool_and_returns_its_available_money(accounts, event, extra,
-                                                                                reason) -> None:
+async def test_creator_event_dissolves_the_pool_and_returns_its_available_money(accounts, event, extra, reason) -> None:
     f = Family(accounts)
     creator = await f.person(credit_fen=100_000)
     child = await f.person(insurance=RESIDENT)
@@ -84,14 +83,17 @@ async def test_creator_event_dissolves_the_pool_and_returns_its_available_money(
     assert (await _pool(accounts, pool_id)).balance_fen == 0
 
 
-@pytest.mark.parametrize(("event", "extra", "expected"), [
-    ("chronic_disease_benefit_granted", {}, {"chronic_disease_benefit": True}),
-    ("insurance_ended", {}, {"status": cpb.PERSON_STATUS_EXITED}),
-    ("region_changed", {"new_region_code": "630200"}, {"region_code": "630200"}),
-    ("retired_cadre_granted", {}, {"retired_cadre": True}),
-    ("disabled_veteran_granted", {"level": 3}, {"disabled_veteran_level": 3}),
-    ("died", {}, {"status": cpb.PERSON_STATUS_DECEASED}),
-])
+@pytest.mark.parametrize(
+    ("event", "extra", "expected"),
+    [
+        ("chronic_disease_benefit_granted", {}, {"chronic_disease_benefit": True}),
+        ("insurance_ended", {}, {"status": cpb.PERSON_STATUS_EXITED}),
+        ("region_changed", {"new_region_code": "630200"}, {"region_code": "630200"}),
+        ("retired_cadre_granted", {}, {"retired_cadre": True}),
+        ("disabled_veteran_granted", {"level": 3}, {"disabled_veteran_level": 3}),
+        ("died", {}, {"status": cpb.PERSON_STATUS_DECEASED}),
+    ],
+)
 async def test_the_registry_records_the_event(accounts, event, extra, expected) -> None:
     f = Family(accounts)
     who = await f.person()
@@ -122,7 +124,10 @@ async def test_moving_within_the_same_region_changes_nothing(accounts) -> None:
     assert (out.person.pool_id, out.person.region_code) == (pool_id, "630100")
     pool = await _pool(accounts, pool_id)
     assert (pool.status, pool.balance_fen, [m.psn_no for m in pool.members]) == (
-        pb.POOL_STATUS_ACTIVE, 50_000, [member.psn_no])
+        pb.POOL_STATUS_ACTIVE,
+        50_000,
+        [member.psn_no],
+    )
     assert await f.own_balance(creator) == 10_000
 
 
@@ -157,8 +162,7 @@ async def test_a_creator_who_became_ineligible_cannot_create_again(accounts) -> 
     assert reason_of(err.value) == "CREATOR_NOT_ELIGIBLE"
 
 
-@pytest.mark.parametrize("event", ["died", "insurance_ended"],
-                         ids=["died", "insurance-ended"])
+@pytest.mark.parametrize("event", ["died", "insurance_ended"], ids=["died", "insurance-ended"])
 async def test_a_member_who_dies_or_leaves_insurance_leaves_the_pool(accounts, event) -> None:
     f = Family(accounts)
     creator = await f.person(credit_fen=100_000)
@@ -195,11 +199,15 @@ async def test_a_member_leaving_frees_a_place(accounts) -> None:
     assert len((await _pool(accounts, pool_id)).members) == 5
 
 
-@pytest.mark.parametrize(("event", "extra"), [
-    ("chronic_disease_benefit_granted", {}),
-    ("retired_cadre_granted", {}),
-    ("disabled_veteran_granted", {"level": 1}),
-], ids=["chronic", "retired-cadre", "veteran"])
+@pytest.mark.parametrize(
+    ("event", "extra"),
+    [
+        ("chronic_disease_benefit_granted", {}),
+        ("retired_cadre_granted", {}),
+        ("disabled_veteran_granted", {"level": 1}),
+    ],
+    ids=["chronic", "retired-cadre", "veteran"],
+)
 async def test_creator_only_events_leave_a_member_in_the_pool(accounts, event, extra) -> None:
     f = Family(accounts)
     creator = await f.person(credit_fen=60_000)
@@ -230,8 +238,9 @@ async def test_a_hold_open_when_the_creator_dies_stays_valid_and_what_it_frees_g
     assert await f.own_balance(creator) == 40_000 + 22_000  # the balance returns to the creator's own account
 
     # debiting the hold made before the death works: the hospital is paid from the pool's held money
-    debited = (await accounts.Debit(pb.DebitRequest(request_id=rid(), reservation_id=kept.reservation_id,
-                                                    amount_fen=10_000))).reservation
+    debited = (
+        await accounts.Debit(pb.DebitRequest(request_id=rid(), reservation_id=kept.reservation_id, amount_fen=10_000))
+    ).reservation
     assert (debited.status, debited.debited_fen) == (pb.RESERVATION_STATUS_DEBITED, 10_000)
     assert [(leg.source, leg.debited_fen) for leg in debited.legs if leg.debited_fen] == [(POOL, 10_000)]
     assert await f.own_balance(creator) == 62_000
@@ -275,11 +284,13 @@ async def test_refund_of_a_pool_payment_after_dissolution_goes_to_the_creator(ac
     assert out.returned_fen == 55_000
     assert await f.own_balance(creator) == 95_000
 
-    refund = await accounts.Refund(pb.RefundRequest(request_id=rid(), reservation_id=paid.reservation_id,
-                                                    amount_fen=6_000))
+    refund = await accounts.Refund(
+        pb.RefundRequest(request_id=rid(), reservation_id=paid.reservation_id, amount_fen=6_000)
+    )
     assert [(p.source, p.destination, p.amount_fen) for p in refund.parts] == [
         (POOL, pb.REFUND_DESTINATION_CREATOR_PERSONAL_ACCOUNT, 5_000),
-        (OWN, pb.REFUND_DESTINATION_PERSONAL_ACCOUNT, 1_000)]
+        (OWN, pb.REFUND_DESTINATION_PERSONAL_ACCOUNT, 1_000),
+    ]
     assert await f.own_balance(creator) == 100_000
     assert await f.own_balance(spouse) == 1_000
     assert (await _pool(accounts, pool_id)).balance_fen == 0
@@ -291,13 +302,17 @@ async def test_life_event_for_an_unknown_person_is_person_not_found(accounts) ->
     assert (err.value.code(), reason_of(err.value)) == (grpc.StatusCode.NOT_FOUND, "PERSON_NOT_FOUND")
 
 
-@pytest.mark.parametrize(("event", "extra"), [
-    ("", {}),
-    ("region_changed", {}),
-    ("region_changed", {"new_region_code": "6302"}),
-    ("disabled_veteran_granted", {}),
-    ("disabled_veteran_granted", {"level": 7}),
-], ids=["no-event", "no-region", "short-region", "no-level", "level-7"])
+@pytest.mark.parametrize(
+    ("event", "extra"),
+    [
+        ("", {}),
+        ("region_changed", {}),
+        ("region_changed", {"new_region_code": "6302"}),
+        ("disabled_veteran_granted", {}),
+        ("disabled_veteran_granted", {"level": 7}),
+    ],
+    ids=["no-event", "no-region", "short-region", "no-level", "level-7"],
+)
 async def test_incomplete_life_events_are_invalid_and_change_nothing(accounts, event, extra) -> None:
     f = Family(accounts)
     creator = await f.person(credit_fen=60_000)

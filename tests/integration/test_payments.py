@@ -31,13 +31,19 @@ async def test_debit_more_than_reserved_is_refused_and_twice_is_final(accounts) 
     f = Family(accounts)
     payer = await f.person(credit_fen=10_000)
     r = await f.reserve(payer, 4_000, sources=(OWN,))
-    await _fails(accounts.Debit(pb.DebitRequest(request_id=rid(), reservation_id=r.reservation_id,
-                                                amount_fen=4_001)), "AMOUNT_EXCEEDS_RESERVED")
+    await _fails(
+        accounts.Debit(pb.DebitRequest(request_id=rid(), reservation_id=r.reservation_id, amount_fen=4_001)),
+        "AMOUNT_EXCEEDS_RESERVED",
+    )
     await accounts.Debit(pb.DebitRequest(request_id=rid(), reservation_id=r.reservation_id, amount_fen=4_000))
-    await _fails(accounts.Debit(pb.DebitRequest(request_id=rid(), reservation_id=r.reservation_id,
-                                                amount_fen=1)), "RESERVATION_ALREADY_FINAL")
-    await _fails(accounts.Release(pb.ReleaseRequest(request_id=rid(), reservation_id=r.reservation_id)),
-                 "RESERVATION_ALREADY_FINAL")
+    await _fails(
+        accounts.Debit(pb.DebitRequest(request_id=rid(), reservation_id=r.reservation_id, amount_fen=1)),
+        "RESERVATION_ALREADY_FINAL",
+    )
+    await _fails(
+        accounts.Release(pb.ReleaseRequest(request_id=rid(), reservation_id=r.reservation_id)),
+        "RESERVATION_ALREADY_FINAL",
+    )
     assert await f.own_balance(payer) == 6_000
 
 
@@ -49,8 +55,10 @@ async def test_release_frees_the_hold(accounts) -> None:
     assert out.status == pb.RESERVATION_STATUS_RELEASED
     b = await f.balances(payer)
     assert (b.personal.balance_fen, b.personal.held_fen) == (10_000, 0)
-    await _fails(accounts.Refund(pb.RefundRequest(request_id=rid(), reservation_id=r.reservation_id,
-                                                  amount_fen=1)), "REFUND_EXCEEDS_DEBITED")
+    await _fails(
+        accounts.Refund(pb.RefundRequest(request_id=rid(), reservation_id=r.reservation_id, amount_fen=1)),
+        "REFUND_EXCEEDS_DEBITED",
+    )
 
 
 async def test_expired_hold_is_swept_and_can_never_be_debited(accounts) -> None:
@@ -65,8 +73,10 @@ async def test_expired_hold_is_swept_and_can_never_be_debited(accounts) -> None:
             break
     assert got.status == pb.RESERVATION_STATUS_EXPIRED
     assert (await f.balances(payer)).personal.held_fen == 0
-    await _fails(accounts.Debit(pb.DebitRequest(request_id=rid(), reservation_id=r.reservation_id,
-                                                amount_fen=1)), "RESERVATION_EXPIRED")
+    await _fails(
+        accounts.Debit(pb.DebitRequest(request_id=rid(), reservation_id=r.reservation_id, amount_fen=1)),
+        "RESERVATION_EXPIRED",
+    )
     # Voiding an expired hold is harmless: the money is free already.
     out = await accounts.Release(pb.ReleaseRequest(request_id=rid(), reservation_id=r.reservation_id))
     assert out.reservation.status == pb.RESERVATION_STATUS_EXPIRED
@@ -74,11 +84,13 @@ async def test_expired_hold_is_swept_and_can_never_be_debited(accounts) -> None:
 
 async def test_unknown_reservation_and_uninsured_payer(accounts) -> None:
     f = Family(accounts)
-    await _fails(accounts.Debit(pb.DebitRequest(request_id=rid(), reservation_id="999999999", amount_fen=1)),
-                 "RESERVATION_NOT_FOUND", grpc.StatusCode.NOT_FOUND)
+    await _fails(
+        accounts.Debit(pb.DebitRequest(request_id=rid(), reservation_id="999999999", amount_fen=1)),
+        "RESERVATION_NOT_FOUND",
+        grpc.StatusCode.NOT_FOUND,
+    )
     payer = await f.person(credit_fen=10_000)
-    await accounts.RecordLifeEvent(pb.RecordLifeEventRequest(
-        request_id=rid(), psn_no=payer.psn_no, insurance_ended={}))
+    await accounts.RecordLifeEvent(pb.RecordLifeEventRequest(request_id=rid(), psn_no=payer.psn_no, insurance_ended={}))
     await _fails(f.reserve(payer, 100), "PERSON_NOT_INSURED")
     await _fails(f.reserve(payer.__class__("NOBODY", "", ""), 100), "PERSON_NOT_FOUND", grpc.StatusCode.NOT_FOUND)
 
@@ -95,18 +107,21 @@ async def test_hold_on_a_pool_outlives_its_dissolution_and_returns_to_the_creato
     assert dissolved.returned_fen == 25_000  # only what no hold kept
     assert await f.own_balance(creator) == 65_000
 
-    debit = await accounts.Debit(pb.DebitRequest(request_id=rid(), reservation_id=paid.reservation_id,
-                                                 amount_fen=18_000))
+    debit = await accounts.Debit(
+        pb.DebitRequest(request_id=rid(), reservation_id=paid.reservation_id, amount_fen=18_000)
+    )
     assert debit.reservation.debited_fen == 18_000
     assert await f.own_balance(creator) == 67_000  # the 2,000 not debited went on to the creator
     await accounts.Release(pb.ReleaseRequest(request_id=rid(), reservation_id=voided.reservation_id))
     assert await f.own_balance(creator) == 82_000
     assert await f.pool_balance(pool_id) == 0
 
-    refund = await accounts.Refund(pb.RefundRequest(request_id=rid(), reservation_id=paid.reservation_id,
-                                                    amount_fen=8_000))
+    refund = await accounts.Refund(
+        pb.RefundRequest(request_id=rid(), reservation_id=paid.reservation_id, amount_fen=8_000)
+    )
     assert [(p.destination, p.amount_fen) for p in refund.parts] == [
-        (pb.REFUND_DESTINATION_CREATOR_PERSONAL_ACCOUNT, 8_000)]
+        (pb.REFUND_DESTINATION_CREATOR_PERSONAL_ACCOUNT, 8_000)
+    ]
     assert await f.own_balance(creator) == 90_000
     assert await f.pool_balance(pool_id) == 0
 
@@ -115,8 +130,9 @@ async def test_bad_input_is_invalid_argument_and_changes_nothing(accounts) -> No
     f = Family(accounts)
     payer = await f.person(credit_fen=1_000)
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await accounts.Reserve(pb.ReserveRequest(request_id="", payer_psn_no=payer.psn_no, amount_fen=-5,
-                                                 sources=[OWN, OWN]))
+        await accounts.Reserve(
+            pb.ReserveRequest(request_id="", payer_psn_no=payer.psn_no, amount_fen=-5, sources=[OWN, OWN])
+        )
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert reason_of(err.value) == "INVALID_ARGUMENT"
     for field in ("request_id", "amount_fen", "sources"):

@@ -33,8 +33,9 @@ async def _sql(database_url: str, statement: str, **params: object) -> None:
 
 
 def _create(accounts, who: Insured):  # type: ignore[no-untyped-def]
-    return accounts.CreatePool(pb.CreatePoolRequest(request_id=rid(), creator_psn_no=who.psn_no,
-                                                    agreement_version="2024-12"))
+    return accounts.CreatePool(
+        pb.CreatePoolRequest(request_id=rid(), creator_psn_no=who.psn_no, agreement_version="2024-12")
+    )
 
 
 def _accept(accounts, invitation_id: str):  # type: ignore[no-untyped-def]
@@ -60,33 +61,40 @@ async def _role(accounts, who: Insured) -> tuple[str, int]:  # type: ignore[no-u
 
 # ---------------------------------------------------------------- creating a pool (rules 1, 4, 6)
 
+
 async def test_an_eligible_creator_creates_a_pool_recording_the_agreement(accounts) -> None:
     f = Family(accounts)
     creator = await f.person(credit_fen=50_000)
     pool = (await _create(accounts, creator)).pool
     assert (pool.status, pool.creator_psn_no, pool.agreement_version) == (
-        pb.POOL_STATUS_ACTIVE, creator.psn_no, "2024-12")
+        pb.POOL_STATUS_ACTIVE,
+        creator.psn_no,
+        "2024-12",
+    )
     assert (pool.balance_fen, pool.held_fen, pool.available_fen, len(pool.members)) == (0, 0, 0, 0)
     assert await _role(accounts, creator) == (pool.pool_id, pb.POOL_ROLE_CREATOR)
     assert await f.own_balance(creator) == 50_000  # creating moves no money
 
 
-@pytest.mark.parametrize("flags", [
-    {"chronic_disease_benefit": True},
-    {"retired_cadre": True},
-    {"disabled_veteran_level": 1},
-    {"disabled_veteran_level": 6},
-    {"insurance": RESIDENT},
-    {"region": "110100"},
-], ids=["chronic", "retired-cadre", "veteran-1", "veteran-6", "resident", "other-province"])
+@pytest.mark.parametrize(
+    "flags",
+    [
+        {"chronic_disease_benefit": True},
+        {"retired_cadre": True},
+        {"disabled_veteran_level": 1},
+        {"disabled_veteran_level": 6},
+        {"insurance": RESIDENT},
+        {"region": "110100"},
+    ],
+    ids=["chronic", "retired-cadre", "veteran-1", "veteran-6", "resident", "other-province"],
+)
 async def test_an_ineligible_creator_gets_no_pool(accounts, flags: dict[str, Any]) -> None:
     f = Family(accounts)
     resident = flags.get("insurance") == RESIDENT
     creator = await f.person(credit_fen=0 if resident else 60_000, **flags)
     err = await fails(_create(accounts, creator), "CREATOR_NOT_ELIGIBLE", FAILED)
     assert "may not run a family pool" in err.details()
-    await fails(accounts.GetPool(pb.GetPoolRequest(psn_no=creator.psn_no)), "POOL_NOT_FOUND",
-                 grpc.StatusCode.NOT_FOUND)
+    await fails(accounts.GetPool(pb.GetPoolRequest(psn_no=creator.psn_no)), "POOL_NOT_FOUND", grpc.StatusCode.NOT_FOUND)
 
 
 async def test_disabled_veteran_level_0_is_no_benefit(accounts) -> None:
@@ -111,8 +119,9 @@ async def test_a_creator_with_no_money_at_all_cannot_create(accounts) -> None:
 
 
 async def test_unknown_creator_is_person_not_found(accounts) -> None:
-    await fails(_create(accounts, Insured(psn_no(), "张三", id_number())), "PERSON_NOT_FOUND",
-                 grpc.StatusCode.NOT_FOUND)
+    await fails(
+        _create(accounts, Insured(psn_no(), "张三", id_number())), "PERSON_NOT_FOUND", grpc.StatusCode.NOT_FOUND
+    )
 
 
 async def test_a_creator_cannot_create_a_second_pool(accounts) -> None:
@@ -124,6 +133,7 @@ async def test_a_creator_cannot_create_a_second_pool(accounts) -> None:
 
 
 # ---------------------------------------------------------------- inviting (identity, relation, region)
+
 
 async def test_invite_with_wrong_name_is_identity_mismatch(accounts) -> None:
     f = Family(accounts)
@@ -154,33 +164,59 @@ async def test_identity_matches_with_lowercase_x_and_blanks_around_the_name(acco
         if number.endswith("X"):
             break
     relative = Insured(psn_no(), "王小明", number)
-    await accounts.RegisterPerson(pb.RegisterPersonRequest(
-        request_id=rid(), psn_no=relative.psn_no, name=relative.name, id_number=number,
-        insurance_type=cpb.INSURANCE_TYPE_EMPLOYEE, region_code="630100"))
+    await accounts.RegisterPerson(
+        pb.RegisterPersonRequest(
+            request_id=rid(),
+            psn_no=relative.psn_no,
+            name=relative.name,
+            id_number=number,
+            insurance_type=cpb.INSURANCE_TYPE_EMPLOYEE,
+            region_code="630100",
+        )
+    )
     invitation_id = await f.invite(pool_id, Insured(relative.psn_no, " 王小明 ", number[:17] + "x"))
     pool = (await _accept(accounts, invitation_id)).pool
     assert [(m.psn_no, m.name_masked) for m in pool.members] == [(relative.psn_no, "王**")]
 
 
-@pytest.mark.parametrize("relation", [cpb.RELATION_SIBLING, cpb.RELATION_GRANDPARENT_PATERNAL,
-                                      cpb.RELATION_GRANDPARENT_MATERNAL, cpb.RELATION_GRANDCHILD_PATERNAL,
-                                      cpb.RELATION_GRANDCHILD_MATERNAL])
+@pytest.mark.parametrize(
+    "relation",
+    [
+        cpb.RELATION_SIBLING,
+        cpb.RELATION_GRANDPARENT_PATERNAL,
+        cpb.RELATION_GRANDPARENT_MATERNAL,
+        cpb.RELATION_GRANDCHILD_PATERNAL,
+        cpb.RELATION_GRANDCHILD_MATERNAL,
+    ],
+)
 async def test_relations_widened_in_2024_12_are_allowed_today(accounts, relation: int) -> None:
     f = Family(accounts)
     creator = await f.person(credit_fen=60_000)
     relative = await f.person()
     pool_id = await f.create_pool(creator)
-    invitation = (await accounts.InviteMember(pb.InviteMemberRequest(
-        request_id=rid(), pool_id=pool_id, member_name=relative.name, member_id_number=relative.id_number,
-        relation=relation))).invitation
+    invitation = (
+        await accounts.InviteMember(
+            pb.InviteMemberRequest(
+                request_id=rid(),
+                pool_id=pool_id,
+                member_name=relative.name,
+                member_id_number=relative.id_number,
+                relation=relation,
+            )
+        )
+    ).invitation
     assert (invitation.psn_no, invitation.relation, invitation.status) == (
-        relative.psn_no, relation, pb.MEMBER_STATUS_INVITED)
+        relative.psn_no,
+        relation,
+        pb.MEMBER_STATUS_INVITED,
+    )
     ttl = invitation.invitation_expires_at.ToDatetime() - invitation.invited_at.ToDatetime()
     assert abs(ttl.total_seconds() - 7 * 24 * 3600) < 5  # seven days to answer
     assert await _role(accounts, relative) == ("", pb.POOL_ROLE_UNSPECIFIED)  # not bound before accepting
     pool = (await _accept(accounts, invitation.invitation_id)).pool
     assert [(m.psn_no, m.relation, m.status) for m in pool.members] == [
-        (relative.psn_no, relation, pb.MEMBER_STATUS_ACTIVE)]
+        (relative.psn_no, relation, pb.MEMBER_STATUS_ACTIVE)
+    ]
     assert pool.members[0].HasField("joined_at")
     assert await _role(accounts, relative) == (pool_id, pb.POOL_ROLE_MEMBER)
     assert (await f.balances(relative)).pool_id == pool_id
@@ -200,8 +236,7 @@ async def test_a_relative_not_insured_cannot_be_invited(accounts) -> None:
     f = Family(accounts)
     creator = await f.person(credit_fen=60_000)
     gone = await f.person()
-    await accounts.RecordLifeEvent(pb.RecordLifeEventRequest(request_id=rid(), psn_no=gone.psn_no,
-                                                             insurance_ended={}))
+    await accounts.RecordLifeEvent(pb.RecordLifeEventRequest(request_id=rid(), psn_no=gone.psn_no, insurance_ended={}))
     pool_id = await f.create_pool(creator)
     await fails(f.invite(pool_id, gone), "PERSON_NOT_INSURED", FAILED)
 
@@ -225,6 +260,7 @@ async def test_invite_to_an_unknown_pool_is_pool_not_found(accounts) -> None:
 
 # ---------------------------------------------------------------- answering an invitation
 
+
 async def test_declined_invitation_cannot_then_be_accepted(accounts) -> None:
     f = Family(accounts)
     creator = await f.person(credit_fen=60_000)
@@ -233,7 +269,10 @@ async def test_declined_invitation_cannot_then_be_accepted(accounts) -> None:
     invitation_id = await f.invite(pool_id, shy, cpb.RELATION_PARENT)
     declined = (await _decline(accounts, invitation_id)).invitation
     assert (declined.invitation_id, declined.psn_no, declined.status) == (
-        invitation_id, shy.psn_no, pb.MEMBER_STATUS_DECLINED)
+        invitation_id,
+        shy.psn_no,
+        pb.MEMBER_STATUS_DECLINED,
+    )
     await fails(_accept(accounts, invitation_id), "INVITATION_NOT_FOUND", grpc.StatusCode.NOT_FOUND)
     await fails(_decline(accounts, invitation_id), "INVITATION_NOT_FOUND")
     assert len((await _pool(accounts, pool_id)).members) == 0
@@ -250,15 +289,20 @@ async def test_unknown_invitation_is_not_found(accounts) -> None:
 
 
 async def test_accepting_after_expiry_is_invitation_expired_and_the_creator_can_invite_again(
-        accounts, database_url) -> None:
+    accounts, database_url
+) -> None:
     f = Family(accounts)
     creator = await f.person(credit_fen=60_000)
     late = await f.person()
     pool_id = await f.create_pool(creator)
     invitation_id = await f.invite(pool_id, late)
     # time travel: the invitation was made eight days ago and lapsed yesterday
-    await _sql(database_url, "UPDATE accounts.memberships SET invited_at = now() - interval '8 days', "
-               "invitation_expires_at = now() - interval '1 day' WHERE id = :id", id=int(invitation_id))
+    await _sql(
+        database_url,
+        "UPDATE accounts.memberships SET invited_at = now() - interval '8 days', "
+        "invitation_expires_at = now() - interval '1 day' WHERE id = :id",
+        id=int(invitation_id),
+    )
     err = await fails(_accept(accounts, invitation_id), "INVITATION_EXPIRED", FAILED)
     assert "invite again" in err.details()
     assert (await f.balances(late)).pool_id == ""
@@ -273,8 +317,11 @@ async def test_an_invitation_about_to_expire_can_still_be_accepted(accounts, dat
     relative = await f.person()
     pool_id = await f.create_pool(creator)
     invitation_id = await f.invite(pool_id, relative)
-    await _sql(database_url, "UPDATE accounts.memberships SET invitation_expires_at = now() + interval '1 minute' "
-               "WHERE id = :id", id=int(invitation_id))
+    await _sql(
+        database_url,
+        "UPDATE accounts.memberships SET invitation_expires_at = now() + interval '1 minute' WHERE id = :id",
+        id=int(invitation_id),
+    )
     assert [m.psn_no for m in (await _accept(accounts, invitation_id)).pool.members] == [relative.psn_no]
 
 
@@ -284,13 +331,15 @@ async def test_a_relative_whose_insurance_ended_after_the_invitation_cannot_acce
     relative = await f.person()
     pool_id = await f.create_pool(creator)
     invitation_id = await f.invite(pool_id, relative)
-    await accounts.RecordLifeEvent(pb.RecordLifeEventRequest(request_id=rid(), psn_no=relative.psn_no,
-                                                             insurance_ended={}))
+    await accounts.RecordLifeEvent(
+        pb.RecordLifeEventRequest(request_id=rid(), psn_no=relative.psn_no, insurance_ended={})
+    )
     await fails(_accept(accounts, invitation_id), "PERSON_NOT_INSURED")
     assert (await f.balances(relative)).pool_id == ""
 
 
 # ---------------------------------------------------------------- at most five members (rule 3)
+
 
 async def test_five_members_bind_and_the_sixth_invitation_is_member_limit_reached(accounts) -> None:
     f = Family(accounts)
@@ -328,6 +377,7 @@ async def test_open_invitations_beyond_the_limit_fail_when_accepted(accounts) ->
 
 
 # ---------------------------------------------------------------- one binding at a time (rule 4)
+
 
 async def test_a_member_of_one_pool_cannot_join_another_nor_create_one(accounts) -> None:
     f = Family(accounts)
@@ -373,6 +423,7 @@ async def test_an_invited_person_who_creates_a_pool_meanwhile_cannot_accept(acco
 
 # ---------------------------------------------------------------- transfers (rule 6)
 
+
 async def test_a_transfer_of_the_minimum_moves_money_from_creator_to_pool(accounts) -> None:
     f = Family(accounts)
     creator = await f.person(credit_fen=120_000)
@@ -416,6 +467,7 @@ async def test_money_held_for_a_payment_cannot_be_transferred(accounts) -> None:
 
 # ---------------------------------------------------------------- removing members (rule 7)
 
+
 async def test_a_removed_member_can_no_longer_pay_from_the_pool(accounts) -> None:
     f = Family(accounts)
     creator = await f.person(credit_fen=100_000)
@@ -430,7 +482,9 @@ async def test_a_removed_member_can_no_longer_pay_from_the_pool(accounts) -> Non
     assert (await f.balances(member)).pool_id == ""
     after = await f.reserve(member, 1_000)
     assert [(leg.source, leg.reserved_fen, leg.shortfall_reason) for leg in after.legs] == [
-        (OWN, 500, "INSUFFICIENT_FUNDS"), (POOL, 0, "NOT_BOUND")]
+        (OWN, 500, "INSUFFICIENT_FUNDS"),
+        (POOL, 0, "NOT_BOUND"),
+    ]
     assert after.uncovered_fen == 500
     await accounts.Release(pb.ReleaseRequest(request_id=rid(), reservation_id=after.reservation_id))
     assert await f.pool_balance(pool_id) == 50_000
@@ -471,6 +525,7 @@ async def test_removing_an_invited_person_withdraws_the_invitation(accounts) -> 
 
 # ---------------------------------------------------------------- dissolving (rule 7)
 
+
 async def test_dissolving_returns_the_balance_and_frees_everyone(accounts) -> None:
     f = Family(accounts)
     creator = await f.person(credit_fen=100_000)
@@ -480,7 +535,10 @@ async def test_dissolving_returns_the_balance_and_frees_everyone(accounts) -> No
     invitation_id = await f.invite(pool_id, invited, cpb.RELATION_CHILD)
     out = await accounts.DissolvePool(pb.DissolvePoolRequest(request_id=rid(), pool_id=pool_id))
     assert (out.returned_fen, out.pool.status, out.pool.dissolution_reason) == (
-        70_000, pb.POOL_STATUS_DISSOLVED, "CREATOR_REQUEST")
+        70_000,
+        pb.POOL_STATUS_DISSOLVED,
+        "CREATOR_REQUEST",
+    )
     assert out.pool.HasField("dissolved_at") and out.pool.balance_fen == 0
     assert await f.own_balance(creator) == 100_000
     assert (await f.balances(member)).pool_id == "" and (await f.balances(creator)).pool_id == ""
@@ -499,8 +557,9 @@ async def test_operations_on_a_dissolved_pool_are_pool_dissolved(accounts) -> No
     await fails(f.transfer(pool_id, 50_000), "POOL_DISSOLVED", FAILED)
     await fails(f.invite(pool_id, relative), "POOL_DISSOLVED", FAILED)
     await fails(_remove(accounts, pool_id, member), "POOL_DISSOLVED", FAILED)
-    await fails(accounts.DissolvePool(pb.DissolvePoolRequest(request_id=rid(), pool_id=pool_id)), "POOL_DISSOLVED",
-                 FAILED)
+    await fails(
+        accounts.DissolvePool(pb.DissolvePoolRequest(request_id=rid(), pool_id=pool_id)), "POOL_DISSOLVED", FAILED
+    )
     assert await f.own_balance(creator) == 100_000  # returned once, not twice
     r = await f.reserve(member, 1_000, (POOL,))
     assert (r.reserved_fen, r.legs[0].shortfall_reason) == (0, "NOT_BOUND")
@@ -508,11 +567,15 @@ async def test_operations_on_a_dissolved_pool_are_pool_dissolved(accounts) -> No
 
 
 async def test_dissolve_an_unknown_pool_is_pool_not_found(accounts) -> None:
-    await fails(accounts.DissolvePool(pb.DissolvePoolRequest(request_id=rid(), pool_id="999999999999")),
-                 "POOL_NOT_FOUND", grpc.StatusCode.NOT_FOUND)
+    await fails(
+        accounts.DissolvePool(pb.DissolvePoolRequest(request_id=rid(), pool_id="999999999999")),
+        "POOL_NOT_FOUND",
+        grpc.StatusCode.NOT_FOUND,
+    )
 
 
 # ---------------------------------------------------------------- reading a pool
+
 
 async def test_get_pool_by_psn_no_of_creator_or_member(accounts) -> None:
     f = Family(accounts)
@@ -527,12 +590,12 @@ async def test_get_pool_by_psn_no_of_creator_or_member(accounts) -> None:
         assert (pool.pool_id, pool.creator_psn_no) == (pool_id, creator.psn_no)
         assert (pool.balance_fen, pool.held_fen, pool.available_fen) == (60_000, 10_000, 50_000)
         assert [(m.psn_no, m.status) for m in pool.members] == [
-            (member.psn_no, pb.MEMBER_STATUS_ACTIVE), (invited.psn_no, pb.MEMBER_STATUS_INVITED)]
+            (member.psn_no, pb.MEMBER_STATUS_ACTIVE),
+            (invited.psn_no, pb.MEMBER_STATUS_INVITED),
+        ]
     # an invitation does not make the invited person part of the pool
-    await fails(accounts.GetPool(pb.GetPoolRequest(psn_no=invited.psn_no)), "POOL_NOT_FOUND",
-                 grpc.StatusCode.NOT_FOUND)
-    await fails(accounts.GetPool(pb.GetPoolRequest(psn_no=psn_no())), "PERSON_NOT_FOUND",
-                 grpc.StatusCode.NOT_FOUND)
+    await fails(accounts.GetPool(pb.GetPoolRequest(psn_no=invited.psn_no)), "POOL_NOT_FOUND", grpc.StatusCode.NOT_FOUND)
+    await fails(accounts.GetPool(pb.GetPoolRequest(psn_no=psn_no())), "PERSON_NOT_FOUND", grpc.StatusCode.NOT_FOUND)
     records = (await accounts.ListTransactions(pb.ListTransactionsRequest(pool_id=pool_id))).records
     assert [r.kind for r in records] == [pb.TRANSACTION_KIND_POOL_TRANSFER]  # a hold is not a record
     await accounts.Release(pb.ReleaseRequest(request_id=rid(), reservation_id=hold.reservation_id))
@@ -540,6 +603,7 @@ async def test_get_pool_by_psn_no_of_creator_or_member(accounts) -> None:
 
 
 # ---------------------------------------------------------------- CheckEligibility lists every broken rule
+
 
 async def test_check_eligibility_lists_several_violations_for_a_binding(accounts, database_url) -> None:
     f = Family(accounts)
@@ -550,9 +614,14 @@ async def test_check_eligibility_lists_several_violations_for_a_binding(accounts
     relative = await f.person(region="630200")
     await f.bind(await f.create_pool(other_creator), relative)
     await _sql(database_url, "UPDATE accounts.persons SET status = 'SUSPENDED' WHERE psn_no = :p", p=relative.psn_no)
-    check = await accounts.CheckEligibility(pb.CheckEligibilityRequest(
-        creator_psn_no=creator.psn_no, bind_member=dict(member_name=relative.name,
-        member_id_number=relative.id_number, relation=cpb.RELATION_SIBLING)))
+    check = await accounts.CheckEligibility(
+        pb.CheckEligibilityRequest(
+            creator_psn_no=creator.psn_no,
+            bind_member=dict(
+                member_name=relative.name, member_id_number=relative.id_number, relation=cpb.RELATION_SIBLING
+            ),
+        )
+    )
     assert not check.eligible
     assert [v.reason for v in check.violations] == ["PERSON_NOT_INSURED", "ALREADY_BOUND", "DIFFERENT_REGION"]
     assert all(v.message for v in check.violations)
@@ -569,9 +638,12 @@ async def test_check_eligibility_adds_member_limit_when_the_pool_is_full(account
     for _ in range(5):
         await f.bind(pool_id, await f.person(), cpb.RELATION_CHILD)
     far = await f.person(region="630200")
-    check = await accounts.CheckEligibility(pb.CheckEligibilityRequest(
-        creator_psn_no=creator.psn_no, bind_member=dict(member_name=far.name,
-        member_id_number=far.id_number, relation=cpb.RELATION_SPOUSE)))
+    check = await accounts.CheckEligibility(
+        pb.CheckEligibilityRequest(
+            creator_psn_no=creator.psn_no,
+            bind_member=dict(member_name=far.name, member_id_number=far.id_number, relation=cpb.RELATION_SPOUSE),
+        )
+    )
     assert [v.reason for v in check.violations] == ["MEMBER_LIMIT_REACHED", "DIFFERENT_REGION"]
 
 
@@ -580,9 +652,16 @@ async def test_check_eligibility_is_eligible_for_a_good_binding_and_binds_nobody
     creator = await f.person(credit_fen=60_000)
     relative = await f.person(insurance=RESIDENT)
     pool_id = await f.create_pool(creator)
-    check = await accounts.CheckEligibility(pb.CheckEligibilityRequest(
-        creator_psn_no=creator.psn_no, bind_member=dict(member_name=relative.name,
-        member_id_number=relative.id_number, relation=cpb.RELATION_GRANDCHILD_MATERNAL)))
+    check = await accounts.CheckEligibility(
+        pb.CheckEligibilityRequest(
+            creator_psn_no=creator.psn_no,
+            bind_member=dict(
+                member_name=relative.name,
+                member_id_number=relative.id_number,
+                relation=cpb.RELATION_GRANDCHILD_MATERNAL,
+            ),
+        )
+    )
     assert check.eligible and list(check.violations) == []
     assert [m.psn_no for m in (await _pool(accounts, pool_id)).members] == []
 
@@ -592,21 +671,26 @@ async def test_check_eligibility_for_a_binding_with_a_wrong_name(accounts) -> No
     creator = await f.person(credit_fen=60_000)
     relative = await f.person()
     await f.create_pool(creator)
-    check = await accounts.CheckEligibility(pb.CheckEligibilityRequest(
-        creator_psn_no=creator.psn_no, bind_member=dict(member_name="李四",
-        member_id_number=relative.id_number, relation=cpb.RELATION_SPOUSE)))
+    check = await accounts.CheckEligibility(
+        pb.CheckEligibilityRequest(
+            creator_psn_no=creator.psn_no,
+            bind_member=dict(member_name="李四", member_id_number=relative.id_number, relation=cpb.RELATION_SPOUSE),
+        )
+    )
     assert (check.eligible, [v.reason for v in check.violations]) == (False, ["IDENTITY_MISMATCH"])
 
 
 async def test_check_eligibility_to_create_lists_every_creator_problem(accounts) -> None:
     f = Family(accounts)
     sick_and_poor = await f.person(credit_fen=10_000, chronic_disease_benefit=True)
-    check = await accounts.CheckEligibility(pb.CheckEligibilityRequest(
-        creator_psn_no=sick_and_poor.psn_no, create_pool={}))
+    check = await accounts.CheckEligibility(
+        pb.CheckEligibilityRequest(creator_psn_no=sick_and_poor.psn_no, create_pool={})
+    )
     assert [v.reason for v in check.violations] == ["CREATOR_NOT_ELIGIBLE", "CREATOR_BALANCE_BELOW_MINIMUM"]
     good = await f.person(credit_fen=50_000)
-    assert (await accounts.CheckEligibility(pb.CheckEligibilityRequest(
-        creator_psn_no=good.psn_no, create_pool={}))).eligible
+    assert (
+        await accounts.CheckEligibility(pb.CheckEligibilityRequest(creator_psn_no=good.psn_no, create_pool={}))
+    ).eligible
     await fails(accounts.GetPool(pb.GetPoolRequest(psn_no=good.psn_no)), "POOL_NOT_FOUND")  # nothing created
 
 
@@ -616,8 +700,9 @@ async def test_check_eligibility_for_transfers(accounts) -> None:
     await f.create_pool(creator)
 
     async def check(amount: int) -> list[str]:
-        out = await accounts.CheckEligibility(pb.CheckEligibilityRequest(
-            creator_psn_no=creator.psn_no, transfer=dict(amount_fen=amount)))
+        out = await accounts.CheckEligibility(
+            pb.CheckEligibilityRequest(creator_psn_no=creator.psn_no, transfer=dict(amount_fen=amount))
+        )
         assert out.eligible == (not out.violations)
         return [v.reason for v in out.violations]
 
@@ -626,12 +711,14 @@ async def test_check_eligibility_for_transfers(accounts) -> None:
     assert await check(60_001) == ["INSUFFICIENT_FUNDS"]
     assert await f.own_balance(creator) == 60_000
     lonely = await f.person(credit_fen=60_000)
-    out = await accounts.CheckEligibility(pb.CheckEligibilityRequest(
-        creator_psn_no=lonely.psn_no, transfer=dict(amount_fen=50_000)))
+    out = await accounts.CheckEligibility(
+        pb.CheckEligibilityRequest(creator_psn_no=lonely.psn_no, transfer=dict(amount_fen=50_000))
+    )
     assert [v.reason for v in out.violations] == ["POOL_NOT_FOUND"]
 
 
 # ---------------------------------------------------------------- bad input
+
 
 async def _invalid(call: Awaitable[Any]) -> dict[str, str]:
     err = await fails(call, "INVALID_ARGUMENT", grpc.StatusCode.INVALID_ARGUMENT)
@@ -639,31 +726,49 @@ async def _invalid(call: Awaitable[Any]) -> dict[str, str]:
 
 
 async def test_bad_invitation_names_every_bad_field(accounts) -> None:
-    fields = await _invalid(accounts.InviteMember(pb.InviteMemberRequest(
-        request_id="", pool_id="abc", member_name="  ", member_id_number="11010519491231002Y")))
+    fields = await _invalid(
+        accounts.InviteMember(
+            pb.InviteMemberRequest(
+                request_id="", pool_id="abc", member_name="  ", member_id_number="11010519491231002Y"
+            )
+        )
+    )
     assert set(fields) == {"request_id", "pool_id", "member_name", "member_id_number", "relation"}
     assert "check digit" in fields["member_id_number"]
 
 
 async def test_bad_registration_names_every_bad_field(accounts) -> None:
-    fields = await _invalid(accounts.RegisterPerson(pb.RegisterPersonRequest(
-        request_id=rid(), psn_no="bad psn!", name="", id_number="11010519490230002" + check_digit(
-            "11010519490230002"), region_code="63010", disabled_veteran_level=7)))
+    fields = await _invalid(
+        accounts.RegisterPerson(
+            pb.RegisterPersonRequest(
+                request_id=rid(),
+                psn_no="bad psn!",
+                name="",
+                id_number="11010519490230002" + check_digit("11010519490230002"),
+                region_code="63010",
+                disabled_veteran_level=7,
+            )
+        )
+    )
     assert set(fields) == {"psn_no", "name", "id_number", "insurance_type", "region_code", "disabled_veteran_level"}
 
 
 async def test_bad_pool_requests_are_invalid_argument(accounts) -> None:
     assert set(await _invalid(accounts.CreatePool(pb.CreatePoolRequest(request_id=rid())))) == {
-        "creator_psn_no", "agreement_version"}
-    assert set(await _invalid(accounts.TransferToPool(pb.TransferToPoolRequest(
-        request_id=rid(), pool_id="0", amount_fen=-5)))) == {"pool_id", "amount_fen"}
-    assert set(await _invalid(accounts.AcceptInvitation(pb.AcceptInvitationRequest(
-        request_id=rid(), invitation_id="-1")))) == {"invitation_id"}
+        "creator_psn_no",
+        "agreement_version",
+    }
+    assert set(
+        await _invalid(accounts.TransferToPool(pb.TransferToPoolRequest(request_id=rid(), pool_id="0", amount_fen=-5)))
+    ) == {"pool_id", "amount_fen"}
+    assert set(
+        await _invalid(accounts.AcceptInvitation(pb.AcceptInvitationRequest(request_id=rid(), invitation_id="-1")))
+    ) == {"invitation_id"}
     assert set(await _invalid(accounts.RemoveMember(pb.RemoveMemberRequest(request_id=rid(), pool_id="1")))) == {
-        "member_psn_no"}
+        "member_psn_no"
+    }
     assert set(await _invalid(accounts.GetPool(pb.GetPoolRequest()))) == {"pool"}
-    assert set(await _invalid(accounts.CheckEligibility(pb.CheckEligibilityRequest(
-        creator_psn_no="P1", bind_member={})))) == {
-        "bind_member.member_name", "bind_member.member_id_number", "bind_member.relation"}
-    assert set(await _invalid(accounts.CheckEligibility(pb.CheckEligibilityRequest()))) == {
-        "action", "creator_psn_no"}
+    assert set(
+        await _invalid(accounts.CheckEligibility(pb.CheckEligibilityRequest(creator_psn_no="P1", bind_member={})))
+    ) == {"bind_member.member_name", "bind_member.member_id_number", "bind_member.relation"}
+    assert set(await _invalid(accounts.CheckEligibility(pb.CheckEligibilityRequest()))) == {"action", "creator_psn_no"}

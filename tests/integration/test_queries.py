@@ -29,8 +29,7 @@ async def _records(accounts, **kw: Any) -> list[pb.TransactionRecord]:  # type: 
 async def _all_pages(accounts, page_size: int, **kw: Any) -> list[list[pb.TransactionRecord]]:  # type: ignore[no-untyped-def]
     pages, token = [], ""
     for _ in range(20):
-        page = await accounts.ListTransactions(pb.ListTransactionsRequest(page_size=page_size, page_token=token,
-                                                                          **kw))
+        page = await accounts.ListTransactions(pb.ListTransactionsRequest(page_size=page_size, page_token=token, **kw))
         pages.append(list(page.records))
         token = page.next_page_token
         if not token:
@@ -40,6 +39,7 @@ async def _all_pages(accounts, page_size: int, **kw: Any) -> list[list[pb.Transa
 
 # ---------------------------------------------------------------- consumption records (rule 12)
 
+
 async def test_a_persons_records_show_the_split_per_source(accounts) -> None:
     f = Family(accounts)
     creator = await f.person(credit_fen=100_000)
@@ -47,21 +47,32 @@ async def test_a_persons_records_show_the_split_per_source(accounts) -> None:
     pool_id = await f.create_pool(creator, transfer_fen=60_000)
     await f.bind(pool_id, spouse)
     paid = await f.reserve(spouse, 8_000, debit_immediately=True, description="outpatient")  # 3,000 own + 5,000 pool
-    refund = await accounts.Refund(pb.RefundRequest(request_id=rid(), reservation_id=paid.reservation_id,
-                                                    amount_fen=6_000))  # 5,000 to the pool, 1,000 own
+    refund = await accounts.Refund(
+        pb.RefundRequest(request_id=rid(), reservation_id=paid.reservation_id, amount_fen=6_000)
+    )  # 5,000 to the pool, 1,000 own
     assert [p.amount_fen for p in refund.parts] == [5_000, 1_000]
 
     mine = await _records(accounts, psn_no=spouse.psn_no)
-    assert [r.kind for r in mine] == [pb.TRANSACTION_KIND_REFUND, pb.TRANSACTION_KIND_PAYMENT,
-                                      pb.TRANSACTION_KIND_CONTRIBUTION]  # newest first
+    assert [r.kind for r in mine] == [
+        pb.TRANSACTION_KIND_REFUND,
+        pb.TRANSACTION_KIND_PAYMENT,
+        pb.TRANSACTION_KIND_CONTRIBUTION,
+    ]  # newest first
     back, payment, contribution = mine
     assert (payment.total_fen, payment.payer_psn_no, payment.reservation_id, payment.fixmedins_code) == (
-        8_000, spouse.psn_no, paid.reservation_id, "H63010000001")
+        8_000,
+        spouse.psn_no,
+        paid.reservation_id,
+        "H63010000001",
+    )
     assert payment.description == "outpatient" and payment.HasField("booked_at")
     assert _split(payment) == [(OWN, -3_000, ""), (POOL, -5_000, pool_id)]  # negative: money left the source
     assert (back.total_fen, _split(back)) == (6_000, [(OWN, 1_000, ""), (POOL, 5_000, pool_id)])
     assert (contribution.total_fen, _split(contribution), contribution.description) == (
-        3_000, [(OWN, 3_000, "")], "contribution")
+        3_000,
+        [(OWN, 3_000, "")],
+        "contribution",
+    )
     assert int(back.journal_txn_id) > int(payment.journal_txn_id) > int(contribution.journal_txn_id)
 
     theirs = await _records(accounts, psn_no=creator.psn_no)
@@ -94,8 +105,9 @@ async def test_a_pools_records_show_what_it_paid_for_whom_and_its_funding(accoun
     ]
     assert _split(records[0]) == [(POOL, -2_500, pool_id)]
     assert _split(records[1]) == [(OWN, -1_000, ""), (POOL, -3_000, pool_id)]
-    pool_paid = sum(s.amount_fen for r in records if r.kind == pb.TRANSACTION_KIND_PAYMENT
-                    for s in r.split if s.source == POOL)
+    pool_paid = sum(
+        s.amount_fen for r in records if r.kind == pb.TRANSACTION_KIND_PAYMENT for s in r.split if s.source == POOL
+    )
     assert -pool_paid == 5_500 and await f.pool_balance(pool_id) == 110_000 - 5_500
 
     child_records = await _records(accounts, psn_no=child.psn_no)  # what the pool paid for the child
@@ -145,10 +157,16 @@ async def test_records_booked_while_paging_do_not_shift_later_pages(accounts) ->
         await f.reserve(who, amount, (OWN,), debit_immediately=True)
     first = await accounts.ListTransactions(pb.ListTransactionsRequest(psn_no=who.psn_no, page_size=2))
     await f.reserve(who, 9_000, (OWN,), debit_immediately=True)  # a new payment arrives meanwhile
-    rest = await accounts.ListTransactions(pb.ListTransactionsRequest(psn_no=who.psn_no, page_size=10,
-                                                                      page_token=first.next_page_token))
+    rest = await accounts.ListTransactions(
+        pb.ListTransactionsRequest(psn_no=who.psn_no, page_size=10, page_token=first.next_page_token)
+    )
     assert [r.total_fen for r in first.records] + [r.total_fen for r in rest.records] == [
-        4_000, 3_000, 2_000, 1_000, 50_000]
+        4_000,
+        3_000,
+        2_000,
+        1_000,
+        50_000,
+    ]
     assert rest.next_page_token == ""
 
 
@@ -168,14 +186,18 @@ async def test_a_person_with_no_records_gets_an_empty_list(accounts) -> None:
     assert (list(page.records), page.next_page_token) == ([], "")
 
 
-@pytest.mark.parametrize(("request_kw", "code", "reason"), [
-    ({"psn_no": "NOBODY"}, grpc.StatusCode.NOT_FOUND, "PERSON_NOT_FOUND"),
-    ({"pool_id": "999999999999"}, grpc.StatusCode.NOT_FOUND, "POOL_NOT_FOUND"),
-    ({}, grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT"),
-    ({"psn_no": "P1", "page_size": 201}, grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT"),
-    ({"psn_no": "P1", "page_size": -1}, grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT"),
-    ({"psn_no": "P1", "page_token": "not-a-token"}, grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT"),
-], ids=["unknown-person", "unknown-pool", "neither", "page-too-big", "negative-page", "bad-token"])
+@pytest.mark.parametrize(
+    ("request_kw", "code", "reason"),
+    [
+        ({"psn_no": "NOBODY"}, grpc.StatusCode.NOT_FOUND, "PERSON_NOT_FOUND"),
+        ({"pool_id": "999999999999"}, grpc.StatusCode.NOT_FOUND, "POOL_NOT_FOUND"),
+        ({}, grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT"),
+        ({"psn_no": "P1", "page_size": 201}, grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT"),
+        ({"psn_no": "P1", "page_size": -1}, grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT"),
+        ({"psn_no": "P1", "page_token": "not-a-token"}, grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT"),
+    ],
+    ids=["unknown-person", "unknown-pool", "neither", "page-too-big", "negative-page", "bad-token"],
+)
 async def test_bad_record_queries(accounts, request_kw: dict[str, Any], code: grpc.StatusCode, reason: str) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await accounts.ListTransactions(pb.ListTransactionsRequest(**request_kw))
@@ -184,11 +206,24 @@ async def test_bad_record_queries(accounts, request_kw: dict[str, Any], code: gr
 
 # ---------------------------------------------------------------- resident premiums (rule 11)
 
-def _premium(accounts, payer: Insured, beneficiary: Insured, amount: int = 38_000,  # type: ignore[no-untyped-def]
-             relation: int = cpb.RELATION_CHILD):
-    return accounts.PayResidentPremium(pb.PayResidentPremiumRequest(
-        request_id=rid(), payer_psn_no=payer.psn_no, beneficiary_psn_no=beneficiary.psn_no, relation=relation,
-        amount_fen=amount, premium_year=2027))
+
+def _premium(
+    accounts,
+    payer: Insured,
+    beneficiary: Insured,
+    amount: int = 38_000,  # type: ignore[no-untyped-def]
+    relation: int = cpb.RELATION_CHILD,
+):
+    return accounts.PayResidentPremium(
+        pb.PayResidentPremiumRequest(
+            request_id=rid(),
+            payer_psn_no=payer.psn_no,
+            beneficiary_psn_no=beneficiary.psn_no,
+            relation=relation,
+            amount_fen=amount,
+            premium_year=2027,
+        )
+    )
 
 
 async def _premium_fails(call: Any, reason: str) -> None:
@@ -206,13 +241,17 @@ async def test_a_resident_premium_for_a_relative_is_paid_from_the_personal_accou
     assert await f.own_balance(payer) == 12_000
     record = (await _records(accounts, psn_no=payer.psn_no))[0]
     assert (record.journal_txn_id, record.kind, record.total_fen) == (
-        out.journal_txn_id, pb.TRANSACTION_KIND_RESIDENT_PREMIUM, 38_000)
+        out.journal_txn_id,
+        pb.TRANSACTION_KIND_RESIDENT_PREMIUM,
+        38_000,
+    )
     assert _split(record) == [(OWN, -38_000, "")]
     assert "2027" in record.description and child.psn_no in record.description
     # exactly what is left can still be paid, for another relative
     grandparent = await f.person(insurance=RESIDENT)
-    assert (await _premium(accounts, payer, grandparent, 12_000,
-                           cpb.RELATION_GRANDPARENT_MATERNAL)).payer_balance_fen == 0
+    assert (
+        await _premium(accounts, payer, grandparent, 12_000, cpb.RELATION_GRANDPARENT_MATERNAL)
+    ).payer_balance_fen == 0
 
 
 async def test_a_pool_member_pays_premiums_from_their_own_account_not_the_pool(accounts) -> None:
@@ -257,12 +296,10 @@ async def test_premium_for_a_deceased_relative_or_from_a_deceased_payer_is_refus
     f = Family(accounts)
     payer = await f.person(credit_fen=50_000)
     child = await f.person(insurance=RESIDENT)
-    await accounts.RecordLifeEvent(pb.RecordLifeEventRequest(request_id=rid(), psn_no=child.psn_no,
-                                                             died={}))
+    await accounts.RecordLifeEvent(pb.RecordLifeEventRequest(request_id=rid(), psn_no=child.psn_no, died={}))
     await _premium_fails(_premium(accounts, payer, child), "PERSON_NOT_INSURED")
     other = await f.person(insurance=RESIDENT)
-    await accounts.RecordLifeEvent(pb.RecordLifeEventRequest(request_id=rid(), psn_no=payer.psn_no,
-                                                             died={}))
+    await accounts.RecordLifeEvent(pb.RecordLifeEventRequest(request_id=rid(), psn_no=payer.psn_no, died={}))
     await _premium_fails(_premium(accounts, payer, other), "PERSON_NOT_INSURED")
     assert await f.own_balance(payer) == 50_000
 
@@ -277,14 +314,18 @@ async def test_premium_for_an_unknown_relative_is_person_not_found(accounts) -> 
 
 async def test_bad_premium_requests_are_invalid_argument(accounts) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await accounts.PayResidentPremium(pb.PayResidentPremiumRequest(
-            request_id=rid(), payer_psn_no="P1", beneficiary_psn_no="P2", amount_fen=0, premium_year=1999))
+        await accounts.PayResidentPremium(
+            pb.PayResidentPremiumRequest(
+                request_id=rid(), payer_psn_no="P1", beneficiary_psn_no="P2", amount_fen=0, premium_year=1999
+            )
+        )
     assert (err.value.code(), reason_of(err.value)) == (grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT")
     for field in ("relation", "amount_fen", "premium_year"):
         assert field in err.value.details()
 
 
 # ---------------------------------------------------------------- personal data (masked, never in clear)
+
 
 async def test_get_person_returns_masked_name_and_id_number_only(accounts, database_url) -> None:
     f = Family(accounts)
@@ -293,7 +334,12 @@ async def test_get_person_returns_masked_name_and_id_number_only(accounts, datab
     assert person.id_number_masked == who.id_number[:6] + "********" + who.id_number[-4:]
     assert person.name_masked == "张*"
     assert (person.psn_no, person.insurance_type, person.region_code, person.status, person.has_personal_account) == (
-        who.psn_no, cpb.INSURANCE_TYPE_EMPLOYEE, "630100", cpb.PERSON_STATUS_ACTIVE, True)
+        who.psn_no,
+        cpb.INSURANCE_TYPE_EMPLOYEE,
+        "630100",
+        cpb.PERSON_STATUS_ACTIVE,
+        True,
+    )
     as_json = json_format.MessageToJson(person, ensure_ascii=False)
     raw = person.SerializeToString()
     assert who.id_number not in as_json and who.name not in as_json
@@ -302,8 +348,11 @@ async def test_get_person_returns_masked_name_and_id_number_only(accounts, datab
     engine = make_engine(database_url, pool_size=1)
     try:
         async with engine.connect() as conn:
-            row = (await conn.execute(text("SELECT * FROM accounts.persons WHERE psn_no = :p"),
-                                      {"p": who.psn_no})).mappings().one()
+            row = (
+                (await conn.execute(text("SELECT * FROM accounts.persons WHERE psn_no = :p"), {"p": who.psn_no}))
+                .mappings()
+                .one()
+            )
     finally:
         await engine.dispose()
     stored = " ".join(str(v) for v in row.values())
@@ -314,15 +363,32 @@ async def test_registration_and_pools_show_personal_data_masked_too(accounts) ->
     f = Family(accounts)
     relative = Insured(psn_no(), "欧阳娜娜", id_number())
     creator = await f.person(credit_fen=60_000)
-    registered = (await accounts.RegisterPerson(pb.RegisterPersonRequest(
-        request_id=rid(), psn_no=relative.psn_no, name=relative.name, id_number=relative.id_number,
-        insurance_type=cpb.INSURANCE_TYPE_RESIDENT, region_code="630100"))).person
+    registered = (
+        await accounts.RegisterPerson(
+            pb.RegisterPersonRequest(
+                request_id=rid(),
+                psn_no=relative.psn_no,
+                name=relative.name,
+                id_number=relative.id_number,
+                insurance_type=cpb.INSURANCE_TYPE_RESIDENT,
+                region_code="630100",
+            )
+        )
+    ).person
     assert (registered.name_masked, registered.has_personal_account) == ("欧***", False)
     assert relative.id_number not in json_format.MessageToJson(registered, ensure_ascii=False)
     pool_id = await f.create_pool(creator)
-    invitation = (await accounts.InviteMember(pb.InviteMemberRequest(
-        request_id=rid(), pool_id=pool_id, member_name=relative.name, member_id_number=relative.id_number,
-        relation=cpb.RELATION_CHILD))).invitation
+    invitation = (
+        await accounts.InviteMember(
+            pb.InviteMemberRequest(
+                request_id=rid(),
+                pool_id=pool_id,
+                member_name=relative.name,
+                member_id_number=relative.id_number,
+                relation=cpb.RELATION_CHILD,
+            )
+        )
+    ).invitation
     assert invitation.name_masked == "欧***"
     pool = (await accounts.GetPool(pb.GetPoolRequest(pool_id=pool_id))).pool
     pool_json = json_format.MessageToJson(pool, ensure_ascii=False)
@@ -353,15 +419,16 @@ async def test_refund_records_belong_to_whoever_got_the_money(accounts) -> None:
     pool_id = await f.create_pool(creator, transfer_fen=50_000)
     await f.bind(pool_id, member)
     own_only = await f.reserve(member, 5_000, debit_immediately=True)
-    await accounts.Refund(pb.RefundRequest(request_id=rid(), reservation_id=own_only.reservation_id,
-                                           amount_fen=5_000))
-    pool_kinds = [r.kind for r in (await accounts.ListTransactions(pb.ListTransactionsRequest(pool_id=pool_id))
-                                   ).records]
+    await accounts.Refund(pb.RefundRequest(request_id=rid(), reservation_id=own_only.reservation_id, amount_fen=5_000))
+    pool_kinds = [
+        r.kind for r in (await accounts.ListTransactions(pb.ListTransactionsRequest(pool_id=pool_id))).records
+    ]
     assert pb.TRANSACTION_KIND_REFUND not in pool_kinds  # the pool neither paid nor got anything back
 
     with_pool = await f.reserve(member, 30_000, debit_immediately=True)  # 20,000 own + 10,000 pool
     await accounts.DissolvePool(pb.DissolvePoolRequest(request_id=rid(), pool_id=pool_id))
-    await accounts.Refund(pb.RefundRequest(request_id=rid(), reservation_id=with_pool.reservation_id,
-                                           amount_fen=10_000))
+    await accounts.Refund(
+        pb.RefundRequest(request_id=rid(), reservation_id=with_pool.reservation_id, amount_fen=10_000)
+    )
     creators = (await accounts.ListTransactions(pb.ListTransactionsRequest(psn_no=creator.psn_no))).records
     assert creators[0].kind == pb.TRANSACTION_KIND_REFUND and creators[0].payer_psn_no == member.psn_no

@@ -13,14 +13,23 @@ from tools.kit import accounts_v1 as pb
 
 
 async def test_database_down_is_unavailable_with_a_reason() -> None:
-    running = await app.start(Settings(database_url=f"postgresql://nobody@127.0.0.1:{free_port()}/none", port=0,
-                                       host="127.0.0.1", sweep_interval_s=60))
+    running = await app.start(
+        Settings(
+            database_url=f"postgresql://nobody@127.0.0.1:{free_port()}/none",
+            port=0,
+            host="127.0.0.1",
+            sweep_interval_s=60,
+        )
+    )
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{running.server.port}") as channel:
             stub = Accounts(channel)
-            for call in (stub.GetPerson(pb.GetPersonRequest(psn_no="P1")),
-                         stub.CreditPersonalAccount(pb.CreditPersonalAccountRequest(
-                             request_id=rid(), psn_no="P1", amount_fen=1))):
+            for call in (
+                stub.GetPerson(pb.GetPersonRequest(psn_no="P1")),
+                stub.CreditPersonalAccount(
+                    pb.CreditPersonalAccountRequest(request_id=rid(), psn_no="P1", amount_fen=1)
+                ),
+            ):
                 with pytest.raises(grpc.aio.AioRpcError) as err:
                     await call
                 assert err.value.code() == grpc.StatusCode.UNAVAILABLE

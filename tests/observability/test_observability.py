@@ -60,8 +60,10 @@ async def _counted(port: int, before: str, expected: dict[tuple[str, str, str], 
     """
     for _ in range(50):
         after = _scrape(port)
-        moved = {key: _calls(after, key[1], key[2], service=key[0]) - _calls(before, key[1], key[2], service=key[0])
-                 for key in expected}
+        moved = {
+            key: _calls(after, key[1], key[2], service=key[0]) - _calls(before, key[1], key[2], service=key[0])
+            for key in expected
+        }
         if moved == expected:
             break
         await asyncio.sleep(0.05)
@@ -71,9 +73,14 @@ async def _counted(port: int, before: str, expected: dict[tuple[str, str, str], 
 async def _serve(service: str, handlers: dict[str, Handler]) -> Server:
     """A server wired exactly as the service mains wire theirs: start_server + ServerObservability outermost."""
     generic = grpc.method_handlers_generic_handler(
-        service, {name: grpc.unary_unary_rpc_method_handler(h) for name, h in handlers.items()})
-    return await start_server(lambda server: server.add_generic_rpc_handlers((generic,)), [service], "127.0.0.1:0",
-                              interceptors=[ServerObservability(service)])
+        service, {name: grpc.unary_unary_rpc_method_handler(h) for name, h in handlers.items()}
+    )
+    return await start_server(
+        lambda server: server.add_generic_rpc_handlers((generic,)),
+        [service],
+        "127.0.0.1:0",
+        interceptors=[ServerObservability(service)],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +91,7 @@ def metrics_port() -> int:
 
 
 # -- handlers of the probe service: each ends its call a different way ------------------------------------------
+
 
 async def _ok(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
     return b"ok"
@@ -112,15 +120,17 @@ async def _slow(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
 
 @pytest.fixture(scope="module")
 async def probe() -> AsyncIterator[grpc.aio.Channel]:
-    server = await _serve(PROBE, {"Ok": _ok, "DomainError": _domain_error, "SetCode": _set_code, "Crash": _crash,
-                                  "Slow": _slow})
+    server = await _serve(
+        PROBE, {"Ok": _ok, "DomainError": _domain_error, "SetCode": _set_code, "Crash": _crash, "Slow": _slow}
+    )
     async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
         yield channel
     await server.stop(0)
 
 
-async def _code_of(channel: grpc.aio.Channel, method: str, request: bytes = b"",
-                   timeout: float = 5) -> tuple[grpc.StatusCode, Any]:
+async def _code_of(
+    channel: grpc.aio.Channel, method: str, request: bytes = b"", timeout: float = 5
+) -> tuple[grpc.StatusCode, Any]:
     try:
         await channel.unary_unary(f"/{PROBE}/{method}")(request, timeout=timeout)
     except grpc.aio.AioRpcError as err:
@@ -140,28 +150,36 @@ async def test_calls_are_counted_under_the_code_the_client_got(probe: grpc.aio.C
     assert (await _code_of(probe, "Crash"))[0] is grpc.StatusCode.UNKNOWN
     assert (await _code_of(probe, "Slow", timeout=0.1))[0] is grpc.StatusCode.DEADLINE_EXCEEDED
 
-    expected = {(PROBE, "Ok", "OK"): 2, (PROBE, "DomainError", "NOT_FOUND"): 1, (PROBE, "DomainError", "ABORTED"): 1,
-                (PROBE, "SetCode", "RESOURCE_EXHAUSTED"): 1, (PROBE, "Crash", "UNKNOWN"): 1,
-                (PROBE, "Slow", "DEADLINE_EXCEEDED"): 1}
+    expected = {
+        (PROBE, "Ok", "OK"): 2,
+        (PROBE, "DomainError", "NOT_FOUND"): 1,
+        (PROBE, "DomainError", "ABORTED"): 1,
+        (PROBE, "SetCode", "RESOURCE_EXHAUSTED"): 1,
+        (PROBE, "Crash", "UNKNOWN"): 1,
+        (PROBE, "Slow", "DEADLINE_EXCEEDED"): 1,
+    }
     moved, after = await _counted(metrics_port, before, expected)
     assert moved == expected
     # Nothing was counted under a wrong code (e.g. an abort as OK or UNKNOWN).
     assert _calls(after, "DomainError", "OK") == _calls(after, "DomainError", "UNKNOWN") == 0
     assert _calls(after, "SetCode", "OK") == 0
     latency = "gongji_rpc_latency_seconds_count"
-    assert _sample(after, latency, service=PROBE, method="Ok") - _sample(before, latency, service=PROBE,
-                                                                          method="Ok") == 2
+    assert (
+        _sample(after, latency, service=PROBE, method="Ok") - _sample(before, latency, service=PROBE, method="Ok") == 2
+    )
     assert _sample(after, "gongji_rpc_latency_seconds_bucket", service=PROBE, method="Slow", le="0.05") == 0
     assert "gongji_db_pool_connections" in after and "gongji_open_reservations" in after
 
 
-async def test_health_checks_are_counted_as_health_not_as_the_service(probe: grpc.aio.Channel,
-                                                                       metrics_port: int) -> None:
+async def test_health_checks_are_counted_as_health_not_as_the_service(
+    probe: grpc.aio.Channel, metrics_port: int
+) -> None:
     health = "grpc.health.v1.Health"
     before = _scrape(metrics_port)
     stub = health_pb2_grpc.HealthStub(probe)
-    assert (await stub.Check(health_pb2.HealthCheckRequest(service=PROBE))).status == \
-        health_pb2.HealthCheckResponse.SERVING
+    assert (
+        await stub.Check(health_pb2.HealthCheckRequest(service=PROBE))
+    ).status == health_pb2.HealthCheckResponse.SERVING
     with pytest.raises(grpc.aio.AioRpcError) as unknown:
         await stub.Check(health_pb2.HealthCheckRequest(service="no.such.Service"))
     assert unknown.value.code() is grpc.StatusCode.NOT_FOUND
@@ -186,8 +204,7 @@ async def test_correlation_id_travels_client_to_a_to_b_and_onto_b_logs() -> None
 
     server_b = await _serve("gongji.testing.v1.B", {"Whoami": whoami})
     # A calls B the way settlement calls accounts: a channel with the correlation client interceptor.
-    channel_ab = grpc.aio.insecure_channel(f"127.0.0.1:{server_b.port}",
-                                           interceptors=[CorrelationClientInterceptor()])
+    channel_ab = grpc.aio.insecure_channel(f"127.0.0.1:{server_b.port}", interceptors=[CorrelationClientInterceptor()])
 
     async def relay(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
         seen_by_b = await channel_ab.unary_unary("/gongji.testing.v1.B/Whoami")(b"", timeout=5)
@@ -197,8 +214,9 @@ async def test_correlation_id_travels_client_to_a_to_b_and_onto_b_logs() -> None
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{server_a.port}") as channel:
             call = channel.unary_unary("/gongji.testing.v1.A/Relay")
-            seen_by_a, seen_by_b = (await call(b"", metadata=[("x-correlation-id", "pos-7f3a")],
-                                               timeout=5)).decode().split("|")
+            seen_by_a, seen_by_b = (
+                (await call(b"", metadata=[("x-correlation-id", "pos-7f3a")], timeout=5)).decode().split("|")
+            )
             assert seen_by_a == seen_by_b == "pos-7f3a"
 
             # Without one, A makes one up and B gets the same; each call gets its own.

@@ -21,9 +21,15 @@ TOKENS = f"{INSTITUTION_A}:{token_hash(TOKEN_A)},{INSTITUTION_B}:{token_hash(TOK
 
 
 def settlement_env(database_url: str, accounts: processes.Process, **extra: str) -> dict[str, str]:
-    return {"DATABASE_URL": database_url, "GONGJI_ACCOUNTS_ADDR": accounts.address,
-            "GONGJI_INSTITUTION_TOKENS": TOKENS, "GONGJI_RECOVERY_GRACE_S": "1",
-            "GONGJI_RECOVERY_INTERVAL_S": "0.3", "GONGJI_ACCOUNTS_TIMEOUT_S": "1", **extra}
+    return {
+        "DATABASE_URL": database_url,
+        "GONGJI_ACCOUNTS_ADDR": accounts.address,
+        "GONGJI_INSTITUTION_TOKENS": TOKENS,
+        "GONGJI_RECOVERY_GRACE_S": "1",
+        "GONGJI_RECOVERY_INTERVAL_S": "0.3",
+        "GONGJI_ACCOUNTS_TIMEOUT_S": "1",
+        **extra,
+    }
 
 
 @dataclass
@@ -36,8 +42,7 @@ class Stack:
 
     def pos(self, token: str = TOKEN_A, address: str | None = None) -> Pos:
         channel = grpc.aio.insecure_channel(address or self.settlement_process.address)
-        return Pos(settlement_pb2_grpc.SettlementServiceStub(channel), [("authorization", f"Bearer {token}")],
-                   channel)
+        return Pos(settlement_pb2_grpc.SettlementServiceStub(channel), [("authorization", f"Bearer {token}")], channel)
 
 
 @dataclass
@@ -56,12 +61,12 @@ class Pos:
 async def stack(database_url: str) -> AsyncIterator[Stack]:
     accounts_process = await processes.start("accounts", DATABASE_URL=database_url, GONGJI_SWEEP_INTERVAL_S="0.2")
     # Its recovery worker sees every test's settlements: it waits longer than a test takes to retry after a crash.
-    settlement_process = await processes.start("settlement", **settlement_env(database_url, accounts_process,
-                                                                              GONGJI_RECOVERY_GRACE_S="8"))
+    settlement_process = await processes.start(
+        "settlement", **settlement_env(database_url, accounts_process, GONGJI_RECOVERY_GRACE_S="8")
+    )
     channel = grpc.aio.insecure_channel(accounts_process.address)
     try:
-        yield Stack(accounts_process, settlement_process, Accounts(channel), channel,
-                    database_url)
+        yield Stack(accounts_process, settlement_process, Accounts(channel), channel, database_url)
     finally:
         await channel.close()
         settlement_process.stop()

@@ -11,19 +11,47 @@ from tests.settlement.conftest import TOKEN_A
 
 
 async def test_conformance_kit_passes_against_the_running_services(stack) -> None:  # type: ignore[no-untyped-def]
-    done = subprocess.run([sys.executable, "-m", "tools.conformance", "--target", stack.settlement_process.address,
-                           "--accounts", stack.accounts_process.address, "--token", TOKEN_A],
-                          capture_output=True, text=True, env=processes.service_env(), cwd=processes.ROOT,
-                          timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tools.conformance",
+            "--target",
+            stack.settlement_process.address,
+            "--accounts",
+            stack.accounts_process.address,
+            "--token",
+            TOKEN_A,
+        ],
+        capture_output=True,
+        text=True,
+        env=processes.service_env(),
+        cwd=processes.ROOT,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "conformance: 8 passed, 0 failed" in done.stdout
     assert done.stdout.count("PASS") == 8
 
 
 async def test_conformance_kit_fails_with_a_wrong_token(stack) -> None:  # type: ignore[no-untyped-def]
-    done = subprocess.run([sys.executable, "-m", "tools.conformance", "--target", stack.settlement_process.address,
-                           "--accounts", stack.accounts_process.address, "--token", "wrong"],
-                          capture_output=True, text=True, env=processes.service_env(), cwd=processes.ROOT,
-                          timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tools.conformance",
+            "--target",
+            stack.settlement_process.address,
+            "--accounts",
+            stack.accounts_process.address,
+            "--token",
+            "wrong",
+        ],
+        capture_output=True,
+        text=True,
+        env=processes.service_env(),
+        cwd=processes.ROOT,
+        timeout=120,
+    )
     assert done.returncode == 1
     assert "FAIL" in done.stdout

@@ -24,8 +24,9 @@ class Recorder:
         self.metadata = [("authorization", f"Bearer {TOKEN_A}")]
 
     async def case(self, method: str, case: str, request: dict[str, Any], authenticated: bool = True) -> dict:  # type: ignore[type-arg]
-        outcome, _ = await call(self.stub, SERVICE, method, fill(request, self.values),
-                                self.metadata if authenticated else None)
+        outcome, _ = await call(
+            self.stub, SERVICE, method, fill(request, self.values), self.metadata if authenticated else None
+        )
         self.files[method].record(case, request, outcome, self.values)
         return outcome.get("response", {})  # type: ignore[no-any-return]
 
@@ -39,33 +40,47 @@ async def recorded(stack) -> Recorder:  # type: ignore[no-untyped-def]
     member = await f.person(credit_fen=10_000)
     pool_id = await f.create_pool(creator, transfer_fen=60_000)
     await f.bind(pool_id, member)
-    r.values.update(member=member.psn_no, pos1=rid(), pos2=rid(), pos3=rid(), pos4=rid(), refund1=rid(),
-                    refund2=rid(), never=rid())
+    r.values.update(
+        member=member.psn_no, pos1=rid(), pos2=rid(), pos3=rid(), pos4=rid(), refund1=rid(), refund2=rid(), never=rid()
+    )
     await r.case("PreSettle", "own_then_pool_then_cash", {"payerPsnNo": "{member}", "amountFen": "80000"})
     await r.case("PreSettle", "bad_input", {"payerPsnNo": "", "amountFen": "0"})
-    paid = await r.case("Settle", "own_then_pool", {"posTxnId": "{pos1}", "payerPsnNo": "{member}",
-                                                    "amountFen": "30000", "description": "pharmacy"})
+    paid = await r.case(
+        "Settle",
+        "own_then_pool",
+        {"posTxnId": "{pos1}", "payerPsnNo": "{member}", "amountFen": "30000", "description": "pharmacy"},
+    )
     r.values["settlement1"] = paid["settlement"]["settlementId"]
-    await r.case("Settle", "replay", {"posTxnId": "{pos1}", "payerPsnNo": "{member}", "amountFen": "30000",
-                                      "description": "pharmacy"})
-    await r.case("Settle", "same_id_other_amount", {"posTxnId": "{pos1}", "payerPsnNo": "{member}",
-                                                    "amountFen": "1"})
+    await r.case(
+        "Settle",
+        "replay",
+        {"posTxnId": "{pos1}", "payerPsnNo": "{member}", "amountFen": "30000", "description": "pharmacy"},
+    )
+    await r.case("Settle", "same_id_other_amount", {"posTxnId": "{pos1}", "payerPsnNo": "{member}", "amountFen": "1"})
     await r.case("Settle", "unknown_payer", {"posTxnId": "{pos2}", "payerPsnNo": "NOBODY", "amountFen": "100"})
-    await r.case("Settle", "no_token", {"posTxnId": "{pos2}", "payerPsnNo": "{member}", "amountFen": "100"},
-                 authenticated=False)
+    await r.case(
+        "Settle", "no_token", {"posTxnId": "{pos2}", "payerPsnNo": "{member}", "amountFen": "100"}, authenticated=False
+    )
     await r.case("Settle", "bad_input", {"posTxnId": "has space", "payerPsnNo": "{member}", "amountFen": "-1"})
-    auth = await r.case("Authorize", "authorized", {"posTxnId": "{pos3}", "payerPsnNo": "{member}",
-                                                    "amountFen": "20000", "holdTtlSeconds": 600})
+    auth = await r.case(
+        "Authorize",
+        "authorized",
+        {"posTxnId": "{pos3}", "payerPsnNo": "{member}", "amountFen": "20000", "holdTtlSeconds": 600},
+    )
     r.values["settlement3"] = auth["settlement"]["settlementId"]
     await r.case("Capture", "more_than_authorized", {"settlementId": "{settlement3}", "amountFen": "20001"})
     await r.case("Capture", "captured_less", {"settlementId": "{settlement3}", "amountFen": "15000"})
     await r.case("Void", "after_capture", {"settlementId": "{settlement3}"})
     await r.case("Authorize", "second", {"posTxnId": "{pos4}", "payerPsnNo": "{member}", "amountFen": "1000"})
     await r.case("Void", "voided", {"posTxnId": "{pos4}"})
-    await r.case("Refund", "partial", {"refundPosTxnId": "{refund1}", "settlementId": "{settlement1}",
-                                       "amountFen": "25000"})
-    await r.case("Refund", "more_than_left", {"refundPosTxnId": "{refund2}", "settlementId": "{settlement1}",
-                                              "amountFen": "10000"})
+    await r.case(
+        "Refund", "partial", {"refundPosTxnId": "{refund1}", "settlementId": "{settlement1}", "amountFen": "25000"}
+    )
+    await r.case(
+        "Refund",
+        "more_than_left",
+        {"refundPosTxnId": "{refund2}", "settlementId": "{settlement1}", "amountFen": "10000"},
+    )
     await r.case("GetSettlement", "by_pos_txn_id", {"posTxnId": "{pos1}"})
     await r.case("GetSettlement", "unknown", {"posTxnId": "{never}"})
     await r.case("Reverse", "completed_payment", {"posTxnId": "{pos1}"})
@@ -73,8 +88,11 @@ async def recorded(stack) -> Recorder:  # type: ignore[no-untyped-def]
     await r.case("ListSettlements", "empty_day", {**EMPTY_DAY, "pageSize": 10})
     await r.case("ListSettlements", "no_period", {"pageSize": 10})
     await r.case("Reconcile", "balanced_empty_day", {**EMPTY_DAY, "totals": {}})
-    await r.case("Reconcile", "unbalanced", {**EMPTY_DAY, "totals": {"count": "1", "amountFen": "100"},
-                                             "items": [{"posTxnId": "X1", "acctPayFen": "100"}]})
+    await r.case(
+        "Reconcile",
+        "unbalanced",
+        {**EMPTY_DAY, "totals": {"count": "1", "amountFen": "100"}, "items": [{"posTxnId": "X1", "acctPayFen": "100"}]},
+    )
     await pos.channel.close()
     return r
 

@@ -25,8 +25,9 @@ async def _until(check: Callable[[], Awaitable[bool]], timeout_s: float = 15) ->
 
 
 async def _crashing(stack, crash_at: str) -> processes.Process:  # type: ignore[no-untyped-def]
-    return await processes.start("settlement", **settlement_env(stack.database_url, stack.accounts_process,
-                                                                GONGJI_CRASH_AT=crash_at))
+    return await processes.start(
+        "settlement", **settlement_env(stack.database_url, stack.accounts_process, GONGJI_CRASH_AT=crash_at)
+    )
 
 
 async def test_killed_after_the_debit_then_the_pos_retries_and_pays_once(stack) -> None:
@@ -42,8 +43,9 @@ async def test_killed_after_the_debit_then_the_pos_retries_and_pays_once(stack) 
     await pos.channel.close()
     assert await f.own_balance(payer) == 6_000  # accounts did debit
 
-    restarted = await processes.start("settlement", **settlement_env(stack.database_url, stack.accounts_process,
-                                                                     GONGJI_RECOVERY_GRACE_S="30"))
+    restarted = await processes.start(
+        "settlement", **settlement_env(stack.database_url, stack.accounts_process, GONGJI_RECOVERY_GRACE_S="30")
+    )
     try:
         pos = stack.pos(TOKEN_A, restarted.address)
         done = (await pos("Settle", request)).settlement
@@ -60,8 +62,9 @@ async def test_killed_between_reserve_and_debit_and_recovery_converges(stack) ->
     payer = await f.person(credit_fen=10_000)
     crashing = await _crashing(stack, "before_capture")
     pos = stack.pos(TOKEN_A, crashing.address)
-    auth = (await pos("Authorize", pb.AuthorizeRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no,
-                                                       amount_fen=7_000))).settlement
+    auth = (
+        await pos("Authorize", pb.AuthorizeRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, amount_fen=7_000))
+    ).settlement
     with pytest.raises(grpc.aio.AioRpcError):
         await pos("Capture", pb.CaptureRequest(settlement_id=auth.settlement_id, amount_fen=5_000))
     crashing.popen.wait(timeout=10)
@@ -71,6 +74,7 @@ async def test_killed_between_reserve_and_debit_and_recovery_converges(stack) ->
     restarted = await processes.start("settlement", **settlement_env(stack.database_url, stack.accounts_process))
     pos = stack.pos(TOKEN_A, restarted.address)
     try:
+
         async def captured() -> bool:
             s = (await pos("GetSettlement", pb.GetSettlementRequest(settlement_id=auth.settlement_id))).settlement
             return s.status == pb.SETTLEMENT_STATUS_COMPLETED
@@ -97,6 +101,7 @@ async def test_an_unanswered_payment_is_compensated_by_the_recovery_worker(stack
     restarted = await processes.start("settlement", **settlement_env(stack.database_url, stack.accounts_process))
     pos = stack.pos(TOKEN_A, restarted.address)
     try:
+
         async def voided() -> bool:
             s = (await pos("GetSettlement", pb.GetSettlementRequest(pos_txn_id=request.pos_txn_id))).settlement
             return s.status == pb.SETTLEMENT_STATUS_VOIDED
@@ -115,9 +120,15 @@ async def test_accounts_down_is_unavailable_and_recovery_finishes_when_it_is_bac
     f = Family(stack.accounts)
     payer = await f.person(credit_fen=10_000)
     port = free_port()
-    lonely = await processes.start("settlement", **settlement_env(
-        stack.database_url, stack.accounts_process, GONGJI_ACCOUNTS_ADDR=f"127.0.0.1:{port}",
-        GONGJI_ACCOUNTS_TIMEOUT_S="0.3"))
+    lonely = await processes.start(
+        "settlement",
+        **settlement_env(
+            stack.database_url,
+            stack.accounts_process,
+            GONGJI_ACCOUNTS_ADDR=f"127.0.0.1:{port}",
+            GONGJI_ACCOUNTS_TIMEOUT_S="0.3",
+        ),
+    )
     pos = stack.pos(TOKEN_A, lonely.address)
     second_accounts = None
     try:

@@ -16,7 +16,10 @@ def test_own_account_covers_everything_pool_untouched() -> None:
 
 def test_own_account_first_then_pool() -> None:
     assert split(25_000, [Candidate(OWN, 10_000), Candidate(POOL, 60_000)]) == (
-        [10_000, 15_000], ["INSUFFICIENT_FUNDS", ""], 0)
+        [10_000, 15_000],
+        ["INSUFFICIENT_FUNDS", ""],
+        0,
+    )
 
 
 def test_own_then_pool_then_cash() -> None:
@@ -28,17 +31,26 @@ def test_own_then_pool_then_cash() -> None:
 
 def test_exact_cover_leaves_no_shortfall() -> None:
     assert split(70_000, [Candidate(OWN, 10_000), Candidate(POOL, 60_000)]) == (
-        [10_000, 60_000], ["INSUFFICIENT_FUNDS", ""], 0)
+        [10_000, 60_000],
+        ["INSUFFICIENT_FUNDS", ""],
+        0,
+    )
 
 
 def test_the_callers_order_is_kept() -> None:
     assert split(25_000, [Candidate(POOL, 20_000), Candidate(OWN, 10_000)]) == (
-        [20_000, 5_000], ["INSUFFICIENT_FUNDS", ""], 0)
+        [20_000, 5_000],
+        ["INSUFFICIENT_FUNDS", ""],
+        0,
+    )
 
 
 def test_empty_sources_give_nothing_and_say_insufficient_funds() -> None:
     assert split(5_000, [Candidate(OWN, 0), Candidate(POOL, 0)]) == (
-        [0, 0], ["INSUFFICIENT_FUNDS", "INSUFFICIENT_FUNDS"], 5_000)
+        [0, 0],
+        ["INSUFFICIENT_FUNDS", "INSUFFICIENT_FUNDS"],
+        5_000,
+    )
 
 
 def test_negative_availability_counts_as_nothing() -> None:
@@ -47,13 +59,19 @@ def test_negative_availability_counts_as_nothing() -> None:
 
 def test_resident_member_has_no_own_account_so_the_pool_pays_from_the_first_fen() -> None:
     assert split(5_000, [Candidate(OWN, 0, "NO_PERSONAL_ACCOUNT"), Candidate(POOL, 60_000)]) == (
-        [0, 5_000], ["NO_PERSONAL_ACCOUNT", ""], 0)
+        [0, 5_000],
+        ["NO_PERSONAL_ACCOUNT", ""],
+        0,
+    )
 
 
 @pytest.mark.parametrize("reason", ["NOT_BOUND", "POOL_DISSOLVED"])
 def test_unavailable_pool_gives_nothing_even_with_money_and_says_why(reason: str) -> None:
     assert split(15_000, [Candidate(OWN, 10_000), Candidate(POOL, 60_000, reason)]) == (
-        [10_000, 0], ["INSUFFICIENT_FUNDS", reason], 5_000)
+        [10_000, 0],
+        ["INSUFFICIENT_FUNDS", reason],
+        5_000,
+    )
 
 
 def test_an_unavailable_source_not_needed_reports_no_shortfall() -> None:
@@ -62,12 +80,16 @@ def test_an_unavailable_source_not_needed_reports_no_shortfall() -> None:
 
 def test_nothing_available_at_all_is_all_cash() -> None:
     assert split(100, [Candidate(OWN, 0, "NO_PERSONAL_ACCOUNT"), Candidate(POOL, 0, "NOT_BOUND")]) == (
-        [0, 0], ["NO_PERSONAL_ACCOUNT", "NOT_BOUND"], 100)
+        [0, 0],
+        ["NO_PERSONAL_ACCOUNT", "NOT_BOUND"],
+        100,
+    )
     assert split(100, []) == ([], [], 100)
 
 
-@pytest.mark.parametrize(("amount", "own", "pool"), [(1, 0, 0), (1, 1, 0), (99_999, 12_345, 54_321),
-                                                      (10_000, 10_000, 10_000), (7, 3, 3)])
+@pytest.mark.parametrize(
+    ("amount", "own", "pool"), [(1, 0, 0), (1, 1, 0), (99_999, 12_345, 54_321), (10_000, 10_000, 10_000), (7, 3, 3)]
+)
 def test_money_is_conserved_and_never_more_than_available(amount: int, own: int, pool: int) -> None:
     taken, _, cash = split(amount, [Candidate(OWN, own), Candidate(POOL, pool)])
     assert sum(taken) + cash == amount

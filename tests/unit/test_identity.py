@@ -20,12 +20,15 @@ def test_check_digit_of_the_published_example_is_x() -> None:
     assert identity.is_valid_id_number("11010519491231002X")
 
 
-@pytest.mark.parametrize(("first17", "expected"), [
-    ("11010519491231002", "X"),  # GB 11643's published example: sum 167, 167 % 11 = 2
-    ("63010219800101001", "9"),  # sum 157, 157 % 11 = 3
-    ("44052418800101001", "4"),  # sum 195, 195 % 11 = 8
-    ("63010020000229123", _by_hand("63010020000229123")),
-])
+@pytest.mark.parametrize(
+    ("first17", "expected"),
+    [
+        ("11010519491231002", "X"),  # GB 11643's published example: sum 167, 167 % 11 = 2
+        ("63010219800101001", "9"),  # sum 157, 157 % 11 = 3
+        ("44052418800101001", "4"),  # sum 195, 195 % 11 = 8
+        ("63010020000229123", _by_hand("63010020000229123")),
+    ],
+)
 def test_check_digit_matches_the_standard(first17: str, expected: str) -> None:
     assert identity.check_digit(first17) == expected == _by_hand(first17)
     assert identity.is_valid_id_number(first17 + expected)
@@ -47,34 +50,40 @@ def test_lowercase_x_is_accepted_and_surrounding_blanks_ignored() -> None:
     assert identity.normalize_id_number(" 11010519491231002x") == "11010519491231002X"
 
 
-@pytest.mark.parametrize("value", [
-    "",
-    "1101051949123100",  # 16 characters
-    "110105194912310021X",  # 19 characters
-    "110105491231002",  # the old 15-digit form is not accepted
-    "01010519491231002X",  # region may not start with 0
-    "1101051949123100XX",  # X only as the check character
-    "11010519491231002Y",
-    "110105 9491231002X",
-    "１１０１０５１９４９１２３１００２Ｘ",  # full-width digits
-    "1１010519491231002X",  # one full-width digit: int() reads it, so only the format can refuse it
-    "11010519491231002٣",  # an Arabic-Indic digit as check character
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "1101051949123100",  # 16 characters
+        "110105194912310021X",  # 19 characters
+        "110105491231002",  # the old 15-digit form is not accepted
+        "01010519491231002X",  # region may not start with 0
+        "1101051949123100XX",  # X only as the check character
+        "11010519491231002Y",
+        "110105 9491231002X",
+        "１１０１０５１９４９１２３１００２Ｘ",  # full-width digits
+        "1１010519491231002X",  # one full-width digit: int() reads it, so only the format can refuse it
+        "11010519491231002٣",  # an Arabic-Indic digit as check character
+    ],
+)
 def test_malformed_numbers_are_rejected(value: str) -> None:
     assert not identity.is_valid_id_number(value)
 
 
-@pytest.mark.parametrize("birth", [
-    "19491331",  # month 13
-    "19490001",  # month 0
-    "19491200",  # day 0
-    "19491232",  # day 32
-    "17991231",  # 18th century
-    "21000101",  # 22nd century
-    "19490230",  # 30 February
-    "19490229",  # 29 February in a common year
-    "19490431",  # 31 April
-])
+@pytest.mark.parametrize(
+    "birth",
+    [
+        "19491331",  # month 13
+        "19490001",  # month 0
+        "19491200",  # day 0
+        "19491232",  # day 32
+        "17991231",  # 18th century
+        "21000101",  # 22nd century
+        "19490230",  # 30 February
+        "19490229",  # 29 February in a common year
+        "19490431",  # 31 April
+    ],
+)
 def test_impossible_birth_dates_are_rejected_even_with_a_matching_check_digit(birth: str) -> None:
     first17 = f"110105{birth}002"
     assert not identity.is_valid_id_number(first17 + identity.check_digit(first17))
@@ -98,13 +107,16 @@ def test_id_numbers_are_masked_keeping_first_six_and_last_four() -> None:
     assert masked == "630102********0019" and "19800101" not in masked
 
 
-@pytest.mark.parametrize(("name", "masked"), [
-    ("王", "王*"),  # a single character still hides something
-    ("张三", "张*"),
-    ("王小明", "王**"),
-    ("欧阳娜娜", "欧***"),
-    (" 李四 ", "李*"),
-])
+@pytest.mark.parametrize(
+    ("name", "masked"),
+    [
+        ("王", "王*"),  # a single character still hides something
+        ("张三", "张*"),
+        ("王小明", "王**"),
+        ("欧阳娜娜", "欧***"),
+        (" 李四 ", "李*"),
+    ],
+)
 def test_names_are_masked_keeping_the_first_character(name: str, masked: str) -> None:
     assert identity.mask_name(name) == masked
 

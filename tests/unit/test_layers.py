@@ -19,8 +19,14 @@ def _modules(folder: str) -> list[str]:
 def _imported_by(modules: list[str]) -> set[str]:
     """Every module loaded, transitively, by importing `modules` in a fresh interpreter."""
     code = f"import sys\nfor m in {modules!r}: __import__(m)\nprint('\\n'.join(sys.modules))"
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                          env={"PYTHONPATH": f"{ROOT}:{ROOT / 'gen'}", "PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PYTHONPATH": f"{ROOT}:{ROOT / 'gen'}", "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr
     return set(done.stdout.split())
 

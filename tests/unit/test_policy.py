@@ -13,8 +13,13 @@ from services.accounts.domain.policy import Policy, PolicyBook
 
 POLICY_FILE = Path(__file__).resolve().parents[2] / "config" / "policy.toml"
 ORIGINAL = {Relation.SPOUSE, Relation.PARENT, Relation.CHILD}
-WIDENED = ORIGINAL | {Relation.SIBLING, Relation.GRANDPARENT_PATERNAL, Relation.GRANDPARENT_MATERNAL,
-                      Relation.GRANDCHILD_PATERNAL, Relation.GRANDCHILD_MATERNAL}
+WIDENED = ORIGINAL | {
+    Relation.SIBLING,
+    Relation.GRANDPARENT_PATERNAL,
+    Relation.GRANDPARENT_MATERNAL,
+    Relation.GRANDCHILD_PATERNAL,
+    Relation.GRANDCHILD_MATERNAL,
+}
 
 
 @pytest.fixture(scope="module")
@@ -56,10 +61,12 @@ def test_a_later_period_carries_over_what_it_does_not_repeat(book: PolicyBook) -
 
 
 def test_a_period_changing_one_number_keeps_the_others() -> None:
-    book = PolicyBook.from_periods([
-        {**_first_period(PolicyBook.load(POLICY_FILE)), "effective_from": dt.date(2023, 1, 1)},
-        {"effective_from": dt.date(2027, 1, 1), "max_members": 8, "region_scope": "PROVINCE"},
-    ])
+    book = PolicyBook.from_periods(
+        [
+            {**_first_period(PolicyBook.load(POLICY_FILE)), "effective_from": dt.date(2023, 1, 1)},
+            {"effective_from": dt.date(2027, 1, 1), "max_members": 8, "region_scope": "PROVINCE"},
+        ]
+    )
     before, after = book.at(dt.date(2026, 12, 31)), book.at(dt.date(2027, 1, 1))
     assert (before.max_members, before.region_scope) == (5, "SAME_REGION")
     assert (after.max_members, after.region_scope, after.min_transfer_fen) == (8, "PROVINCE", 50_000)
@@ -105,9 +112,11 @@ def test_a_policy_book_needs_a_period() -> None:
 
 def test_the_file_on_disk_is_what_is_loaded(tmp_path: Path) -> None:
     widened = tmp_path / "policy.toml"
-    widened.write_text(POLICY_FILE.read_text(encoding="utf-8") + (
-        '\n[[period]]\neffective_from = 2028-01-01\nregion_scope = "NATIONAL"\nmin_transfer_fen = 30000\n'),
-        encoding="utf-8")
+    widened.write_text(
+        POLICY_FILE.read_text(encoding="utf-8")
+        + ('\n[[period]]\neffective_from = 2028-01-01\nregion_scope = "NATIONAL"\nmin_transfer_fen = 30000\n'),
+        encoding="utf-8",
+    )
     book = PolicyBook.load(widened)
     assert book.at(dt.date(2027, 12, 31)).region_scope == "SAME_REGION"
     later = book.at(dt.date(2028, 1, 1))

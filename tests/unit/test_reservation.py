@@ -27,14 +27,26 @@ DISSOLVED = {7: PoolState(7, "CREATOR", CREATOR_ACCOUNT, dissolved=True)}
 
 
 def funds(own_fen: int | None = 10_000, pool_fen: int | None = 60_000, insured: bool = True) -> PayerFunds:
-    return PayerFunds("MEMBER", insured, OWN_ACCOUNT if own_fen is not None else None, own_fen or 0,
-                      7 if pool_fen is not None else None, POOL_ACCOUNT if pool_fen is not None else None,
-                      pool_fen or 0)
+    return PayerFunds(
+        "MEMBER",
+        insured,
+        OWN_ACCOUNT if own_fen is not None else None,
+        own_fen or 0,
+        7 if pool_fen is not None else None,
+        POOL_ACCOUNT if pool_fen is not None else None,
+        pool_fen or 0,
+    )
 
 
 def held(amount_fen: int = 25_000, **kw: object) -> Reservation:
-    r, _ = Reservation.open(funds(**kw), amount_fen, (OWN, POOL), LATER, fixmedins_code="H1",  # type: ignore[arg-type]
-                            description="outpatient")
+    r, _ = Reservation.open(
+        funds(**kw),
+        amount_fen,
+        (OWN, POOL),
+        LATER,
+        fixmedins_code="H1",  # type: ignore[arg-type]
+        description="outpatient",
+    )
     r.id = 42
     return r
 
@@ -50,11 +62,14 @@ def postings(effects: Effects, kind: TxnKind) -> set[Posting]:
 
 # ---------------------------------------------------------------- opening (rule 8)
 
+
 def test_a_hold_takes_own_account_first_then_the_pool_and_holds_it_there() -> None:
     r, effects = Reservation.open(funds(), 25_000, (OWN, POOL), LATER)
     assert r.status is ReservationStatus.HELD
     assert [(g.source, g.reserved_fen, g.shortfall_reason) for g in r.legs] == [
-        (OWN, 10_000, "INSUFFICIENT_FUNDS"), (POOL, 15_000, "")]
+        (OWN, 10_000, "INSUFFICIENT_FUNDS"),
+        (POOL, 15_000, ""),
+    ]
     assert effects == Effects(held={OWN_ACCOUNT: 10_000, POOL_ACCOUNT: 15_000})
     assert r.uncovered_fen == 0
 
@@ -65,13 +80,15 @@ def test_a_one_shot_payment_posts_to_clearing_at_once_and_holds_nothing() -> Non
     assert effects.held == {}
     [payment] = effects.journal
     assert (payment.kind, payment.pool_id, payment.description) == (TxnKind.PAYMENT, 7, "x")
-    assert set(payment.postings) == {Posting(OWN_ACCOUNT, -10_000, OWN), Posting(POOL_ACCOUNT, -60_000, POOL),
-                                     Posting(INSTITUTION_CLEARING, 70_000)}
+    assert set(payment.postings) == {
+        Posting(OWN_ACCOUNT, -10_000, OWN),
+        Posting(POOL_ACCOUNT, -60_000, POOL),
+        Posting(INSTITUTION_CLEARING, 70_000),
+    }
 
 
 def test_nothing_to_pay_from_books_nothing() -> None:
-    r, effects = Reservation.open(funds(own_fen=None, pool_fen=None), 5_000, (OWN, POOL), LATER,
-                                  debit_immediately=True)
+    r, effects = Reservation.open(funds(own_fen=None, pool_fen=None), 5_000, (OWN, POOL), LATER, debit_immediately=True)
     assert [g.shortfall_reason for g in r.legs] == ["NO_PERSONAL_ACCOUNT", "NOT_BOUND"]
     assert (r.uncovered_fen, effects) == (5_000, Effects())
 
@@ -90,31 +107,39 @@ def test_a_payer_not_insured_cannot_reserve() -> None:
 
 # ---------------------------------------------------------------- debit, release, expire
 
+
 def test_debit_less_than_held_posts_first_legs_first_and_releases_the_rest() -> None:
     r = held()
     effects = r.debit(12_000, NOW, ACTIVE)
     assert r.status is ReservationStatus.DEBITED
     assert [g.debited_fen for g in r.legs] == [10_000, 2_000]
     assert effects.held == {OWN_ACCOUNT: -10_000, POOL_ACCOUNT: -15_000}
-    assert postings(effects, TxnKind.PAYMENT) == {Posting(OWN_ACCOUNT, -10_000, OWN),
-                                                  Posting(POOL_ACCOUNT, -2_000, POOL),
-                                                  Posting(INSTITUTION_CLEARING, 12_000)}
+    assert postings(effects, TxnKind.PAYMENT) == {
+        Posting(OWN_ACCOUNT, -10_000, OWN),
+        Posting(POOL_ACCOUNT, -2_000, POOL),
+        Posting(INSTITUTION_CLEARING, 12_000),
+    }
     assert postings(effects, TxnKind.POOL_RETURN) == set()
 
 
 def test_what_a_debit_releases_from_a_dissolved_pool_goes_to_its_creator() -> None:
     r = held()
     effects = r.debit(12_000, NOW, DISSOLVED)
-    assert postings(effects, TxnKind.POOL_RETURN) == {Posting(POOL_ACCOUNT, -13_000, POOL),
-                                                      Posting(CREATOR_ACCOUNT, 13_000, OWN)}
+    assert postings(effects, TxnKind.POOL_RETURN) == {
+        Posting(POOL_ACCOUNT, -13_000, POOL),
+        Posting(CREATOR_ACCOUNT, 13_000, OWN),
+    }
 
 
-@pytest.mark.parametrize(("setup", "amount", "expected"), [
-    (lambda r: None, 25_001, "AMOUNT_EXCEEDS_RESERVED"),
-    (lambda r: r.debit(1, NOW, ACTIVE), 1, "RESERVATION_ALREADY_FINAL"),
-    (lambda r: r.release(NOW, ACTIVE), 1, "RESERVATION_ALREADY_FINAL"),
-    (lambda r: r.expire(LATER, ACTIVE), 1, "RESERVATION_EXPIRED"),
-])
+@pytest.mark.parametrize(
+    ("setup", "amount", "expected"),
+    [
+        (lambda r: None, 25_001, "AMOUNT_EXCEEDS_RESERVED"),
+        (lambda r: r.debit(1, NOW, ACTIVE), 1, "RESERVATION_ALREADY_FINAL"),
+        (lambda r: r.release(NOW, ACTIVE), 1, "RESERVATION_ALREADY_FINAL"),
+        (lambda r: r.expire(LATER, ACTIVE), 1, "RESERVATION_EXPIRED"),
+    ],
+)
 def test_a_debit_is_refused_when_it_cannot_be(setup, amount, expected) -> None:  # type: ignore[no-untyped-def]
     r = held()
     setup(r)
@@ -152,23 +177,31 @@ def test_the_sweeper_expires_only_what_is_due() -> None:
     assert r.expire(NOW, ACTIVE) is None and r.status is ReservationStatus.HELD
     effects = r.expire(LATER, DISSOLVED)
     assert effects is not None and r.status is ReservationStatus.EXPIRED
-    assert postings(effects, TxnKind.POOL_RETURN) == {Posting(POOL_ACCOUNT, -15_000, POOL),
-                                                      Posting(CREATOR_ACCOUNT, 15_000, OWN)}
+    assert postings(effects, TxnKind.POOL_RETURN) == {
+        Posting(POOL_ACCOUNT, -15_000, POOL),
+        Posting(CREATOR_ACCOUNT, 15_000, OWN),
+    }
     assert r.expire(LATER, ACTIVE) is None  # someone else finished it first
 
 
 # ---------------------------------------------------------------- refunds (rule 9)
+
 
 def test_a_refund_goes_back_pool_first_then_to_the_own_account() -> None:
     r = held()
     r.debit(25_000, NOW, ACTIVE)
     effects, parts = r.refund(18_000, ACTIVE)
     assert [(p.source, p.destination, p.amount_fen) for p in parts] == [
-        (POOL, RefundDestination.FAMILY_POOL, 15_000), (OWN, RefundDestination.PERSONAL_ACCOUNT, 3_000)]
+        (POOL, RefundDestination.FAMILY_POOL, 15_000),
+        (OWN, RefundDestination.PERSONAL_ACCOUNT, 3_000),
+    ]
     [entry] = effects.journal
     assert (entry.kind, entry.pool_id, entry.reservation_id) == (TxnKind.REFUND, 7, 42)
-    assert set(entry.postings) == {Posting(INSTITUTION_CLEARING, -18_000), Posting(POOL_ACCOUNT, 15_000, POOL),
-                                   Posting(OWN_ACCOUNT, 3_000, OWN)}
+    assert set(entry.postings) == {
+        Posting(INSTITUTION_CLEARING, -18_000),
+        Posting(POOL_ACCOUNT, 15_000, POOL),
+        Posting(OWN_ACCOUNT, 3_000, OWN),
+    }
     assert (r.refunded_fen, [g.refunded_fen for g in r.legs]) == (18_000, [3_000, 15_000])
 
 

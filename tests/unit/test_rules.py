@@ -20,13 +20,19 @@ BOOK = PolicyBook.load(POLICY_FILE)
 TODAY = BOOK.at(dt.date(2026, 11, 24))
 BEFORE_2024_12 = BOOK.at(dt.date(2024, 11, 30))
 FROM_2024_12 = BOOK.at(dt.date(2024, 12, 1))
-NEW_RELATIONS = [Relation.SIBLING, Relation.GRANDPARENT_PATERNAL, Relation.GRANDPARENT_MATERNAL,
-                 Relation.GRANDCHILD_PATERNAL, Relation.GRANDCHILD_MATERNAL]
+NEW_RELATIONS = [
+    Relation.SIBLING,
+    Relation.GRANDPARENT_PATERNAL,
+    Relation.GRANDPARENT_MATERNAL,
+    Relation.GRANDCHILD_PATERNAL,
+    Relation.GRANDCHILD_MATERNAL,
+]
 
 
 def person(psn: str = "P1", **kw: object) -> Person:
-    values: dict[str, object] = dict(insurance_type=InsuranceType.EMPLOYEE, region_code="630100",
-                                     status=PersonStatus.ACTIVE)
+    values: dict[str, object] = dict(
+        insurance_type=InsuranceType.EMPLOYEE, region_code="630100", status=PersonStatus.ACTIVE
+    )
     values.update(kw)
     return Person(psn, **values)  # type: ignore[arg-type]
 
@@ -43,12 +49,18 @@ def scoped(scope: str) -> Policy:
     return dataclasses.replace(TODAY, region_scope=scope)
 
 
-def bind(member: Person, relation: Relation = Relation.SPOUSE, policy: Policy = TODAY,
-         context: rules.BindingContext | None = None, creator: Person | None = None) -> list[str]:
+def bind(
+    member: Person,
+    relation: Relation = Relation.SPOUSE,
+    policy: Policy = TODAY,
+    context: rules.BindingContext | None = None,
+    creator: Person | None = None,
+) -> list[str]:
     return reasons(rules.member_violations(creator or person("C"), member, relation, policy, context or ctx()))
 
 
 # ---------------------------------------------------------------- rule 1 (and 4) for the creator
+
 
 def test_an_active_employee_of_the_province_may_create() -> None:
     assert rules.creator_violations(person(), TODAY, creator_already_bound=False) == []
@@ -61,15 +73,19 @@ def test_creator_must_be_insured(status: PersonStatus) -> None:
     assert STATUS[found[0].reason] == grpc.StatusCode.FAILED_PRECONDITION and "creator" in found[0].message
 
 
-@pytest.mark.parametrize(("kw", "why"), [
-    ({"insurance_type": InsuranceType.RESIDENT}, "not employee-insured"),
-    ({"region_code": "110100"}, "not insured in this province"),
-    ({"region_code": "610100"}, "not insured in this province"),  # Shaanxi: starts with 6 but not 63
-    ({"chronic_disease_benefit": True}, "chronic/special disease"),
-    ({"retired_cadre": True}, "retired-cadre"),
-    ({"disabled_veteran_level": 1}, "disabled-veteran"),
-    ({"disabled_veteran_level": 6}, "disabled-veteran"),
-], ids=["resident", "other-province", "other-province-6x", "chronic", "retired-cadre", "veteran-1", "veteran-6"])
+@pytest.mark.parametrize(
+    ("kw", "why"),
+    [
+        ({"insurance_type": InsuranceType.RESIDENT}, "not employee-insured"),
+        ({"region_code": "110100"}, "not insured in this province"),
+        ({"region_code": "610100"}, "not insured in this province"),  # Shaanxi: starts with 6 but not 63
+        ({"chronic_disease_benefit": True}, "chronic/special disease"),
+        ({"retired_cadre": True}, "retired-cadre"),
+        ({"disabled_veteran_level": 1}, "disabled-veteran"),
+        ({"disabled_veteran_level": 6}, "disabled-veteran"),
+    ],
+    ids=["resident", "other-province", "other-province-6x", "chronic", "retired-cadre", "veteran-1", "veteran-6"],
+)
 def test_creator_not_eligible(kw: dict[str, object], why: str) -> None:
     found = rules.creator_violations(person(**kw), TODAY, False)
     assert reasons(found) == ["CREATOR_NOT_ELIGIBLE"]
@@ -79,7 +95,8 @@ def test_creator_not_eligible(kw: dict[str, object], why: str) -> None:
 @pytest.mark.parametrize("level", [2, 3, 4, 5])
 def test_every_veteran_level_from_1_to_6_is_not_eligible(level: int) -> None:
     assert reasons(rules.creator_violations(person(disabled_veteran_level=level), TODAY, False)) == [
-        "CREATOR_NOT_ELIGIBLE"]
+        "CREATOR_NOT_ELIGIBLE"
+    ]
 
 
 def test_veteran_level_0_means_none_and_is_fine() -> None:
@@ -87,8 +104,9 @@ def test_veteran_level_0_means_none_and_is_fine() -> None:
 
 
 def test_several_creator_problems_give_one_not_eligible_naming_each() -> None:
-    found = rules.creator_violations(person(chronic_disease_benefit=True, retired_cadre=True,
-                                            disabled_veteran_level=2), TODAY, False)
+    found = rules.creator_violations(
+        person(chronic_disease_benefit=True, retired_cadre=True, disabled_veteran_level=2), TODAY, False
+    )
     assert reasons(found) == ["CREATOR_NOT_ELIGIBLE"]
     for why in ("chronic/special disease", "retired-cadre", "disabled-veteran"):
         assert why in found[0].message
@@ -102,10 +120,14 @@ def test_a_creator_already_bound_cannot_create_another() -> None:
 def test_every_creator_violation_listed_together_in_rule_order() -> None:
     dead_resident = person(status=PersonStatus.DECEASED, insurance_type=InsuranceType.RESIDENT)
     assert reasons(rules.creator_violations(dead_resident, TODAY, creator_already_bound=True)) == [
-        "PERSON_NOT_INSURED", "CREATOR_NOT_ELIGIBLE", "ALREADY_BOUND"]
+        "PERSON_NOT_INSURED",
+        "CREATOR_NOT_ELIGIBLE",
+        "ALREADY_BOUND",
+    ]
 
 
 # ---------------------------------------------------------------- rules 2-5 for a member
+
 
 def test_a_resident_insured_relative_may_join() -> None:
     assert bind(person("M", insurance_type=InsuranceType.RESIDENT), Relation.CHILD) == []
@@ -165,19 +187,22 @@ def test_member_limit_comes_from_policy() -> None:
     assert bind(person("M"), policy=three, context=ctx(members=2)) == []
 
 
-@pytest.mark.parametrize(("scope", "member_region", "allowed"), [
-    ("SAME_REGION", "630100", True),
-    ("SAME_REGION", "630200", False),  # Haidong, same province
-    ("SAME_REGION", "630102", False),  # a district code is a different coordinating region
-    ("SAME_REGION", "110100", False),
-    ("PROVINCE", "630100", True),
-    ("PROVINCE", "630200", True),
-    ("PROVINCE", "632800", True),
-    ("PROVINCE", "110100", False),
-    ("PROVINCE", "610100", False),
-    ("NATIONAL", "630200", True),
-    ("NATIONAL", "110100", True),
-])
+@pytest.mark.parametrize(
+    ("scope", "member_region", "allowed"),
+    [
+        ("SAME_REGION", "630100", True),
+        ("SAME_REGION", "630200", False),  # Haidong, same province
+        ("SAME_REGION", "630102", False),  # a district code is a different coordinating region
+        ("SAME_REGION", "110100", False),
+        ("PROVINCE", "630100", True),
+        ("PROVINCE", "630200", True),
+        ("PROVINCE", "632800", True),
+        ("PROVINCE", "110100", False),
+        ("PROVINCE", "610100", False),
+        ("NATIONAL", "630200", True),
+        ("NATIONAL", "110100", True),
+    ],
+)
 def test_region_scope(scope: str, member_region: str, allowed: bool) -> None:
     found = bind(person("M", region_code=member_region), policy=scoped(scope))
     assert found == ([] if allowed else ["DIFFERENT_REGION"])
@@ -191,10 +216,16 @@ def test_different_region_message_names_the_scope() -> None:
 def test_every_member_violation_listed_together_in_rule_order() -> None:
     member = person("M", status=PersonStatus.SUSPENDED, region_code="630200")
     assert bind(member, Relation.SIBLING, BEFORE_2024_12, ctx(bound=True, members=5)) == [
-        "PERSON_NOT_INSURED", "RELATION_NOT_ALLOWED", "ALREADY_BOUND", "MEMBER_LIMIT_REACHED", "DIFFERENT_REGION"]
+        "PERSON_NOT_INSURED",
+        "RELATION_NOT_ALLOWED",
+        "ALREADY_BOUND",
+        "MEMBER_LIMIT_REACHED",
+        "DIFFERENT_REGION",
+    ]
 
 
 # ---------------------------------------------------------------- rule 6
+
 
 def test_a_transfer_of_the_minimum_from_enough_money_is_fine() -> None:
     assert rules.transfer_violations(50_000, 50_000, TODAY) == []
@@ -222,9 +253,14 @@ def test_insufficient_funds_for_the_transfer() -> None:
 
 def test_every_transfer_violation_listed_together() -> None:
     assert reasons(rules.transfer_violations(10_000, 20_000, TODAY)) == [
-        "TRANSFER_BELOW_MINIMUM", "CREATOR_BALANCE_BELOW_MINIMUM", "INSUFFICIENT_FUNDS"]
+        "TRANSFER_BELOW_MINIMUM",
+        "CREATOR_BALANCE_BELOW_MINIMUM",
+        "INSUFFICIENT_FUNDS",
+    ]
     assert reasons(rules.transfer_violations(49_999, 60_000, TODAY)) == [
-        "CREATOR_BALANCE_BELOW_MINIMUM", "INSUFFICIENT_FUNDS"]
+        "CREATOR_BALANCE_BELOW_MINIMUM",
+        "INSUFFICIENT_FUNDS",
+    ]
 
 
 def test_transfer_minimums_come_from_policy() -> None:
@@ -234,6 +270,7 @@ def test_transfer_minimums_come_from_policy() -> None:
 
 
 # ---------------------------------------------------------------- writes stop at the first
+
 
 def test_first_raises_the_first_violation_and_nothing_when_none() -> None:
     rules.first([])

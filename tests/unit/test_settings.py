@@ -44,14 +44,22 @@ def test_every_default_is_the_field_default_unless_a_running_service_needs_anoth
 
 
 def test_set_variables_are_read_with_their_types() -> None:
-    accounts = AccountsSettings.from_env({**URL, "GONGJI_ACCOUNTS_PORT": "6001", "GONGJI_ACCOUNTS_METRICS_PORT": "0",
-                                          "GONGJI_ID_HASH_KEY": "secret", "GONGJI_SWEEP_INTERVAL_S": "0.5",
-                                          "GONGJI_POLICY_FILE": "/etc/policy.toml"})
+    accounts = AccountsSettings.from_env(
+        {
+            **URL,
+            "GONGJI_ACCOUNTS_PORT": "6001",
+            "GONGJI_ACCOUNTS_METRICS_PORT": "0",
+            "GONGJI_ID_HASH_KEY": "secret",
+            "GONGJI_SWEEP_INTERVAL_S": "0.5",
+            "GONGJI_POLICY_FILE": "/etc/policy.toml",
+        }
+    )
     assert (accounts.port, accounts.metrics_port, accounts.id_hash_key) == (6001, 0, b"secret")
     assert (accounts.sweep_interval_s, accounts.policy_file) == (0.5, Path("/etc/policy.toml"))
     digest = token_hash("t")
-    settlement = SettlementSettings.from_env({**URL, "GONGJI_SETTLEMENT_PORT": "6002",
-                                              "GONGJI_INSTITUTION_TOKENS": f"H1:{digest}", "GONGJI_DEV_MODE": "1"})
+    settlement = SettlementSettings.from_env(
+        {**URL, "GONGJI_SETTLEMENT_PORT": "6002", "GONGJI_INSTITUTION_TOKENS": f"H1:{digest}", "GONGJI_DEV_MODE": "1"}
+    )
     assert settlement.port == 6002
     assert settlement.tokens == {digest: "H1", token_hash(DEV_TOKEN): DEV_INSTITUTION_CODE}
 
@@ -67,7 +75,7 @@ def test_a_missing_database_or_an_unreadable_number_is_named_by_its_variable() -
 
 def test_the_readme_configuration_table_names_every_variable() -> None:
     readme = (ROOT / "README.md").read_text()
-    table = readme[readme.index("## Configuration"):readme.index("Policy (`config/policy.toml`)")]
+    table = readme[readme.index("## Configuration") : readme.index("Policy (`config/policy.toml`)")]
     documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", table))
     variables = {spec.var for cls in (AccountsSettings, SettlementSettings) for spec in cls.ENV.values()}
     assert variables - {"GONGJI_CRASH_AT"} <= documented  # GONGJI_CRASH_AT is the crash tests' hook

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from services.common.errors import DomainError, Reason
-from services.settlement.domain import lifecycle
+from services.settlement.domain import lifecycle, refunds
 from services.settlement.domain.accounts import (
     AccountsDeclined,
     Balances,
@@ -26,12 +26,13 @@ from services.settlement.domain.reconcile import Item, Totals, compare_rows, dif
 
 
 def test_refundable_is_what_accounts_paid_less_refunds_taken_or_under_way() -> None:
-    s = Settlement("s", "H1", "p", Kind.SALE, Status.COMPLETED, amount_fen=10_000,
-                   split=Split(3_000, 5_000, 2_000))
+    s = Settlement("s", "H1", "p", Kind.SALE, Status.COMPLETED, amount_fen=10_000, split=Split(3_000, 5_000, 2_000))
     assert s.refundable_fen == 8_000  # cash is the institution's to give back
-    s.refunds = [Refund(1, "s", "r1", 1_000, False, RefundStatus.COMPLETED),
-                 Refund(2, "s", "r2", 2_000, False, RefundStatus.PENDING),
-                 Refund(3, "s", "r3", 4_000, False, RefundStatus.DECLINED)]
+    s.refunds = [
+        Refund(1, "s", "r1", 1_000, False, RefundStatus.COMPLETED),
+        Refund(2, "s", "r2", 2_000, False, RefundStatus.PENDING),
+        Refund(3, "s", "r3", 4_000, False, RefundStatus.DECLINED),
+    ]
     assert s.refundable_fen == 5_000 and s.refunded_fen == 1_000
     s.status = Status.REVERSED
     assert s.refundable_fen == 0
@@ -48,11 +49,15 @@ def test_rows_match_differ_or_go_missing_on_either_side() -> None:
     theirs = [Item("a", 1, 2, 3), Item("b", 2, 0, 0), Item("z", 9, 0, 0)]
     rows, matched = compare_rows(theirs, ours)
     assert matched == 1
-    assert [(r.pos_txn_id, r.result) for r in rows] == [("b", "AMOUNT_DIFFERS"), ("z", "MISSING_HERE"),
-                                                        ("c", "MISSING_THERE")]
+    assert [(r.pos_txn_id, r.result) for r in rows] == [
+        ("b", "AMOUNT_DIFFERS"),
+        ("z", "MISSING_HERE"),
+        ("c", "MISSING_THERE"),
+    ]
 
 
 # ---------------------------------------------------------------- the state machine (domain/lifecycle.py)
+
 
 def _s(status: Status, kind: Kind = Kind.SALE, **values: object) -> Settlement:
     return Settlement("s1", "H1", "POS-1", kind, status, payer_psn_no="P1", amount_fen=10_000, **values)  # type: ignore[arg-type]
@@ -94,12 +99,23 @@ def test_the_undo_intents_end_voided_or_reversed() -> None:
 
 
 def test_a_sale_is_paid_at_once_and_an_authorization_holds() -> None:
-    hold = Hold("R1", reserved=Parts(3_000, 5_000), debited=Parts(3_000, 5_000),
-                expires_at=dt.datetime(2030, 1, 1, tzinfo=dt.UTC), payer=Balances(100, 200))
+    hold = Hold(
+        "R1",
+        reserved=Parts(3_000, 5_000),
+        debited=Parts(3_000, 5_000),
+        expires_at=dt.datetime(2030, 1, 1, tzinfo=dt.UTC),
+        payer=Balances(100, 200),
+    )
     sale = lifecycle.reserved(_s(Status.PENDING), hold)
     assert sale.to is Status.COMPLETED
-    assert sale.changes.values() == {"reservation_id": "R1", "acct_pay_fen": 3_000, "acct_mulaid_pay_fen": 5_000,
-                                     "psn_cash_pay_fen": 2_000, "balc_fen": 100, "pool_balc_fen": 200}
+    assert sale.changes.values() == {
+        "reservation_id": "R1",
+        "acct_pay_fen": 3_000,
+        "acct_mulaid_pay_fen": 5_000,
+        "psn_cash_pay_fen": 2_000,
+        "balc_fen": 100,
+        "pool_balc_fen": 200,
+    }
     auth = lifecycle.reserved(_s(Status.PENDING, Kind.AUTHORIZATION), hold)
     assert auth.to is Status.AUTHORIZED
     assert (auth.changes.authorized_fen, auth.changes.expires_at) == (8_000, hold.expires_at)
@@ -108,10 +124,14 @@ def test_a_sale_is_paid_at_once_and_an_authorization_holds() -> None:
 def test_a_repeated_settle_answers_from_the_status() -> None:
     assert lifecycle.answer(_s(Status.COMPLETED)).status is Status.COMPLETED
     assert lifecycle.answer(_s(Status.VOIDED, Kind.AUTHORIZATION)).status is Status.VOIDED
-    assert _reason(lambda: lifecycle.answer(_s(Status.DECLINED, decline_reason="PERSON_NOT_INSURED"))) \
+    assert (
+        _reason(lambda: lifecycle.answer(_s(Status.DECLINED, decline_reason="PERSON_NOT_INSURED")))
         is Reason.PERSON_NOT_INSURED
-    assert _reason(lambda: lifecycle.answer(_s(Status.DECLINED, decline_reason="SOMETHING_NEW"))) \
+    )
+    assert (
+        _reason(lambda: lifecycle.answer(_s(Status.DECLINED, decline_reason="SOMETHING_NEW")))
         is Reason.PAYMENT_DECLINED
+    )
     assert _reason(lambda: lifecycle.answer(_s(Status.REVERSED))) is Reason.SETTLEMENT_REVERSED
     assert _reason(lambda: lifecycle.answer(_s(Status.VOIDED))) is Reason.PAYMENT_ABANDONED
     for unfinished in (Status.PENDING, Status.COMPENSATING, Status.REVERSING):
@@ -120,20 +140,24 @@ def test_a_repeated_settle_answers_from_the_status() -> None:
 
 def test_the_same_pos_txn_id_with_other_content_is_refused_but_a_tombstone_answers_anything() -> None:
     first = lifecycle.intent(Pay(Kind.SALE, "POS-1", "P1", 10_000, "pharmacy"), "H1", "s1")
-    lifecycle.require_same_request(first, lifecycle.intent(Pay(Kind.SALE, "POS-1", "P1", 10_000, "pharmacy"),
-                                                           "H1", "s2"))
-    for other in (Pay(Kind.SALE, "POS-1", "P1", 10_001, "pharmacy"), Pay(Kind.AUTHORIZATION, "POS-1", "P1", 10_000,
-                                                                         "pharmacy")):
-        assert _reason(lambda: lifecycle.require_same_request(first, lifecycle.intent(other, "H1", "s2"))) \
-            is Reason.REQUEST_ID_REUSED  # noqa: B023
+    lifecycle.require_same_request(
+        first, lifecycle.intent(Pay(Kind.SALE, "POS-1", "P1", 10_000, "pharmacy"), "H1", "s2")
+    )
+    for other in (
+        Pay(Kind.SALE, "POS-1", "P1", 10_001, "pharmacy"),
+        Pay(Kind.AUTHORIZATION, "POS-1", "P1", 10_000, "pharmacy"),
+    ):
+        again = lifecycle.intent(other, "H1", "s2")
+        assert _reason(lambda: lifecycle.require_same_request(first, again)) is Reason.REQUEST_ID_REUSED  # noqa: B023
     tomb = lifecycle.tombstone("H1", "POS-1", "s3")
     assert tomb.status is Status.REVERSED
     lifecycle.require_same_request(tomb, first)
 
 
 def test_capture_rules() -> None:
-    auth = _s(Status.AUTHORIZED, Kind.AUTHORIZATION, authorized_fen=8_000,
-              expires_at=dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
+    auth = _s(
+        Status.AUTHORIZED, Kind.AUTHORIZATION, authorized_fen=8_000, expires_at=dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    )
     assert _reason(lambda: lifecycle.require_authorization(_s(Status.COMPLETED))) is Reason.NOT_AN_AUTHORIZATION
     assert _reason(lambda: lifecycle.require_capturable(auth, 8_001)) is Reason.AMOUNT_EXCEEDS_RESERVED
     lifecycle.require_capturable(auth, 8_000)
@@ -147,54 +171,67 @@ def test_capture_rules() -> None:
     assert declined.to is Status.DECLINED and len(declined.changes.decline_message or "") == 500
     done = lifecycle.captured(Payment(Parts(4_000, 1_000), Balances(6_000, 0)))
     assert "psn_cash_pay_fen" not in done.changes.values()  # cash stays what the authorization left uncovered
-    assert _reason(lambda: lifecycle.capture_answer(_s(Status.EXPIRED, Kind.AUTHORIZATION))) \
-        is Reason.RESERVATION_EXPIRED
-    assert _reason(lambda: lifecycle.capture_answer(_s(Status.VOIDED, Kind.AUTHORIZATION))) \
+    assert (
+        _reason(lambda: lifecycle.capture_answer(_s(Status.EXPIRED, Kind.AUTHORIZATION))) is Reason.RESERVATION_EXPIRED
+    )
+    assert (
+        _reason(lambda: lifecycle.capture_answer(_s(Status.VOIDED, Kind.AUTHORIZATION)))
         is Reason.SETTLEMENT_ALREADY_FINAL
+    )
 
 
 def test_void_rules() -> None:
     assert lifecycle.released(HoldStatus.RELEASED).to is Status.VOIDED
     assert lifecycle.released(HoldStatus.EXPIRED).to is Status.EXPIRED  # the hold had lapsed: free already
     lifecycle.void_answer(_s(Status.EXPIRED, Kind.AUTHORIZATION))
-    assert _reason(lambda: lifecycle.void_answer(_s(Status.COMPLETED, Kind.AUTHORIZATION))) \
+    assert (
+        _reason(lambda: lifecycle.void_answer(_s(Status.COMPLETED, Kind.AUTHORIZATION)))
         is Reason.SETTLEMENT_ALREADY_FINAL
+    )
 
 
 def test_refund_rules() -> None:
     paid = _s(Status.COMPLETED, split=Split(3_000, 5_000, 2_000))
-    lifecycle.require_new_or_same_refund(paid, None, RefundCmd(SettlementRef("s1"), "R1", 8_000))
+    refunds.require_new_or_same(paid, None, RefundCmd(SettlementRef("s1"), "R1", 8_000))
     too_much = RefundCmd(SettlementRef("s1"), "R1", 8_001)  # the cash part is the institution's to give back
-    assert _reason(lambda: lifecycle.require_new_or_same_refund(paid, None, too_much)) is Reason.REFUND_EXCEEDS_DEBITED
+    assert _reason(lambda: refunds.require_new_or_same(paid, None, too_much)) is Reason.REFUND_EXCEEDS_DEBITED
     made = Refund(1, "s1", "R1", 2_000, False, RefundStatus.COMPLETED)
     again = RefundCmd(SettlementRef("s1"), "R1", 2_000)
-    lifecycle.require_new_or_same_refund(paid, made, again)  # a replay: answered with the refund made
-    for taken in (made, Refund(1, "s1", "R1", 2_000, True, RefundStatus.COMPLETED),  # a reversal's own refund
-                  Refund(1, "s9", "R1", 2_000, False, RefundStatus.COMPLETED)):  # another settlement's
+    refunds.require_new_or_same(paid, made, again)  # a replay: answered with the refund made
+    for taken in (
+        made,
+        Refund(1, "s1", "R1", 2_000, True, RefundStatus.COMPLETED),  # a reversal's own refund
+        Refund(1, "s9", "R1", 2_000, False, RefundStatus.COMPLETED),
+    ):  # another settlement's
         other = RefundCmd(SettlementRef("s1"), "R1", 2_001 if taken is made else 2_000)
-        assert _reason(lambda: lifecycle.require_new_or_same_refund(paid, taken, other)) \
-            is Reason.REQUEST_ID_REUSED  # noqa: B023
-    done = lifecycle.refund_done(made, RefundOutcome(own_fen=500, pool_fen=1_500))
+        assert _reason(lambda: refunds.require_new_or_same(paid, taken, other)) is Reason.REQUEST_ID_REUSED  # noqa: B023
+    done = refunds.done(made, RefundOutcome(own_fen=500, pool_fen=1_500))
     assert (done.status, done.acct_refund_fen, done.acct_mulaid_refund_fen) == (RefundStatus.COMPLETED, 500, 1_500)
     declined = Refund(2, "s1", "R2", 100, False, RefundStatus.DECLINED, decline_reason="REFUND_EXCEEDS_DEBITED")
-    assert _reason(lambda: lifecycle.refund_answer(paid, declined)) is Reason.REFUND_EXCEEDS_DEBITED
+    assert _reason(lambda: refunds.answer(paid, declined)) is Reason.REFUND_EXCEEDS_DEBITED
 
 
 def test_what_the_pos_sees_of_an_unfinished_step() -> None:
     seen = {status: lifecycle.visible_status(_s(status)) for status in Status}
     assert seen[Status.CAPTURING] is seen[Status.VOIDING] is Status.AUTHORIZED
     assert seen[Status.PENDING] is seen[Status.COMPENSATING] is seen[Status.REVERSING] is Status.PENDING
-    assert all(seen[s] is s for s in (Status.COMPLETED, Status.DECLINED, Status.VOIDED, Status.EXPIRED,
-                                      Status.REVERSED, Status.AUTHORIZED))
+    assert all(
+        seen[s] is s
+        for s in (Status.COMPLETED, Status.DECLINED, Status.VOIDED, Status.EXPIRED, Status.REVERSED, Status.AUTHORIZED)
+    )
 
 
 def test_request_ids_derive_from_the_settlement() -> None:
     s = _s(Status.PENDING, hold_ttl_seconds=60, description="d")
     assert lifecycle.request_id(s, "capture") == "stl-s1-capture"
-    assert lifecycle.refund_request_id(s, Refund(7, "s1", "R", 1, False, RefundStatus.PENDING)) == "stl-s1-refund-7"
+    assert refunds.request_id(s, Refund(7, "s1", "R", 1, False, RefundStatus.PENDING)) == "stl-s1-refund-7"
     call = lifecycle.reserve_call(s)
     assert (call.request_id, call.debit_immediately, call.fixmedins_code, call.hold_ttl_seconds) == (
-        "stl-s1-reserve", True, "H1", 60)
+        "stl-s1-reserve",
+        True,
+        "H1",
+        60,
+    )
 
 
 def test_a_reconciliation_balances_only_when_totals_and_rows_match() -> None:
@@ -205,4 +242,3 @@ def test_a_reconciliation_balances_only_when_totals_and_rows_match() -> None:
     off = reconcile_with(ours, ours, [Item("a", 99, 0, 0)], rows)
     assert not off.balanced and off.rows[0].result == "AMOUNT_DIFFERS"
     assert reconcile_with(Totals(2), ours, None, None).differing == ["count", "amount_fen", "acct_pay_fen"]
-

@@ -47,10 +47,23 @@ class JournalEntry:
             raise ValueError(f"{self.kind} journal entry does not balance")
 
 
-def transfer(kind: TxnKind, from_account: int, to_account: int, amount_fen: int, *,
-             from_source: Source | None = None, to_source: Source | None = None, psn_no: str | None = None,
-             pool_id: int | None = None, description: str = "") -> JournalEntry:
+def transfer(
+    kind: TxnKind,
+    from_account: int,
+    to_account: int,
+    amount_fen: int,
+    *,
+    from_source: Source | None = None,
+    to_source: Source | None = None,
+    psn_no: str | None = None,
+    pool_id: int | None = None,
+    description: str = "",
+) -> JournalEntry:
     """The common two-posting entry: `amount_fen` from one account to another."""
-    return JournalEntry(kind, (Posting(from_account, -amount_fen, from_source), Posting(to_account, amount_fen,
-                                                                                          to_source)),
-                        psn_no=psn_no, pool_id=pool_id, description=description)
+    return JournalEntry(
+        kind,
+        (Posting(from_account, -amount_fen, from_source), Posting(to_account, amount_fen, to_source)),
+        psn_no=psn_no,
+        pool_id=pool_id,
+        description=description,
+    )

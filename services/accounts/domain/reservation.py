@@ -57,11 +57,25 @@ class PayerFunds:
         out: list[tuple[Candidate, int | None, int | None]] = []
         for source in sources:
             if source is Source.PERSONAL_ACCOUNT:
-                out.append((Candidate(source, self.own_available_fen) if self.own_account_id is not None
-                            else Candidate(source, 0, "NO_PERSONAL_ACCOUNT"), self.own_account_id, None))
+                out.append(
+                    (
+                        Candidate(source, self.own_available_fen)
+                        if self.own_account_id is not None
+                        else Candidate(source, 0, "NO_PERSONAL_ACCOUNT"),
+                        self.own_account_id,
+                        None,
+                    )
+                )
             else:
-                out.append((Candidate(source, self.pool_available_fen) if self.pool_account_id is not None
-                            else Candidate(source, 0, "NOT_BOUND"), self.pool_account_id, self.pool_id))
+                out.append(
+                    (
+                        Candidate(source, self.pool_available_fen)
+                        if self.pool_account_id is not None
+                        else Candidate(source, 0, "NOT_BOUND"),
+                        self.pool_account_id,
+                        self.pool_id,
+                    )
+                )
         return out
 
 
@@ -106,8 +120,10 @@ def split_legs(funds: PayerFunds, amount_fen: int, sources: tuple[Source, ...]) 
     """Rule 8: as much as each source can give, in the order asked; what none covers is cash."""
     candidates = funds.candidates(sources)
     taken, reasons, _ = split(amount_fen, [c for c, _, _ in candidates])
-    return [Leg(seq, c.source, account, pool, took, shortfall_reason=reason)
-            for seq, ((c, account, pool), took, reason) in enumerate(zip(candidates, taken, reasons, strict=True))]
+    return [
+        Leg(seq, c.source, account, pool, took, shortfall_reason=reason)
+        for seq, ((c, account, pool), took, reason) in enumerate(zip(candidates, taken, reasons, strict=True))
+    ]
 
 
 @dataclass
@@ -141,17 +157,29 @@ class Reservation:
     # ------------------------------------------------------------ opening
 
     @classmethod
-    def open(cls, funds: PayerFunds, amount_fen: int, sources: tuple[Source, ...], expires_at: dt.datetime, *,
-             all_or_nothing: bool = False, debit_immediately: bool = False, fixmedins_code: str = "",
-             description: str = "") -> tuple[Reservation, Effects]:
+    def open(
+        cls,
+        funds: PayerFunds,
+        amount_fen: int,
+        sources: tuple[Source, ...],
+        expires_at: dt.datetime,
+        *,
+        all_or_nothing: bool = False,
+        debit_immediately: bool = False,
+        fixmedins_code: str = "",
+        description: str = "",
+    ) -> tuple[Reservation, Effects]:
         """Holds what the sources give (or, for a one-shot payment, debits it at once)."""
         if not funds.insured:
             raise DomainError(Reason.PERSON_NOT_INSURED, metadata={"psn_no": funds.psn_no})
         legs = split_legs(funds, amount_fen, sources)
         r = cls(None, funds.psn_no, ReservationStatus.HELD, amount_fen, expires_at, legs, fixmedins_code, description)
         if all_or_nothing and r.uncovered_fen:
-            raise DomainError(Reason.INSUFFICIENT_FUNDS, f"(the sources cover {r.reserved_fen} of {amount_fen} fen)",
-                              {"available_fen": str(r.reserved_fen)})
+            raise DomainError(
+                Reason.INSUFFICIENT_FUNDS,
+                f"(the sources cover {r.reserved_fen} of {amount_fen} fen)",
+                {"available_fen": str(r.reserved_fen)},
+            )
         if not debit_immediately:
             return r, Effects(held=r._holds(+1))
         for leg in legs:
@@ -165,10 +193,12 @@ class Reservation:
         """Posts at most what is held, first legs first; the rest is released."""
         self._require_live(now)
         if amount_fen > self.reserved_fen:
-            raise DomainError(Reason.AMOUNT_EXCEEDS_RESERVED, f"(reserved {self.reserved_fen} fen)",
-                              {"reserved_fen": str(self.reserved_fen)})
-        for leg, amount in zip(self.legs, fill_in_order(amount_fen, [g.reserved_fen for g in self.legs]),
-                               strict=True):
+            raise DomainError(
+                Reason.AMOUNT_EXCEEDS_RESERVED,
+                f"(reserved {self.reserved_fen} fen)",
+                {"reserved_fen": str(self.reserved_fen)},
+            )
+        for leg, amount in zip(self.legs, fill_in_order(amount_fen, [g.reserved_fen for g in self.legs]), strict=True):
             leg.debited_fen = amount
         self.status = ReservationStatus.DEBITED
         released = {leg.seq: leg.reserved_fen - leg.debited_fen for leg in self.legs}
@@ -192,8 +222,11 @@ class Reservation:
         """Rule 9: back to where the money came from, the pool's part first; a dissolved pool's part to its creator."""
         refundable = self.debited_fen - self.refunded_fen if self.status is ReservationStatus.DEBITED else 0
         if self.status is not ReservationStatus.DEBITED or amount_fen > refundable:
-            raise DomainError(Reason.REFUND_EXCEEDS_DEBITED, f"(refundable now: {refundable} fen)",
-                              {"refundable_fen": str(refundable)})
+            raise DomainError(
+                Reason.REFUND_EXCEEDS_DEBITED,
+                f"(refundable now: {refundable} fen)",
+                {"refundable_fen": str(refundable)},
+            )
         order = refund_order([leg.source for leg in self.legs])
         amounts = fill_in_order(amount_fen, [self.legs[i].debited_fen - self.legs[i].refunded_fen for i in order])
         postings = [Posting(INSTITUTION_CLEARING, -amount_fen)]
@@ -210,8 +243,14 @@ class Reservation:
             parts.append(RefundPart(leg.source, destination, amount))
             # The pool's records show the refund only if the pool (or, dissolved, its creator) got part of it.
             records_pool = records_pool or leg.pool_id
-        entry = JournalEntry(TxnKind.REFUND, tuple(postings), psn_no=self.payer_psn_no, pool_id=records_pool,
-                             reservation_id=self.id, fixmedins_code=self.fixmedins_code)
+        entry = JournalEntry(
+            TxnKind.REFUND,
+            tuple(postings),
+            psn_no=self.payer_psn_no,
+            pool_id=records_pool,
+            reservation_id=self.id,
+            fixmedins_code=self.fixmedins_code,
+        )
         return Effects(journal=[entry]), parts
 
     # ------------------------------------------------------------ helpers
@@ -224,8 +263,11 @@ class Reservation:
             raise self._already_final()
 
     def _already_final(self) -> DomainError:
-        return DomainError(Reason.RESERVATION_ALREADY_FINAL, f"(it is {self.status.value.lower()})",
-                           {"status": self.status.value, "reservation_id": str(self.id)})
+        return DomainError(
+            Reason.RESERVATION_ALREADY_FINAL,
+            f"(it is {self.status.value.lower()})",
+            {"status": self.status.value, "reservation_id": str(self.id)},
+        )
 
     def _void(self, status: ReservationStatus, pools: Mapping[int, PoolState]) -> Effects:
         self.status = status
@@ -246,9 +288,17 @@ class Reservation:
             return []
         postings = [Posting(leg.account_id, -leg.debited_fen, leg.source) for leg in paid if leg.account_id]
         postings.append(Posting(INSTITUTION_CLEARING, sum(leg.debited_fen for leg in paid)))
-        return [JournalEntry(TxnKind.PAYMENT, tuple(postings), psn_no=self.payer_psn_no,
-                             pool_id=next((leg.pool_id for leg in paid if leg.pool_id), None), reservation_id=self.id,
-                             fixmedins_code=self.fixmedins_code, description=self.description)]
+        return [
+            JournalEntry(
+                TxnKind.PAYMENT,
+                tuple(postings),
+                psn_no=self.payer_psn_no,
+                pool_id=next((leg.pool_id for leg in paid if leg.pool_id), None),
+                reservation_id=self.id,
+                fixmedins_code=self.fixmedins_code,
+                description=self.description,
+            )
+        ]
 
     def _returns_to_creators(self, released: Mapping[int, int], pools: Mapping[int, PoolState]) -> list[JournalEntry]:
         """What a hold gives back to a dissolved pool goes on to the pool's creator (rules 7 and 10)."""
@@ -257,11 +307,19 @@ class Reservation:
             amount = released.get(leg.seq, 0)
             pool = pools.get(leg.pool_id) if leg.pool_id is not None else None
             if amount and pool is not None and pool.dissolved and leg.account_id is not None:
-                out.append(JournalEntry(
-                    TxnKind.POOL_RETURN, (Posting(leg.account_id, -amount, Source.FAMILY_POOL),
-                                          Posting(pool.creator_account_id, amount, Source.PERSONAL_ACCOUNT)),
-                    psn_no=pool.creator_psn_no, pool_id=pool.pool_id, reservation_id=self.id,
-                    description="released hold of a dissolved pool"))
+                out.append(
+                    JournalEntry(
+                        TxnKind.POOL_RETURN,
+                        (
+                            Posting(leg.account_id, -amount, Source.FAMILY_POOL),
+                            Posting(pool.creator_account_id, amount, Source.PERSONAL_ACCOUNT),
+                        ),
+                        psn_no=pool.creator_psn_no,
+                        pool_id=pool.pool_id,
+                        reservation_id=self.id,
+                        description="released hold of a dissolved pool",
+                    )
+                )
         return out
 
     @staticmethod

@@ -40,8 +40,9 @@ def creator_violations(creator: Person, policy: Policy, creator_already_bound: b
     return out
 
 
-def member_violations(creator: Person, member: Person, relation: Relation, policy: Policy,
-                      ctx: BindingContext) -> list[DomainError]:
+def member_violations(
+    creator: Person, member: Person, relation: Relation, policy: Policy, ctx: BindingContext
+) -> list[DomainError]:
     """Rules 2 to 5 for one prospective member of `creator`'s pool."""
     out: list[DomainError] = []
     if not member.insured:  # rule 2: insured, employee or resident
@@ -51,8 +52,11 @@ def member_violations(creator: Person, member: Person, relation: Relation, polic
     if member.psn_no == creator.psn_no or ctx.member_already_bound:  # rule 4: one binding at a time
         out.append(DomainError(Reason.ALREADY_BOUND, "(relative)"))
     if ctx.active_member_count >= policy.max_members:  # rule 3: at most five members
-        out.append(DomainError(Reason.MEMBER_LIMIT_REACHED, f"(at most {policy.max_members})",
-                               {"max_members": str(policy.max_members)}))
+        out.append(
+            DomainError(
+                Reason.MEMBER_LIMIT_REACHED, f"(at most {policy.max_members})", {"max_members": str(policy.max_members)}
+            )
+        )
     if not same_scope(creator.region_code, member.region_code, policy):  # rule 5
         out.append(DomainError(Reason.DIFFERENT_REGION, f"(scope {policy.region_scope})"))
     return out
@@ -70,8 +74,13 @@ def same_scope(region_a: str, region_b: str, policy: Policy) -> bool:
 def funding_violations(creator_available_fen: int, policy: Policy) -> list[DomainError]:
     """Rule 6, second half: mutual aid needs the creator's balance at the minimum."""
     if creator_available_fen < policy.min_creator_balance_fen:
-        return [DomainError(Reason.CREATOR_BALANCE_BELOW_MINIMUM, f"(minimum {policy.min_creator_balance_fen} fen)",
-                            {"min_creator_balance_fen": str(policy.min_creator_balance_fen)})]
+        return [
+            DomainError(
+                Reason.CREATOR_BALANCE_BELOW_MINIMUM,
+                f"(minimum {policy.min_creator_balance_fen} fen)",
+                {"min_creator_balance_fen": str(policy.min_creator_balance_fen)},
+            )
+        ]
     return []
 
 
@@ -79,8 +88,13 @@ def transfer_violations(creator_available_fen: int, amount_fen: int, policy: Pol
     """Rule 6: each transfer at least the minimum, from a creator with at least the minimum and enough money."""
     out: list[DomainError] = []
     if amount_fen < policy.min_transfer_fen:
-        out.append(DomainError(Reason.TRANSFER_BELOW_MINIMUM, f"(minimum {policy.min_transfer_fen} fen)",
-                               {"min_transfer_fen": str(policy.min_transfer_fen)}))
+        out.append(
+            DomainError(
+                Reason.TRANSFER_BELOW_MINIMUM,
+                f"(minimum {policy.min_transfer_fen} fen)",
+                {"min_transfer_fen": str(policy.min_transfer_fen)},
+            )
+        )
     out += funding_violations(creator_available_fen, policy)
     if creator_available_fen < amount_fen:
         out.append(DomainError(Reason.INSUFFICIENT_FUNDS, "(creator's personal account)"))

@@ -16,16 +16,21 @@ from services.accounts.views import BalanceView, RecordView
 
 async def lock_accounts(conn: AsyncConnection, ids: Iterable[int | None]) -> dict[int, BalanceView]:
     """Locks ledger accounts in id order; returns their balances."""
-    rows = await conn.execute(sql(
-        "SELECT id, balance_fen, held_fen FROM accounts.ledger_accounts WHERE id = ANY(:ids) ORDER BY id "
-        "FOR NO KEY UPDATE"), {"ids": sorted({i for i in ids if i is not None})})
+    rows = await conn.execute(
+        sql(
+            "SELECT id, balance_fen, held_fen FROM accounts.ledger_accounts WHERE id = ANY(:ids) ORDER BY id "
+            "FOR NO KEY UPDATE"
+        ),
+        {"ids": sorted({i for i in ids if i is not None})},
+    )
     return {r.id: BalanceView(r.balance_fen, r.held_fen) for r in rows}
 
 
 async def balances(conn: AsyncConnection, ids: Iterable[int | None]) -> dict[int, BalanceView]:
-    rows = await conn.execute(sql(
-        "SELECT id, balance_fen, held_fen FROM accounts.ledger_accounts WHERE id = ANY(:ids)"),
-        {"ids": [i for i in ids if i is not None]})
+    rows = await conn.execute(
+        sql("SELECT id, balance_fen, held_fen FROM accounts.ledger_accounts WHERE id = ANY(:ids)"),
+        {"ids": [i for i in ids if i is not None]},
+    )
     return {r.id: BalanceView(r.balance_fen, r.held_fen) for r in rows}
 
 
@@ -33,10 +38,13 @@ async def add_held(conn: AsyncConnection, held: Mapping[int, int]) -> None:
     """Adds each delta to what the account holds; the database refuses holding more than the balance."""
     held = {account: delta for account, delta in held.items() if delta}
     if held:
-        await conn.execute(sql(
-            "UPDATE accounts.ledger_accounts la SET held_fen = la.held_fen + d.held_fen "
-            "FROM unnest(CAST(:id AS bigint[]), CAST(:held_fen AS bigint[])) AS d(id, held_fen) WHERE la.id = d.id"),
-            {"id": list(held), "held_fen": list(held.values())})
+        await conn.execute(
+            sql(
+                "UPDATE accounts.ledger_accounts la SET held_fen = la.held_fen + d.held_fen "
+                "FROM unnest(CAST(:id AS bigint[]), CAST(:held_fen AS bigint[])) AS d(id, held_fen) WHERE la.id = d.id"
+            ),
+            {"id": list(held), "held_fen": list(held.values())},
+        )
 
 
 def entry_ctes(reservation_id_sql: str = "CAST(:reservation_id AS bigint)") -> str:
@@ -53,16 +61,23 @@ def entry_ctes(reservation_id_sql: str = "CAST(:reservation_id AS bigint)") -> s
         "  AS p(account_id, amount_fen, source) RETURNING account_id, amount_fen), "
         "net_change AS (SELECT account_id, sum(amount_fen) AS amount_fen FROM booked_postings GROUP BY account_id), "
         "moved_balances AS (UPDATE accounts.ledger_accounts la SET balance_fen = la.balance_fen + n.amount_fen "
-        "  FROM net_change n WHERE la.id = n.account_id AND la.kind IN ('PERSONAL', 'POOL') RETURNING la.id)")
+        "  FROM net_change n WHERE la.id = n.account_id AND la.kind IN ('PERSONAL', 'POOL') RETURNING la.id)"
+    )
 
 
 def entry_params(entry: JournalEntry) -> dict[str, Any]:
     postings = [p for p in entry.postings if p.amount_fen]
-    return {"kind": entry.kind.value, "psn_no": entry.psn_no, "pool_id": entry.pool_id,
-            "reservation_id": entry.reservation_id, "fixmedins_code": entry.fixmedins_code,
-            "description": entry.description, "account_id": [p.account_id for p in postings],
-            "amount_fen": [p.amount_fen for p in postings],
-            "source": [p.source.value if p.source else None for p in postings]}
+    return {
+        "kind": entry.kind.value,
+        "psn_no": entry.psn_no,
+        "pool_id": entry.pool_id,
+        "reservation_id": entry.reservation_id,
+        "fixmedins_code": entry.fixmedins_code,
+        "description": entry.description,
+        "account_id": [p.account_id for p in postings],
+        "amount_fen": [p.amount_fen for p in postings],
+        "source": [p.source.value if p.source else None for p in postings],
+    }
 
 
 async def book(conn: AsyncConnection, entry: JournalEntry) -> int:
@@ -73,8 +88,9 @@ async def book(conn: AsyncConnection, entry: JournalEntry) -> int:
     """
     if not any(p.amount_fen for p in entry.postings):
         return 0
-    return int((await conn.execute(sql(f"WITH {entry_ctes()} SELECT id FROM booked_txn"),
-                                   entry_params(entry))).scalar_one())
+    return int(
+        (await conn.execute(sql(f"WITH {entry_ctes()} SELECT id FROM booked_txn"), entry_params(entry))).scalar_one()
+    )
 
 
 async def book_all(conn: AsyncConnection, entries: Sequence[JournalEntry]) -> None:
@@ -82,22 +98,42 @@ async def book_all(conn: AsyncConnection, entries: Sequence[JournalEntry]) -> No
         await book(conn, entry)
 
 
-async def records(conn: AsyncConnection, *, psn_no: str | None, pool_id: int | None, before_id: int | None,
-                  limit: int) -> list[RecordView]:
+async def records(
+    conn: AsyncConnection, *, psn_no: str | None, pool_id: int | None, before_id: int | None, limit: int
+) -> list[RecordView]:
     # A person's records: what they did, and whatever moved money in or out of their own account (e.g. a refund
     # of a dissolved pool's part, which lands in its creator's account although the member paid).
-    whose = ("(t.psn_no = :psn_no OR t.id IN (SELECT p2.txn_id FROM accounts.postings p2 "
-             "JOIN accounts.ledger_accounts a2 ON a2.id = p2.account_id WHERE a2.psn_no = :psn_no))") if psn_no \
+    whose = (
+        (
+            "(t.psn_no = :psn_no OR t.id IN (SELECT p2.txn_id FROM accounts.postings p2 "
+            "JOIN accounts.ledger_accounts a2 ON a2.id = p2.account_id WHERE a2.psn_no = :psn_no))"
+        )
+        if psn_no
         else "t.pool_id = :pool_id"
-    rows = await conn.execute(sql(
-        "SELECT t.id, t.kind, t.booked_at, coalesce(t.psn_no, '') AS psn_no, t.pool_id, t.fixmedins_code, "
-        "t.reservation_id, t.description, "
-        "coalesce(array_agg(p.source) FILTER (WHERE p.source IS NOT NULL), '{}') AS sources, "
-        "coalesce(array_agg(p.amount_fen) FILTER (WHERE p.source IS NOT NULL), '{}') AS amounts "
-        f"FROM accounts.journal_txns t JOIN accounts.postings p ON p.txn_id = t.id WHERE {whose} "
-        "AND (CAST(:before_id AS bigint) IS NULL OR t.id < :before_id) "
-        "GROUP BY t.id ORDER BY t.id DESC LIMIT :limit"),
-        {"psn_no": psn_no, "pool_id": pool_id, "before_id": before_id, "limit": limit})
-    return [RecordView(r.id, r.kind, r.booked_at, r.psn_no, r.pool_id, r.fixmedins_code, r.reservation_id,
-                       r.description, [(Source(s), int(a)) for s, a in zip(r.sources, r.amounts, strict=True)])
-            for r in rows]
+    )
+    rows = await conn.execute(
+        sql(
+            "SELECT t.id, t.kind, t.booked_at, coalesce(t.psn_no, '') AS psn_no, t.pool_id, t.fixmedins_code, "
+            "t.reservation_id, t.description, "
+            "coalesce(array_agg(p.source) FILTER (WHERE p.source IS NOT NULL), '{}') AS sources, "
+            "coalesce(array_agg(p.amount_fen) FILTER (WHERE p.source IS NOT NULL), '{}') AS amounts "
+            f"FROM accounts.journal_txns t JOIN accounts.postings p ON p.txn_id = t.id WHERE {whose} "
+            "AND (CAST(:before_id AS bigint) IS NULL OR t.id < :before_id) "
+            "GROUP BY t.id ORDER BY t.id DESC LIMIT :limit"
+        ),
+        {"psn_no": psn_no, "pool_id": pool_id, "before_id": before_id, "limit": limit},
+    )
+    return [
+        RecordView(
+            r.id,
+            r.kind,
+            r.booked_at,
+            r.psn_no,
+            r.pool_id,
+            r.fixmedins_code,
+            r.reservation_id,
+            r.description,
+            [(Source(s), int(a)) for s, a in zip(r.sources, r.amounts, strict=True)],
+        )
+        for r in rows
+    ]

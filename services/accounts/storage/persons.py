@@ -28,21 +28,37 @@ class NewPerson:
 async def insert(conn: AsyncConnection, new: NewPerson) -> None:
     """Registers a person, with a personal account when employee-insured."""
     p = new.person
-    inserted = (await conn.execute(sql(
-        "INSERT INTO accounts.persons (psn_no, id_number_hash, id_number_masked, name_hash, name_masked, "
-        "insurance_type, region_code, status, chronic_disease_benefit, retired_cadre, disabled_veteran_level) "
-        "VALUES (:psn_no, :id_number_hash, :id_number_masked, :name_hash, :name_masked, :insurance_type, "
-        ":region_code, :status, :chronic_disease_benefit, :retired_cadre, :disabled_veteran_level) "
-        "ON CONFLICT DO NOTHING RETURNING psn_no"),
-        {"psn_no": p.psn_no, "id_number_hash": new.id_number_hash, "id_number_masked": new.id_number_masked,
-         "name_hash": new.name_hash, "name_masked": new.name_masked, "insurance_type": p.insurance_type.value,
-         "region_code": p.region_code, "status": p.status.value, "chronic_disease_benefit": p.chronic_disease_benefit,
-         "retired_cadre": p.retired_cadre, "disabled_veteran_level": p.disabled_veteran_level})).first()
+    inserted = (
+        await conn.execute(
+            sql(
+                "INSERT INTO accounts.persons (psn_no, id_number_hash, id_number_masked, name_hash, name_masked, "
+                "insurance_type, region_code, status, chronic_disease_benefit, retired_cadre, disabled_veteran_level) "
+                "VALUES (:psn_no, :id_number_hash, :id_number_masked, :name_hash, :name_masked, :insurance_type, "
+                ":region_code, :status, :chronic_disease_benefit, :retired_cadre, :disabled_veteran_level) "
+                "ON CONFLICT DO NOTHING RETURNING psn_no"
+            ),
+            {
+                "psn_no": p.psn_no,
+                "id_number_hash": new.id_number_hash,
+                "id_number_masked": new.id_number_masked,
+                "name_hash": new.name_hash,
+                "name_masked": new.name_masked,
+                "insurance_type": p.insurance_type.value,
+                "region_code": p.region_code,
+                "status": p.status.value,
+                "chronic_disease_benefit": p.chronic_disease_benefit,
+                "retired_cadre": p.retired_cadre,
+                "disabled_veteran_level": p.disabled_veteran_level,
+            },
+        )
+    ).first()
     if inserted is None:
         raise DomainError(Reason.PERSON_ALREADY_REGISTERED)
     if p.has_personal_account:
-        await conn.execute(sql("INSERT INTO accounts.ledger_accounts (kind, psn_no) VALUES ('PERSONAL', :psn_no)"),
-                           {"psn_no": p.psn_no})
+        await conn.execute(
+            sql("INSERT INTO accounts.ledger_accounts (kind, psn_no) VALUES ('PERSONAL', :psn_no)"),
+            {"psn_no": p.psn_no},
+        )
 
 
 # A person's active pool and role, as a lateral subquery over `pe` (rule 4: at most one).
@@ -50,19 +66,28 @@ _POOL_OF = (
     "LEFT JOIN LATERAL (SELECT id AS pool_id, 'CREATOR' AS pool_role FROM accounts.pools "
     "  WHERE creator_psn_no = pe.psn_no AND status = 'ACTIVE' "
     "  UNION ALL SELECT pool_id, 'MEMBER' FROM accounts.memberships WHERE psn_no = pe.psn_no AND status = 'ACTIVE' "
-    "  LIMIT 1) active_pool ON true")
+    "  LIMIT 1) active_pool ON true"
+)
 _PERSON = (
     "SELECT pe.psn_no, pe.insurance_type, pe.region_code, pe.status, pe.chronic_disease_benefit, pe.retired_cadre, "
     "pe.disabled_veteran_level, pe.name_masked, pe.id_number_masked, pe.name_hash, active_pool.pool_id, "
-    f"active_pool.pool_role FROM accounts.persons pe {_POOL_OF}")
+    f"active_pool.pool_role FROM accounts.persons pe {_POOL_OF}"
+)
 
 
 def _view(row: Row[Any]) -> PersonView:
-    person = Person(psn_no=row.psn_no, insurance_type=InsuranceType(row.insurance_type), region_code=row.region_code,
-                    status=PersonStatus(row.status), chronic_disease_benefit=row.chronic_disease_benefit,
-                    retired_cadre=row.retired_cadre, disabled_veteran_level=row.disabled_veteran_level)
-    return PersonView(person, row.name_masked, row.id_number_masked, row.pool_id,
-                      PoolRole(row.pool_role) if row.pool_role else None)
+    person = Person(
+        psn_no=row.psn_no,
+        insurance_type=InsuranceType(row.insurance_type),
+        region_code=row.region_code,
+        status=PersonStatus(row.status),
+        chronic_disease_benefit=row.chronic_disease_benefit,
+        retired_cadre=row.retired_cadre,
+        disabled_veteran_level=row.disabled_veteran_level,
+    )
+    return PersonView(
+        person, row.name_masked, row.id_number_masked, row.pool_id, PoolRole(row.pool_role) if row.pool_role else None
+    )
 
 
 async def get(conn: AsyncConnection, psn_no: str) -> PersonView:
@@ -74,8 +99,11 @@ async def get(conn: AsyncConnection, psn_no: str) -> PersonView:
 
 async def by_id_number_hash(conn: AsyncConnection, id_number_hash: bytes) -> tuple[PersonView, bytes]:
     """The person with this ID number (by its HMAC), and the HMAC of their registered name."""
-    row = (await conn.execute(sql(f"{_PERSON} WHERE pe.id_number_hash = :id_number_hash"),
-                              {"id_number_hash": id_number_hash})).first()
+    row = (
+        await conn.execute(
+            sql(f"{_PERSON} WHERE pe.id_number_hash = :id_number_hash"), {"id_number_hash": id_number_hash}
+        )
+    ).first()
     if row is None:
         raise DomainError(Reason.PERSON_NOT_FOUND, "(ID number)")
     return _view(row), bytes(row.name_hash)
@@ -83,21 +111,31 @@ async def by_id_number_hash(conn: AsyncConnection, id_number_hash: bytes) -> tup
 
 async def lock(conn: AsyncConnection, psn_nos: Iterable[str]) -> None:
     """The first locks of the global order: persons, by psn_no."""
-    await conn.execute(sql(
-        "SELECT 1 FROM accounts.persons WHERE psn_no = ANY(:psn_no) ORDER BY psn_no FOR NO KEY UPDATE"),
-        {"psn_no": sorted(set(psn_nos))})
+    await conn.execute(
+        sql("SELECT 1 FROM accounts.persons WHERE psn_no = ANY(:psn_no) ORDER BY psn_no FOR NO KEY UPDATE"),
+        {"psn_no": sorted(set(psn_nos))},
+    )
 
 
 async def update(conn: AsyncConnection, p: Person) -> None:
-    await conn.execute(sql(
-        "UPDATE accounts.persons SET region_code = :region_code, status = :status, "
-        "chronic_disease_benefit = :chronic_disease_benefit, retired_cadre = :retired_cadre, "
-        "disabled_veteran_level = :disabled_veteran_level, updated_at = now() WHERE psn_no = :psn_no"),
-        {"psn_no": p.psn_no, "region_code": p.region_code, "status": p.status.value,
-         "chronic_disease_benefit": p.chronic_disease_benefit, "retired_cadre": p.retired_cadre,
-         "disabled_veteran_level": p.disabled_veteran_level})
+    await conn.execute(
+        sql(
+            "UPDATE accounts.persons SET region_code = :region_code, status = :status, "
+            "chronic_disease_benefit = :chronic_disease_benefit, retired_cadre = :retired_cadre, "
+            "disabled_veteran_level = :disabled_veteran_level, updated_at = now() WHERE psn_no = :psn_no"
+        ),
+        {
+            "psn_no": p.psn_no,
+            "region_code": p.region_code,
+            "status": p.status.value,
+            "chronic_disease_benefit": p.chronic_disease_benefit,
+            "retired_cadre": p.retired_cadre,
+            "disabled_veteran_level": p.disabled_veteran_level,
+        },
+    )
 
 
 async def personal_account_id(conn: AsyncConnection, psn_no: str) -> int | None:
-    return (await conn.execute(sql("SELECT id FROM accounts.ledger_accounts WHERE psn_no = :psn_no"),
-                               {"psn_no": psn_no})).scalar()
+    return (
+        await conn.execute(sql("SELECT id FROM accounts.ledger_accounts WHERE psn_no = :psn_no"), {"psn_no": psn_no})
+    ).scalar()

@@ -46,16 +46,23 @@ class LockedFamily:
 
 
 async def get_row(conn: AsyncConnection, pool_id: int, lock: bool = False) -> PoolRow:
-    row = (await conn.execute(sql(
-        "SELECT id, creator_psn_no, account_id, status FROM accounts.pools WHERE id = :id"
-        + (" FOR NO KEY UPDATE" if lock else "")), {"id": pool_id})).first()
+    row = (
+        await conn.execute(
+            sql(
+                "SELECT id, creator_psn_no, account_id, status FROM accounts.pools WHERE id = :id"
+                + (" FOR NO KEY UPDATE" if lock else "")
+            ),
+            {"id": pool_id},
+        )
+    ).first()
     if row is None:
         raise DomainError(Reason.POOL_NOT_FOUND, metadata={"pool_id": str(pool_id)})
     return PoolRow(row.id, row.creator_psn_no, row.account_id, row.status == "ACTIVE")
 
 
-async def lock_family(conn: AsyncConnection, pool_id: int, people: Iterable[str] = (), *,
-                      with_accounts: bool = False) -> LockedFamily:
+async def lock_family(
+    conn: AsyncConnection, pool_id: int, people: Iterable[str] = (), *, with_accounts: bool = False
+) -> LockedFamily:
     """Locks the pool's creator and `people` (persons), then the pool, then (if asked) the pool's and the creator's
     ledger accounts: the global lock order, so no two families' operations can deadlock."""
     unlocked = await get_row(conn, pool_id)
@@ -68,58 +75,104 @@ async def lock_family(conn: AsyncConnection, pool_id: int, people: Iterable[str]
 
 
 async def insert(conn: AsyncConnection, creator_psn_no: str, agreement_version: str) -> int:
-    account_id = (await conn.execute(sql(
-        "INSERT INTO accounts.ledger_accounts (kind) VALUES ('POOL') RETURNING id"))).scalar_one()
-    pool_id = (await conn.execute(sql(
-        "INSERT INTO accounts.pools (creator_psn_no, account_id, status, agreement_version) "
-        "VALUES (:creator_psn_no, :account_id, 'ACTIVE', :agreement_version) ON CONFLICT DO NOTHING RETURNING id"),
-        {"creator_psn_no": creator_psn_no, "account_id": account_id, "agreement_version": agreement_version})).scalar()
+    account_id = (
+        await conn.execute(sql("INSERT INTO accounts.ledger_accounts (kind) VALUES ('POOL') RETURNING id"))
+    ).scalar_one()
+    pool_id = (
+        await conn.execute(
+            sql(
+                "INSERT INTO accounts.pools (creator_psn_no, account_id, status, agreement_version) "
+                "VALUES (:creator_psn_no, :account_id, 'ACTIVE', :agreement_version) ON CONFLICT DO NOTHING "
+                "RETURNING id"
+            ),
+            {"creator_psn_no": creator_psn_no, "account_id": account_id, "agreement_version": agreement_version},
+        )
+    ).scalar()
     if pool_id is None:
         raise DomainError(Reason.ALREADY_BOUND, "(creator)")
     return int(pool_id)
 
 
 async def mark_dissolved(conn: AsyncConnection, pool_id: int, dissolution_reason: str) -> None:
-    await conn.execute(sql(
-        "UPDATE accounts.pools SET status = 'DISSOLVED', dissolved_at = now(), "
-        "dissolution_reason = :dissolution_reason WHERE id = :id"),
-        {"id": pool_id, "dissolution_reason": dissolution_reason})
-    await conn.execute(sql(
-        "UPDATE accounts.memberships SET status = 'REMOVED', ended_at = now() "
-        "WHERE pool_id = :pool_id AND status IN ('INVITED', 'ACTIVE')"), {"pool_id": pool_id})
+    await conn.execute(
+        sql(
+            "UPDATE accounts.pools SET status = 'DISSOLVED', dissolved_at = now(), "
+            "dissolution_reason = :dissolution_reason WHERE id = :id"
+        ),
+        {"id": pool_id, "dissolution_reason": dissolution_reason},
+    )
+    await conn.execute(
+        sql(
+            "UPDATE accounts.memberships SET status = 'REMOVED', ended_at = now() "
+            "WHERE pool_id = :pool_id AND status IN ('INVITED', 'ACTIVE')"
+        ),
+        {"pool_id": pool_id},
+    )
 
 
 async def load(conn: AsyncConnection, pool_id: int) -> PoolView:
     """The pool as people see it: balances, active members and invitations still open."""
-    row = (await conn.execute(sql(
-        "SELECT p.id, p.creator_psn_no, p.status, p.agreement_version, p.created_at, p.dissolved_at, "
-        "p.dissolution_reason, a.balance_fen, a.held_fen FROM accounts.pools p "
-        "JOIN accounts.ledger_accounts a ON a.id = p.account_id WHERE p.id = :id"), {"id": pool_id})).first()
+    row = (
+        await conn.execute(
+            sql(
+                "SELECT p.id, p.creator_psn_no, p.status, p.agreement_version, p.created_at, p.dissolved_at, "
+                "p.dissolution_reason, a.balance_fen, a.held_fen FROM accounts.pools p "
+                "JOIN accounts.ledger_accounts a ON a.id = p.account_id WHERE p.id = :id"
+            ),
+            {"id": pool_id},
+        )
+    ).first()
     if row is None:
         raise DomainError(Reason.POOL_NOT_FOUND, metadata={"pool_id": str(pool_id)})
-    members = await conn.execute(sql(
-        f"{_MEMBER} WHERE m.pool_id = :pool_id AND (m.status = 'ACTIVE' OR (m.status = 'INVITED' "
-        "AND m.invitation_expires_at > now())) ORDER BY m.id"), {"pool_id": pool_id})
-    return PoolView(row.id, row.creator_psn_no, row.status, row.agreement_version, row.balance_fen, row.held_fen,
-                    row.created_at, row.dissolved_at, row.dissolution_reason or "",
-                    tuple(_member(m) for m in members))
+    members = await conn.execute(
+        sql(
+            f"{_MEMBER} WHERE m.pool_id = :pool_id AND (m.status = 'ACTIVE' OR (m.status = 'INVITED' "
+            "AND m.invitation_expires_at > now())) ORDER BY m.id"
+        ),
+        {"pool_id": pool_id},
+    )
+    return PoolView(
+        row.id,
+        row.creator_psn_no,
+        row.status,
+        row.agreement_version,
+        row.balance_fen,
+        row.held_fen,
+        row.created_at,
+        row.dissolved_at,
+        row.dissolution_reason or "",
+        tuple(_member(m) for m in members),
+    )
 
 
 # ---------------------------------------------------------------- memberships
 
 _MEMBER = (
     "SELECT m.id, m.pool_id, m.psn_no, pe.name_masked, m.relation, m.status, m.invited_at, m.invitation_expires_at, "
-    "m.joined_at FROM accounts.memberships m JOIN accounts.persons pe ON pe.psn_no = m.psn_no")
+    "m.joined_at FROM accounts.memberships m JOIN accounts.persons pe ON pe.psn_no = m.psn_no"
+)
 
 
 def _member(m: Row[Any]) -> MemberView:
-    return MemberView(m.id, m.pool_id, m.psn_no, m.name_masked, Relation(m.relation), m.status, m.invited_at,
-                      m.invitation_expires_at, m.joined_at)
+    return MemberView(
+        m.id,
+        m.pool_id,
+        m.psn_no,
+        m.name_masked,
+        Relation(m.relation),
+        m.status,
+        m.invited_at,
+        m.invitation_expires_at,
+        m.joined_at,
+    )
 
 
 async def membership(conn: AsyncConnection, membership_id: int, lock: bool = False) -> MemberView:
-    row = (await conn.execute(sql(f"{_MEMBER} WHERE m.id = :id" + (" FOR NO KEY UPDATE OF m" if lock else "")),
-                              {"id": membership_id})).first()
+    row = (
+        await conn.execute(
+            sql(f"{_MEMBER} WHERE m.id = :id" + (" FOR NO KEY UPDATE OF m" if lock else "")), {"id": membership_id}
+        )
+    ).first()
     if row is None:
         raise DomainError(Reason.INVITATION_NOT_FOUND)
     return _member(row)
@@ -127,41 +180,69 @@ async def membership(conn: AsyncConnection, membership_id: int, lock: bool = Fal
 
 async def open_membership(conn: AsyncConnection, pool_id: int, psn_no: str) -> MemberView | None:
     """The person's invitation to or binding with this pool, locked; None when there is none."""
-    row = (await conn.execute(sql(
-        f"{_MEMBER} WHERE m.pool_id = :pool_id AND m.psn_no = :psn_no AND m.status IN ('INVITED', 'ACTIVE') "
-        "FOR NO KEY UPDATE OF m"), {"pool_id": pool_id, "psn_no": psn_no})).first()
+    row = (
+        await conn.execute(
+            sql(
+                f"{_MEMBER} WHERE m.pool_id = :pool_id AND m.psn_no = :psn_no AND m.status IN ('INVITED', 'ACTIVE') "
+                "FOR NO KEY UPDATE OF m"
+            ),
+            {"pool_id": pool_id, "psn_no": psn_no},
+        )
+    ).first()
     return _member(row) if row else None
 
 
 async def active_member_count(conn: AsyncConnection, pool_id: int) -> int:
-    return int((await conn.execute(sql(
-        "SELECT count(*) FROM accounts.memberships WHERE pool_id = :pool_id AND status = 'ACTIVE'"),
-        {"pool_id": pool_id})).scalar_one())
+    return int(
+        (
+            await conn.execute(
+                sql("SELECT count(*) FROM accounts.memberships WHERE pool_id = :pool_id AND status = 'ACTIVE'"),
+                {"pool_id": pool_id},
+            )
+        ).scalar_one()
+    )
 
 
 async def expire_lapsed_invitation(conn: AsyncConnection, pool_id: int, psn_no: str, now: dt.datetime) -> None:
     """An unanswered invitation past its date is no longer open: the creator may invite the person again."""
-    await conn.execute(sql(
-        "UPDATE accounts.memberships SET status = 'EXPIRED', ended_at = :now WHERE pool_id = :pool_id "
-        "AND psn_no = :psn_no AND status = 'INVITED' AND invitation_expires_at <= :now"),
-        {"pool_id": pool_id, "psn_no": psn_no, "now": now})
+    await conn.execute(
+        sql(
+            "UPDATE accounts.memberships SET status = 'EXPIRED', ended_at = :now WHERE pool_id = :pool_id "
+            "AND psn_no = :psn_no AND status = 'INVITED' AND invitation_expires_at <= :now"
+        ),
+        {"pool_id": pool_id, "psn_no": psn_no, "now": now},
+    )
 
 
-async def insert_invitation(conn: AsyncConnection, pool_id: int, psn_no: str, relation: Relation,
-                            invitation_expires_at: dt.datetime) -> MemberView:
-    row = (await conn.execute(sql(
-        "INSERT INTO accounts.memberships (pool_id, psn_no, relation, status, invitation_expires_at) "
-        "VALUES (:pool_id, :psn_no, :relation, 'INVITED', :invitation_expires_at) ON CONFLICT DO NOTHING "
-        "RETURNING id"), {"pool_id": pool_id, "psn_no": psn_no, "relation": relation.value,
-                          "invitation_expires_at": invitation_expires_at})).first()
+async def insert_invitation(
+    conn: AsyncConnection, pool_id: int, psn_no: str, relation: Relation, invitation_expires_at: dt.datetime
+) -> MemberView:
+    row = (
+        await conn.execute(
+            sql(
+                "INSERT INTO accounts.memberships (pool_id, psn_no, relation, status, invitation_expires_at) "
+                "VALUES (:pool_id, :psn_no, :relation, 'INVITED', :invitation_expires_at) ON CONFLICT DO NOTHING "
+                "RETURNING id"
+            ),
+            {
+                "pool_id": pool_id,
+                "psn_no": psn_no,
+                "relation": relation.value,
+                "invitation_expires_at": invitation_expires_at,
+            },
+        )
+    ).first()
     if row is None:
         raise DomainError(Reason.ALREADY_BOUND, "(already invited to or member of this pool)")
     return await membership(conn, row.id)
 
 
 async def set_membership_status(conn: AsyncConnection, membership_id: int, status: str) -> None:
-    await conn.execute(sql(
-        "UPDATE accounts.memberships SET status = :status, "
-        "joined_at = CASE WHEN :status = 'ACTIVE' THEN now() ELSE joined_at END, "
-        "ended_at = CASE WHEN :status = 'ACTIVE' THEN NULL ELSE now() END WHERE id = :id"),
-        {"id": membership_id, "status": status})
+    await conn.execute(
+        sql(
+            "UPDATE accounts.memberships SET status = :status, "
+            "joined_at = CASE WHEN :status = 'ACTIVE' THEN now() ELSE joined_at END, "
+            "ended_at = CASE WHEN :status = 'ACTIVE' THEN NULL ELSE now() END WHERE id = :id"
+        ),
+        {"id": membership_id, "status": status},
+    )

@@ -17,7 +17,8 @@ from services.common.errors import DomainError, Reason
 _PAYER_POOL = (
     "payer_pool AS (SELECT po.id, po.account_id FROM accounts.pools po WHERE po.status = 'ACTIVE' AND ("
     "  po.creator_psn_no = :psn_no OR po.id IN (SELECT m.pool_id FROM accounts.memberships m "
-    "  WHERE m.psn_no = :psn_no AND m.status = 'ACTIVE')) LIMIT 1)")
+    "  WHERE m.psn_no = :psn_no AND m.status = 'ACTIVE')) LIMIT 1)"
+)
 
 # The payer and their own and pool accounts; the hot path's first statement locks the accounts, in id order.
 _PAYER_FUNDS = (
@@ -25,21 +26,29 @@ _PAYER_FUNDS = (
     "  la.balance_fen - la.held_fen AS available_fen FROM accounts.ledger_accounts la "
     "  WHERE la.psn_no = :psn_no OR la.id = (SELECT account_id FROM payer_pool) ORDER BY la.id{lock}) "
     "SELECT pe.status, (SELECT id FROM payer_pool) AS pool_id, payer_accounts.id, payer_accounts.own, "
-    "payer_accounts.available_fen FROM accounts.persons pe LEFT JOIN payer_accounts ON true WHERE pe.psn_no = :psn_no")
+    "payer_accounts.available_fen FROM accounts.persons pe LEFT JOIN payer_accounts ON true WHERE pe.psn_no = :psn_no"
+)
 
 
 async def payer_funds(conn: AsyncConnection, psn_no: str, lock: bool = False) -> PayerFunds:
     """What the payer could pay from. Locked, a pool dissolved meanwhile is not found (its money went back to the
     creator), so a payment racing a dissolution can never take money from it."""
-    rows = (await conn.execute(sql(_PAYER_FUNDS.format(lock=" FOR NO KEY UPDATE" if lock else "")),
-                               {"psn_no": psn_no})).all()
+    rows = (
+        await conn.execute(sql(_PAYER_FUNDS.format(lock=" FOR NO KEY UPDATE" if lock else "")), {"psn_no": psn_no})
+    ).all()
     if not rows:
         raise DomainError(Reason.PERSON_NOT_FOUND, metadata={"psn_no": psn_no})
     own = next((r for r in rows if r.own), None)
     pool = next((r for r in rows if r.id is not None and not r.own), None)
-    return PayerFunds(psn_no, rows[0].status == "ACTIVE",
-                      own.id if own else None, own.available_fen if own else 0,
-                      rows[0].pool_id if pool else None, pool.id if pool else None, pool.available_fen if pool else 0)
+    return PayerFunds(
+        psn_no,
+        rows[0].status == "ACTIVE",
+        own.id if own else None,
+        own.available_fen if own else 0,
+        rows[0].pool_id if pool else None,
+        pool.id if pool else None,
+        pool.available_fen if pool else 0,
+    )
 
 
 async def insert(conn: AsyncConnection, r: Reservation, effects: Effects) -> int:
@@ -55,49 +64,96 @@ async def insert(conn: AsyncConnection, r: Reservation, effects: Effects) -> int
         effect_ctes = (
             ", new_holds AS (UPDATE accounts.ledger_accounts la SET held_fen = la.held_fen + h.held_fen "
             "FROM unnest(CAST(:hold_account_id AS bigint[]), CAST(:hold_fen AS bigint[])) AS h(id, held_fen) "
-            "WHERE la.id = h.id RETURNING la.id)")
+            "WHERE la.id = h.id RETURNING la.id)"
+        )
         params = {"hold_account_id": list(effects.held), "hold_fen": list(effects.held.values())}
     legs = r.legs
-    reservation_id = (await conn.execute(sql(
-        "WITH new_reservation AS (INSERT INTO accounts.reservations (payer_psn_no, status, requested_fen, "
-        "  fixmedins_code, description, expires_at, finalized_at) VALUES (:payer_psn_no, :status, :requested_fen, "
-        "  :fixmedins_code, :reservation_description, :expires_at, "
-        "  CASE WHEN :status = 'HELD' THEN NULL ELSE now() END) RETURNING id), "
-        "new_legs AS (INSERT INTO accounts.reservation_legs (reservation_id, seq, source, account_id, pool_id, "
-        "  reserved_fen, debited_fen, shortfall_reason) SELECT new_reservation.id, l.* FROM new_reservation, "
-        "  unnest(CAST(:seq AS smallint[]), CAST(:leg_source AS text[]), CAST(:leg_account_id AS bigint[]), "
-        "  CAST(:leg_pool_id AS bigint[]), CAST(:reserved_fen AS bigint[]), CAST(:debited_fen AS bigint[]), "
-        "  CAST(:shortfall_reason AS text[])) "
-        f"  AS l(seq, source, account_id, pool_id, reserved_fen, debited_fen, shortfall_reason)){effect_ctes} "
-        "SELECT id FROM new_reservation"),
-        {"payer_psn_no": r.payer_psn_no, "status": r.status.value, "requested_fen": r.requested_fen,
-         "fixmedins_code": r.fixmedins_code, "reservation_description": r.description, "expires_at": r.expires_at,
-         "seq": [g.seq for g in legs], "leg_source": [g.source.value for g in legs],
-         "leg_account_id": [g.account_id for g in legs], "leg_pool_id": [g.pool_id for g in legs],
-         "reserved_fen": [g.reserved_fen for g in legs], "debited_fen": [g.debited_fen for g in legs],
-         "shortfall_reason": [g.shortfall_reason for g in legs], **params})).scalar_one()
+    reservation_id = (
+        await conn.execute(
+            sql(
+                "WITH new_reservation AS (INSERT INTO accounts.reservations (payer_psn_no, status, requested_fen, "
+                "  fixmedins_code, description, expires_at, finalized_at) VALUES (:payer_psn_no, :status, "
+                ":requested_fen, "
+                "  :fixmedins_code, :reservation_description, :expires_at, "
+                "  CASE WHEN :status = 'HELD' THEN NULL ELSE now() END) RETURNING id), "
+                "new_legs AS (INSERT INTO accounts.reservation_legs (reservation_id, seq, source, account_id, pool_id, "
+                "  reserved_fen, debited_fen, shortfall_reason) SELECT new_reservation.id, l.* FROM new_reservation, "
+                "  unnest(CAST(:seq AS smallint[]), CAST(:leg_source AS text[]), CAST(:leg_account_id AS bigint[]), "
+                "  CAST(:leg_pool_id AS bigint[]), CAST(:reserved_fen AS bigint[]), CAST(:debited_fen AS bigint[]), "
+                "  CAST(:shortfall_reason AS text[])) "
+                f"  AS l(seq, source, account_id, pool_id, reserved_fen, debited_fen, shortfall_reason)){effect_ctes} "
+                "SELECT id FROM new_reservation"
+            ),
+            {
+                "payer_psn_no": r.payer_psn_no,
+                "status": r.status.value,
+                "requested_fen": r.requested_fen,
+                "fixmedins_code": r.fixmedins_code,
+                "reservation_description": r.description,
+                "expires_at": r.expires_at,
+                "seq": [g.seq for g in legs],
+                "leg_source": [g.source.value for g in legs],
+                "leg_account_id": [g.account_id for g in legs],
+                "leg_pool_id": [g.pool_id for g in legs],
+                "reserved_fen": [g.reserved_fen for g in legs],
+                "debited_fen": [g.debited_fen for g in legs],
+                "shortfall_reason": [g.shortfall_reason for g in legs],
+                **params,
+            },
+        )
+    ).scalar_one()
     r.id = int(reservation_id)
     return r.id
 
 
 async def get(conn: AsyncConnection, reservation_id: int, lock: bool = False) -> Reservation:
-    row = (await conn.execute(sql(
-        "SELECT id, payer_psn_no, status, requested_fen, expires_at, fixmedins_code, description "
-        "FROM accounts.reservations WHERE id = :id" + (" FOR NO KEY UPDATE" if lock else "")),
-        {"id": reservation_id})).first()
+    row = (
+        await conn.execute(
+            sql(
+                "SELECT id, payer_psn_no, status, requested_fen, expires_at, fixmedins_code, description "
+                "FROM accounts.reservations WHERE id = :id" + (" FOR NO KEY UPDATE" if lock else "")
+            ),
+            {"id": reservation_id},
+        )
+    ).first()
     if row is None:
         raise DomainError(Reason.RESERVATION_NOT_FOUND, metadata={"reservation_id": str(reservation_id)})
-    legs = await conn.execute(sql(
-        "SELECT seq, source, account_id, pool_id, reserved_fen, debited_fen, refunded_fen, shortfall_reason "
-        "FROM accounts.reservation_legs WHERE reservation_id = :reservation_id ORDER BY seq"),
-        {"reservation_id": reservation_id})
-    return _reservation(row, [Leg(g.seq, Source(g.source), g.account_id, g.pool_id, g.reserved_fen, g.debited_fen,
-                                  g.refunded_fen, g.shortfall_reason) for g in legs])
+    legs = await conn.execute(
+        sql(
+            "SELECT seq, source, account_id, pool_id, reserved_fen, debited_fen, refunded_fen, shortfall_reason "
+            "FROM accounts.reservation_legs WHERE reservation_id = :reservation_id ORDER BY seq"
+        ),
+        {"reservation_id": reservation_id},
+    )
+    return _reservation(
+        row,
+        [
+            Leg(
+                g.seq,
+                Source(g.source),
+                g.account_id,
+                g.pool_id,
+                g.reserved_fen,
+                g.debited_fen,
+                g.refunded_fen,
+                g.shortfall_reason,
+            )
+            for g in legs
+        ],
+    )
 
 
 def _reservation(row: Row[Any], legs: list[Leg]) -> Reservation:
-    return Reservation(row.id, row.payer_psn_no, ReservationStatus(row.status), row.requested_fen, row.expires_at,
-                       legs, row.fixmedins_code, row.description)
+    return Reservation(
+        row.id,
+        row.payer_psn_no,
+        ReservationStatus(row.status),
+        row.requested_fen,
+        row.expires_at,
+        legs,
+        row.fixmedins_code,
+        row.description,
+    )
 
 
 async def lock_and_load(conn: AsyncConnection, reservation_id: int) -> tuple[Reservation, dict[int, PoolState]]:
@@ -109,42 +165,61 @@ async def lock_and_load(conn: AsyncConnection, reservation_id: int) -> tuple[Res
         await journal.lock_accounts(conn, [leg.account_id for leg in r.legs])
         return r, {}
     creators = await _pools(conn, pool_ids)
-    await journal.lock_accounts(conn, [*(leg.account_id for leg in r.legs),
-                                       *(p.creator_account_id for p in creators.values())])
+    await journal.lock_accounts(
+        conn, [*(leg.account_id for leg in r.legs), *(p.creator_account_id for p in creators.values())]
+    )
     return r, await _pools(conn, pool_ids)
 
 
 async def _pools(conn: AsyncConnection, pool_ids: list[int]) -> dict[int, PoolState]:
-    rows = await conn.execute(sql(
-        "SELECT po.id, po.creator_psn_no, po.status, la.id AS creator_account_id FROM accounts.pools po "
-        "JOIN accounts.ledger_accounts la ON la.psn_no = po.creator_psn_no WHERE po.id = ANY(:id)"),
-        {"id": pool_ids})
+    rows = await conn.execute(
+        sql(
+            "SELECT po.id, po.creator_psn_no, po.status, la.id AS creator_account_id FROM accounts.pools po "
+            "JOIN accounts.ledger_accounts la ON la.psn_no = po.creator_psn_no WHERE po.id = ANY(:id)"
+        ),
+        {"id": pool_ids},
+    )
     return {r.id: PoolState(r.id, r.creator_psn_no, r.creator_account_id, r.status == "DISSOLVED") for r in rows}
 
 
 async def save(conn: AsyncConnection, r: Reservation, effects: Effects) -> None:
     """Writes back status and per-leg amounts after a state change, and books its effects."""
-    await conn.execute(sql(
-        "UPDATE accounts.reservations SET status = :status, "
-        "finalized_at = CASE WHEN :status = 'HELD' THEN NULL ELSE coalesce(finalized_at, now()) END WHERE id = :id"),
-        {"id": r.id, "status": r.status.value})
-    await conn.execute(sql(
-        "UPDATE accounts.reservation_legs l SET debited_fen = u.debited_fen, refunded_fen = u.refunded_fen "
-        "FROM unnest(CAST(:seq AS smallint[]), CAST(:debited_fen AS bigint[]), CAST(:refunded_fen AS bigint[])) "
-        "AS u(seq, debited_fen, refunded_fen) WHERE l.reservation_id = :reservation_id AND l.seq = u.seq"),
-        {"reservation_id": r.id, "seq": [g.seq for g in r.legs], "debited_fen": [g.debited_fen for g in r.legs],
-         "refunded_fen": [g.refunded_fen for g in r.legs]})
+    await conn.execute(
+        sql(
+            "UPDATE accounts.reservations SET status = :status, "
+            "finalized_at = CASE WHEN :status = 'HELD' THEN NULL ELSE coalesce(finalized_at, now()) END WHERE id = :id"
+        ),
+        {"id": r.id, "status": r.status.value},
+    )
+    await conn.execute(
+        sql(
+            "UPDATE accounts.reservation_legs l SET debited_fen = u.debited_fen, refunded_fen = u.refunded_fen "
+            "FROM unnest(CAST(:seq AS smallint[]), CAST(:debited_fen AS bigint[]), CAST(:refunded_fen AS bigint[])) "
+            "AS u(seq, debited_fen, refunded_fen) WHERE l.reservation_id = :reservation_id AND l.seq = u.seq"
+        ),
+        {
+            "reservation_id": r.id,
+            "seq": [g.seq for g in r.legs],
+            "debited_fen": [g.debited_fen for g in r.legs],
+            "refunded_fen": [g.refunded_fen for g in r.legs],
+        },
+    )
     await journal.add_held(conn, effects.held)
     await journal.book_all(conn, effects.journal)
 
 
 async def expired_ids(conn: AsyncConnection, limit: int) -> list[int]:
-    rows = await conn.execute(sql(
-        "SELECT id FROM accounts.reservations WHERE status = 'HELD' AND expires_at <= now() "
-        "ORDER BY expires_at LIMIT :limit"), {"limit": limit})
+    rows = await conn.execute(
+        sql(
+            "SELECT id FROM accounts.reservations WHERE status = 'HELD' AND expires_at <= now() "
+            "ORDER BY expires_at LIMIT :limit"
+        ),
+        {"limit": limit},
+    )
     return [r.id for r in rows]
 
 
 async def open_count(conn: AsyncConnection) -> int:
-    return int((await conn.execute(sql(
-        "SELECT count(*) FROM accounts.reservations WHERE status = 'HELD'"))).scalar_one())
+    return int(
+        (await conn.execute(sql("SELECT count(*) FROM accounts.reservations WHERE status = 'HELD'"))).scalar_one()
+    )

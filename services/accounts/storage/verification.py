@@ -10,31 +10,38 @@ from services.accounts.views import LedgerReport
 
 _UNBALANCED_TXNS = (
     "SELECT txn_id, sum(amount_fen) AS total_fen, count(*) AS postings FROM accounts.postings GROUP BY txn_id "
-    "HAVING sum(amount_fen) <> 0 OR count(*) < 2")
+    "HAVING sum(amount_fen) <> 0 OR count(*) < 2"
+)
 _EMPTY_TXNS = (
     "SELECT t.id FROM accounts.journal_txns t WHERE NOT EXISTS "
-    "(SELECT 1 FROM accounts.postings p WHERE p.txn_id = t.id)")
+    "(SELECT 1 FROM accounts.postings p WHERE p.txn_id = t.id)"
+)
 _BALANCE_DRIFT = (
     "WITH posted AS (SELECT account_id, sum(amount_fen) AS total_fen FROM accounts.postings GROUP BY account_id) "
     "SELECT a.id, a.kind, a.balance_fen, coalesce(posted.total_fen, 0) AS total_fen FROM accounts.ledger_accounts a "
     "LEFT JOIN posted ON posted.account_id = a.id "
-    "WHERE a.kind IN ('PERSONAL', 'POOL') AND a.balance_fen <> coalesce(posted.total_fen, 0)")
+    "WHERE a.kind IN ('PERSONAL', 'POOL') AND a.balance_fen <> coalesce(posted.total_fen, 0)"
+)
 _HELD_DRIFT = (
     "WITH open_holds AS (SELECT l.account_id, sum(l.reserved_fen) AS held_fen FROM accounts.reservation_legs l "
     "  JOIN accounts.reservations r ON r.id = l.reservation_id WHERE r.status = 'HELD' GROUP BY l.account_id) "
     "SELECT a.id, a.held_fen, coalesce(open_holds.held_fen, 0) AS open_held_fen FROM accounts.ledger_accounts a "
-    "LEFT JOIN open_holds ON open_holds.account_id = a.id WHERE a.held_fen <> coalesce(open_holds.held_fen, 0)")
+    "LEFT JOIN open_holds ON open_holds.account_id = a.id WHERE a.held_fen <> coalesce(open_holds.held_fen, 0)"
+)
 _CLEARING = (
     "SELECT (SELECT coalesce(sum(amount_fen), 0) FROM accounts.postings WHERE account_id = :clearing_account_id) "
     "AS clearing_fen, (SELECT coalesce(sum(debited_fen - refunded_fen), 0) FROM accounts.reservation_legs) "
-    "AS net_paid_fen")
+    "AS net_paid_fen"
+)
 _DEBITED_BUT_NOT_FINAL = (
     "SELECT r.id FROM accounts.reservations r JOIN accounts.reservation_legs l ON l.reservation_id = r.id "
-    "GROUP BY r.id, r.status HAVING r.status <> 'DEBITED' AND sum(l.debited_fen) <> 0")
+    "GROUP BY r.id, r.status HAVING r.status <> 'DEBITED' AND sum(l.debited_fen) <> 0"
+)
 _DISSOLVED_NOT_RETURNED = (
     "SELECT p.id, a.balance_fen - a.held_fen AS left_fen FROM accounts.pools p "
     "JOIN accounts.ledger_accounts a ON a.id = p.account_id "
-    "WHERE p.status = 'DISSOLVED' AND a.balance_fen <> a.held_fen")
+    "WHERE p.status = 'DISSOLVED' AND a.balance_fen <> a.held_fen"
+)
 
 
 async def verify(conn: AsyncConnection) -> LedgerReport:
@@ -49,8 +56,9 @@ async def verify(conn: AsyncConnection) -> LedgerReport:
         problems.append(f"account {r.id}: held {r.held_fen} fen, open reservations hold {r.open_held_fen}")
     clearing = (await conn.execute(sql(_CLEARING), {"clearing_account_id": INSTITUTION_CLEARING})).one()
     if clearing.clearing_fen != clearing.net_paid_fen:
-        problems.append(f"institution clearing holds {clearing.clearing_fen} fen, reservations say "
-                        f"{clearing.net_paid_fen} net paid")
+        problems.append(
+            f"institution clearing holds {clearing.clearing_fen} fen, reservations say {clearing.net_paid_fen} net paid"
+        )
     for r in await conn.execute(sql(_DEBITED_BUT_NOT_FINAL)):
         problems.append(f"reservation {r.id}: debited money on a reservation that is not DEBITED")
     for r in await conn.execute(sql(_DISSOLVED_NOT_RETURNED)):

@@ -53,44 +53,78 @@ def public_id(value: int | None) -> str:
 def person(view: PersonView) -> person_pb2.Person:
     p = view.person
     return person_pb2.Person(
-        psn_no=p.psn_no, name_masked=view.name_masked, id_number_masked=view.id_number_masked,
-        insurance_type="INSURANCE_TYPE_" + p.insurance_type.value, region_code=p.region_code,
-        status="PERSON_STATUS_" + p.status.value, chronic_disease_benefit=p.chronic_disease_benefit,
-        retired_cadre=p.retired_cadre, disabled_veteran_level=p.disabled_veteran_level,
-        has_personal_account=p.has_personal_account, pool_id=public_id(view.pool_id),
-        pool_role="POOL_ROLE_" + (view.pool_role.value if view.pool_role else "UNSPECIFIED"))
+        psn_no=p.psn_no,
+        name_masked=view.name_masked,
+        id_number_masked=view.id_number_masked,
+        insurance_type="INSURANCE_TYPE_" + p.insurance_type.value,
+        region_code=p.region_code,
+        status="PERSON_STATUS_" + p.status.value,
+        chronic_disease_benefit=p.chronic_disease_benefit,
+        retired_cadre=p.retired_cadre,
+        disabled_veteran_level=p.disabled_veteran_level,
+        has_personal_account=p.has_personal_account,
+        pool_id=public_id(view.pool_id),
+        pool_role="POOL_ROLE_" + (view.pool_role.value if view.pool_role else "UNSPECIFIED"),
+    )
 
 
 def member(m: MemberView) -> pool_pb2.Member:
-    return pool_pb2.Member(invitation_id=str(m.invitation_id), psn_no=m.psn_no, name_masked=m.name_masked,
-                           relation="RELATION_" + m.relation.value, status="MEMBER_STATUS_" + m.status,
-                           invited_at=ts(m.invited_at), invitation_expires_at=ts(m.invitation_expires_at),
-                           joined_at=ts(m.joined_at))
+    return pool_pb2.Member(
+        invitation_id=str(m.invitation_id),
+        psn_no=m.psn_no,
+        name_masked=m.name_masked,
+        relation="RELATION_" + m.relation.value,
+        status="MEMBER_STATUS_" + m.status,
+        invited_at=ts(m.invited_at),
+        invitation_expires_at=ts(m.invitation_expires_at),
+        joined_at=ts(m.joined_at),
+    )
 
 
 def pool(p: PoolView) -> pool_pb2.Pool:
-    return pool_pb2.Pool(pool_id=str(p.pool_id), creator_psn_no=p.creator_psn_no, status="POOL_STATUS_" + p.status,
-                         agreement_version=p.agreement_version, balance_fen=p.balance_fen, held_fen=p.held_fen,
-                         available_fen=p.balance_fen - p.held_fen, members=[member(m) for m in p.members],
-                         created_at=ts(p.created_at), dissolved_at=ts(p.dissolved_at),
-                         dissolution_reason=p.dissolution_reason)
+    return pool_pb2.Pool(
+        pool_id=str(p.pool_id),
+        creator_psn_no=p.creator_psn_no,
+        status="POOL_STATUS_" + p.status,
+        agreement_version=p.agreement_version,
+        balance_fen=p.balance_fen,
+        held_fen=p.held_fen,
+        available_fen=p.balance_fen - p.held_fen,
+        members=[member(m) for m in p.members],
+        created_at=ts(p.created_at),
+        dissolved_at=ts(p.dissolved_at),
+        dissolution_reason=p.dissolution_reason,
+    )
 
 
 def leg(g: Leg) -> reservation_pb2.ReservationLeg:
     return reservation_pb2.ReservationLeg(
-        source="FUNDING_SOURCE_" + g.source.value, pool_id=public_id(g.pool_id), reserved_fen=g.reserved_fen,
-        debited_fen=g.debited_fen, refunded_fen=g.refunded_fen, shortfall_reason=g.shortfall_reason)
+        source="FUNDING_SOURCE_" + g.source.value,
+        pool_id=public_id(g.pool_id),
+        reserved_fen=g.reserved_fen,
+        debited_fen=g.debited_fen,
+        refunded_fen=g.refunded_fen,
+        shortfall_reason=g.shortfall_reason,
+    )
 
 
 def reservation(view: ReservationView) -> reservation_pb2.Reservation:
     r = view.reservation
     return reservation_pb2.Reservation(
-        reservation_id=public_id(r.id), payer_psn_no=r.payer_psn_no, status="RESERVATION_STATUS_" + r.status.value,
-        requested_fen=r.requested_fen, reserved_fen=r.reserved_fen, uncovered_fen=r.uncovered_fen,
-        debited_fen=r.debited_fen, refunded_fen=r.refunded_fen, legs=[leg(g) for g in r.legs],
-        expires_at=ts(r.expires_at), fixmedins_code=r.fixmedins_code,
+        reservation_id=public_id(r.id),
+        payer_psn_no=r.payer_psn_no,
+        status="RESERVATION_STATUS_" + r.status.value,
+        requested_fen=r.requested_fen,
+        reserved_fen=r.reserved_fen,
+        uncovered_fen=r.uncovered_fen,
+        debited_fen=r.debited_fen,
+        refunded_fen=r.refunded_fen,
+        legs=[leg(g) for g in r.legs],
+        expires_at=ts(r.expires_at),
+        fixmedins_code=r.fixmedins_code,
         payer_personal_available_fen=view.payer_personal_available_fen,
-        payer_pool_available_fen=view.payer_pool_available_fen)
+        payer_pool_available_fen=view.payer_pool_available_fen,
+    )
 
 
 def refund_parts(view: ReservationView) -> list[reservation_pb2.RefundPart]:
@@ -98,8 +132,11 @@ def refund_parts(view: ReservationView) -> list[reservation_pb2.RefundPart]:
 
 
 def refund_part(p: RefundPart) -> reservation_pb2.RefundPart:
-    return reservation_pb2.RefundPart(source="FUNDING_SOURCE_" + p.source.value,
-                                      destination="REFUND_DESTINATION_" + p.destination.value, amount_fen=p.amount_fen)
+    return reservation_pb2.RefundPart(
+        source="FUNDING_SOURCE_" + p.source.value,
+        destination="REFUND_DESTINATION_" + p.destination.value,
+        amount_fen=p.amount_fen,
+    )
 
 
 def quote_legs(q: QuoteView) -> list[reservation_pb2.ReservationLeg]:
@@ -114,12 +151,23 @@ def balance(b: BalanceView | None) -> records_pb2.AccountBalance | None:
 
 def record(r: RecordView) -> records_pb2.TransactionRecord:
     return records_pb2.TransactionRecord(
-        journal_txn_id=str(r.journal_txn_id), kind="TRANSACTION_KIND_" + r.kind, booked_at=ts(r.booked_at),
-        payer_psn_no=r.psn_no if r.kind in ("PAYMENT", "REFUND") else "", fixmedins_code=r.fixmedins_code,
-        reservation_id=public_id(r.reservation_id), total_fen=r.total_fen, description=r.description,
-        split=[cpb.SourceAmount(source="FUNDING_SOURCE_" + s.value, amount_fen=amount,
-                                pool_id=public_id(r.pool_id) if s is Source.FAMILY_POOL else "")
-               for s, amount in r.split])
+        journal_txn_id=str(r.journal_txn_id),
+        kind="TRANSACTION_KIND_" + r.kind,
+        booked_at=ts(r.booked_at),
+        payer_psn_no=r.psn_no if r.kind in ("PAYMENT", "REFUND") else "",
+        fixmedins_code=r.fixmedins_code,
+        reservation_id=public_id(r.reservation_id),
+        total_fen=r.total_fen,
+        description=r.description,
+        split=[
+            cpb.SourceAmount(
+                source="FUNDING_SOURCE_" + s.value,
+                amount_fen=amount,
+                pool_id=public_id(r.pool_id) if s is Source.FAMILY_POOL else "",
+            )
+            for s, amount in r.split
+        ],
+    )
 
 
 def violation(err: DomainError) -> pool_pb2.Violation:

@@ -42,8 +42,9 @@ def write(parse: Callable[[Req], Cmd]) -> Callable[[Method[S, Cmd, Resp]], Handl
         @functools.wraps(method)
         async def handler(self: S, request: Req, context: Ctx) -> Resp:
             command = parse(request)
-            out: Resp = await self.idempotent.run(name, request, response_type,
-                                                  lambda conn: method(self, command, conn))
+            out: Resp = await self.idempotent.run(
+                name, request, response_type, lambda conn: method(self, command, conn)
+            )
             return out
 
         return handler

@@ -31,13 +31,18 @@ def register_person(r: registry.RegisterPersonRequest) -> cmd.RegisterPerson:
     f.request_id(r.request_id)
     person = Person(
         psn_no=f.psn_no(r.psn_no),
-        insurance_type=f.required(cv.insurance_type(r.insurance_type), "insurance_type",
-                                  "required: EMPLOYEE or RESIDENT"),
+        insurance_type=f.required(
+            cv.insurance_type(r.insurance_type), "insurance_type", "required: EMPLOYEE or RESIDENT"
+        ),
         region_code=f.matches(r.region_code, REGION, "region_code", "required: 6 digits, e.g. 630100"),
-        status=PersonStatus.ACTIVE, chronic_disease_benefit=r.chronic_disease_benefit, retired_cadre=r.retired_cadre,
-        disabled_veteran_level=f.in_range(r.disabled_veteran_level, 0, 6, "disabled_veteran_level", "0 (none) or 1..6"))
-    return f.done(cmd.RegisterPerson(person, f.text(r.name, "name", 64, required=True),
-                                     _id_number(f, r.id_number, "id_number")))
+        status=PersonStatus.ACTIVE,
+        chronic_disease_benefit=r.chronic_disease_benefit,
+        retired_cadre=r.retired_cadre,
+        disabled_veteran_level=f.in_range(r.disabled_veteran_level, 0, 6, "disabled_veteran_level", "0 (none) or 1..6"),
+    )
+    return f.done(
+        cmd.RegisterPerson(person, f.text(r.name, "name", 64, required=True), _id_number(f, r.id_number, "id_number"))
+    )
 
 
 _EVENTS = {
@@ -56,13 +61,16 @@ def record_life_event(r: registry.RecordLifeEventRequest) -> cmd.RecordLifeEvent
     which = f.which(r.WhichOneof("event"), "event")
     region = veteran_level = None
     if which == "region_changed":
-        region = f.matches(r.region_changed.new_region_code, REGION, "region_changed.new_region_code",
-                           "required: 6 digits")
+        region = f.matches(
+            r.region_changed.new_region_code, REGION, "region_changed.new_region_code", "required: 6 digits"
+        )
     if which == "disabled_veteran_granted":
-        veteran_level = f.in_range(r.disabled_veteran_granted.level, 1, 6, "disabled_veteran_granted.level",
-                                   "required: 1..6")
-    return f.done(cmd.RecordLifeEvent(f.psn_no(r.psn_no), _EVENTS.get(which, LifeEvent.DIED), region or "",
-                                      veteran_level or 0))
+        veteran_level = f.in_range(
+            r.disabled_veteran_granted.level, 1, 6, "disabled_veteran_granted.level", "required: 1..6"
+        )
+    return f.done(
+        cmd.RecordLifeEvent(f.psn_no(r.psn_no), _EVENTS.get(which, LifeEvent.DIED), region or "", veteran_level or 0)
+    )
 
 
 def credit_personal_account(r: registry.CreditPersonalAccountRequest) -> cmd.CreditPersonalAccount:
@@ -82,17 +90,25 @@ def person_ref(r: family.GetPersonRequest | family.GetBalancesRequest) -> cmd.Pe
 def create_pool(r: family.CreatePoolRequest) -> cmd.CreatePool:
     f = Fields()
     f.request_id(r.request_id)
-    return f.done(cmd.CreatePool(
-        f.psn_no(r.creator_psn_no, "creator_psn_no"),
-        f.text(r.agreement_version, "agreement_version", 32, required=True)))
+    return f.done(
+        cmd.CreatePool(
+            f.psn_no(r.creator_psn_no, "creator_psn_no"),
+            f.text(r.agreement_version, "agreement_version", 32, required=True),
+        )
+    )
 
 
 def invite_member(r: family.InviteMemberRequest) -> cmd.InviteMember:
     f = Fields()
     f.request_id(r.request_id)
-    return f.done(cmd.InviteMember(
-        f.id(r.pool_id, "pool_id"), f.text(r.member_name, "member_name", 64, required=True),
-        _id_number(f, r.member_id_number, "member_id_number"), f.required(cv.relation(r.relation), "relation")))
+    return f.done(
+        cmd.InviteMember(
+            f.id(r.pool_id, "pool_id"),
+            f.text(r.member_name, "member_name", 64, required=True),
+            _id_number(f, r.member_id_number, "member_id_number"),
+            f.required(cv.relation(r.relation), "relation"),
+        )
+    )
 
 
 def invitation_ref(r: family.AcceptInvitationRequest | family.DeclineInvitationRequest) -> cmd.InvitationRef:
@@ -142,7 +158,8 @@ def check_eligibility(r: family.CheckEligibilityRequest) -> cmd.CheckEligibility
         action = cmd.BindMemberCheck(
             f.text(b.member_name, "bind_member.member_name", 64, required=True),
             _id_number(f, b.member_id_number, "bind_member.member_id_number"),
-            f.required(cv.relation(b.relation), "bind_member.relation"))
+            f.required(cv.relation(b.relation), "bind_member.relation"),
+        )
     elif which == "transfer":
         action = cmd.TransferCheck(f.fen(r.transfer.amount_fen, "transfer.amount_fen"))
     return f.done(cmd.CheckEligibility(creator, action))
@@ -158,10 +175,15 @@ def list_transactions(r: family.ListTransactionsRequest) -> cmd.ListTransactions
 def pay_resident_premium(r: family.PayResidentPremiumRequest) -> cmd.PayResidentPremium:
     f = Fields()
     f.request_id(r.request_id)
-    return f.done(cmd.PayResidentPremium(
-        f.psn_no(r.payer_psn_no, "payer_psn_no"), f.psn_no(r.beneficiary_psn_no, "beneficiary_psn_no"),
-        f.required(cv.relation(r.relation), "relation"), f.fen(r.amount_fen),
-        f.in_range(r.premium_year, 2000, 2100, "premium_year", "required, e.g. 2027")))
+    return f.done(
+        cmd.PayResidentPremium(
+            f.psn_no(r.payer_psn_no, "payer_psn_no"),
+            f.psn_no(r.beneficiary_psn_no, "beneficiary_psn_no"),
+            f.required(cv.relation(r.relation), "relation"),
+            f.fen(r.amount_fen),
+            f.in_range(r.premium_year, 2000, 2100, "premium_year", "required, e.g. 2027"),
+        )
+    )
 
 
 # ---------------------------------------------------------------- payments
@@ -174,17 +196,25 @@ def _sources(f: Fields, values: list[int]) -> tuple[Source, ...]:
 def reserve(r: payment.ReserveRequest) -> cmd.Reserve:
     f = Fields()
     f.request_id(r.request_id)
-    return f.done(cmd.Reserve(
-        f.psn_no(r.payer_psn_no, "payer_psn_no"), f.fen(r.amount_fen), _sources(f, list(r.sources)),
-        f.in_range(r.hold_ttl_seconds, 0, 2**31 - 1, "hold_ttl_seconds", "must not be negative"),
-        r.all_or_nothing, r.debit_immediately, f.text(r.fixmedins_code, "fixmedins_code", 32),
-        f.text(r.description, "description", 200)))
+    return f.done(
+        cmd.Reserve(
+            f.psn_no(r.payer_psn_no, "payer_psn_no"),
+            f.fen(r.amount_fen),
+            _sources(f, list(r.sources)),
+            f.in_range(r.hold_ttl_seconds, 0, 2**31 - 1, "hold_ttl_seconds", "must not be negative"),
+            r.all_or_nothing,
+            r.debit_immediately,
+            f.text(r.fixmedins_code, "fixmedins_code", 32),
+            f.text(r.description, "description", 200),
+        )
+    )
 
 
 def quote(r: payment.QuoteRequest) -> cmd.Quote:
     f = Fields()
-    return f.done(cmd.Quote(f.psn_no(r.payer_psn_no, "payer_psn_no"), f.fen(r.amount_fen),
-                            _sources(f, list(r.sources))))
+    return f.done(
+        cmd.Quote(f.psn_no(r.payer_psn_no, "payer_psn_no"), f.fen(r.amount_fen), _sources(f, list(r.sources)))
+    )
 
 
 def reservation_ref(r: payment.ReleaseRequest | payment.GetReservationRequest) -> cmd.ReservationRef:

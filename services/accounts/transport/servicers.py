@@ -34,16 +34,21 @@ class RegistryServicer(Handlers, registry_service_pb2_grpc.RegistryServiceServic
     @write(parse.record_life_event)
     async def RecordLifeEvent(self, c: cmd.RecordLifeEvent, tx: Tx) -> registry.RecordLifeEventResponse:
         out = await registry_uc.record_life_event(tx, c)
-        return registry.RecordLifeEventResponse(person=cv.person(out.person), returned_fen=out.returned_fen,
-                                                dissolved_pool_id=cv.public_id(out.dissolved_pool_id),
-                                                left_pool_id=cv.public_id(out.left_pool_id))
+        return registry.RecordLifeEventResponse(
+            person=cv.person(out.person),
+            returned_fen=out.returned_fen,
+            dissolved_pool_id=cv.public_id(out.dissolved_pool_id),
+            left_pool_id=cv.public_id(out.left_pool_id),
+        )
 
     @write(parse.credit_personal_account)
-    async def CreditPersonalAccount(self, c: cmd.CreditPersonalAccount,
-                                    tx: Tx) -> registry.CreditPersonalAccountResponse:
+    async def CreditPersonalAccount(
+        self, c: cmd.CreditPersonalAccount, tx: Tx
+    ) -> registry.CreditPersonalAccountResponse:
         out = await registry_uc.credit_personal_account(tx, c)
-        return registry.CreditPersonalAccountResponse(balance_fen=out.balance_fen,
-                                                      journal_txn_id=str(out.journal_txn_id))
+        return registry.CreditPersonalAccountResponse(
+            balance_fen=out.balance_fen, journal_txn_id=str(out.journal_txn_id)
+        )
 
 
 class FamilyServicer(Handlers, family_service_pb2_grpc.FamilyServiceServicer):
@@ -81,9 +86,11 @@ class FamilyServicer(Handlers, family_service_pb2_grpc.FamilyServiceServicer):
     @write(parse.transfer_to_pool)
     async def TransferToPool(self, c: cmd.TransferToPool, tx: Tx) -> family.TransferToPoolResponse:
         out = await pools.transfer_to_pool(tx, self.env, c)
-        return family.TransferToPoolResponse(pool_balance_fen=out.pool_balance_fen,
-                                             creator_balance_fen=out.creator_balance_fen,
-                                             journal_txn_id=str(out.journal_txn_id))
+        return family.TransferToPoolResponse(
+            pool_balance_fen=out.pool_balance_fen,
+            creator_balance_fen=out.creator_balance_fen,
+            journal_txn_id=str(out.journal_txn_id),
+        )
 
     @read(parse.get_pool)
     async def GetPool(self, c: cmd.PoolRef, tx: Tx) -> family.GetPoolResponse:
@@ -97,20 +104,23 @@ class FamilyServicer(Handlers, family_service_pb2_grpc.FamilyServiceServicer):
     @read(parse.person_ref)
     async def GetBalances(self, c: cmd.PersonRef, tx: Tx) -> family.GetBalancesResponse:
         b = await payments.get_balances(tx, c)
-        return family.GetBalancesResponse(psn_no=b.psn_no, personal=cv.balance(b.personal),
-                                          pool_id=cv.public_id(b.pool_id), pool=cv.balance(b.pool))
+        return family.GetBalancesResponse(
+            psn_no=b.psn_no, personal=cv.balance(b.personal), pool_id=cv.public_id(b.pool_id), pool=cv.balance(b.pool)
+        )
 
     @read(parse.list_transactions)
     async def ListTransactions(self, c: cmd.ListTransactions, tx: Tx) -> family.ListTransactionsResponse:
         rows, before = await ledger_uc.list_records(tx, c)
-        return family.ListTransactionsResponse(records=[cv.record(r) for r in rows],
-                                               next_page_token=cv.public_id(before))
+        return family.ListTransactionsResponse(
+            records=[cv.record(r) for r in rows], next_page_token=cv.public_id(before)
+        )
 
     @write(parse.pay_resident_premium)
     async def PayResidentPremium(self, c: cmd.PayResidentPremium, tx: Tx) -> family.PayResidentPremiumResponse:
         out = await ledger_uc.pay_resident_premium(tx, self.env, c)
-        return family.PayResidentPremiumResponse(payer_balance_fen=out.balance_fen,
-                                                 journal_txn_id=str(out.journal_txn_id))
+        return family.PayResidentPremiumResponse(
+            payer_balance_fen=out.balance_fen, journal_txn_id=str(out.journal_txn_id)
+        )
 
 
 class PaymentServicer(Handlers, payment_service_pb2_grpc.PaymentServiceServicer):
@@ -140,9 +150,12 @@ class PaymentServicer(Handlers, payment_service_pb2_grpc.PaymentServiceServicer)
     @read(parse.quote)
     async def Quote(self, c: cmd.Quote, tx: Tx) -> payment.QuoteResponse:
         q = await payments.quote(tx, c)
-        return payment.QuoteResponse(legs=cv.quote_legs(q), uncovered_fen=q.uncovered_fen,
-                                     payer_personal_available_fen=q.payer_personal_available_fen,
-                                     payer_pool_available_fen=q.payer_pool_available_fen)
+        return payment.QuoteResponse(
+            legs=cv.quote_legs(q),
+            uncovered_fen=q.uncovered_fen,
+            payer_personal_available_fen=q.payer_personal_available_fen,
+            payer_pool_available_fen=q.payer_pool_available_fen,
+        )
 
     @rpc(parse.fence)
     async def Fence(self, c: cmd.Fence, context: Ctx) -> payment.FenceResponse:
@@ -156,6 +169,9 @@ class LedgerServicer(Handlers, ledger_service_pb2_grpc.LedgerServiceServicer):
     @read(parse.no_arguments)
     async def VerifyLedger(self, c: cmd.NoArguments, tx: Tx) -> ledger.VerifyLedgerResponse:
         report = await ledger_uc.verify(tx)
-        return ledger.VerifyLedgerResponse(ok=not report.problems, problems=report.problems,
-                                           accounts_checked=report.accounts_checked,
-                                           transactions_checked=report.transactions_checked)
+        return ledger.VerifyLedgerResponse(
+            ok=not report.problems,
+            problems=report.problems,
+            accounts_checked=report.accounts_checked,
+            transactions_checked=report.transactions_checked,
+        )

@@ -19,10 +19,11 @@ async def list_records(conn: AsyncConnection, c: cmd.ListTransactions) -> tuple[
         await pools.get_row(conn, c.owner.pool_id)
     else:
         await persons.get(conn, c.owner.psn_no)
-    rows = await journal.records(conn, psn_no=c.owner.psn_no or None, pool_id=c.owner.pool_id,
-                                 before_id=c.before_id, limit=c.page_size + 1)
+    rows = await journal.records(
+        conn, psn_no=c.owner.psn_no or None, pool_id=c.owner.pool_id, before_id=c.before_id, limit=c.page_size + 1
+    )
     more = len(rows) > c.page_size
-    rows = rows[:c.page_size]
+    rows = rows[: c.page_size]
     return rows, (rows[-1].journal_txn_id if more else None)
 
 
@@ -45,9 +46,18 @@ async def pay_resident_premium(conn: AsyncConnection, env: Env, c: cmd.PayReside
     locked = await journal.lock_accounts(conn, [account])
     if locked[account].available_fen < c.amount_fen:
         raise DomainError(Reason.INSUFFICIENT_FUNDS, "(payer's personal account)")
-    txn = await journal.book(conn, transfer(
-        TxnKind.RESIDENT_PREMIUM, account, PREMIUM_COLLECTION, c.amount_fen, from_source=Source.PERSONAL_ACCOUNT,
-        psn_no=c.payer_psn_no, description=f"resident premium {c.premium_year} for {c.beneficiary_psn_no}"))
+    txn = await journal.book(
+        conn,
+        transfer(
+            TxnKind.RESIDENT_PREMIUM,
+            account,
+            PREMIUM_COLLECTION,
+            c.amount_fen,
+            from_source=Source.PERSONAL_ACCOUNT,
+            psn_no=c.payer_psn_no,
+            description=f"resident premium {c.premium_year} for {c.beneficiary_psn_no}",
+        ),
+    )
     return Booked(txn, locked[account].balance_fen - c.amount_fen)
 
 

@@ -19,14 +19,24 @@ async def reserve(conn: AsyncConnection, env: Env, c: cmd.Reserve) -> Reservatio
     policy = env.policy()
     ttl_s = min(c.hold_ttl_seconds or policy.default_hold_ttl_seconds, policy.max_hold_ttl_seconds)
     funds = await reservations.payer_funds(conn, c.payer_psn_no, lock=True)
-    r, effects = Reservation.open(funds, c.amount_fen, c.sources, env.now() + dt.timedelta(seconds=ttl_s),
-                                  all_or_nothing=c.all_or_nothing, debit_immediately=c.debit_immediately,
-                                  fixmedins_code=c.fixmedins_code, description=c.description)
+    r, effects = Reservation.open(
+        funds,
+        c.amount_fen,
+        c.sources,
+        env.now() + dt.timedelta(seconds=ttl_s),
+        all_or_nothing=c.all_or_nothing,
+        debit_immediately=c.debit_immediately,
+        fixmedins_code=c.fixmedins_code,
+        description=c.description,
+    )
     await reservations.insert(conn, r, effects)
     # The balances after this call, from what was locked: no second read on the hot path.
     spent = {leg.account_id: leg.reserved_fen for leg in r.legs if leg.account_id is not None}
-    return ReservationView(r, _after(funds.own_available_fen, funds.own_account_id, spent),
-                           _after(funds.pool_available_fen, funds.pool_account_id, spent))
+    return ReservationView(
+        r,
+        _after(funds.own_available_fen, funds.own_account_id, spent),
+        _after(funds.pool_available_fen, funds.pool_account_id, spent),
+    )
 
 
 def _after(available_fen: int, account: int | None, spent: dict[int, int]) -> int:
@@ -38,8 +48,12 @@ async def quote(conn: AsyncConnection, c: cmd.Quote) -> QuoteView:
     funds = await reservations.payer_funds(conn, c.payer_psn_no)
     if not funds.insured:
         raise DomainError(Reason.PERSON_NOT_INSURED, metadata={"psn_no": c.payer_psn_no})
-    return QuoteView(tuple(split_legs(funds, c.amount_fen, c.sources)), c.amount_fen, funds.own_available_fen,
-                     funds.pool_available_fen)
+    return QuoteView(
+        tuple(split_legs(funds, c.amount_fen, c.sources)),
+        c.amount_fen,
+        funds.own_available_fen,
+        funds.pool_available_fen,
+    )
 
 
 async def debit(conn: AsyncConnection, env: Env, c: cmd.Debit) -> ReservationView:
@@ -88,4 +102,3 @@ async def get_balances(conn: AsyncConnection, c: cmd.PersonRef) -> BalancesView:
     own = found.get(funds.own_account_id) if funds.own_account_id is not None else None
     pool = found.get(funds.pool_account_id) if funds.pool_account_id is not None else None
     return BalancesView(c.psn_no, own, funds.pool_id, pool)
-

@@ -41,16 +41,20 @@ async def _available(conn: AsyncConnection, psn_no: str) -> int:
 async def _identify(conn: AsyncConnection, env: Env, name: str, id_number: str) -> PersonView:
     """The creator names a relative by name + ID number, and both must match the registry."""
     member, name_hash = await persons.by_id_number_hash(
-        conn, identity.keyed_hash(env.id_hash_key, identity.normalize_id_number(id_number)))
+        conn, identity.keyed_hash(env.id_hash_key, identity.normalize_id_number(id_number))
+    )
     if identity.keyed_hash(env.id_hash_key, identity.normalize_name(name)) != name_hash:
         raise DomainError(Reason.IDENTITY_MISMATCH)
     return member
 
 
-async def _member_check(conn: AsyncConnection, env: Env, pool_id: int, creator: Person, member: PersonView,
-                        relation: Relation) -> list[DomainError]:
-    ctx = rules.BindingContext(member_already_bound=member.pool_id is not None,
-                               active_member_count=await pools.active_member_count(conn, pool_id))
+async def _member_check(
+    conn: AsyncConnection, env: Env, pool_id: int, creator: Person, member: PersonView, relation: Relation
+) -> list[DomainError]:
+    ctx = rules.BindingContext(
+        member_already_bound=member.pool_id is not None,
+        active_member_count=await pools.active_member_count(conn, pool_id),
+    )
     return rules.member_violations(creator, member.person, relation, env.policy(), ctx)
 
 
@@ -112,10 +116,20 @@ async def dissolve(conn: AsyncConnection, pool_id: int, reason: str) -> int:
     family = await pools.lock_family(conn, pool_id, with_accounts=True)
     family.require_active()
     returned = family.pool_available_fen
-    await journal.book(conn, transfer(
-        TxnKind.POOL_RETURN, family.pool.account_id, family.creator_account_id, returned,
-        from_source=Source.FAMILY_POOL, to_source=Source.PERSONAL_ACCOUNT, psn_no=family.pool.creator_psn_no,
-        pool_id=pool_id, description=reason))
+    await journal.book(
+        conn,
+        transfer(
+            TxnKind.POOL_RETURN,
+            family.pool.account_id,
+            family.creator_account_id,
+            returned,
+            from_source=Source.FAMILY_POOL,
+            to_source=Source.PERSONAL_ACCOUNT,
+            psn_no=family.pool.creator_psn_no,
+            pool_id=pool_id,
+            description=reason,
+        ),
+    )
     await pools.mark_dissolved(conn, pool_id, reason)
     return returned
 
@@ -125,10 +139,19 @@ async def transfer_to_pool(conn: AsyncConnection, env: Env, c: cmd.TransferToPoo
     family = await pools.lock_family(conn, c.pool_id, with_accounts=True)
     family.require_active()
     rules.first(rules.transfer_violations(family.creator_available_fen, c.amount_fen, env.policy()))
-    txn = await journal.book(conn, transfer(
-        TxnKind.POOL_TRANSFER, family.creator_account_id, family.pool.account_id, c.amount_fen,
-        from_source=Source.PERSONAL_ACCOUNT, to_source=Source.FAMILY_POOL, psn_no=family.pool.creator_psn_no,
-        pool_id=c.pool_id))
+    txn = await journal.book(
+        conn,
+        transfer(
+            TxnKind.POOL_TRANSFER,
+            family.creator_account_id,
+            family.pool.account_id,
+            c.amount_fen,
+            from_source=Source.PERSONAL_ACCOUNT,
+            to_source=Source.FAMILY_POOL,
+            psn_no=family.pool.creator_psn_no,
+            pool_id=c.pool_id,
+        ),
+    )
     after = await journal.balances(conn, [family.pool.account_id, family.creator_account_id])
     return Transferred(txn, after[family.pool.account_id].balance_fen, after[family.creator_account_id].balance_fen)
 
@@ -150,8 +173,7 @@ async def check_eligibility(conn: AsyncConnection, env: Env, c: cmd.CheckEligibi
     if creator.pool_id is None or creator.pool_role is not PoolRole.CREATOR:
         return [DomainError(Reason.POOL_NOT_FOUND, "(the creator has no active pool)")]
     if isinstance(c.action, cmd.TransferCheck):
-        return rules.transfer_violations(await _available(conn, c.creator_psn_no), c.action.amount_fen,
-                                         env.policy())
+        return rules.transfer_violations(await _available(conn, c.creator_psn_no), c.action.amount_fen, env.policy())
     try:
         member = await _identify(conn, env, c.action.member_name, c.action.member_id_number)
     except DomainError as err:

@@ -22,12 +22,16 @@ from services.common.errors import DomainError, Reason
 
 
 async def register_person(conn: AsyncConnection, env: Env, c: cmd.RegisterPerson) -> PersonView:
-    await persons.insert(conn, persons.NewPerson(
-        person=c.person,
-        id_number_hash=identity.keyed_hash(env.id_hash_key, identity.normalize_id_number(c.id_number)),
-        id_number_masked=identity.mask_id_number(c.id_number),
-        name_hash=identity.keyed_hash(env.id_hash_key, identity.normalize_name(c.name)),
-        name_masked=identity.mask_name(c.name)))
+    await persons.insert(
+        conn,
+        persons.NewPerson(
+            person=c.person,
+            id_number_hash=identity.keyed_hash(env.id_hash_key, identity.normalize_id_number(c.id_number)),
+            id_number_masked=identity.mask_id_number(c.id_number),
+            name_hash=identity.keyed_hash(env.id_hash_key, identity.normalize_name(c.name)),
+            name_masked=identity.mask_name(c.name),
+        ),
+    )
     return await persons.get(conn, c.person.psn_no)
 
 
@@ -62,6 +66,16 @@ async def credit_personal_account(conn: AsyncConnection, c: cmd.CreditPersonalAc
     if account is None or not view.person.has_personal_account:
         raise DomainError(Reason.NO_PERSONAL_ACCOUNT)
     await journal.lock_accounts(conn, [account])
-    txn = await journal.book(conn, transfer(TxnKind.CONTRIBUTION, CONTRIBUTION_FUND, account, c.amount_fen,
-                                            to_source=Source.PERSONAL_ACCOUNT, psn_no=c.psn_no, description=c.memo))
+    txn = await journal.book(
+        conn,
+        transfer(
+            TxnKind.CONTRIBUTION,
+            CONTRIBUTION_FUND,
+            account,
+            c.amount_fen,
+            to_source=Source.PERSONAL_ACCOUNT,
+            psn_no=c.psn_no,
+            description=c.memo,
+        ),
+    )
     return Booked(txn, (await journal.balances(conn, [account]))[account].balance_fen)

@@ -53,26 +53,64 @@ class Use:
 
 
 CONSUMER_CONTRACT: dict[str, Use] = {
-    "Reserve": Use(frozenset({"request_id", "payer_psn_no", "amount_fen", "sources", "hold_ttl_seconds",
-                              "debit_immediately", "fixmedins_code", "description"}),
-                   frozenset({"reservation.reservation_id", "reservation.legs.source", "reservation.legs.debited_fen",
-                              "reservation.legs.reserved_fen", "reservation.expires_at",
-                              "reservation.payer_personal_available_fen", "reservation.payer_pool_available_fen"}),
-                   frozenset({"PERSON_NOT_FOUND", "PERSON_NOT_INSURED", "REQUEST_CANCELLED"})),
-    "Debit": Use(frozenset({"request_id", "reservation_id", "amount_fen"}),
-                 frozenset({"reservation.legs.source", "reservation.legs.debited_fen",
-                            "reservation.payer_personal_available_fen", "reservation.payer_pool_available_fen"}),
-                 frozenset({"RESERVATION_EXPIRED", "RESERVATION_ALREADY_FINAL"})),
-    "Release": Use(frozenset({"request_id", "reservation_id"}), frozenset({"reservation.status"}),
-                   frozenset({"RESERVATION_ALREADY_FINAL"})),
-    "Refund": Use(frozenset({"request_id", "reservation_id", "amount_fen"}),
-                  frozenset({"parts.source", "parts.amount_fen"}), frozenset({"REFUND_EXCEEDS_DEBITED"})),
-    "GetReservation": Use(frozenset({"reservation_id"}),
-                          frozenset({"reservation.status", "reservation.debited_fen", "reservation.refunded_fen"})),
+    "Reserve": Use(
+        frozenset(
+            {
+                "request_id",
+                "payer_psn_no",
+                "amount_fen",
+                "sources",
+                "hold_ttl_seconds",
+                "debit_immediately",
+                "fixmedins_code",
+                "description",
+            }
+        ),
+        frozenset(
+            {
+                "reservation.reservation_id",
+                "reservation.legs.source",
+                "reservation.legs.debited_fen",
+                "reservation.legs.reserved_fen",
+                "reservation.expires_at",
+                "reservation.payer_personal_available_fen",
+                "reservation.payer_pool_available_fen",
+            }
+        ),
+        frozenset({"PERSON_NOT_FOUND", "PERSON_NOT_INSURED", "REQUEST_CANCELLED"}),
+    ),
+    "Debit": Use(
+        frozenset({"request_id", "reservation_id", "amount_fen"}),
+        frozenset(
+            {
+                "reservation.legs.source",
+                "reservation.legs.debited_fen",
+                "reservation.payer_personal_available_fen",
+                "reservation.payer_pool_available_fen",
+            }
+        ),
+        frozenset({"RESERVATION_EXPIRED", "RESERVATION_ALREADY_FINAL"}),
+    ),
+    "Release": Use(
+        frozenset({"request_id", "reservation_id"}),
+        frozenset({"reservation.status"}),
+        frozenset({"RESERVATION_ALREADY_FINAL"}),
+    ),
+    "Refund": Use(
+        frozenset({"request_id", "reservation_id", "amount_fen"}),
+        frozenset({"parts.source", "parts.amount_fen"}),
+        frozenset({"REFUND_EXCEEDS_DEBITED"}),
+    ),
+    "GetReservation": Use(
+        frozenset({"reservation_id"}),
+        frozenset({"reservation.status", "reservation.debited_fen", "reservation.refunded_fen"}),
+    ),
     "Fence": Use(frozenset({"request_id"}), frozenset({"already_executed"})),
-    "Quote": Use(frozenset({"payer_psn_no", "amount_fen", "sources"}),
-                 frozenset({"legs.source", "legs.reserved_fen", "payer_personal_available_fen",
-                            "payer_pool_available_fen"}), frozenset({"PERSON_NOT_INSURED"})),
+    "Quote": Use(
+        frozenset({"payer_psn_no", "amount_fen", "sources"}),
+        frozenset({"legs.source", "legs.reserved_fen", "payer_personal_available_fen", "payer_pool_available_fen"}),
+        frozenset({"PERSON_NOT_INSURED"}),
+    ),
 }
 
 
@@ -106,17 +144,23 @@ class AccountsClient:
             delay *= 2
         raise AccountsUnreachable(name)
 
-
     async def reserve(self, c: ReserveCall, *, budget_s: float | None = None) -> Hold:
-        request = apb.ReserveRequest(request_id=c.request_id, payer_psn_no=c.payer_psn_no, amount_fen=c.amount_fen,
-                                     sources=OWN_THEN_POOL, hold_ttl_seconds=c.hold_ttl_seconds,
-                                     debit_immediately=c.debit_immediately, fixmedins_code=c.fixmedins_code,
-                                     description=c.description)
+        request = apb.ReserveRequest(
+            request_id=c.request_id,
+            payer_psn_no=c.payer_psn_no,
+            amount_fen=c.amount_fen,
+            sources=OWN_THEN_POOL,
+            hold_ttl_seconds=c.hold_ttl_seconds,
+            debit_immediately=c.debit_immediately,
+            fixmedins_code=c.fixmedins_code,
+            description=c.description,
+        )
         out = await self._call("Reserve", lambda t: self.stub.Reserve(request, timeout=t), budget_s)
         return hold(out)
 
-    async def debit(self, request_id: str, reservation_id: str, amount_fen: int, *,
-                    budget_s: float | None = None) -> Payment:
+    async def debit(
+        self, request_id: str, reservation_id: str, amount_fen: int, *, budget_s: float | None = None
+    ) -> Payment:
         request = apb.DebitRequest(request_id=request_id, reservation_id=reservation_id, amount_fen=amount_fen)
         return payment(await self._call("Debit", lambda t: self.stub.Debit(request, timeout=t), budget_s))
 
@@ -124,15 +168,17 @@ class AccountsClient:
         request = apb.ReleaseRequest(request_id=request_id, reservation_id=reservation_id)
         return released(await self._call("Release", lambda t: self.stub.Release(request, timeout=t), budget_s))
 
-    async def refund(self, request_id: str, reservation_id: str, amount_fen: int, *,
-                     budget_s: float | None = None) -> RefundOutcome:
+    async def refund(
+        self, request_id: str, reservation_id: str, amount_fen: int, *, budget_s: float | None = None
+    ) -> RefundOutcome:
         request = apb.RefundRequest(request_id=request_id, reservation_id=reservation_id, amount_fen=amount_fen)
         return refunded(await self._call("Refund", lambda t: self.stub.Refund(request, timeout=t), budget_s))
 
     async def get_reservation(self, reservation_id: str, *, budget_s: float | None = None) -> HoldState:
         request = apb.GetReservationRequest(reservation_id=reservation_id)
-        return hold_state(await self._call("GetReservation", lambda t: self.stub.GetReservation(request, timeout=t),
-                                           budget_s))
+        return hold_state(
+            await self._call("GetReservation", lambda t: self.stub.GetReservation(request, timeout=t), budget_s)
+        )
 
     async def fence(self, request_id: str, *, budget_s: float | None = None) -> FenceOutcome:
         """Bars a request id that has not run, so that it never runs late; tells whether it had run."""
@@ -146,10 +192,13 @@ class AccountsClient:
 
 # ---------------------------------------------------------------- answers, reading only what CONSUMER_CONTRACT declares
 
+
 def _by_source(legs: Sequence[rpb.ReservationLeg], field: str) -> Parts:
     """`field` (reserved_fen or debited_fen) of the legs, by source."""
-    return Parts(own_fen=sum(getattr(leg, field) for leg in legs if leg.source == cpb.FUNDING_SOURCE_PERSONAL_ACCOUNT),
-                 pool_fen=sum(getattr(leg, field) for leg in legs if leg.source == cpb.FUNDING_SOURCE_FAMILY_POOL))
+    return Parts(
+        own_fen=sum(getattr(leg, field) for leg in legs if leg.source == cpb.FUNDING_SOURCE_PERSONAL_ACCOUNT),
+        pool_fen=sum(getattr(leg, field) for leg in legs if leg.source == cpb.FUNDING_SOURCE_FAMILY_POOL),
+    )
 
 
 def _payer(r: rpb.Reservation | apb.QuoteResponse) -> Balances:
@@ -163,9 +212,13 @@ def _status(value: int) -> HoldStatus:
 
 def hold(out: apb.ReserveResponse) -> Hold:
     r = out.reservation
-    return Hold(reservation_id=r.reservation_id, reserved=_by_source(r.legs, "reserved_fen"),
-                debited=_by_source(r.legs, "debited_fen"),
-                expires_at=r.expires_at.ToDatetime(dt.UTC) if r.HasField("expires_at") else None, payer=_payer(r))
+    return Hold(
+        reservation_id=r.reservation_id,
+        reserved=_by_source(r.legs, "reserved_fen"),
+        debited=_by_source(r.legs, "debited_fen"),
+        expires_at=r.expires_at.ToDatetime(dt.UTC) if r.HasField("expires_at") else None,
+        payer=_payer(r),
+    )
 
 
 def payment(out: apb.DebitResponse) -> Payment:
@@ -198,6 +251,11 @@ def quote(out: apb.QuoteResponse) -> Quote:
 # How each RPC's answer becomes settlement's own type (tests/contract/test_consumer.py checks that each reads no
 # more than CONSUMER_CONTRACT declares).
 ANSWERS: dict[str, Callable[[Any], object]] = {
-    "Reserve": hold, "Debit": payment, "Release": released, "Refund": refunded, "GetReservation": hold_state,
-    "Fence": fenced, "Quote": quote,
+    "Reserve": hold,
+    "Debit": payment,
+    "Release": released,
+    "Refund": refunded,
+    "GetReservation": hold_state,
+    "Fence": fenced,
+    "Quote": quote,
 }

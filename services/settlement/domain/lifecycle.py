@@ -26,14 +26,11 @@ from dataclasses import dataclass, field, fields
 
 from services.common.errors import DomainError, Reason
 from services.settlement.domain import commands as cmd
-from services.settlement.domain.accounts import AccountsDeclined, Hold, HoldStatus, Payment, RefundOutcome, ReserveCall
+from services.settlement.domain.accounts import AccountsDeclined, Hold, HoldStatus, Payment, ReserveCall
 from services.settlement.domain.model import (
     NOTHING_PAID,
     UNFINISHED,
     Kind,
-    Refund,
-    RefundFinish,
-    RefundStatus,
     Settlement,
     Status,
 )
@@ -98,23 +95,27 @@ class Move:
 
 # ---------------------------------------------------------------- exactly once with accounts
 
+
 def request_id(s: Settlement, step: str) -> str:
     """The accounts request id of one step of one settlement: the same every time the step is tried."""
     return f"stl-{s.id}-{step}"
 
 
-def refund_request_id(s: Settlement, refund: Refund) -> str:
-    return request_id(s, f"refund-{refund.id}")
-
-
 def reserve_call(s: Settlement) -> ReserveCall:
     """The reserve of a settlement's intent: the same call every time it is made, so accounts runs it once."""
-    return ReserveCall(request_id=request_id(s, "reserve"), payer_psn_no=s.payer_psn_no, amount_fen=s.amount_fen,
-                       debit_immediately=s.kind is Kind.SALE, hold_ttl_seconds=s.hold_ttl_seconds,
-                       fixmedins_code=s.institution, description=s.description)
+    return ReserveCall(
+        request_id=request_id(s, "reserve"),
+        payer_psn_no=s.payer_psn_no,
+        amount_fen=s.amount_fen,
+        debit_immediately=s.kind is Kind.SALE,
+        hold_ttl_seconds=s.hold_ttl_seconds,
+        fixmedins_code=s.institution,
+        description=s.description,
+    )
 
 
 # ---------------------------------------------------------------- Settle and Authorize
+
 
 def fingerprint(c: cmd.Pay) -> bytes:
     """What must be equal for a second request with the same pos_txn_id to count as a replay."""
@@ -123,9 +124,18 @@ def fingerprint(c: cmd.Pay) -> bytes:
 
 
 def intent(c: cmd.Pay, institution: str, settlement_id: str) -> Settlement:
-    return Settlement(id=settlement_id, institution=institution, pos_txn_id=c.pos_txn_id, kind=c.kind,
-                      status=Status.PENDING, payer_psn_no=c.payer_psn_no, amount_fen=c.amount_fen,
-                      description=c.description, fingerprint=fingerprint(c), hold_ttl_seconds=c.hold_ttl_seconds)
+    return Settlement(
+        id=settlement_id,
+        institution=institution,
+        pos_txn_id=c.pos_txn_id,
+        kind=c.kind,
+        status=Status.PENDING,
+        payer_psn_no=c.payer_psn_no,
+        amount_fen=c.amount_fen,
+        description=c.description,
+        fingerprint=fingerprint(c),
+        hold_ttl_seconds=c.hold_ttl_seconds,
+    )
 
 
 def require_same_request(found: Settlement, wanted: Settlement) -> None:
@@ -138,16 +148,23 @@ def reserved(s: Settlement, hold: Hold) -> Move:
     """A sale is paid at once; an authorization holds. Cash is what accounts did not cover."""
     sale = s.kind is Kind.SALE
     paid = hold.debited if sale else hold.reserved
-    changes = Changes(reservation_id=hold.reservation_id, acct_pay_fen=paid.own_fen, acct_mulaid_pay_fen=paid.pool_fen,
-                      psn_cash_pay_fen=s.amount_fen - paid.total_fen, balc_fen=hold.payer.own_available_fen,
-                      pool_balc_fen=hold.payer.pool_available_fen,
-                      authorized_fen=None if sale else paid.total_fen, expires_at=None if sale else hold.expires_at)
+    changes = Changes(
+        reservation_id=hold.reservation_id,
+        acct_pay_fen=paid.own_fen,
+        acct_mulaid_pay_fen=paid.pool_fen,
+        psn_cash_pay_fen=s.amount_fen - paid.total_fen,
+        balc_fen=hold.payer.own_available_fen,
+        pool_balc_fen=hold.payer.pool_available_fen,
+        authorized_fen=None if sale else paid.total_fen,
+        expires_at=None if sale else hold.expires_at,
+    )
     return Move.of(Status.PENDING, Status.COMPLETED if sale else Status.AUTHORIZED, changes)
 
 
 def declined(expected: Status, d: AccountsDeclined) -> Move:
-    return Move.of(expected, Status.DECLINED,
-                   Changes(decline_reason=d.reason, decline_message=d.message[:MESSAGE_LIMIT]))
+    return Move.of(
+        expected, Status.DECLINED, Changes(decline_reason=d.reason, decline_message=d.message[:MESSAGE_LIMIT])
+    )
 
 
 def answer(s: Settlement) -> Settlement:
@@ -171,6 +188,7 @@ def declined_error(reason: str, s: Settlement | None = None) -> DomainError:
 
 # ---------------------------------------------------------------- Capture and Void
 
+
 def require_authorization(s: Settlement) -> Settlement:
     if s.kind is not Kind.AUTHORIZATION:
         raise DomainError(Reason.NOT_AN_AUTHORIZATION)
@@ -179,8 +197,11 @@ def require_authorization(s: Settlement) -> Settlement:
 
 def require_capturable(s: Settlement, amount_fen: int) -> None:
     if amount_fen > s.authorized_fen:
-        raise DomainError(Reason.AMOUNT_EXCEEDS_RESERVED, f"(authorized {s.authorized_fen} fen)",
-                          {"authorized_fen": str(s.authorized_fen)})
+        raise DomainError(
+            Reason.AMOUNT_EXCEEDS_RESERVED,
+            f"(authorized {s.authorized_fen} fen)",
+            {"authorized_fen": str(s.authorized_fen)},
+        )
 
 
 def lapsed(s: Settlement, now: dt.datetime) -> bool:
@@ -204,9 +225,16 @@ def require_same_capture(s: Settlement, amount_fen: int) -> None:
 
 def captured(p: Payment) -> Move:
     """The debit's split; cash stays what the authorization left uncovered."""
-    return Move.of(Status.CAPTURING, Status.COMPLETED, Changes(
-        acct_pay_fen=p.debited.own_fen, acct_mulaid_pay_fen=p.debited.pool_fen, balc_fen=p.payer.own_available_fen,
-        pool_balc_fen=p.payer.pool_available_fen))
+    return Move.of(
+        Status.CAPTURING,
+        Status.COMPLETED,
+        Changes(
+            acct_pay_fen=p.debited.own_fen,
+            acct_mulaid_pay_fen=p.debited.pool_fen,
+            balc_fen=p.payer.own_available_fen,
+            pool_balc_fen=p.payer.pool_available_fen,
+        ),
+    )
 
 
 def capture_declined(d: AccountsDeclined) -> Move:
@@ -243,41 +271,14 @@ def _already_final(s: Settlement) -> DomainError:
     return DomainError(Reason.SETTLEMENT_ALREADY_FINAL, f"(it is {s.status.value.lower()})")
 
 
-# ---------------------------------------------------------------- Refund
-
-def require_new_or_same_refund(s: Settlement, existing: Refund | None, c: cmd.Refund) -> None:
-    """A refund_pos_txn_id names one refund of one settlement; a new one takes at most what is refundable now."""
-    if existing is not None:
-        if existing.settlement_id != s.id or existing.amount_fen != c.amount_fen or existing.is_reversal:
-            raise DomainError(Reason.REQUEST_ID_REUSED, "(refund_pos_txn_id)")
-        return
-    if c.amount_fen > s.refundable_fen:
-        raise DomainError(Reason.REFUND_EXCEEDS_DEBITED, f"(refundable now: {s.refundable_fen} fen)",
-                          {"refundable_fen": str(s.refundable_fen)})
-
-
-def refund_done(refund: Refund, outcome: RefundOutcome) -> RefundFinish:
-    """Accounts gives the pool's part back first; what did not go to the own account went to the pool."""
-    return RefundFinish(RefundStatus.COMPLETED, acct_refund_fen=outcome.own_fen,
-                        acct_mulaid_refund_fen=refund.amount_fen - outcome.own_fen)
-
-
-def refund_declined(d: AccountsDeclined) -> RefundFinish:
-    return RefundFinish(RefundStatus.DECLINED, decline_reason=d.reason, decline_message=d.message[:MESSAGE_LIMIT])
-
-
-def refund_answer(s: Settlement, refund: Refund) -> Refund:
-    if refund.status is RefundStatus.DECLINED:
-        raise declined_error(refund.decline_reason, s)
-    return refund
-
-
 # ---------------------------------------------------------------- Reverse, compensation and recovery
+
 
 def tombstone(institution: str, pos_txn_id: str, settlement_id: str) -> Settlement:
     """What a Reverse of a pos_txn_id never seen leaves: a late original finds it and is refused."""
-    return Settlement(id=settlement_id, institution=institution, pos_txn_id=pos_txn_id, kind=Kind.TOMBSTONE,
-                      status=Status.REVERSED)
+    return Settlement(
+        id=settlement_id, institution=institution, pos_txn_id=pos_txn_id, kind=Kind.TOMBSTONE, status=Status.REVERSED
+    )
 
 
 def reversal(s: Settlement) -> Move | None:
@@ -308,6 +309,7 @@ def reversal_refund_id(s: Settlement, refunded_fen: int) -> str:
 
 
 # ---------------------------------------------------------------- what the POS sees
+
 
 def visible_status(s: Settlement) -> Status:
     """An unfinished step shows as PENDING, except a capture or void of a live authorization (AUTHORIZED)."""

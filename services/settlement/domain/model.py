@@ -15,16 +15,16 @@ class Kind(StrEnum):
 
 
 class Status(StrEnum):
-    PENDING = "PENDING"            # intent written, reserve call to accounts may be under way
+    PENDING = "PENDING"  # intent written, reserve call to accounts may be under way
     AUTHORIZED = "AUTHORIZED"
-    CAPTURING = "CAPTURING"        # intent: debit capture_fen
+    CAPTURING = "CAPTURING"  # intent: debit capture_fen
     COMPLETED = "COMPLETED"
     DECLINED = "DECLINED"
-    VOIDING = "VOIDING"            # intent: release the hold
+    VOIDING = "VOIDING"  # intent: release the hold
     VOIDED = "VOIDED"
     EXPIRED = "EXPIRED"
     COMPENSATING = "COMPENSATING"  # intent: undo an unanswered request (recovery), then VOIDED
-    REVERSING = "REVERSING"        # intent: undo on the POS's request (冲正), then REVERSED
+    REVERSING = "REVERSING"  # intent: undo on the POS's request (冲正), then REVERSED
     REVERSED = "REVERSED"
 
 

@@ -69,8 +69,9 @@ class Reconciliation:
     matched: int
 
 
-def reconcile_with(theirs: Totals, ours: Totals, their_items: Sequence[Item] | None,
-                   our_items: Sequence[Item] | None) -> Reconciliation:
+def reconcile_with(
+    theirs: Totals, ours: Totals, their_items: Sequence[Item] | None, our_items: Sequence[Item] | None
+) -> Reconciliation:
     """Balanced when every total and (if the institution sent its rows) every row matches."""
     differing = differing_totals(theirs, ours)
     rows: list[Row] = []

@@ -14,23 +14,39 @@ from services.settlement.storage import sql
 
 
 def _refund(r: Row[Any]) -> Refund:
-    return Refund(id=r.id, settlement_id=r.settlement_id, refund_pos_txn_id=r.refund_pos_txn_id,
-                  amount_fen=r.amount_fen, is_reversal=r.is_reversal, status=RefundStatus(r.status),
-                  acct_refund_fen=r.acct_refund_fen, acct_mulaid_refund_fen=r.acct_mulaid_refund_fen,
-                  decline_reason=r.decline_reason, decline_message=r.decline_message, created_at=r.created_at)
+    return Refund(
+        id=r.id,
+        settlement_id=r.settlement_id,
+        refund_pos_txn_id=r.refund_pos_txn_id,
+        amount_fen=r.amount_fen,
+        is_reversal=r.is_reversal,
+        status=RefundStatus(r.status),
+        acct_refund_fen=r.acct_refund_fen,
+        acct_mulaid_refund_fen=r.acct_mulaid_refund_fen,
+        decline_reason=r.decline_reason,
+        decline_message=r.decline_message,
+        created_at=r.created_at,
+    )
 
 
 async def of_settlement(conn: AsyncConnection, settlement_id: str) -> list[Refund]:
-    rows = await conn.execute(sql(
-        "SELECT * FROM settlement.refunds WHERE settlement_id = :settlement_id ORDER BY id"),
-        {"settlement_id": settlement_id})
+    rows = await conn.execute(
+        sql("SELECT * FROM settlement.refunds WHERE settlement_id = :settlement_id ORDER BY id"),
+        {"settlement_id": settlement_id},
+    )
     return [_refund(r) for r in rows]
 
 
 async def find(conn: AsyncConnection, institution: str, refund_pos_txn_id: str) -> Refund | None:
-    row = (await conn.execute(sql(
-        "SELECT * FROM settlement.refunds WHERE institution = :institution AND refund_pos_txn_id = :refund_pos_txn_id"),
-        {"institution": institution, "refund_pos_txn_id": refund_pos_txn_id})).first()
+    row = (
+        await conn.execute(
+            sql(
+                "SELECT * FROM settlement.refunds WHERE institution = :institution AND refund_pos_txn_id = "
+                ":refund_pos_txn_id"
+            ),
+            {"institution": institution, "refund_pos_txn_id": refund_pos_txn_id},
+        )
+    ).first()
     return _refund(row) if row else None
 
 
@@ -42,29 +58,56 @@ async def get(conn: AsyncConnection, refund_id: int) -> Refund:
 
 async def insert(conn: AsyncConnection, r: NewRefund) -> Refund | None:
     """Writes a refund's intent; None when its refund_pos_txn_id is taken already."""
-    row = (await conn.execute(sql(
-        "INSERT INTO settlement.refunds (settlement_id, institution, refund_pos_txn_id, amount_fen, is_reversal, "
-        "status) VALUES (:settlement_id, :institution, :refund_pos_txn_id, :amount_fen, :is_reversal, 'PENDING') "
-        "ON CONFLICT (institution, refund_pos_txn_id) DO NOTHING RETURNING *"),
-        {"settlement_id": r.settlement_id, "institution": r.institution, "refund_pos_txn_id": r.refund_pos_txn_id,
-         "amount_fen": r.amount_fen, "is_reversal": r.is_reversal})).first()
+    row = (
+        await conn.execute(
+            sql(
+                "INSERT INTO settlement.refunds (settlement_id, institution, refund_pos_txn_id, amount_fen, "
+                "is_reversal, "
+                "status) VALUES (:settlement_id, :institution, :refund_pos_txn_id, :amount_fen, :is_reversal, "
+                "'PENDING') "
+                "ON CONFLICT (institution, refund_pos_txn_id) DO NOTHING RETURNING *"
+            ),
+            {
+                "settlement_id": r.settlement_id,
+                "institution": r.institution,
+                "refund_pos_txn_id": r.refund_pos_txn_id,
+                "amount_fen": r.amount_fen,
+                "is_reversal": r.is_reversal,
+            },
+        )
+    ).first()
     return _refund(row) if row else None
 
 
 async def finish(conn: AsyncConnection, refund_id: int, f: RefundFinish) -> bool:
     """Records how a pending refund ended; False when it had ended already."""
-    row = (await conn.execute(sql(
-        "UPDATE settlement.refunds SET status = :status, acct_refund_fen = :acct_refund_fen, "
-        "acct_mulaid_refund_fen = :acct_mulaid_refund_fen, decline_reason = :decline_reason, "
-        "decline_message = :decline_message, completed_at = now() WHERE id = :id AND status = 'PENDING' RETURNING id"),
-        {"id": refund_id, "status": f.status.value, "acct_refund_fen": f.acct_refund_fen,
-         "acct_mulaid_refund_fen": f.acct_mulaid_refund_fen, "decline_reason": f.decline_reason,
-         "decline_message": f.decline_message})).first()
+    row = (
+        await conn.execute(
+            sql(
+                "UPDATE settlement.refunds SET status = :status, acct_refund_fen = :acct_refund_fen, "
+                "acct_mulaid_refund_fen = :acct_mulaid_refund_fen, decline_reason = :decline_reason, "
+                "decline_message = :decline_message, completed_at = now() WHERE id = :id AND status = "
+                "'PENDING' RETURNING id"
+            ),
+            {
+                "id": refund_id,
+                "status": f.status.value,
+                "acct_refund_fen": f.acct_refund_fen,
+                "acct_mulaid_refund_fen": f.acct_mulaid_refund_fen,
+                "decline_reason": f.decline_reason,
+                "decline_message": f.decline_message,
+            },
+        )
+    ).first()
     return row is not None
 
 
 async def pending(conn: AsyncConnection, created_before: dt.datetime, limit: int) -> list[int]:
-    rows = await conn.execute(sql(
-        "SELECT id FROM settlement.refunds WHERE status = 'PENDING' AND created_at < :created_before "
-        "ORDER BY id LIMIT :limit"), {"created_before": created_before, "limit": limit})
+    rows = await conn.execute(
+        sql(
+            "SELECT id FROM settlement.refunds WHERE status = 'PENDING' AND created_at < :created_before "
+            "ORDER BY id LIMIT :limit"
+        ),
+        {"created_before": created_before, "limit": limit},
+    )
     return [r.id for r in rows]

@@ -15,33 +15,65 @@ from services.settlement.domain.lifecycle import Move
 from services.settlement.domain.model import Kind, Settlement, Split, Status
 from services.settlement.storage import refunds, sql
 
-_COLUMNS = ("id, institution, pos_txn_id, kind, status, payer_psn_no, amount_fen, description, fingerprint, "
-            "hold_ttl_seconds, reservation_id, authorized_fen, capture_fen, acct_pay_fen, acct_mulaid_pay_fen, "
-            "psn_cash_pay_fen, balc_fen, pool_balc_fen, decline_reason, decline_message, expires_at, created_at, "
-            "updated_at")
+_COLUMNS = (
+    "id, institution, pos_txn_id, kind, status, payer_psn_no, amount_fen, description, fingerprint, "
+    "hold_ttl_seconds, reservation_id, authorized_fen, capture_fen, acct_pay_fen, acct_mulaid_pay_fen, "
+    "psn_cash_pay_fen, balc_fen, pool_balc_fen, decline_reason, decline_message, expires_at, created_at, "
+    "updated_at"
+)
 
 
 def _settlement(r: Row[Any]) -> Settlement:
     return Settlement(
-        id=r.id, institution=r.institution, pos_txn_id=r.pos_txn_id, kind=Kind(r.kind), status=Status(r.status),
-        payer_psn_no=r.payer_psn_no, amount_fen=r.amount_fen, description=r.description,
-        fingerprint=bytes(r.fingerprint or b""), hold_ttl_seconds=r.hold_ttl_seconds,
-        reservation_id=r.reservation_id or "", authorized_fen=r.authorized_fen, capture_fen=r.capture_fen,
-        split=Split(r.acct_pay_fen, r.acct_mulaid_pay_fen, r.psn_cash_pay_fen), balc_fen=r.balc_fen,
-        pool_balc_fen=r.pool_balc_fen, decline_reason=r.decline_reason, decline_message=r.decline_message,
-        expires_at=r.expires_at, created_at=r.created_at, updated_at=r.updated_at)
+        id=r.id,
+        institution=r.institution,
+        pos_txn_id=r.pos_txn_id,
+        kind=Kind(r.kind),
+        status=Status(r.status),
+        payer_psn_no=r.payer_psn_no,
+        amount_fen=r.amount_fen,
+        description=r.description,
+        fingerprint=bytes(r.fingerprint or b""),
+        hold_ttl_seconds=r.hold_ttl_seconds,
+        reservation_id=r.reservation_id or "",
+        authorized_fen=r.authorized_fen,
+        capture_fen=r.capture_fen,
+        split=Split(r.acct_pay_fen, r.acct_mulaid_pay_fen, r.psn_cash_pay_fen),
+        balc_fen=r.balc_fen,
+        pool_balc_fen=r.pool_balc_fen,
+        decline_reason=r.decline_reason,
+        decline_message=r.decline_message,
+        expires_at=r.expires_at,
+        created_at=r.created_at,
+        updated_at=r.updated_at,
+    )
 
 
 async def create(conn: AsyncConnection, s: Settlement) -> tuple[Settlement, bool]:
     """Writes the intent of a new POS request; or returns the settlement that already has its key."""
-    row = (await conn.execute(sql(
-        "INSERT INTO settlement.settlements (id, institution, pos_txn_id, kind, status, payer_psn_no, amount_fen, "
-        "description, fingerprint, hold_ttl_seconds) VALUES (:id, :institution, :pos_txn_id, :kind, :status, "
-        ":payer_psn_no, :amount_fen, :description, :fingerprint, :hold_ttl_seconds) "
-        f"ON CONFLICT (institution, pos_txn_id) DO NOTHING RETURNING {_COLUMNS}"),
-        {"id": s.id, "institution": s.institution, "pos_txn_id": s.pos_txn_id, "kind": s.kind.value,
-         "status": s.status.value, "payer_psn_no": s.payer_psn_no, "amount_fen": s.amount_fen,
-         "description": s.description, "fingerprint": s.fingerprint, "hold_ttl_seconds": s.hold_ttl_seconds})).first()
+    row = (
+        await conn.execute(
+            sql(
+                "INSERT INTO settlement.settlements (id, institution, pos_txn_id, kind, status, payer_psn_no, "
+                "amount_fen, "
+                "description, fingerprint, hold_ttl_seconds) VALUES (:id, :institution, :pos_txn_id, :kind, :status, "
+                ":payer_psn_no, :amount_fen, :description, :fingerprint, :hold_ttl_seconds) "
+                f"ON CONFLICT (institution, pos_txn_id) DO NOTHING RETURNING {_COLUMNS}"
+            ),
+            {
+                "id": s.id,
+                "institution": s.institution,
+                "pos_txn_id": s.pos_txn_id,
+                "kind": s.kind.value,
+                "status": s.status.value,
+                "payer_psn_no": s.payer_psn_no,
+                "amount_fen": s.amount_fen,
+                "description": s.description,
+                "fingerprint": s.fingerprint,
+                "hold_ttl_seconds": s.hold_ttl_seconds,
+            },
+        )
+    ).first()
     if row is not None:
         return _settlement(row), True
     existing = await find(conn, s.institution, SettlementRef(pos_txn_id=s.pos_txn_id))
@@ -52,11 +84,18 @@ async def create(conn: AsyncConnection, s: Settlement) -> tuple[Settlement, bool
 async def find(conn: AsyncConnection, institution: str, ref: SettlementRef, lock: bool = False) -> Settlement | None:
     """The institution's settlement by our id or its pos_txn_id, with its refunds; `lock` holds its row."""
     where = "id = :id" if ref.settlement_id else "pos_txn_id = :pos_txn_id"
-    row = (await conn.execute(sql(
-        f"SELECT {_COLUMNS} FROM settlement.settlements WHERE institution = :institution AND {where}"
-        + (" FOR NO KEY UPDATE" if lock else "")),
-        {"institution": institution, **({"id": ref.settlement_id} if ref.settlement_id
-                                        else {"pos_txn_id": ref.pos_txn_id})})).first()
+    row = (
+        await conn.execute(
+            sql(
+                f"SELECT {_COLUMNS} FROM settlement.settlements WHERE institution = :institution AND {where}"
+                + (" FOR NO KEY UPDATE" if lock else "")
+            ),
+            {
+                "institution": institution,
+                **({"id": ref.settlement_id} if ref.settlement_id else {"pos_txn_id": ref.pos_txn_id}),
+            },
+        )
+    ).first()
     if row is None:
         return None
     s = _settlement(row)
@@ -65,8 +104,9 @@ async def find(conn: AsyncConnection, institution: str, ref: SettlementRef, lock
 
 
 async def get(conn: AsyncConnection, settlement_id: str) -> Settlement:
-    row = (await conn.execute(sql(f"SELECT {_COLUMNS} FROM settlement.settlements WHERE id = :id"),
-                              {"id": settlement_id})).first()
+    row = (
+        await conn.execute(sql(f"SELECT {_COLUMNS} FROM settlement.settlements WHERE id = :id"), {"id": settlement_id})
+    ).first()
     assert row is not None
     s = _settlement(row)
     s.refunds = await refunds.of_settlement(conn, s.id)
@@ -79,38 +119,64 @@ async def move(conn: AsyncConnection, settlement_id: str, m: Move) -> Settlement
     values = m.changes.values()
     sets = "".join(f", {column} = :{column}" for column in sorted(values))
     completed = ", completed_at = now()" if m.to is Status.COMPLETED else ""
-    row = (await conn.execute(sql(
-        f"UPDATE settlement.settlements SET status = :status, updated_at = now(){sets}{completed} "
-        f"WHERE id = :id AND status = ANY(:expected_status) RETURNING {_COLUMNS}"),
-        {"id": settlement_id, "status": m.to.value, "expected_status": sorted(e.value for e in m.expected),
-         **values})).first()
+    row = (
+        await conn.execute(
+            sql(
+                f"UPDATE settlement.settlements SET status = :status, updated_at = now(){sets}{completed} "
+                f"WHERE id = :id AND status = ANY(:expected_status) RETURNING {_COLUMNS}"
+            ),
+            {
+                "id": settlement_id,
+                "status": m.to.value,
+                "expected_status": sorted(e.value for e in m.expected),
+                **values,
+            },
+        )
+    ).first()
     return _settlement(row) if row else None
 
 
 async def unfinished(conn: AsyncConnection, updated_before: dt.datetime, limit: int) -> list[str]:
-    rows = await conn.execute(sql(
-        "SELECT id FROM settlement.settlements WHERE status IN ('PENDING', 'CAPTURING', 'VOIDING', 'COMPENSATING', "
-        "'REVERSING') AND updated_at < :updated_before ORDER BY updated_at LIMIT :limit"),
-        {"updated_before": updated_before, "limit": limit})
+    rows = await conn.execute(
+        sql(
+            "SELECT id FROM settlement.settlements WHERE status IN ('PENDING', 'CAPTURING', 'VOIDING', 'COMPENSATING', "
+            "'REVERSING') AND updated_at < :updated_before ORDER BY updated_at LIMIT :limit"
+        ),
+        {"updated_before": updated_before, "limit": limit},
+    )
     return [r.id for r in rows]
 
 
 async def lapsed_authorizations(conn: AsyncConnection, now: dt.datetime, limit: int) -> list[str]:
-    rows = await conn.execute(sql(
-        "SELECT id FROM settlement.settlements WHERE status = 'AUTHORIZED' AND expires_at <= :now "
-        "ORDER BY expires_at LIMIT :limit"), {"now": now, "limit": limit})
+    rows = await conn.execute(
+        sql(
+            "SELECT id FROM settlement.settlements WHERE status = 'AUTHORIZED' AND expires_at <= :now "
+            "ORDER BY expires_at LIMIT :limit"
+        ),
+        {"now": now, "limit": limit},
+    )
     return [r.id for r in rows]
 
 
-async def list_created(conn: AsyncConnection, institution: str, period: Period,
-                       after: tuple[dt.datetime, str] | None, limit: int) -> list[Settlement]:
+async def list_created(
+    conn: AsyncConnection, institution: str, period: Period, after: tuple[dt.datetime, str] | None, limit: int
+) -> list[Settlement]:
     """The institution's settlements created in the period, by (created_at, id), after the page token's."""
-    rows = await conn.execute(sql(
-        f"SELECT {_COLUMNS} FROM settlement.settlements WHERE institution = :institution "
-        "AND created_at >= :period_start AND created_at < :period_end AND (CAST(:after_created_at AS timestamptz) "
-        "IS NULL OR (created_at, id) > (:after_created_at, :after_id)) ORDER BY created_at, id LIMIT :limit"),
-        {"institution": institution, "period_start": period.start, "period_end": period.end,
-         "after_created_at": after[0] if after else None, "after_id": after[1] if after else "", "limit": limit})
+    rows = await conn.execute(
+        sql(
+            f"SELECT {_COLUMNS} FROM settlement.settlements WHERE institution = :institution "
+            "AND created_at >= :period_start AND created_at < :period_end AND (CAST(:after_created_at AS timestamptz) "
+            "IS NULL OR (created_at, id) > (:after_created_at, :after_id)) ORDER BY created_at, id LIMIT :limit"
+        ),
+        {
+            "institution": institution,
+            "period_start": period.start,
+            "period_end": period.end,
+            "after_created_at": after[0] if after else None,
+            "after_id": after[1] if after else "",
+            "limit": limit,
+        },
+    )
     out = [_settlement(r) for r in rows]
     for s in out:
         s.refunds = await refunds.of_settlement(conn, s.id)

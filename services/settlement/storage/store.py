@@ -96,8 +96,9 @@ class PgStore(PgRecords):
         async with self._statement() as conn:
             return await settlements.lapsed_authorizations(conn, now, limit)
 
-    async def list_created(self, institution: str, period: Period, after: tuple[dt.datetime, str] | None,
-                           limit: int) -> list[Settlement]:
+    async def list_created(
+        self, institution: str, period: Period, after: tuple[dt.datetime, str] | None, limit: int
+    ) -> list[Settlement]:
         async with self._statement() as conn:
             return await settlements.list_created(conn, institution, period, after, limit)
 

@@ -34,8 +34,9 @@ class InstitutionAuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[mi
                 return self.tokens.get(token_hash(value.removeprefix("Bearer ").strip()))
         return None
 
-    async def intercept_service(self, continuation: Callable[[Any], Awaitable[Any]],
-                                details: grpc.HandlerCallDetails) -> Any:
+    async def intercept_service(
+        self, continuation: Callable[[Any], Awaitable[Any]], details: grpc.HandlerCallDetails
+    ) -> Any:
         handler = await continuation(details)
         if handler is None or not details.method.startswith(PROTECTED_PREFIX) or handler.unary_unary is None:
             return handler
@@ -51,5 +52,8 @@ class InstitutionAuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[mi
             finally:
                 _institution.reset(token)
 
-        return grpc.unary_unary_rpc_method_handler(authenticated, request_deserializer=handler.request_deserializer,
-                                                   response_serializer=handler.response_serializer)
+        return grpc.unary_unary_rpc_method_handler(
+            authenticated,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )

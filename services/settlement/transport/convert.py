@@ -10,39 +10,64 @@ from services.settlement.domain.reconcile import Item, Row, Totals
 
 
 def split_pb(split: Split) -> pb.Split:
-    return pb.Split(acct_pay_fen=split.acct_pay_fen, acct_mulaid_pay_fen=split.acct_mulaid_pay_fen,
-                    psn_cash_pay_fen=split.psn_cash_pay_fen)
+    return pb.Split(
+        acct_pay_fen=split.acct_pay_fen,
+        acct_mulaid_pay_fen=split.acct_mulaid_pay_fen,
+        psn_cash_pay_fen=split.psn_cash_pay_fen,
+    )
 
 
 def refund_pb(r: Refund) -> pb.RefundRecord:
-    return pb.RefundRecord(refund_pos_txn_id=r.refund_pos_txn_id, amount_fen=r.amount_fen,
-                           acct_refund_fen=r.acct_refund_fen, acct_mulaid_refund_fen=r.acct_mulaid_refund_fen,
-                           completed=r.status is RefundStatus.COMPLETED, created_at=ts(r.created_at))
+    return pb.RefundRecord(
+        refund_pos_txn_id=r.refund_pos_txn_id,
+        amount_fen=r.amount_fen,
+        acct_refund_fen=r.acct_refund_fen,
+        acct_mulaid_refund_fen=r.acct_mulaid_refund_fen,
+        completed=r.status is RefundStatus.COMPLETED,
+        created_at=ts(r.created_at),
+    )
 
 
 def settlement_pb(s: Settlement) -> pb.Settlement:
     return pb.Settlement(
-        settlement_id=s.id, pos_txn_id=s.pos_txn_id, fixmedins_code=s.institution, payer_psn_no=s.payer_psn_no,
-        kind="SETTLEMENT_KIND_" + s.kind.value, status="SETTLEMENT_STATUS_" + visible_status(s).value,
+        settlement_id=s.id,
+        pos_txn_id=s.pos_txn_id,
+        fixmedins_code=s.institution,
+        payer_psn_no=s.payer_psn_no,
+        kind="SETTLEMENT_KIND_" + s.kind.value,
+        status="SETTLEMENT_STATUS_" + visible_status(s).value,
         amount_fen=s.amount_fen,
         authorized_fen=s.authorized_fen,
         split=split_pb(s.split) if s.kind is not Kind.TOMBSTONE and s.status is not Status.PENDING else None,
         refunded_fen=s.refunded_fen,
         refunds=[refund_pb(r) for r in s.refunds if r.status is not RefundStatus.DECLINED],
-        balc_fen=s.balc_fen, pool_balc_fen=s.pool_balc_fen, decline_reason=s.decline_reason,
-        decline_message=s.decline_message, expires_at=ts(s.expires_at), created_at=ts(s.created_at),
-        updated_at=ts(s.updated_at), description=s.description)
+        balc_fen=s.balc_fen,
+        pool_balc_fen=s.pool_balc_fen,
+        decline_reason=s.decline_reason,
+        decline_message=s.decline_message,
+        expires_at=ts(s.expires_at),
+        created_at=ts(s.created_at),
+        updated_at=ts(s.updated_at),
+        description=s.description,
+    )
 
 
 def totals(t: pb.ReconcileTotals) -> Totals:
-    return Totals(t.count, t.amount_fen, t.acct_pay_fen, t.acct_mulaid_pay_fen, t.psn_cash_pay_fen, t.refund_count,
-                  t.refund_fen)
+    return Totals(
+        t.count, t.amount_fen, t.acct_pay_fen, t.acct_mulaid_pay_fen, t.psn_cash_pay_fen, t.refund_count, t.refund_fen
+    )
 
 
 def totals_pb(t: Totals) -> pb.ReconcileTotals:
-    return pb.ReconcileTotals(count=t.count, amount_fen=t.amount_fen, acct_pay_fen=t.acct_pay_fen,
-                              acct_mulaid_pay_fen=t.acct_mulaid_pay_fen, psn_cash_pay_fen=t.psn_cash_pay_fen,
-                              refund_count=t.refund_count, refund_fen=t.refund_fen)
+    return pb.ReconcileTotals(
+        count=t.count,
+        amount_fen=t.amount_fen,
+        acct_pay_fen=t.acct_pay_fen,
+        acct_mulaid_pay_fen=t.acct_mulaid_pay_fen,
+        psn_cash_pay_fen=t.psn_cash_pay_fen,
+        refund_count=t.refund_count,
+        refund_fen=t.refund_fen,
+    )
 
 
 def item(i: pb.ReconcileItem) -> Item:
@@ -52,10 +77,18 @@ def item(i: pb.ReconcileItem) -> Item:
 def item_pb(i: Item | None) -> pb.ReconcileItem | None:
     if i is None:
         return None
-    return pb.ReconcileItem(pos_txn_id=i.pos_txn_id, acct_pay_fen=i.acct_pay_fen,
-                            acct_mulaid_pay_fen=i.acct_mulaid_pay_fen, psn_cash_pay_fen=i.psn_cash_pay_fen)
+    return pb.ReconcileItem(
+        pos_txn_id=i.pos_txn_id,
+        acct_pay_fen=i.acct_pay_fen,
+        acct_mulaid_pay_fen=i.acct_mulaid_pay_fen,
+        psn_cash_pay_fen=i.psn_cash_pay_fen,
+    )
 
 
 def row_pb(r: Row) -> pb.ReconcileRow:
-    return pb.ReconcileRow(pos_txn_id=r.pos_txn_id, result="RECONCILE_ROW_RESULT_" + r.result,
-                           theirs=item_pb(r.theirs), ours=item_pb(r.ours))
+    return pb.ReconcileRow(
+        pos_txn_id=r.pos_txn_id,
+        result="RECONCILE_ROW_RESULT_" + r.result,
+        theirs=item_pb(r.theirs),
+        ours=item_pb(r.ours),
+    )

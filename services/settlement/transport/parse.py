@@ -29,15 +29,19 @@ def _ref(f: Fields, which: str | None, settlement_id: str, pos_txn_id: str) -> c
     """The required oneof `settlement`: our settlement id, or the POS transaction id."""
     chosen = f.which(which, "settlement")
     if chosen == "settlement_id":
-        return cmd.SettlementRef(settlement_id=f.matches(settlement_id, SETTLEMENT_ID, "settlement_id",
-                                                         "a settlement id as returned"))
+        return cmd.SettlementRef(
+            settlement_id=f.matches(settlement_id, SETTLEMENT_ID, "settlement_id", "a settlement id as returned")
+        )
     return cmd.SettlementRef(pos_txn_id=_pos(f, pos_txn_id) if chosen else "")
 
 
 def _period(f: Fields, start: Timestamp, end: Timestamp) -> cmd.Period:
     s, e = start.ToDatetime(dt.UTC), end.ToDatetime(dt.UTC)
-    f.check(start.ByteSize() > 0 and end.ByteSize() > 0 and s < e, "period_end",
-            "period_start and period_end are required, start before end")
+    f.check(
+        start.ByteSize() > 0 and end.ByteSize() > 0 and s < e,
+        "period_end",
+        "period_start and period_end are required, start before end",
+    )
     f.check(e - s <= MAX_PERIOD, "period_end", "a period is at most 31 days")
     return cmd.Period(s, e)
 
@@ -49,21 +53,38 @@ def pre_settle(r: pb.PreSettleRequest) -> cmd.PreSettle:
 
 def settle(r: pb.SettleRequest) -> cmd.Pay:
     f = Fields()
-    return f.done(cmd.Pay(Kind.SALE, _pos(f, r.pos_txn_id), f.psn_no(r.payer_psn_no, "payer_psn_no"),
-                          f.fen(r.amount_fen), f.text(r.description, "description", 200)))
+    return f.done(
+        cmd.Pay(
+            Kind.SALE,
+            _pos(f, r.pos_txn_id),
+            f.psn_no(r.payer_psn_no, "payer_psn_no"),
+            f.fen(r.amount_fen),
+            f.text(r.description, "description", 200),
+        )
+    )
 
 
 def authorize(r: pb.AuthorizeRequest) -> cmd.Pay:
     f = Fields()
-    return f.done(cmd.Pay(Kind.AUTHORIZATION, _pos(f, r.pos_txn_id), f.psn_no(r.payer_psn_no, "payer_psn_no"),
-                          f.fen(r.amount_fen), f.text(r.description, "description", 200),
-                          f.in_range(r.hold_ttl_seconds, 0, 2**31 - 1, "hold_ttl_seconds", "must not be negative")))
+    return f.done(
+        cmd.Pay(
+            Kind.AUTHORIZATION,
+            _pos(f, r.pos_txn_id),
+            f.psn_no(r.payer_psn_no, "payer_psn_no"),
+            f.fen(r.amount_fen),
+            f.text(r.description, "description", 200),
+            f.in_range(r.hold_ttl_seconds, 0, 2**31 - 1, "hold_ttl_seconds", "must not be negative"),
+        )
+    )
 
 
 def capture(r: pb.CaptureRequest) -> cmd.Capture:
     f = Fields()
-    return f.done(cmd.Capture(_ref(f, r.WhichOneof("settlement"), r.settlement_id, r.pos_txn_id),
-                              f.fen(r.amount_fen, zero_ok=True)))
+    return f.done(
+        cmd.Capture(
+            _ref(f, r.WhichOneof("settlement"), r.settlement_id, r.pos_txn_id), f.fen(r.amount_fen, zero_ok=True)
+        )
+    )
 
 
 def settlement_ref(r: pb.VoidRequest | pb.GetSettlementRequest) -> cmd.SettlementRef:
@@ -73,8 +94,13 @@ def settlement_ref(r: pb.VoidRequest | pb.GetSettlementRequest) -> cmd.Settlemen
 
 def refund(r: pb.RefundRequest) -> cmd.Refund:
     f = Fields()
-    return f.done(cmd.Refund(_ref(f, r.WhichOneof("settlement"), r.settlement_id, r.pos_txn_id),
-                             _pos(f, r.refund_pos_txn_id, "refund_pos_txn_id"), f.fen(r.amount_fen)))
+    return f.done(
+        cmd.Refund(
+            _ref(f, r.WhichOneof("settlement"), r.settlement_id, r.pos_txn_id),
+            _pos(f, r.refund_pos_txn_id, "refund_pos_txn_id"),
+            f.fen(r.amount_fen),
+        )
+    )
 
 
 def reverse(r: pb.ReverseRequest) -> cmd.Reverse:
@@ -84,8 +110,11 @@ def reverse(r: pb.ReverseRequest) -> cmd.Reverse:
 
 def list_settlements(r: pb.ListSettlementsRequest) -> cmd.ListSettlements:
     f = Fields()
-    return f.done(cmd.ListSettlements(_period(f, r.period_start, r.period_end), _page_token(f, r.page_token),
-                                      f.page_size(r.page_size)))
+    return f.done(
+        cmd.ListSettlements(
+            _period(f, r.period_start, r.period_end), _page_token(f, r.page_token), f.page_size(r.page_size)
+        )
+    )
 
 
 def page_token(last_created_at: dt.datetime, last_id: str) -> str:

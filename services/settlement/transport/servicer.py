@@ -67,12 +67,17 @@ class SettlementServicer(settlement_pb2_grpc.SettlementServiceServicer):  # type
         page = await query.list_settlements(self.deps, c, _call(context))
         last = page.settlements[-1] if page.more else None
         token = parse.page_token(last.created_at, last.id) if last is not None and last.created_at else ""
-        return pb.ListSettlementsResponse(settlements=[cv.settlement_pb(s) for s in page.settlements],
-                                          next_page_token=token)
+        return pb.ListSettlementsResponse(
+            settlements=[cv.settlement_pb(s) for s in page.settlements], next_page_token=token
+        )
 
     @rpc(parse.reconcile)
     async def Reconcile(self, c: cmd.Reconcile, context: Ctx) -> pb.ReconcileResponse:
         out = await query.reconcile(self.deps, c, _call(context))
-        return pb.ReconcileResponse(balanced=out.balanced, ours=cv.totals_pb(out.ours),
-                                    differing_totals=out.differing, rows=[cv.row_pb(r) for r in out.rows],
-                                    matched_rows=out.matched)
+        return pb.ReconcileResponse(
+            balanced=out.balanced,
+            ours=cv.totals_pb(out.ours),
+            differing_totals=out.differing,
+            rows=[cv.row_pb(r) for r in out.rows],
+            matched_rows=out.matched,
+        )

@@ -30,8 +30,9 @@ async def finish_capture(deps: Deps, s: Settlement, budget_s: float | None) -> S
     """Debits the capture's amount from the hold (a CAPTURING settlement), and records what accounts answered."""
     assert s.capture_fen is not None
     try:
-        paid = await deps.accounts.debit(lifecycle.request_id(s, "capture"), s.reservation_id, s.capture_fen,
-                                         budget_s=budget_s)
+        paid = await deps.accounts.debit(
+            lifecycle.request_id(s, "capture"), s.reservation_id, s.capture_fen, budget_s=budget_s
+        )
     except AccountsDeclined as d:
         return await move(deps, s, lifecycle.capture_declined(d))
     deps.crash(CrashPoint.AFTER_CAPTURE)

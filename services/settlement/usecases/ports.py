@@ -67,8 +67,9 @@ class Store(Records, Protocol):
     async def lapsed_authorizations(self, now: dt.datetime, limit: int) -> list[str]:
         """AUTHORIZED settlements whose hold has lapsed."""
 
-    async def list_created(self, institution: str, period: Period, after: tuple[dt.datetime, str] | None,
-                           limit: int) -> list[Settlement]:
+    async def list_created(
+        self, institution: str, period: Period, after: tuple[dt.datetime, str] | None, limit: int
+    ) -> list[Settlement]:
         """Created in the period, by (created_at, id), after the page token's; with refunds."""
 
     async def totals(self, institution: str, period: Period) -> Totals:
@@ -83,13 +84,15 @@ class Accounts(Protocol):
 
     async def reserve(self, c: ReserveCall, *, budget_s: float | None = None) -> Hold: ...
 
-    async def debit(self, request_id: str, reservation_id: str, amount_fen: int, *,
-                    budget_s: float | None = None) -> Payment: ...
+    async def debit(
+        self, request_id: str, reservation_id: str, amount_fen: int, *, budget_s: float | None = None
+    ) -> Payment: ...
 
     async def release(self, request_id: str, reservation_id: str, *, budget_s: float | None = None) -> HoldStatus: ...
 
-    async def refund(self, request_id: str, reservation_id: str, amount_fen: int, *,
-                     budget_s: float | None = None) -> RefundOutcome: ...
+    async def refund(
+        self, request_id: str, reservation_id: str, amount_fen: int, *, budget_s: float | None = None
+    ) -> RefundOutcome: ...
 
     async def get_reservation(self, reservation_id: str, *, budget_s: float | None = None) -> HoldState: ...
 

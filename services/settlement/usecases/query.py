@@ -34,7 +34,7 @@ async def get(deps: Deps, c: cmd.SettlementRef, call: Call) -> Settlement:
 
 async def list_settlements(deps: Deps, c: cmd.ListSettlements, call: Call) -> Page:
     found = await deps.store.list_created(call.institution, c.period, c.after, c.page_size + 1)
-    return Page(found[:c.page_size], len(found) > c.page_size)
+    return Page(found[: c.page_size], len(found) > c.page_size)
 
 
 async def reconcile(deps: Deps, c: cmd.Reconcile, call: Call) -> Reconciliation:
@@ -49,5 +49,8 @@ async def pre_settle(deps: Deps, c: cmd.PreSettle, call: Call) -> PreSettlement:
     except AccountsDeclined as d:
         raise lifecycle.declined_error(d.reason) from d
     own, pool = quote.reserved.own_fen, quote.reserved.pool_fen
-    return PreSettlement(split=Split(own, pool, c.amount_fen - own - pool), balc_fen=quote.payer.own_available_fen,
-                         pool_balc_fen=quote.payer.pool_available_fen)
+    return PreSettlement(
+        split=Split(own, pool, c.amount_fen - own - pool),
+        balc_fen=quote.payer.own_available_fen,
+        pool_balc_fen=quote.payer.pool_available_fen,
+    )

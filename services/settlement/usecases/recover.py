@@ -41,8 +41,9 @@ async def recover_once(deps: Deps, c: cmd.Recover, budget_s: float) -> int:
             deps.metrics.recovered(action)
             done += 1
         except Exception:  # noqa: BLE001 - one stuck settlement must not stop the others
-            log.warning("recovery of a settlement failed; will retry", extra={"settlement_id": settlement_id},
-                        exc_info=True)
+            log.warning(
+                "recovery of a settlement failed; will retry", extra={"settlement_id": settlement_id}, exc_info=True
+            )
     for refund_id in refunds:
         try:
             row = await deps.store.get_refund(refund_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from services.common.errors import DomainError, Reason
 from services.settlement.domain import commands as cmd
-from services.settlement.domain import lifecycle
+from services.settlement.domain import refunds
 from services.settlement.domain.accounts import AccountsDeclined
 from services.settlement.domain.model import NewRefund, Refund, RefundStatus, Settlement
 from services.settlement.usecases.deps import Call, Deps, load
@@ -17,22 +17,29 @@ async def refund(deps: Deps, c: cmd.Refund, call: Call) -> tuple[Settlement, Ref
         if s is None:
             raise DomainError(Reason.SETTLEMENT_NOT_FOUND)
         row = await tx.find_refund(call.institution, c.refund_pos_txn_id)
-        lifecycle.require_new_or_same_refund(s, row, c)
+        refunds.require_new_or_same(s, row, c)
         if row is None:
-            row = await tx.insert_refund(NewRefund(settlement_id=s.id, institution=call.institution,
-                                                   refund_pos_txn_id=c.refund_pos_txn_id, amount_fen=c.amount_fen))
+            row = await tx.insert_refund(
+                NewRefund(
+                    settlement_id=s.id,
+                    institution=call.institution,
+                    refund_pos_txn_id=c.refund_pos_txn_id,
+                    amount_fen=c.amount_fen,
+                )
+            )
             assert row is not None  # the settlement row lock serialises refunds of one settlement
     if row.status is RefundStatus.PENDING:
         row = await send(deps, s, row, call.budget_s)
-    lifecycle.refund_answer(s, row)
+    refunds.answer(s, row)
     return await load(deps, s.id), row
 
 
 async def send(deps: Deps, s: Settlement, row: Refund, budget_s: float | None) -> Refund:
     """Asks accounts for a pending refund and records how it ended; answers with the refund as it now is."""
     try:
-        out = await deps.accounts.refund(lifecycle.refund_request_id(s, row), s.reservation_id, row.amount_fen,
-                                         budget_s=budget_s)
+        out = await deps.accounts.refund(
+            refunds.request_id(s, row), s.reservation_id, row.amount_fen, budget_s=budget_s
+        )
     except AccountsDeclined as d:
-        return await deps.store.finish_refund(row.id, lifecycle.refund_declined(d))
-    return await deps.store.finish_refund(row.id, lifecycle.refund_done(row, out))
+        return await deps.store.finish_refund(row.id, refunds.declined(d))
+    return await deps.store.finish_refund(row.id, refunds.done(row, out))

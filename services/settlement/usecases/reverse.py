@@ -55,8 +55,9 @@ async def undo(deps: Deps, s: Settlement, budget_s: float | None) -> Settlement:
         state = await deps.accounts.get_reservation(s.reservation_id, budget_s=budget_s)
         if state.status is HoldStatus.HELD:
             try:
-                await deps.accounts.release(lifecycle.request_id(s, "undo-release"), s.reservation_id,
-                                            budget_s=budget_s)
+                await deps.accounts.release(
+                    lifecycle.request_id(s, "undo-release"), s.reservation_id, budget_s=budget_s
+                )
             except AccountsDeclined:
                 pass  # a capture won the race: the next round refunds it
             continue
@@ -68,10 +69,15 @@ async def undo(deps: Deps, s: Settlement, budget_s: float | None) -> Settlement:
         state = await deps.accounts.get_reservation(s.reservation_id, budget_s=budget_s)
         if state.unrefunded_fen == 0:
             break
-        rest = await deps.store.insert_refund(NewRefund(
-            settlement_id=s.id, institution=s.institution,
-            refund_pos_txn_id=lifecycle.reversal_refund_id(s, state.refunded_fen), amount_fen=state.unrefunded_fen,
-            is_reversal=True))
+        rest = await deps.store.insert_refund(
+            NewRefund(
+                settlement_id=s.id,
+                institution=s.institution,
+                refund_pos_txn_id=lifecycle.reversal_refund_id(s, state.refunded_fen),
+                amount_fen=state.unrefunded_fen,
+                is_reversal=True,
+            )
+        )
         if rest is not None:
             await refund.send(deps, s, rest, budget_s)
     else:

@@ -143,12 +143,21 @@ class FakeStore:
         return self._out(moved, refunds=False)
 
     async def refunds_of(self, settlement_id: str) -> list[Refund]:
-        return [copy.copy(r) for r in sorted(self.t.refunds.values(), key=lambda r: r.id)
-                if r.settlement_id == settlement_id]
+        return [
+            copy.copy(r)
+            for r in sorted(self.t.refunds.values(), key=lambda r: r.id)
+            if r.settlement_id == settlement_id
+        ]
 
     async def find_refund(self, institution: str, refund_pos_txn_id: str) -> Refund | None:
-        return next((copy.copy(r) for r in self.t.refunds.values() if r.refund_pos_txn_id == refund_pos_txn_id
-                     and self.t.refund_institution[r.id] == institution), None)
+        return next(
+            (
+                copy.copy(r)
+                for r in self.t.refunds.values()
+                if r.refund_pos_txn_id == refund_pos_txn_id and self.t.refund_institution[r.id] == institution
+            ),
+            None,
+        )
 
     async def get_refund(self, refund_id: int) -> Refund:
         return copy.copy(self.t.refunds[refund_id])
@@ -156,8 +165,15 @@ class FakeStore:
     async def insert_refund(self, r: NewRefund) -> Refund | None:
         if await self.find_refund(r.institution, r.refund_pos_txn_id) is not None:
             return None
-        row = Refund(next(self._ids), r.settlement_id, r.refund_pos_txn_id, r.amount_fen, r.is_reversal,
-                     RefundStatus.PENDING, created_at=self.clock())
+        row = Refund(
+            next(self._ids),
+            r.settlement_id,
+            r.refund_pos_txn_id,
+            r.amount_fen,
+            r.is_reversal,
+            RefundStatus.PENDING,
+            created_at=self.clock(),
+        )
         self.t.refunds[row.id] = row
         self.t.refund_institution[row.id] = r.institution
         return copy.copy(row)
@@ -188,50 +204,86 @@ class FakeStore:
         return [s.id for s in sorted(rows, key=lambda s: _at(s.updated_at))][:limit]
 
     async def pending_refunds(self, created_before: dt.datetime, limit: int) -> list[int]:
-        return sorted(r.id for r in self.t.refunds.values()
-                      if r.status is RefundStatus.PENDING and _at(r.created_at) < created_before)[:limit]
+        return sorted(
+            r.id
+            for r in self.t.refunds.values()
+            if r.status is RefundStatus.PENDING and _at(r.created_at) < created_before
+        )[:limit]
 
     async def lapsed_authorizations(self, now: dt.datetime, limit: int) -> list[str]:
-        rows = [s for s in self.t.settlements.values()
-                if s.status is Status.AUTHORIZED and s.expires_at is not None and s.expires_at <= now]
+        rows = [
+            s
+            for s in self.t.settlements.values()
+            if s.status is Status.AUTHORIZED and s.expires_at is not None and s.expires_at <= now
+        ]
         return [s.id for s in sorted(rows, key=lambda s: _at(s.expires_at))][:limit]
 
-    async def list_created(self, institution: str, period: Period, after: tuple[dt.datetime, str] | None,
-                           limit: int) -> list[Settlement]:
-        rows = sorted((s for s in self.t.settlements.values() if s.institution == institution
-                       and period.start <= _at(s.created_at) < period.end
-                       and (after is None or (_at(s.created_at), s.id) > after)),
-                      key=lambda s: (_at(s.created_at), s.id))
+    async def list_created(
+        self, institution: str, period: Period, after: tuple[dt.datetime, str] | None, limit: int
+    ) -> list[Settlement]:
+        rows = sorted(
+            (
+                s
+                for s in self.t.settlements.values()
+                if s.institution == institution
+                and period.start <= _at(s.created_at) < period.end
+                and (after is None or (_at(s.created_at), s.id) > after)
+            ),
+            key=lambda s: (_at(s.created_at), s.id),
+        )
         return [self._out(s) for s in rows[:limit]]
 
     async def totals(self, institution: str, period: Period) -> Totals:
         paid = [s.split for s in self._completed(institution, period)]
-        refunds = [r for r in self.t.refunds.values() if r.status is RefundStatus.COMPLETED and not r.is_reversal
-                   and self.t.refund_institution[r.id] == institution
-                   and period.start <= self.t.refund_completed_at[r.id] < period.end]
-        return Totals(len(paid), sum(p.acct_pay_fen + p.acct_mulaid_pay_fen + p.psn_cash_pay_fen for p in paid),
-                      sum(p.acct_pay_fen for p in paid), sum(p.acct_mulaid_pay_fen for p in paid),
-                      sum(p.psn_cash_pay_fen for p in paid), len(refunds), sum(r.amount_fen for r in refunds))
+        refunds = [
+            r
+            for r in self.t.refunds.values()
+            if r.status is RefundStatus.COMPLETED
+            and not r.is_reversal
+            and self.t.refund_institution[r.id] == institution
+            and period.start <= self.t.refund_completed_at[r.id] < period.end
+        ]
+        return Totals(
+            len(paid),
+            sum(p.acct_pay_fen + p.acct_mulaid_pay_fen + p.psn_cash_pay_fen for p in paid),
+            sum(p.acct_pay_fen for p in paid),
+            sum(p.acct_mulaid_pay_fen for p in paid),
+            sum(p.psn_cash_pay_fen for p in paid),
+            len(refunds),
+            sum(r.amount_fen for r in refunds),
+        )
 
     async def completed_items(self, institution: str, period: Period) -> list[Item]:
-        return [Item(s.pos_txn_id, s.split.acct_pay_fen, s.split.acct_mulaid_pay_fen, s.split.psn_cash_pay_fen)
-                for s in self._completed(institution, period)]
+        return [
+            Item(s.pos_txn_id, s.split.acct_pay_fen, s.split.acct_mulaid_pay_fen, s.split.psn_cash_pay_fen)
+            for s in self._completed(institution, period)
+        ]
 
     # ------------------------------------------------------------ helpers
 
     def _completed(self, institution: str, period: Period) -> list[Settlement]:
-        rows = [s for s in self.t.settlements.values() if s.institution == institution
-                and s.status is Status.COMPLETED and period.start <= self.t.completed_at[s.id] < period.end]
+        rows = [
+            s
+            for s in self.t.settlements.values()
+            if s.institution == institution
+            and s.status is Status.COMPLETED
+            and period.start <= self.t.completed_at[s.id] < period.end
+        ]
         return sorted(rows, key=lambda s: (self.t.completed_at[s.id], s.id))
 
     def _by_pos(self, institution: str, pos_txn_id: str) -> Settlement | None:
-        return next((s for s in self.t.settlements.values()
-                     if s.institution == institution and s.pos_txn_id == pos_txn_id), None)
+        return next(
+            (s for s in self.t.settlements.values() if s.institution == institution and s.pos_txn_id == pos_txn_id),
+            None,
+        )
 
     def _out(self, row: Settlement, refunds: bool = True) -> Settlement:
         out = copy.deepcopy(row)
-        out.refunds = [copy.copy(r) for r in sorted(self.t.refunds.values(), key=lambda r: r.id)
-                       if r.settlement_id == row.id] if refunds else []
+        out.refunds = (
+            [copy.copy(r) for r in sorted(self.t.refunds.values(), key=lambda r: r.id) if r.settlement_id == row.id]
+            if refunds
+            else []
+        )
         return out
 
 
@@ -241,6 +293,7 @@ def _at(value: dt.datetime | None) -> dt.datetime:
 
 
 # ---------------------------------------------------------------- accounts
+
 
 @dataclass
 class Account:
@@ -277,8 +330,10 @@ class Reservation:
     expires_at: dt.datetime
 
     def parts(self, what: str) -> Parts:
-        return Parts(sum(getattr(g, what) for g in self.legs if g.source == "own"),
-                     sum(getattr(g, what) for g in self.legs if g.source == "pool"))
+        return Parts(
+            sum(getattr(g, what) for g in self.legs if g.source == "own"),
+            sum(getattr(g, what) for g in self.legs if g.source == "pool"),
+        )
 
 
 @dataclass
@@ -344,8 +399,13 @@ class FakeAccounts:
                 if account is not None and take:
                     legs.append(Leg(source, account, take))
                     remaining -= take
-            r = Reservation(f"R{next(self._ids)}", payer, legs, HoldStatus.HELD,
-                            self.clock() + dt.timedelta(seconds=c.hold_ttl_seconds or self.DEFAULT_TTL_S))
+            r = Reservation(
+                f"R{next(self._ids)}",
+                payer,
+                legs,
+                HoldStatus.HELD,
+                self.clock() + dt.timedelta(seconds=c.hold_ttl_seconds or self.DEFAULT_TTL_S),
+            )
             self.reservations[r.id] = r
             for leg in legs:
                 if c.debit_immediately:
@@ -359,8 +419,9 @@ class FakeAccounts:
 
         return await self._call("Reserve", c.request_id, (c,), work, budget_s)
 
-    async def debit(self, request_id: str, reservation_id: str, amount_fen: int, *,
-                    budget_s: float | None = None) -> Payment:
+    async def debit(
+        self, request_id: str, reservation_id: str, amount_fen: int, *, budget_s: float | None = None
+    ) -> Payment:
         def work() -> Payment:
             r = self._live(reservation_id)
             if amount_fen > r.parts("reserved_fen").total_fen:
@@ -388,8 +449,9 @@ class FakeAccounts:
 
         return await self._call("Release", request_id, (reservation_id,), work, budget_s)
 
-    async def refund(self, request_id: str, reservation_id: str, amount_fen: int, *,
-                     budget_s: float | None = None) -> RefundOutcome:
+    async def refund(
+        self, request_id: str, reservation_id: str, amount_fen: int, *, budget_s: float | None = None
+    ) -> RefundOutcome:
         def work() -> RefundOutcome:
             r = self._reservation(reservation_id)
             refundable = r.parts("debited_fen").total_fen - r.parts("refunded_fen").total_fen
@@ -434,8 +496,9 @@ class FakeAccounts:
 
     # ------------------------------------------------------------ the machinery
 
-    async def _call(self, method: str, request_id: str, request: tuple[Any, ...], work: Callable[[], T],
-                    budget_s: float | None) -> T:
+    async def _call(
+        self, method: str, request_id: str, request: tuple[Any, ...], work: Callable[[], T], budget_s: float | None
+    ) -> T:
         self.calls.append(method)
         self.budgets.append(budget_s)
         knob = next((k for k in self.knobs if k.method == method), None)

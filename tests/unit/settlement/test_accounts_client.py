@@ -20,8 +20,9 @@ def _error(code: grpc.StatusCode, reason: Reason | None = None) -> grpc.aio.AioR
     if reason is None:
         return grpc.aio.AioRpcError(code, grpc.aio.Metadata(), grpc.aio.Metadata(), details="no")
     status = domain_status(DomainError(reason))
-    return grpc.aio.AioRpcError(status.code, grpc.aio.Metadata(), grpc.aio.Metadata(*status.trailing_metadata),
-                                details=status.details)
+    return grpc.aio.AioRpcError(
+        status.code, grpc.aio.Metadata(), grpc.aio.Metadata(*status.trailing_metadata), details=status.details
+    )
 
 
 class Script:

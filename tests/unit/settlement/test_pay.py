@@ -128,7 +128,11 @@ async def test_authorize_holds_own_then_pool_until_it_expires(w: World) -> None:
     payer = w.payer(own_fen=10_000, pool_fen=60_000)
     auth = await w.authorize(payer, 30_000, ttl_s=600)
     assert (auth.status, auth.kind, auth.authorized_fen, split(auth)) == (
-        Status.AUTHORIZED, Kind.AUTHORIZATION, 30_000, (10_000, 20_000, 0))
+        Status.AUTHORIZED,
+        Kind.AUTHORIZATION,
+        30_000,
+        (10_000, 20_000, 0),
+    )
     assert auth.expires_at == w.clock.now + dt.timedelta(seconds=600)
     assert (w.own(payer).held_fen, w.pool(payer).held_fen) == (10_000, 20_000)
     assert (w.own(payer).balance_fen, w.pool(payer).balance_fen) == (10_000, 60_000)

@@ -23,8 +23,10 @@ async def test_a_quote_splits_as_a_settle_would_and_moves_nothing(w: World) -> N
     assert (q.split.acct_pay_fen, q.split.acct_mulaid_pay_fen, q.split.psn_cash_pay_fen) == (10_000, 60_000, 10_000)
     assert (q.balc_fen, q.pool_balc_fen) == (10_000, 60_000)
     assert w.accounts.reservations == {} and w.store.t.settlements == {} and w.accounts.budgets == [2.0]
-    assert await fails(query.pre_settle(w.deps, cmd.PreSettle(w.payer(insured=False), 1), Call(H1))) \
+    assert (
+        await fails(query.pre_settle(w.deps, cmd.PreSettle(w.payer(insured=False), 1), Call(H1)))
         is Reason.PERSON_NOT_INSURED
+    )
 
 
 async def test_a_settlement_is_found_by_id_or_pos_txn_id_by_its_own_institution_only(w: World) -> None:
@@ -45,8 +47,7 @@ async def test_the_list_is_paged_in_order_of_creation(w: World) -> None:
     assert [s.id for s in first.settlements] == made[:2] and first.more
     last = first.settlements[-1]
     assert last.created_at is not None
-    rest = await query.list_settlements(w.deps, cmd.ListSettlements(_day(w), (last.created_at, last.id), 2),
-                                        Call(H1))
+    rest = await query.list_settlements(w.deps, cmd.ListSettlements(_day(w), (last.created_at, last.id), 2), Call(H1))
     assert [s.id for s in rest.settlements] == made[2:] and not rest.more
 
 

@@ -178,7 +178,9 @@ async def test_a_pending_refund_is_finished_before_the_rest_is_given_back(w: Wor
     await fails(w.refund(paid, 3_000, "R-1"))
     out = await w.reverse(paid.pos_txn_id)
     assert [(r.refund_pos_txn_id, r.amount_fen, r.status) for r in out.refunds] == [
-        ("R-1", 3_000, RefundStatus.COMPLETED), (f"undo-{paid.id}-3000", 5_000, RefundStatus.COMPLETED)]
+        ("R-1", 3_000, RefundStatus.COMPLETED),
+        (f"undo-{paid.id}-3000", 5_000, RefundStatus.COMPLETED),
+    ]
     assert w.own(payer).balance_fen == 10_000
 
 

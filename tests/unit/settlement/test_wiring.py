@@ -57,9 +57,19 @@ def _imports(path: Path) -> set[str]:
 @pytest.mark.parametrize("folder", ["domain", "usecases"])
 def test_domain_and_use_cases_know_neither_grpc_nor_sql(folder: str) -> None:
     for path in (ROOT / folder).glob("*.py"):
-        bad = {n for n in _imports(path) if n.split(".")[0] in {"grpc", "sqlalchemy", "asyncpg", "gongji", "google"}
-               or n.startswith(("services.settlement.storage", "services.settlement.clients",
-                                "services.settlement.transport", "services.common.observability"))}
+        bad = {
+            n
+            for n in _imports(path)
+            if n.split(".")[0] in {"grpc", "sqlalchemy", "asyncpg", "gongji", "google"}
+            or n.startswith(
+                (
+                    "services.settlement.storage",
+                    "services.settlement.clients",
+                    "services.settlement.transport",
+                    "services.common.observability",
+                )
+            )
+        }
         assert not bad, f"{path.name} imports {bad}"
 
 

@@ -59,26 +59,52 @@ class World:
 
     # ------------------------------------------------------------ what a POS calls
 
-    async def settle(self, payer: str, amount_fen: int, pos_txn_id: str = "", *, institution: str = H1,
-                     description: str = "", budget_s: float | None = None, deps: Deps | None = None) -> Settlement:
+    async def settle(
+        self,
+        payer: str,
+        amount_fen: int,
+        pos_txn_id: str = "",
+        *,
+        institution: str = H1,
+        description: str = "",
+        budget_s: float | None = None,
+        deps: Deps | None = None,
+    ) -> Settlement:
         c = cmd.Pay(Kind.SALE, pos_txn_id or self.pos_id(), payer, amount_fen, description)
         return await pay.pay(deps or self.deps, c, Call(institution, budget_s))
 
-    async def authorize(self, payer: str, amount_fen: int, pos_txn_id: str = "", *, ttl_s: int = 0,
-                        institution: str = H1, deps: Deps | None = None) -> Settlement:
+    async def authorize(
+        self,
+        payer: str,
+        amount_fen: int,
+        pos_txn_id: str = "",
+        *,
+        ttl_s: int = 0,
+        institution: str = H1,
+        deps: Deps | None = None,
+    ) -> Settlement:
         c = cmd.Pay(Kind.AUTHORIZATION, pos_txn_id or self.pos_id(), payer, amount_fen, hold_ttl_seconds=ttl_s)
         return await pay.pay(deps or self.deps, c, Call(institution))
 
-    async def capture(self, s: Settlement, amount_fen: int, *, by_pos_txn_id: bool = False,
-                      deps: Deps | None = None) -> Settlement:
-        return await authorization.capture(deps or self.deps, cmd.Capture(_ref(s, by_pos_txn_id), amount_fen),
-                                           Call(s.institution))
+    async def capture(
+        self, s: Settlement, amount_fen: int, *, by_pos_txn_id: bool = False, deps: Deps | None = None
+    ) -> Settlement:
+        return await authorization.capture(
+            deps or self.deps, cmd.Capture(_ref(s, by_pos_txn_id), amount_fen), Call(s.institution)
+        )
 
     async def void(self, s: Settlement, *, deps: Deps | None = None) -> Settlement:
         return await authorization.void(deps or self.deps, _ref(s), Call(s.institution))
 
-    async def refund(self, s: Settlement, amount_fen: int, refund_pos_txn_id: str = "", *,
-                     institution: str = "", deps: Deps | None = None) -> tuple[Settlement, Refund]:
+    async def refund(
+        self,
+        s: Settlement,
+        amount_fen: int,
+        refund_pos_txn_id: str = "",
+        *,
+        institution: str = "",
+        deps: Deps | None = None,
+    ) -> tuple[Settlement, Refund]:
         c = cmd.Refund(_ref(s), refund_pos_txn_id or self.pos_id(), amount_fen)
         return await refund.refund(deps or self.deps, c, Call(institution or s.institution))
 
