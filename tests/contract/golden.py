@@ -17,8 +17,9 @@ import grpc
 from google.protobuf import json_format, message_factory
 from google.protobuf.descriptor import ServiceDescriptor
 from google.protobuf.message import Message
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
+
+from services.common.rpc import error_info
+from tools.kit import bad_fields
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("GONGJI_UPDATE_GOLDEN") == "1"
@@ -58,17 +59,11 @@ def normalise(value: Any, values: dict[str, str], key: str = "") -> Any:
 
 def outcome_of_error(err: grpc.aio.AioRpcError) -> dict[str, Any]:
     out: dict[str, Any] = {"code": err.code().name}
-    status = rpc_status.from_call(err)  # type: ignore[arg-type]
-    for detail in status.details if status else []:
-        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-            info = error_details_pb2.ErrorInfo()
-            detail.Unpack(info)
-            out["reason"] = info.reason
-            out["domain"] = info.domain
-        elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-            bad = error_details_pb2.BadRequest()
-            detail.Unpack(bad)
-            out["fieldViolations"] = sorted(v.field for v in bad.field_violations)
+    info = error_info(err)
+    if info is not None:
+        out.update(reason=info.reason, domain=info.domain)
+    if fields := bad_fields(err):
+        out["fieldViolations"] = sorted(fields)
     return out
 
 
