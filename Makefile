@@ -59,9 +59,9 @@ docs: setup
 golden: setup
 	GONGJI_UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/contract
 
-## The POS conformance kit against a running deployment (default: make run's, with its dev token).
+## The POS conformance kit against a running deployment (default: make run's, with its development certificates).
 conformance: setup
-	$(PY) -m tools.conformance --token $${TOKEN:-dev-token-H63010000001} $(if $(TARGET),--target $(TARGET),)
+	$(PY) -m tools.conformance $(if $(TOKEN),--token $(TOKEN),) $(if $(TARGET),--target $(TARGET),)
 
 ## ruff (lint and formatting) over services, tools and tests; mypy --strict over services and tools.
 lint: setup

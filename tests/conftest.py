@@ -11,11 +11,10 @@ import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import grpc
 import pytest
 
 from services.accounts import app
-from services.accounts.config import Settings
+from tests import processes
 from tools.devdb import EmbeddedPostgres, free_port
 from tools.kit import Accounts
 from tools.kit import accounts_v1 as pb
@@ -53,15 +52,17 @@ def _migrate(url: str) -> None:
 
 @pytest.fixture(scope="session")
 async def accounts_server(database_url: str) -> AsyncIterator[app.AccountsApp]:
-    running = await app.start(Settings(database_url=database_url, port=0, host="127.0.0.1", sweep_interval_s=0.2))
+    running = await app.start(processes.accounts_settings(database_url))
     yield running
     await running.stop(1.0)
 
 
 @pytest.fixture(scope="session")
 async def accounts(accounts_server: app.AccountsApp) -> AsyncIterator[Accounts]:
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{accounts_server.server.port}") as channel:
-        yield Accounts(channel)
+    """Every accounts service, each reached with the certificate of the role allowed to call it."""
+    connected = Accounts.connect(f"127.0.0.1:{accounts_server.server.port}", processes.pki())
+    yield connected
+    await connected.close()
 
 
 @pytest.fixture

@@ -1,24 +1,55 @@
-"""Services as real processes, the way they run in production, each against its own fresh database if asked."""
+"""Services as real processes, the way they run in production (TLS, mutual TLS to accounts, roles), each against its
+own fresh database if asked."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from services.accounts.config import Settings
+from services.common.security import parse_callers
+from tools import devpki
 from tools.devdb import free_port
+from tools.kit import channel
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@functools.cache
+def pki() -> Path:
+    """The test session's development PKI (a CA, both services' server certificates, every caller's client
+    certificate), made once in a temporary folder."""
+    return devpki.ensure(Path(tempfile.mkdtemp(prefix="gongji-test-pki-")))
+
+
+def accounts_settings(database_url: str, **overrides: Any) -> Settings:
+    """Accounts in-process as it runs for real: TLS, mutual TLS with the session PKI's callers, on a free port."""
+    pki_dir = pki()
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "port": 0,
+        "host": "127.0.0.1",
+        "sweep_interval_s": 0.2,
+        "tls_cert": pki_dir / "accounts-server.pem",
+        "tls_key": pki_dir / "accounts-server.key",
+        "client_ca": pki_dir / "ca.pem",
+        "callers": parse_callers(devpki.ACCOUNTS_CALLERS),
+    }
+    return Settings(**{**values, **overrides})
 
 
 def service_env(**extra: str) -> dict[str, str]:
@@ -74,8 +105,11 @@ class Process:
                 self.kill()
 
 
-async def start(service: str, port: int = 0, log_path: Path | None = None, **env: str) -> Process:
-    """Starts `python -m services.<service> serve` on `port` (a free one if 0); waits until health says SERVING.
+async def start(
+    service: str, port: int = 0, log_path: Path | None = None, institution_certificates: bool = False, **env: str
+) -> Process:
+    """Starts `python -m services.<service> serve` on `port` (a free one if 0) with the session PKI's TLS settings
+    (settlement: institutions with tokens, unless `institution_certificates`); waits until health says SERVING.
     Its JSON logs go to `log_path` when given."""
     port = port or free_port()
     port_var = f"GONGJI_{service.upper()}_PORT"
@@ -89,14 +123,15 @@ async def start(service: str, port: int = 0, log_path: Path | None = None, **env
                 port_var: str(port),
                 f"GONGJI_{service.upper()}_HOST": "127.0.0.1",
                 f"GONGJI_{service.upper()}_METRICS_PORT": "0",
+                **devpki.service_env(service, pki(), institution_certificates=institution_certificates),
                 **env,
             }
         ),
     )
     process = Process(service, port, popen)
     deadline = time.monotonic() + 30
-    async with grpc.aio.insecure_channel(process.address) as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
+    async with channel(process.address, pki(), "grpcurl") as health_channel:
+        stub = health_pb2_grpc.HealthStub(health_channel)
         while time.monotonic() < deadline:
             if popen.poll() is not None:
                 raise RuntimeError(f"{service} exited with {popen.returncode}")

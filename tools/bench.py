@@ -15,13 +15,11 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 
-import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from gongji.settlement.v1 import settlement_pb2 as spb
 from gongji.settlement.v1 import settlement_pb2_grpc
-from services.settlement.config import DEV_TOKEN
-from tools.kit import Accounts, Family
+from tools.kit import Accounts, Deployment, Family
 from tools.kit import accounts_v1 as apb
 
 
@@ -63,19 +61,16 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--accounts", default="127.0.0.1:50051")
     parser.add_argument("--settlement", default="127.0.0.1:50052")
-    parser.add_argument("--token", default=DEV_TOKEN)
     parser.add_argument("--families", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=8.0, help="per measurement")
+    Deployment.add_options(parser)
     args = parser.parse_args()
-
-    async with (
-        grpc.aio.insecure_channel(args.accounts) as a_channel,
-        grpc.aio.insecure_channel(args.settlement) as s_channel,
-    ):
-        accounts = Accounts(a_channel)
+    deployment = Deployment.from_args(args)
+    s_channel, metadata = deployment.pos(args.settlement)
+    accounts = deployment.accounts(args.accounts)
+    async with s_channel:
         settlement = settlement_pb2_grpc.SettlementServiceStub(s_channel)  # type: ignore[no-untyped-call]
         health = health_pb2_grpc.HealthStub(s_channel)
-        metadata = [("authorization", f"Bearer {args.token}")]
         run = uuid.uuid4().hex[:6]
         print(f"setting up {args.families} families ...", flush=True)
         payers = [await _family(accounts, run, n) for n in range(args.families)]
@@ -108,6 +103,7 @@ async def main() -> None:
             f"ledger after the run: {'clean' if report.ok else report.problems}; "
             f"median settle latency overall {statistics.median(lat) * 1000:.1f} ms"
         )
+    await accounts.close()
 
 
 if __name__ == "__main__":

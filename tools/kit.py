@@ -4,12 +4,14 @@ family builder that goes through the public API as an operator would, and the de
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import itertools
 import random
 import uuid
 from collections.abc import Awaitable
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
@@ -34,6 +36,7 @@ from gongji.accounts.v1 import (
 from gongji.common.v1 import common_pb2
 from services.accounts.domain.identity import check_digit
 from services.common.rpc import error_info
+from services.common.security import client_credentials
 
 
 def _package(*modules: ModuleType) -> SimpleNamespace:
@@ -106,20 +109,77 @@ async def fails(call: Awaitable[Any], reason: str, code: grpc.StatusCode | None 
     raise AssertionError(f"expected {reason}, the call succeeded")
 
 
-class Accounts:
-    """Every accounts service on one channel, as one object: `accounts.Reserve(...)` goes to PaymentService."""
+def channel(
+    address: str, pki: Path | None, identity: str | None = None, interceptors: list[Any] | None = None
+) -> grpc.aio.Channel:
+    """A channel to a gongji service: TLS trusting the PKI's CA, presenting `identity`'s client certificate (its
+    `<identity>.pem` and `.key` in the PKI folder) when given; plaintext when there is no PKI (development only)."""
+    if pki is None:
+        return grpc.aio.insecure_channel(address, interceptors=interceptors)
+    cert, key = (pki / f"{identity}.pem", pki / f"{identity}.key") if identity else (None, None)
+    return grpc.aio.secure_channel(address, client_credentials(pki / "ca.pem", cert, key), interceptors=interceptors)
 
-    def __init__(self, channel: grpc.aio.Channel) -> None:
-        self.registry = registry_service_pb2_grpc.RegistryServiceStub(channel)  # type: ignore[no-untyped-call]
-        self.family = family_service_pb2_grpc.FamilyServiceStub(channel)  # type: ignore[no-untyped-call]
-        self.payment = payment_service_pb2_grpc.PaymentServiceStub(channel)  # type: ignore[no-untyped-call]
-        self.ledger = ledger_service_pb2_grpc.LedgerServiceStub(channel)  # type: ignore[no-untyped-call]
+
+# Which identity of the PKI speaks to each accounts service (the role it needs; see accounts' transport/access.py).
+ACCOUNTS_IDENTITIES = {"registry": "registry", "family": "member-service", "payment": "settlement", "ledger": "auditor"}
+
+
+class Accounts:
+    """Every accounts service as one object, each reached as the caller allowed to: `accounts.Reserve(...)` goes to
+    PaymentService with the settlement service's certificate, `accounts.RegisterPerson(...)` to RegistryService with
+    the registry feed's."""
+
+    def __init__(self, channels: dict[str, grpc.aio.Channel]) -> None:
+        self.channels = channels
+        self.registry = registry_service_pb2_grpc.RegistryServiceStub(channels["registry"])  # type: ignore[no-untyped-call]
+        self.family = family_service_pb2_grpc.FamilyServiceStub(channels["family"])  # type: ignore[no-untyped-call]
+        self.payment = payment_service_pb2_grpc.PaymentServiceStub(channels["payment"])  # type: ignore[no-untyped-call]
+        self.ledger = ledger_service_pb2_grpc.LedgerServiceStub(channels["ledger"])  # type: ignore[no-untyped-call]
+
+    @classmethod
+    def connect(cls, address: str, pki: Path | None) -> Accounts:
+        return cls({service: channel(address, pki, who) for service, who in ACCOUNTS_IDENTITIES.items()})
+
+    async def close(self) -> None:
+        for c in self.channels.values():
+            await c.close()
 
     def __getattr__(self, method: str) -> Any:
         for stub in (self.registry, self.family, self.payment, self.ledger):
             if hasattr(stub, method):
                 return getattr(stub, method)
         raise AttributeError(f"no accounts service has an RPC {method}")
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """How a tool reaches a deployment: the PKI folder (its `ca.pem` and the callers' certificates, named as the
+    development PKI names them: registry, member-service, settlement, auditor, the institution's code), and how the
+    POS side names the institution: its certificate (mutual TLS) or a bearer token."""
+
+    pki: Path | None
+    institution: str
+    token: str | None = None
+
+    @staticmethod
+    def add_options(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--pki", type=Path, default=Path(".data/pki"), help="folder of ca.pem and certificates")
+        parser.add_argument("--institution", default="H63010000001", help="the institution's certificate name")
+        parser.add_argument("--token", help="the institution's bearer token (settlement without mutual TLS)")
+        parser.add_argument("--plaintext", action="store_true", help="development only: no TLS")
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> Deployment:
+        return cls(None if args.plaintext else args.pki, args.institution, args.token)
+
+    def pos(self, target: str) -> tuple[grpc.aio.Channel, list[tuple[str, str]]]:
+        """A POS's channel to settlement and the metadata each call carries."""
+        if self.token:
+            return channel(target, self.pki), [("authorization", f"Bearer {self.token}")]
+        return channel(target, self.pki, self.institution), []
+
+    def accounts(self, address: str) -> Accounts:
+        return Accounts.connect(address, self.pki)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,9 @@
-"""`make run`: PostgreSQL (embedded unless DATABASE_URL is set), migrations, then accounts and settlement.
+"""`make run`: PostgreSQL (embedded unless DATABASE_URL is set), a development PKI, migrations, then accounts and
+settlement over TLS.
 
 Each service runs as its own process, exactly as in production; this launcher only starts, watches and stops them.
+The development PKI (.data/pki, reused on the next run) gives both services their certificates and every caller a
+client certificate; the printed grpcurl lines use them.
 """
 
 from __future__ import annotations
@@ -18,14 +21,11 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from services.common.ports import PortUnavailable, check_port_free, explain
+from tools import devpki
 from tools.devdb import EmbeddedPostgres, dev_port, start_or_exit
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ["accounts", "settlement"]
-
-
-def _available(name: str) -> bool:
-    return (ROOT / "services" / name / "__main__.py").exists()
 
 
 def _settings(name: str, env: dict[str, str]) -> Any:
@@ -47,10 +47,26 @@ def _check_ports(names: list[str], env: dict[str, str]) -> None:
                 sys.exit(explain(name, exc, type(settings).env_var(field), what))
 
 
-def _wait_serving(proc: subprocess.Popen[bytes], port: int, timeout_s: float = 30.0) -> bool:
+def _channel(port: int, pki: Path | None) -> grpc.Channel:
+    if pki is None:
+        return grpc.insecure_channel(f"127.0.0.1:{port}")
+    credentials = grpc.ssl_channel_credentials(
+        (pki / "ca.pem").read_bytes(), (pki / "grpcurl.key").read_bytes(), (pki / "grpcurl.pem").read_bytes()
+    )
+    return grpc.secure_channel(f"127.0.0.1:{port}", credentials)
+
+
+def _grpcurl(pki: Path | None, identity: str) -> str:
+    if pki is None:
+        return "grpcurl -plaintext"
+    folder = pki.relative_to(ROOT) if pki.is_relative_to(ROOT) else pki
+    return f"grpcurl -cacert {folder}/ca.pem -cert {folder}/{identity}.pem -key {folder}/{identity}.key"
+
+
+def _wait_serving(proc: subprocess.Popen[bytes], port: int, pki: Path | None, timeout_s: float = 30.0) -> bool:
     """True once the service says SERVING; False if it exits first or takes longer than `timeout_s`."""
     deadline = time.monotonic() + timeout_s
-    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+    with _channel(port, pki) as channel:
         stub = health_pb2_grpc.HealthStub(channel)
         while time.monotonic() < deadline and proc.poll() is None:
             try:
@@ -65,14 +81,18 @@ def _wait_serving(proc: subprocess.Popen[bytes], port: int, timeout_s: float = 3
 def main() -> None:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "gen")])
-    names = [name for name in SERVICES if _available(name)]
+    env.setdefault("GONGJI_ENVIRONMENT", "development")
+    pki = None if env.get("GONGJI_PLAINTEXT") == "1" else devpki.ensure(ROOT / ".data" / "pki")
+    for name in SERVICES:
+        for var, value in (devpki.service_env(name, pki) if pki else {}).items():
+            env.setdefault(var, value)
+    names = SERVICES
     _check_ports(names, env)
     pg = None
     if not env.get("DATABASE_URL"):
         pg = EmbeddedPostgres(ROOT / ".data" / "postgres", dev_port(env))
         env["DATABASE_URL"] = start_or_exit(pg)
         print(f"embedded PostgreSQL: {env['DATABASE_URL']} (data in .data/postgres)", flush=True)
-    env.setdefault("GONGJI_DEV_MODE", "1")
     ports = {name: int(_settings(name, env).port) for name in names}
     for name in names:
         subprocess.run([sys.executable, "-m", f"services.{name}", "migrate"], env=env, check=True, cwd=ROOT)
@@ -81,7 +101,7 @@ def main() -> None:
         proc = subprocess.Popen([sys.executable, "-m", f"services.{name}", "serve"], env=env, cwd=ROOT)
         procs.append(proc)
         port = ports[name]
-        if not _wait_serving(proc, port):
+        if not _wait_serving(proc, port, pki):
             code = proc.poll()
             if code is None:
                 print(f"{name} did not become healthy on port {port}", file=sys.stderr)
@@ -92,15 +112,13 @@ def main() -> None:
             if pg is not None and pg.started:
                 pg.stop()
             sys.exit(code or 1)
-        print(f"{name} service: 127.0.0.1:{port}   try: grpcurl -plaintext 127.0.0.1:{port} list", flush=True)
-    if _available("settlement"):
-        from services.settlement.config import DEV_INSTITUTION_CODE, DEV_TOKEN  # type: ignore[import-not-found]
-
+        identity = "grpcurl" if name == "accounts" else devpki.DEV_INSTITUTION
         print(
-            f"dev institution {DEV_INSTITUTION_CODE}, token: {DEV_TOKEN}\n"
-            f"  grpcurl -plaintext -H 'authorization: Bearer {DEV_TOKEN}' 127.0.0.1:{ports['settlement']} list",
+            f"{name} service: 127.0.0.1:{port} (TLS; caller {identity})\n"
+            f"  try: {_grpcurl(pki, identity)} 127.0.0.1:{port} list",
             flush=True,
         )
+    print(f"accounts' callers by role: {devpki.ACCOUNTS_CALLERS} (certificates in .data/pki)", flush=True)
     print("serving; Ctrl-C stops", flush=True)
 
     def stop(*_: object) -> None:

@@ -20,17 +20,19 @@ from gongji.accounts.v1 import (
 from services.accounts.config import Settings
 from services.accounts.domain.policy import PolicyBook
 from services.accounts.storage import reservations
+from services.accounts.transport.access import ACCESS
 from services.accounts.transport.servicers import FamilyServicer, LedgerServicer, PaymentServicer, RegistryServicer
 from services.accounts.usecases import payments
 from services.accounts.usecases.env import Env
 from services.common import migrate
+from services.common.auth import AuthInterceptor
 from services.common.db import make_engine
 from services.common.observability import (
     OPEN_RESERVATIONS,
     ServerObservability,
-    start_metrics_server,
     watch_pool,
 )
+from services.common.security import Identities
 from services.common.server import Server, start_server
 
 log = logging.getLogger(__name__)
@@ -101,11 +103,16 @@ async def start(settings: Settings) -> AccountsApp:
         for servicer, add in SERVICES.values():
             add(servicer(engine, env), server)  # type: ignore[no-untyped-call]
 
+    identities = Identities(certificates=settings.callers, tokens={})
     server = await start_server(
-        add_services, list(SERVICES), f"{settings.host}:{settings.port}", interceptors=[ServerObservability()]
+        add_services,
+        list(SERVICES),
+        f"{settings.host}:{settings.port}",
+        settings.server_credentials(client_ca_required=True),
+        interceptors=[ServerObservability(), AuthInterceptor(identities, ACCESS)],
+        reflection_on=settings.reflection_on,
+        metrics=(settings.metrics_host, settings.metrics_port) if settings.metrics_port is not None else None,
     )
     watch_pool("accounts", engine)
-    if settings.metrics_port is not None:
-        log.info("metrics on /metrics", extra={"metrics_port": start_metrics_server(settings.metrics_port)})
     sweeper = asyncio.create_task(_sweeper(engine, env, settings.sweep_interval_s))
     return AccountsApp(server, engine, sweeper)

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from services.common.settings import Env, EnvSettings
+from services.common.security import SecureServerSettings, parse_callers
+from services.common.settings import Env
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEV_ID_HASH_KEY = "gongji-dev-only-key"
 
 
 @dataclass(frozen=True)
-class Settings(EnvSettings):
+class Settings(SecureServerSettings):
     database_url: str
     port: int = 50051
     host: str = "0.0.0.0"
@@ -24,6 +25,8 @@ class Settings(EnvSettings):
     sweep_interval_s: float = 1.0
     shutdown_grace_s: float = 10.0
     db_pool_size: int = 10
+    # Who may call, by the commonName of their client certificate: {CN: role}, roles as in transport/access.py.
+    callers: dict[str, str] = field(default_factory=dict)
 
     ENV: ClassVar[Mapping[str, Env]] = {
         "database_url": Env("DATABASE_URL", hint="make run sets it for the embedded PostgreSQL"),
@@ -35,4 +38,6 @@ class Settings(EnvSettings):
         "sweep_interval_s": Env("GONGJI_SWEEP_INTERVAL_S", float),
         "shutdown_grace_s": Env("GONGJI_SHUTDOWN_GRACE_S", float),
         "db_pool_size": Env("GONGJI_DB_POOL_SIZE", int),
+        "callers": Env("GONGJI_ACCOUNTS_CALLERS", parse_callers),
+        **SecureServerSettings.security_env("accounts"),
     }

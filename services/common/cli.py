@@ -6,8 +6,6 @@ import argparse
 import asyncio
 import errno
 import logging
-import os
-import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
@@ -64,14 +62,10 @@ def main(
             running = await start(settings)
         except PortUnavailable as exc:
             raise port_error("port", exc) from None
-        except OSError as exc:  # the metrics port, taken since the check
+        except OSError as exc:  # the metrics port, taken since the check (start() left nothing running)
             if exc.errno != errno.EADDRINUSE or not settings.metrics_port:
                 raise
-            # The gRPC server already runs and start() gave no handle to stop it: leave at once, with the one line,
-            # rather than let the interpreter tear it down half-way with warnings.
-            sys.stderr.write(f"{port_error('metrics_port', PortUnavailable(settings.metrics_port, 'is in use'))}\n")
-            sys.stderr.flush()
-            os._exit(1)
+            raise port_error("metrics_port", PortUnavailable(settings.metrics_port, "is in use")) from None
         log.info("listening", extra={"service": name, "port": running.server.port})
         await run_until_signalled(
             running.server, settings.shutdown_grace_s, on_stop=lambda: running.stop(settings.shutdown_grace_s)

@@ -51,8 +51,13 @@ class Reason(Enum):
     RESERVATION_ALREADY_FINAL = "The reservation was already debited, released or expired."
     AMOUNT_EXCEEDS_RESERVED = "The amount is more than was reserved."
     REFUND_EXCEEDS_DEBITED = "The refund is more than was paid and not yet refunded."
+    # callers
+    UNAUTHENTICATED = (
+        "No known caller: present a client certificate this service trusts, or send "
+        "'authorization: Bearer <token>' where tokens are configured."
+    )
+    PERMISSION_DENIED = "This caller's role may not use this method; ask the operators for the right credentials."
     # settlement (POS)
-    UNAUTHENTICATED = "Missing or unknown institution token: send 'authorization: Bearer <token>'."
     SETTLEMENT_NOT_FOUND = "This institution has no settlement with this id."
     SETTLEMENT_REVERSED = "This transaction was reversed (冲正); start a new payment with a new transaction id."
     PAYMENT_ABANDONED = (

@@ -1,23 +1,22 @@
-"""`python -m services.common.healthcheck HOST:PORT`: exit 0 when the gRPC health service says SERVING (for Docker
-and compose health checks; the images have no grpcurl)."""
+"""`python -m services.common.healthcheck PORT`: exit 0 when the service's /healthz (plain HTTP on its metrics port,
+loopback) says SERVING — for Docker and compose health checks, which hold no client certificate for the TLS port."""
 
 from __future__ import annotations
 
 import sys
-
-import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+import urllib.error
+import urllib.request
 
 
 def main() -> None:
-    address = sys.argv[1] if len(sys.argv) > 1 else "127.0.0.1:50051"
+    port = sys.argv[1] if len(sys.argv) > 1 else "9101"
+    url = f"http://127.0.0.1:{port}/healthz"
     try:
-        with grpc.insecure_channel(address) as channel:
-            reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=2)
-    except grpc.RpcError as err:
-        print(f"{address}: {err.code().name}", file=sys.stderr)
+        with urllib.request.urlopen(url, timeout=2) as reply:  # noqa: S310 - a fixed local http URL
+            sys.exit(0 if reply.status == 200 else 1)
+    except (urllib.error.URLError, OSError) as err:
+        print(f"{url}: {err}", file=sys.stderr)
         sys.exit(1)
-    sys.exit(0 if reply.status == health_pb2.HealthCheckResponse.SERVING else 1)
 
 
 if __name__ == "__main__":

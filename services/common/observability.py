@@ -12,14 +12,17 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import grpc
-from prometheus_client import Counter, Gauge, Histogram, start_http_server
+from prometheus_client import Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.exposition import MetricsHandler
 from prometheus_client.registry import REGISTRY, Collector
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -44,10 +47,30 @@ OPEN_RESERVATIONS = Gauge("gongji_open_reservations", "Reservations holding mone
 RECOVERY_ACTIONS = Counter("gongji_recovery_actions_total", "Work finished by the recovery worker", ["action"])
 
 
-def start_metrics_server(port: int, host: str = "0.0.0.0") -> int:
-    """Serves /metrics; port 0 picks a free one. Returns the port."""
-    server, _ = start_http_server(port, addr=host)
-    return int(server.server_port)
+def start_metrics_server(port: int, host: str = "127.0.0.1", healthy: Callable[[], bool] = lambda: True) -> int:
+    """Serves /metrics and /healthz (200 SERVING or 503 NOT_SERVING, for probes that hold no client certificate)
+    over plain HTTP on `host`; port 0 picks a free one. Returns the port."""
+
+    class Handler(MetricsHandler):
+        def do_GET(self) -> None:
+            if self.path.split("?", 1)[0] != "/healthz":
+                super().do_GET()
+                return
+            ok = healthy()
+            body = b"SERVING\n" if ok else b"NOT_SERVING\n"
+            self.send_response(200 if ok else 503)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+            pass
+
+    server = ThreadingHTTPServer((host, port), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
+    return int(server.server_address[1])
 
 
 class _PoolCollector(Collector):

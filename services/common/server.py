@@ -1,4 +1,5 @@
-"""Runs a grpc.aio server the way every gongji service runs: health and reflection on, graceful stop on SIGTERM."""
+"""Runs a grpc.aio server the way every gongji service runs: TLS, health on, reflection where configured, bounded
+message sizes, graceful stop on SIGTERM."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from services.common.observability import start_metrics_server
 from services.common.ports import PortUnavailable, check_port_free
 
 log = logging.getLogger(__name__)
@@ -30,37 +32,66 @@ class Server:
         self.health = health_servicer
         self.service_names = list(service_names)
         self.port = port
+        self.serving = True
+        self.metrics_port: int | None = None
 
     async def stop(self, grace_s: float) -> None:
         """Health goes NOT_SERVING first so balancers drain us, then in-flight calls get `grace_s` to finish."""
+        self.serving = False
         for name in ["", *self.service_names]:
             await self.health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
         await self.grpc_server.stop(grace_s)
+
+
+# The largest message a service takes (a reconciliation of 10,000 rows is about 0.5 MiB) and sends.
+MAX_RECEIVE_BYTES = 2 * 1024 * 1024
+MAX_SEND_BYTES = 8 * 1024 * 1024
 
 
 async def start_server(
     add_services: Callable[[grpc.aio.Server], None],
     service_names: Sequence[str],
     address: str,
+    credentials: grpc.ServerCredentials | None,
     interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
+    reflection_on: bool = False,
+    metrics: tuple[str, int] | None = None,
 ) -> Server:
-    """Raises PortUnavailable when `address` cannot be listened on (checked first: gRPC would log its own error)."""
+    """Serves TLS with `credentials` (None: plaintext, a development switch checked by the settings), and
+    `metrics` = (host, port) when given. Raises PortUnavailable when `address` cannot be listened on (checked first:
+    gRPC would log its own error)."""
     host, _, port_text = address.rpartition(":")
     check_port_free(host, int(port_text))
-    # No SO_REUSEPORT: with it (gRPC's default) a second server on a taken port binds silently and shares its calls.
-    server = grpc.aio.server(interceptors=list(interceptors), options=[("grpc.so_reuseport", 0)])
+    options = [
+        # No SO_REUSEPORT: with it (gRPC's default) a second server on a taken port binds silently and shares calls.
+        ("grpc.so_reuseport", 0),
+        ("grpc.max_receive_message_length", MAX_RECEIVE_BYTES),
+        ("grpc.max_send_message_length", MAX_SEND_BYTES),
+    ]
+    server = grpc.aio.server(interceptors=list(interceptors), options=options)
     add_services(server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection([*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
+    if reflection_on:
+        reflection.enable_server_reflection([*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
     try:
-        port = server.add_insecure_port(address)
+        if credentials is None:
+            port = server.add_insecure_port(address)
+        else:
+            port = server.add_secure_port(address, credentials)
     except RuntimeError:  # taken between the check and the bind
         raise PortUnavailable(int(port_text), "is in use") from None
     await server.start()
     for name in ["", *service_names]:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    return Server(server, health_servicer, service_names, port)
+    running = Server(server, health_servicer, service_names, port)
+    if metrics is not None:
+        try:
+            running.metrics_port = start_metrics_server(metrics[1], metrics[0], healthy=lambda: running.serving)
+        except OSError:  # its port was taken meanwhile: leave nothing running
+            await running.stop(0)
+            raise
+    return running
 
 
 async def run_until_signalled(

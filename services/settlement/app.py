@@ -17,22 +17,23 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gongji.settlement.v1 import settlement_pb2, settlement_pb2_grpc
 from services.common import migrate
+from services.common.auth import AuthInterceptor
 from services.common.db import make_engine
 from services.common.observability import (
     RECOVERY_ACTIONS,
     SETTLEMENT_OUTCOMES,
     CorrelationClientInterceptor,
     ServerObservability,
-    start_metrics_server,
     watch_pool,
 )
+from services.common.security import client_credentials
 from services.common.server import Server, start_server
 from services.settlement.clients.accounts import AccountsClient
 from services.settlement.config import Settings
 from services.settlement.domain.commands import Recover
 from services.settlement.domain.model import Kind, Status
 from services.settlement.storage.store import PgStore
-from services.settlement.transport.auth import InstitutionAuthInterceptor
+from services.settlement.transport.access import ACCESS, identities
 from services.settlement.transport.servicer import SettlementServicer
 from services.settlement.usecases.deps import CrashPoint, Deps, no_crash
 from services.settlement.usecases.recover import recover_once
@@ -102,9 +103,18 @@ class SettlementApp:
         await self.engine.dispose()
 
 
+def _accounts_channel(settings: Settings) -> grpc.aio.Channel:
+    """Settlement's one channel to accounts: mutual TLS with its own client certificate."""
+    interceptors = [CorrelationClientInterceptor()]
+    material = settings.accounts_credentials()
+    if material is None:
+        return grpc.aio.insecure_channel(settings.accounts_addr, interceptors=interceptors)
+    return grpc.aio.secure_channel(settings.accounts_addr, client_credentials(*material), interceptors=interceptors)
+
+
 async def start(settings: Settings) -> SettlementApp:
     engine = make_engine(settings.database_url, settings.db_pool_size)
-    channel = grpc.aio.insecure_channel(settings.accounts_addr, interceptors=[CorrelationClientInterceptor()])
+    channel = _accounts_channel(settings)
     deps = Deps(
         PgStore(engine),
         AccountsClient(channel, settings.accounts_timeout_s, settings.accounts_attempts),
@@ -116,10 +126,11 @@ async def start(settings: Settings) -> SettlementApp:
         lambda s: settlement_pb2_grpc.add_SettlementServiceServicer_to_server(servicer, s),  # type: ignore[no-untyped-call]
         [SERVICE_NAME],
         f"{settings.host}:{settings.port}",
-        interceptors=[ServerObservability(SERVICE_NAME), InstitutionAuthInterceptor(settings.tokens)],
+        settings.server_credentials(client_ca_required=False),
+        interceptors=[ServerObservability(SERVICE_NAME), AuthInterceptor(identities(settings), ACCESS)],
+        reflection_on=settings.reflection_on,
+        metrics=(settings.metrics_host, settings.metrics_port) if settings.metrics_port is not None else None,
     )
     watch_pool("settlement", engine)
-    if settings.metrics_port is not None:
-        log.info("metrics on /metrics", extra={"metrics_port": start_metrics_server(settings.metrics_port)})
     worker = asyncio.create_task(_recovery(deps, settings))
     return SettlementApp(server, engine, channel, deps, worker)

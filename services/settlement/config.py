@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import ClassVar
 
-from services.common.settings import Env, EnvSettings
+from services.common.security import SecureServerSettings, token_hash
+from services.common.settings import Env
 
-# `make run` (GONGJI_DEV_MODE=1) accepts this institution and token, and prints them. Never in production.
-DEV_INSTITUTION_CODE = "H63010000001"
-DEV_TOKEN = "dev-token-H63010000001"
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+INSTITUTION = "institution"  # the one role of settlement's callers: a designated institution (定点医药机构)
 
 
 def parse_tokens(value: str) -> dict[str, str]:
@@ -25,19 +19,29 @@ def parse_tokens(value: str) -> dict[str, str]:
     for item in filter(None, (part.strip() for part in value.split(","))):
         code, _, digest = item.partition(":")
         if not code or len(digest) != 64:
-            raise SystemExit(f"GONGJI_INSTITUTION_TOKENS: expected CODE:sha256hex, got {code!r}")
+            raise ValueError(f"expected CODE:sha256hex, got {code!r}")
         out[digest.lower()] = code
     return out
 
 
+def parse_codes(value: str) -> frozenset[str]:
+    return frozenset(filter(None, (part.strip() for part in value.split(","))))
+
+
 @dataclass(frozen=True)
-class Settings(EnvSettings):
+class Settings(SecureServerSettings):
     database_url: str
     accounts_addr: str = "127.0.0.1:50051"
     port: int = 50052
     host: str = "0.0.0.0"
     metrics_port: int | None = None  # None: no /metrics; 0: any free port
-    tokens: dict[str, str] = field(default_factory=dict)  # sha256(token) -> institution code
+    # Institutions by their client certificate's commonName (their fixmedins_code), with mutual TLS (client_ca set).
+    institutions: frozenset[str] = frozenset()
+    tokens: dict[str, str] = field(default_factory=dict)  # sha256(token) -> institution code, without mutual TLS
+    # Calling accounts: the CA its certificate comes from, and settlement's own client certificate.
+    accounts_ca: Path | None = None
+    client_cert: Path | None = None
+    client_key: Path | None = None
     accounts_timeout_s: float = 2.0
     accounts_attempts: int = 3
     recovery_interval_s: float = 5.0
@@ -52,7 +56,11 @@ class Settings(EnvSettings):
         "port": Env("GONGJI_SETTLEMENT_PORT", int),
         "host": Env("GONGJI_SETTLEMENT_HOST"),
         "metrics_port": Env("GONGJI_SETTLEMENT_METRICS_PORT", int, unset=9102),  # a running service has /metrics
+        "institutions": Env("GONGJI_INSTITUTIONS", parse_codes),
         "tokens": Env("GONGJI_INSTITUTION_TOKENS", parse_tokens),
+        "accounts_ca": Env("GONGJI_ACCOUNTS_CA", Path),
+        "client_cert": Env("GONGJI_SETTLEMENT_CLIENT_CERT", Path),
+        "client_key": Env("GONGJI_SETTLEMENT_CLIENT_KEY", Path),
         "accounts_timeout_s": Env("GONGJI_ACCOUNTS_TIMEOUT_S", float),
         "accounts_attempts": Env("GONGJI_ACCOUNTS_ATTEMPTS", int),
         "recovery_interval_s": Env("GONGJI_RECOVERY_INTERVAL_S", float),
@@ -60,11 +68,19 @@ class Settings(EnvSettings):
         "shutdown_grace_s": Env("GONGJI_SHUTDOWN_GRACE_S", float),
         "db_pool_size": Env("GONGJI_DB_POOL_SIZE", int),
         "crash_at": Env("GONGJI_CRASH_AT"),
+        **SecureServerSettings.security_env("settlement"),
     }
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        settings = super().from_env(environ)
-        if (os.environ if environ is None else environ).get("GONGJI_DEV_MODE") == "1":
-            return replace(settings, tokens={**settings.tokens, token_hash(DEV_TOKEN): DEV_INSTITUTION_CODE})
-        return settings
+    def accounts_credentials(self) -> tuple[Path, Path, Path] | None:
+        """The CA and client certificate settlement calls accounts with (mutual TLS); None only in plaintext
+        development. A missing one is named."""
+        if self.plaintext:
+            return None
+        missing = [self.env_var(f) for f in ("accounts_ca", "client_cert", "client_key") if getattr(self, f) is None]
+        if missing:
+            raise SystemExit(f"calling accounts needs mutual TLS: set {', '.join(missing)}")
+        assert self.accounts_ca and self.client_cert and self.client_key
+        return self.accounts_ca, self.client_cert, self.client_key
+
+
+__all__ = ["Settings", "INSTITUTION", "token_hash"]

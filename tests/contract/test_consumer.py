@@ -22,6 +22,8 @@ from gongji.accounts.v1 import payment_service_pb2
 from services.accounts import app as accounts_app
 from services.settlement.clients.accounts import ANSWERS, CONSUMER_CONTRACT, AccountsClient
 from services.settlement.domain.accounts import AccountsDeclined, HoldStatus, Parts, RefundOutcome, ReserveCall
+from tests import processes
+from tools import kit
 from tools.kit import Family, rid
 from tools.kit import accounts_v1 as apb
 
@@ -98,7 +100,8 @@ def test_declared_fields_exist_in_the_accounts_contract() -> None:
 @pytest.fixture
 async def client(accounts_server: accounts_app.AccountsApp) -> Any:
     recorder = Recorder()
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{accounts_server.server.port}", interceptors=[recorder])
+    # As settlement calls accounts: mutual TLS with its own certificate.
+    channel = kit.channel(f"127.0.0.1:{accounts_server.server.port}", processes.pki(), "settlement", [recorder])
     yield AccountsClient(channel, timeout_s=2, attempts=2), recorder
     await channel.close()
 

@@ -63,6 +63,20 @@ def test_services_wait_on_what_they_need(compose) -> None:  # type: ignore[no-un
         assert (ROOT / "services" / name / "__main__.py").exists()
         assert "services.common.healthcheck" in s[name]["healthcheck"]["test"]
     assert s["settlement"]["depends_on"]["accounts"]["condition"] == "service_healthy"
+    # TLS everywhere: certificates are secrets, mounted where the settings point; accounts requires client certificates.
+    for name, variables in {
+        "accounts": ("GONGJI_ACCOUNTS_TLS_CERT", "GONGJI_ACCOUNTS_TLS_KEY", "GONGJI_ACCOUNTS_CLIENT_CA"),
+        "settlement": (
+            "GONGJI_SETTLEMENT_TLS_CERT",
+            "GONGJI_SETTLEMENT_TLS_KEY",
+            "GONGJI_ACCOUNTS_CA",
+            "GONGJI_SETTLEMENT_CLIENT_CERT",
+            "GONGJI_SETTLEMENT_CLIENT_KEY",
+        ),
+    }.items():
+        mounted = {f"/run/secrets/{secret['source']}" for secret in s[name]["secrets"]}
+        assert {s[name]["environment"][v] for v in variables} <= mounted, name
+        assert "GONGJI_PLAINTEXT" not in s[name]["environment"]
     assert s["settlement"]["environment"]["GONGJI_ACCOUNTS_ADDR"] == "accounts:50051"
 
 

@@ -16,8 +16,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from gongji.settlement.v1 import settlement_pb2 as pb
 from gongji.settlement.v1 import settlement_pb2_grpc
-from services.settlement.config import token_hash
+from services.common.security import token_hash
 from tests import processes
+from tools import kit
 from tools.devdb import free_port
 from tools.kit import Accounts, Family, rid
 from tools.kit import accounts_v1 as apb
@@ -49,11 +50,9 @@ async def test_metrics_correlation_and_no_personal_data_in_logs(database_url: st
         GONGJI_INSTITUTION_TOKENS=f"H63TEST00001:{token_hash('t')}",
     )
     try:
-        async with (
-            grpc.aio.insecure_channel(accounts.address) as a_channel,
-            grpc.aio.insecure_channel(settlement.address) as s_channel,
-        ):
-            f = Family(Accounts(a_channel))
+        a_stubs = Accounts.connect(accounts.address, processes.pki())
+        async with kit.channel(settlement.address, processes.pki()) as s_channel:
+            f = Family(a_stubs)
             payer = await f.person(credit_fen=5_000)
             pos = settlement_pb2_grpc.SettlementServiceStub(s_channel)
             before = _scrape(s_metrics)
@@ -87,6 +86,7 @@ async def test_metrics_correlation_and_no_personal_data_in_logs(database_url: st
             accounts_metrics = _scrape(a_metrics)
             assert _value(accounts_metrics, "gongji_rpc_requests_total", method="Reserve", code="OK") >= 1
             assert "gongji_open_reservations" in accounts_metrics
+        await a_stubs.close()
 
         # Accounts' log of the failing Reserve carries the id the POS sent to settlement.
         accounts.stop()
@@ -107,8 +107,8 @@ async def test_sigterm_goes_not_serving_finishes_in_flight_calls_then_exits(data
     accounts = await processes.start("accounts", DATABASE_URL=database_url, GONGJI_SHUTDOWN_GRACE_S="10")
     blocker = await asyncpg.connect(database_url)
     try:
-        async with grpc.aio.insecure_channel(accounts.address) as channel:
-            stub = Accounts(channel)
+        stub = Accounts.connect(accounts.address, processes.pki())
+        async with kit.channel(accounts.address, processes.pki(), "grpcurl") as channel:
             payer = await Family(stub).person(credit_fen=5_000)
             watch = health_pb2_grpc.HealthStub(channel).Watch(health_pb2.HealthCheckRequest())
             assert (await watch.read()).status == health_pb2.HealthCheckResponse.SERVING

@@ -1,4 +1,5 @@
-"""Every grpcurl example in README.md runs as written, with the real grpcurl, against the real services."""
+"""Every grpcurl example in README.md runs as written, with the real grpcurl, against the real services as `make run`
+starts them (development environment, TLS everywhere, institutions with certificates)."""
 
 from __future__ import annotations
 
@@ -24,14 +25,16 @@ def blocks() -> list[str]:
 @pytest.fixture(scope="module")
 async def services(database_url: str) -> AsyncIterator[dict[str, processes.Process]]:
     url = await processes.fresh_database(database_url)
-    names = [n for n in DEFAULT_PORTS if (processes.ROOT / "services" / n / "__main__.py").exists()]
+    names = list(DEFAULT_PORTS)
     for name in names:
         processes.migrate(name, url)
     running: dict[str, processes.Process] = {}
     try:
         for name in names:
             extra = {"GONGJI_ACCOUNTS_ADDR": running["accounts"].address} if name == "settlement" else {}
-            running[name] = await processes.start(name, DATABASE_URL=url, GONGJI_DEV_MODE="1", **extra)
+            running[name] = await processes.start(
+                name, DATABASE_URL=url, GONGJI_ENVIRONMENT="development", institution_certificates=True, **extra
+            )
         yield running
     finally:
         for p in running.values():
@@ -46,7 +49,7 @@ async def test_readme_examples_run_as_written(services: dict[str, processes.Proc
     grpcurl = shutil.which("grpcurl") or str(GRPCURL_DIR / "grpcurl")
     env = processes.service_env(PATH=f"{Path(grpcurl).parent}:/usr/bin:/bin")
     for block in blocks():
-        script = block
+        script = block.replace(".data/pki", str(processes.pki()))
         for name, port in DEFAULT_PORTS.items():
             if name in services:
                 script = script.replace(f"127.0.0.1:{port}", services[name].address)

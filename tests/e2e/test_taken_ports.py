@@ -9,11 +9,11 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from tests import processes
+from tools import devpki, kit
 from tools.devdb import free_port
 
 ROOT = processes.ROOT
@@ -29,8 +29,17 @@ def taken_port() -> Iterator[int]:
 
 
 def _run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Runs a module as the developer would; a service gets the session PKI's TLS settings, as in production."""
+    tls = {
+        k: v for service in ("accounts", "settlement") for k, v in devpki.service_env(service, processes.pki()).items()
+    }
     return subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env=processes.service_env(**env), capture_output=True, text=True, timeout=60
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=processes.service_env(**{**tls, **env}),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -79,7 +88,7 @@ async def test_a_second_service_on_a_running_ones_port_is_refused(database_url: 
             GONGJI_ACCOUNTS_METRICS_PORT="0",
         )
         _said_only(second, f"accounts: port {first.port} is in use; set GONGJI_ACCOUNTS_PORT to another port")
-        async with grpc.aio.insecure_channel(first.address) as channel:
+        async with kit.channel(first.address, processes.pki(), "grpcurl") as channel:
             reply = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=5)
         assert reply.status == health_pb2.HealthCheckResponse.SERVING
     finally:

@@ -6,7 +6,7 @@ import grpc
 import pytest
 
 from services.accounts import app
-from services.accounts.config import Settings
+from tests import processes
 from tools.devdb import free_port
 from tools.kit import Accounts, reason_of, rid
 from tools.kit import accounts_v1 as pb
@@ -14,26 +14,19 @@ from tools.kit import accounts_v1 as pb
 
 async def test_database_down_is_unavailable_with_a_reason() -> None:
     running = await app.start(
-        Settings(
-            database_url=f"postgresql://nobody@127.0.0.1:{free_port()}/none",
-            port=0,
-            host="127.0.0.1",
-            sweep_interval_s=60,
-        )
+        processes.accounts_settings(f"postgresql://nobody@127.0.0.1:{free_port()}/none", sweep_interval_s=60)
     )
+    stub = Accounts.connect(f"127.0.0.1:{running.server.port}", processes.pki())
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.server.port}") as channel:
-            stub = Accounts(channel)
-            for call in (
-                stub.GetPerson(pb.GetPersonRequest(psn_no="P1")),
-                stub.CreditPersonalAccount(
-                    pb.CreditPersonalAccountRequest(request_id=rid(), psn_no="P1", amount_fen=1)
-                ),
-            ):
-                with pytest.raises(grpc.aio.AioRpcError) as err:
-                    await call
-                assert err.value.code() == grpc.StatusCode.UNAVAILABLE
-                assert reason_of(err.value) == "DATABASE_UNAVAILABLE"
-                assert "Traceback" not in (err.value.details() or "")
+        for call in (
+            stub.GetPerson(pb.GetPersonRequest(psn_no="P1")),
+            stub.CreditPersonalAccount(pb.CreditPersonalAccountRequest(request_id=rid(), psn_no="P1", amount_fen=1)),
+        ):
+            with pytest.raises(grpc.aio.AioRpcError) as err:
+                await call
+            assert err.value.code() == grpc.StatusCode.UNAVAILABLE
+            assert reason_of(err.value) == "DATABASE_UNAVAILABLE"
+            assert "Traceback" not in (err.value.details() or "")
     finally:
+        await stub.close()
         await running.stop(0.5)

@@ -71,7 +71,8 @@ async def _counted(port: int, before: str, expected: dict[tuple[str, str, str], 
 
 
 async def _serve(service: str, handlers: dict[str, Handler]) -> Server:
-    """A server wired exactly as the service mains wire theirs: start_server + ServerObservability outermost."""
+    """A server wired as the service mains wire theirs: start_server + ServerObservability outermost (plaintext:
+    what is observed does not depend on the transport)."""
     generic = grpc.method_handlers_generic_handler(
         service, {name: grpc.unary_unary_rpc_method_handler(h) for name, h in handlers.items()}
     )
@@ -79,6 +80,7 @@ async def _serve(service: str, handlers: dict[str, Handler]) -> Server:
         lambda server: server.add_generic_rpc_handlers((generic,)),
         [service],
         "127.0.0.1:0",
+        None,
         interceptors=[ServerObservability(service)],
     )
 

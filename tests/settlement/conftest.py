@@ -10,8 +10,9 @@ import grpc
 import pytest
 
 from gongji.settlement.v1 import settlement_pb2_grpc
-from services.settlement.config import token_hash
+from services.common.security import token_hash
 from tests import processes
+from tools import kit
 from tools.kit import Accounts
 from tools.kit import accounts_v1 as apb
 
@@ -37,11 +38,10 @@ class Stack:
     accounts_process: processes.Process
     settlement_process: processes.Process
     accounts: Accounts
-    channel: grpc.aio.Channel
     database_url: str
 
     def pos(self, token: str = TOKEN_A, address: str | None = None) -> Pos:
-        channel = grpc.aio.insecure_channel(address or self.settlement_process.address)
+        channel = kit.channel(address or self.settlement_process.address, processes.pki())
         return Pos(settlement_pb2_grpc.SettlementServiceStub(channel), [("authorization", f"Bearer {token}")], channel)
 
 
@@ -64,11 +64,11 @@ async def stack(database_url: str) -> AsyncIterator[Stack]:
     settlement_process = await processes.start(
         "settlement", **settlement_env(database_url, accounts_process, GONGJI_RECOVERY_GRACE_S="8")
     )
-    channel = grpc.aio.insecure_channel(accounts_process.address)
+    accounts = Accounts.connect(accounts_process.address, processes.pki())
     try:
-        yield Stack(accounts_process, settlement_process, Accounts(channel), channel, database_url)
+        yield Stack(accounts_process, settlement_process, accounts, database_url)
     finally:
-        await channel.close()
+        await accounts.close()
         settlement_process.stop()
         accounts_process.stop()
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from services.accounts.config import Settings as AccountsSettings
+from services.common.security import token_hash
 from services.common.settings import EnvSettings
-from services.settlement.config import DEV_INSTITUTION_CODE, DEV_TOKEN, token_hash
 from services.settlement.config import Settings as SettlementSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,10 +58,17 @@ def test_set_variables_are_read_with_their_types() -> None:
     assert (accounts.sweep_interval_s, accounts.policy_file) == (0.5, Path("/etc/policy.toml"))
     digest = token_hash("t")
     settlement = SettlementSettings.from_env(
-        {**URL, "GONGJI_SETTLEMENT_PORT": "6002", "GONGJI_INSTITUTION_TOKENS": f"H1:{digest}", "GONGJI_DEV_MODE": "1"}
+        {
+            **URL,
+            "GONGJI_SETTLEMENT_PORT": "6002",
+            "GONGJI_INSTITUTION_TOKENS": f"H1:{digest}",
+            "GONGJI_INSTITUTIONS": "H2, H3",
+            "GONGJI_SETTLEMENT_TLS_CERT": "/etc/gongji/settlement.pem",
+        }
     )
     assert settlement.port == 6002
-    assert settlement.tokens == {digest: "H1", token_hash(DEV_TOKEN): DEV_INSTITUTION_CODE}
+    assert settlement.tokens == {digest: "H1"} and settlement.institutions == {"H2", "H3"}
+    assert settlement.tls_cert == Path("/etc/gongji/settlement.pem")
 
 
 def test_a_missing_database_or_an_unreadable_number_is_named_by_its_variable() -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from gongji.settlement.v1 import settlement_pb2 as pb
 from gongji.settlement.v1 import settlement_pb2_grpc
+from services.common.auth import caller
 from services.common.rpc import Ctx, rpc
 from services.settlement.domain import commands as cmd
 from services.settlement.transport import convert as cv
 from services.settlement.transport import parse
-from services.settlement.transport.auth import current_institution
 from services.settlement.usecases import authorization, pay, query, refund, reverse
 from services.settlement.usecases.deps import Call, Deps
 
@@ -20,7 +20,7 @@ DEADLINE_MARGIN_S = 0.2
 def _call(context: Ctx) -> Call:
     """The calling institution, and what is left of the POS's deadline less our margin."""
     remaining = context.time_remaining()
-    return Call(current_institution(), None if remaining is None else max(remaining - DEADLINE_MARGIN_S, 0.05))
+    return Call(caller().identity, None if remaining is None else max(remaining - DEADLINE_MARGIN_S, 0.05))
 
 
 class SettlementServicer(settlement_pb2_grpc.SettlementServiceServicer):  # type: ignore[misc]
