@@ -64,10 +64,11 @@ POOL = common_pb2.FUNDING_SOURCE_FAMILY_POOL
 _seq = itertools.count(random.randrange(10_000_000))
 
 
-def id_number(region: str = "630102") -> str:
-    """A fresh, valid 18-character ID number (GB 11643), unique within the run and very likely across runs."""
+def id_number(region: str = "630102", born: dt.date | None = None) -> str:
+    """A fresh, valid 18-character ID number (GB 11643), unique within the run and very likely across runs; an adult
+    born between 1940 and 2008 unless `born` says when."""
     n = next(_seq)
-    birth = dt.date(1940, 1, 1) + dt.timedelta(days=(n // 1000) % 25_000)
+    birth = born or dt.date(1940, 1, 1) + dt.timedelta(days=(n // 1000) % 25_000)
     first17 = f"{region}{birth:%Y%m%d}{n % 1000:03d}"
     return first17 + check_digit(first17)
 
@@ -151,6 +152,13 @@ class Accounts:
         raise AttributeError(f"no accounts service has an RPC {method}")
 
 
+def accept_request(invitation_id: str, who: Insured, guardian: bool = False) -> Any:
+    """The invited person accepting in person (or `who` as a guardian for a minor), naming themselves."""
+    identity = person_pb2.Identity(name=who.name, id_number=who.id_number)
+    acceptor = {"guardian": identity} if guardian else {"member": identity}
+    return accounts_v1.AcceptInvitationRequest(request_id=rid(), invitation_id=invitation_id, **acceptor)
+
+
 @dataclass(frozen=True)
 class Deployment:
     """How a tool reaches a deployment: the PKI folder (its `ca.pem` and the callers' certificates, named as the
@@ -203,9 +211,10 @@ class Family:
         *,
         psn: str = "",
         name: str = "张三",
+        born: dt.date | None = None,
         **flags: object,
     ) -> Insured:
-        who = Insured(psn or psn_no(), name, id_number())
+        who = Insured(psn or psn_no(), name, id_number(born=born))
         await self.accounts.RegisterPerson(
             accounts_v1.RegisterPersonRequest(
                 request_id=rid(),
@@ -260,10 +269,7 @@ class Family:
 
     async def bind(self, pool_id: str, member: Insured, relation: int = common_pb2.RELATION_SPOUSE) -> Any:
         invitation_id = await self.invite(pool_id, member, relation)
-        out = await self.accounts.AcceptInvitation(
-            accounts_v1.AcceptInvitationRequest(request_id=rid(), invitation_id=invitation_id)
-        )
-        return out.pool
+        return (await self.accounts.AcceptInvitation(accept_request(invitation_id, member))).pool
 
     async def balances(self, who: Insured) -> Any:
         return await self.accounts.GetBalances(accounts_v1.GetBalancesRequest(psn_no=who.psn_no))

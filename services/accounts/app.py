@@ -19,7 +19,7 @@ from gongji.accounts.v1 import (
 )
 from services.accounts.config import Settings
 from services.accounts.domain.policy import PolicyBook
-from services.accounts.storage import reservations
+from services.accounts.storage import act_as, reservations
 from services.accounts.transport.access import ACCESS
 from services.accounts.transport.servicers import FamilyServicer, LedgerServicer, PaymentServicer, RegistryServicer
 from services.accounts.usecases import payments
@@ -58,6 +58,9 @@ def run_migrations(database_url: str) -> None:
     migrate.upgrade(database_url, MIGRATIONS, SCHEMA)
 
 
+SWEEPER = "SYSTEM:accounts-sweeper"  # the actor of what the sweeper changes
+
+
 async def sweep_expired(engine: AsyncEngine, env: Env, batch: int = 100) -> int:
     """Releases every hold whose time is up; each in its own transaction. Returns how many it released."""
     async with engine.connect() as conn, conn.begin():
@@ -65,6 +68,7 @@ async def sweep_expired(engine: AsyncEngine, env: Env, batch: int = 100) -> int:
     released = 0
     for reservation_id in due:
         async with engine.connect() as conn, conn.begin():
+            await act_as(conn, SWEEPER)
             released += await payments.expire(conn, env, reservation_id)
     return released
 

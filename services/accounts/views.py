@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from services.accounts.domain.model import Person, Relation, Source
+from services.accounts.domain.model import Acceptor, Person, Relation, Source
 from services.accounts.domain.reservation import Leg, RefundPart, Reservation
 
 
@@ -26,7 +26,8 @@ class PersonView:
 
 @dataclass(frozen=True)
 class MemberView:
-    invitation_id: int
+    membership_id: int  # internal
+    invitation_id: str  # public and unguessable: the invited person answers with it
     pool_id: int
     psn_no: str
     name_masked: str
@@ -35,6 +36,8 @@ class MemberView:
     invited_at: dt.datetime
     invitation_expires_at: dt.datetime
     joined_at: dt.datetime | None
+    accepted_by: Acceptor | None = None
+    guardian_name_masked: str = ""
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,7 @@ class RecordView:
     reservation_id: int | None
     description: str
     split: list[tuple[Source, int]]  # signed fen per source: negative when money left it
+    booked_by: str = ""  # who did it: "CHANNEL:identity"
 
     @property
     def total_fen(self) -> int:

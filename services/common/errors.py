@@ -33,7 +33,11 @@ class Reason(Enum):
         "province, without chronic/special disease, retired-cadre or disabled-veteran benefits."
     )
     RELATION_NOT_ALLOWED = "This relation may not join a family pool under the policy in force."
-    IDENTITY_MISMATCH = "The name does not match the ID number in the insurance registry; check both."
+    IDENTITY_MISMATCH = "The name and ID number do not match a registered insured person; check both."
+    GUARDIAN_NOT_ALLOWED = (
+        "A guardian may answer only for a member under 18, and must be an adult other than the "
+        "member; otherwise the member answers in person."
+    )
     ALREADY_BOUND = "The person already creates or belongs to a family pool; a person may be in only one."
     MEMBER_LIMIT_REACHED = "The family pool already has the maximum number of members."
     DIFFERENT_REGION = "The relative is insured in another coordinating region; mutual aid is not allowed."

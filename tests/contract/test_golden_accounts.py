@@ -149,8 +149,26 @@ async def recorded(accounts) -> Recorder:
             "bindMember": {"memberName": "王小明", "memberIdNumber": "{resident_id}", "relation": "RELATION_CHILD"},
         },
     )
-    await r.case("AcceptInvitation", "accepted", {"requestId": "x", "invitationId": "{invitation}"})
-    await r.case("AcceptInvitation", "unknown", {"requestId": "x", "invitationId": "999999999"})
+    await r.case(
+        "AcceptInvitation",
+        "wrong_person",
+        {"requestId": "x", "invitationId": "{invitation}", "member": {"name": "李明", "idNumber": "{member_id}"}},
+    )
+    await r.case(
+        "AcceptInvitation",
+        "accepted",
+        {"requestId": "x", "invitationId": "{invitation}", "member": {"name": "王小明", "idNumber": "{resident_id}"}},
+    )
+    await r.case(
+        "AcceptInvitation",
+        "unknown",
+        {
+            "requestId": "x",
+            "invitationId": "00000000000000000000000000000000",
+            "member": {"name": "王小明", "idNumber": "{resident_id}"},
+        },
+    )
+    await r.case("AcceptInvitation", "no_acceptor", {"requestId": "x", "invitationId": "{invitation}"})
     await r.case("DeclineInvitation", "declined", {"requestId": "x", "invitationId": "{invitation2}"})
     await r.case("DeclineInvitation", "already_declined", {"requestId": "x", "invitationId": "{invitation2}"})
     await r.case("GetPool", "by_member", {"psnNo": "{resident_psn}"})

@@ -7,7 +7,7 @@ import asyncio
 import grpc
 import pytest
 
-from tools.kit import OWN, Family, reason_of, rid
+from tools.kit import OWN, Family, accept_request, reason_of, rid
 from tools.kit import accounts_v1 as pb
 
 pytestmark = pytest.mark.usefixtures("ledger_clean")
@@ -101,9 +101,7 @@ async def test_every_mutating_rpc_replays(accounts) -> None:
             ),
         )
     ).invitation
-    await twice(
-        accounts.AcceptInvitation, pb.AcceptInvitationRequest(request_id=rid(), invitation_id=invitation.invitation_id)
-    )
+    await twice(accounts.AcceptInvitation, accept_request(invitation.invitation_id, member))
     r = (
         await twice(
             accounts.Reserve,

@@ -33,6 +33,7 @@ async def test_unbalanced_journal_and_overdraft_are_refused_at_commit(accounts, 
     account = await _account_of(engine, who.psn_no)
     with pytest.raises(DBAPIError, match="does not balance"):
         async with engine.begin() as conn:
+            await conn.execute(text("SELECT set_config('gongji.actor', 'TEST:ledger-guards', true)"))
             txn = (
                 await conn.execute(
                     text("INSERT INTO accounts.journal_txns (kind) VALUES ('CONTRIBUTION') RETURNING id")
@@ -74,3 +75,10 @@ async def test_verify_ledger_reports_a_cached_balance_that_drifted(accounts, eng
                 text("UPDATE accounts.ledger_accounts SET balance_fen = balance_fen - 1 WHERE id = :a"), {"a": account}
             )
     assert (await accounts.VerifyLedger(pb.VerifyLedgerRequest())).ok
+
+
+async def test_nothing_is_booked_without_an_actor(accounts, engine) -> None:
+    """Who did it is not optional: a journal entry written by nobody in particular is refused."""
+    with pytest.raises(DBAPIError, match="booked_by"):
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO accounts.journal_txns (kind) VALUES ('CONTRIBUTION')"))

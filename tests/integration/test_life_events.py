@@ -11,7 +11,7 @@ import grpc
 import pytest
 
 from gongji.common.v1 import common_pb2 as cpb
-from tools.kit import OWN, POOL, RESIDENT, Family, Insured, psn_no, reason_of, rid
+from tools.kit import OWN, POOL, RESIDENT, Family, Insured, accept_request, psn_no, reason_of, rid
 from tools.kit import accounts_v1 as pb
 
 pytestmark = pytest.mark.usefixtures("ledger_clean")
@@ -73,8 +73,8 @@ async def test_creator_event_dissolves_the_pool_and_returns_its_available_money(
     for who in (creator, child, spouse):
         assert (await f.balances(who)).pool_id == ""
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        await accounts.AcceptInvitation(pb.AcceptInvitationRequest(request_id=rid(), invitation_id=invitation_id))
-    assert reason_of(err.value) == "INVITATION_NOT_FOUND"
+        await accounts.AcceptInvitation(accept_request(invitation_id, invited))
+    assert reason_of(err.value) == "POOL_DISSOLVED"
     # the hold that outlived the pool gives its pool part back to the creator, its own part to the spouse
     released = await _release(accounts, hold)
     assert released.status == pb.RESERVATION_STATUS_RELEASED

@@ -14,7 +14,7 @@ from gongji.common.v1 import common_pb2 as cpb
 from services.accounts.domain.identity import check_digit
 from services.common.db import make_engine
 from services.common.rpc import error_info
-from tools.kit import OWN, POOL, RESIDENT, Family, Insured, bad_fields, fails, id_number, psn_no, rid
+from tools.kit import OWN, POOL, RESIDENT, Family, Insured, accept_request, bad_fields, fails, id_number, psn_no, rid
 from tools.kit import accounts_v1 as pb
 
 pytestmark = pytest.mark.usefixtures("ledger_clean")
@@ -38,8 +38,9 @@ def _create(accounts, who: Insured):  # type: ignore[no-untyped-def]
     )
 
 
-def _accept(accounts, invitation_id: str):  # type: ignore[no-untyped-def]
-    return accounts.AcceptInvitation(pb.AcceptInvitationRequest(request_id=rid(), invitation_id=invitation_id))
+def _accept(accounts, invitation_id: str, who: Insured):  # type: ignore[no-untyped-def]
+    """The invited person accepts in person, naming themselves."""
+    return accounts.AcceptInvitation(accept_request(invitation_id, who))
 
 
 def _decline(accounts, invitation_id: str):  # type: ignore[no-untyped-def]
@@ -146,12 +147,21 @@ async def test_invite_with_wrong_name_is_identity_mismatch(accounts) -> None:
     assert await _role(accounts, relative) == ("", pb.POOL_ROLE_UNSPECIFIED)
 
 
-async def test_invite_with_unknown_id_number_is_person_not_found(accounts) -> None:
+async def test_an_unregistered_and_a_mismatched_identity_get_the_same_answer(accounts) -> None:
+    """Inviting must not tell a caller whether an ID number is registered: both answers are the same, to the byte."""
     f = Family(accounts)
     creator = await f.person(credit_fen=60_000)
+    registered = await f.person()
     pool_id = await f.create_pool(creator)
-    never_registered = Insured(psn_no(), "张三", id_number())
-    await fails(f.invite(pool_id, never_registered), "PERSON_NOT_FOUND", grpc.StatusCode.NOT_FOUND)
+    never_registered = await fails(f.invite(pool_id, Insured(psn_no(), "张三", id_number())), "IDENTITY_MISMATCH")
+    wrong_name = await fails(
+        f.invite(pool_id, Insured(registered.psn_no, "李四", registered.id_number)), "IDENTITY_MISMATCH"
+    )
+    assert (never_registered.code(), never_registered.details(), never_registered.trailing_metadata()) == (
+        wrong_name.code(),
+        wrong_name.details(),
+        wrong_name.trailing_metadata(),
+    )
     assert len((await _pool(accounts, pool_id)).members) == 0
 
 
@@ -175,7 +185,7 @@ async def test_identity_matches_with_lowercase_x_and_blanks_around_the_name(acco
         )
     )
     invitation_id = await f.invite(pool_id, Insured(relative.psn_no, " 王小明 ", number[:17] + "x"))
-    pool = (await _accept(accounts, invitation_id)).pool
+    pool = (await _accept(accounts, invitation_id, Insured(relative.psn_no, relative.name, number))).pool
     assert [(m.psn_no, m.name_masked) for m in pool.members] == [(relative.psn_no, "王**")]
 
 
@@ -213,7 +223,7 @@ async def test_relations_widened_in_2024_12_are_allowed_today(accounts, relation
     ttl = invitation.invitation_expires_at.ToDatetime() - invitation.invited_at.ToDatetime()
     assert abs(ttl.total_seconds() - 7 * 24 * 3600) < 5  # seven days to answer
     assert await _role(accounts, relative) == ("", pb.POOL_ROLE_UNSPECIFIED)  # not bound before accepting
-    pool = (await _accept(accounts, invitation.invitation_id)).pool
+    pool = (await _accept(accounts, invitation.invitation_id, relative)).pool
     assert [(m.psn_no, m.relation, m.status) for m in pool.members] == [
         (relative.psn_no, relation, pb.MEMBER_STATUS_ACTIVE)
     ]
@@ -273,19 +283,21 @@ async def test_declined_invitation_cannot_then_be_accepted(accounts) -> None:
         shy.psn_no,
         pb.MEMBER_STATUS_DECLINED,
     )
-    await fails(_accept(accounts, invitation_id), "INVITATION_NOT_FOUND", grpc.StatusCode.NOT_FOUND)
+    await fails(_accept(accounts, invitation_id, shy), "INVITATION_NOT_FOUND", grpc.StatusCode.NOT_FOUND)
     await fails(_decline(accounts, invitation_id), "INVITATION_NOT_FOUND")
     assert len((await _pool(accounts, pool_id)).members) == 0
     assert (await f.balances(shy)).pool_id == ""
     # the creator may ask again, and this time the relative says yes
     again = await f.invite(pool_id, shy, cpb.RELATION_PARENT)
     assert again != invitation_id
-    assert [m.psn_no for m in (await _accept(accounts, again)).pool.members] == [shy.psn_no]
+    assert [m.psn_no for m in (await _accept(accounts, again, shy)).pool.members] == [shy.psn_no]
 
 
 async def test_unknown_invitation_is_not_found(accounts) -> None:
-    await fails(_accept(accounts, "999999999999"), "INVITATION_NOT_FOUND", grpc.StatusCode.NOT_FOUND)
-    await fails(_decline(accounts, "999999999999"), "INVITATION_NOT_FOUND", grpc.StatusCode.NOT_FOUND)
+    unknown = "0" * 32  # well formed, never issued
+    nobody = Insured(psn_no(), "张三", id_number())
+    await fails(_accept(accounts, unknown, nobody), "INVITATION_NOT_FOUND", grpc.StatusCode.NOT_FOUND)
+    await fails(_decline(accounts, unknown), "INVITATION_NOT_FOUND", grpc.StatusCode.NOT_FOUND)
 
 
 async def test_accepting_after_expiry_is_invitation_expired_and_the_creator_can_invite_again(
@@ -300,15 +312,15 @@ async def test_accepting_after_expiry_is_invitation_expired_and_the_creator_can_
     await _sql(
         database_url,
         "UPDATE accounts.memberships SET invited_at = now() - interval '8 days', "
-        "invitation_expires_at = now() - interval '1 day' WHERE id = :id",
-        id=int(invitation_id),
+        "invitation_expires_at = now() - interval '1 day' WHERE invitation_token = :id",
+        id=invitation_id,
     )
-    err = await fails(_accept(accounts, invitation_id), "INVITATION_EXPIRED", FAILED)
+    err = await fails(_accept(accounts, invitation_id, late), "INVITATION_EXPIRED", FAILED)
     assert "invite again" in err.details()
     assert (await f.balances(late)).pool_id == ""
     assert [m.psn_no for m in (await _pool(accounts, pool_id)).members] == []  # no longer an open invitation
     fresh = await f.invite(pool_id, late)  # as the error message says: the creator invites again
-    assert [m.psn_no for m in (await _accept(accounts, fresh)).pool.members] == [late.psn_no]
+    assert [m.psn_no for m in (await _accept(accounts, fresh, late)).pool.members] == [late.psn_no]
 
 
 async def test_an_invitation_about_to_expire_can_still_be_accepted(accounts, database_url) -> None:
@@ -319,10 +331,11 @@ async def test_an_invitation_about_to_expire_can_still_be_accepted(accounts, dat
     invitation_id = await f.invite(pool_id, relative)
     await _sql(
         database_url,
-        "UPDATE accounts.memberships SET invitation_expires_at = now() + interval '1 minute' WHERE id = :id",
-        id=int(invitation_id),
+        "UPDATE accounts.memberships SET invitation_expires_at = now() + interval '1 minute' "
+        "WHERE invitation_token = :id",
+        id=invitation_id,
     )
-    assert [m.psn_no for m in (await _accept(accounts, invitation_id)).pool.members] == [relative.psn_no]
+    assert [m.psn_no for m in (await _accept(accounts, invitation_id, relative)).pool.members] == [relative.psn_no]
 
 
 async def test_a_relative_whose_insurance_ended_after_the_invitation_cannot_accept(accounts) -> None:
@@ -334,7 +347,7 @@ async def test_a_relative_whose_insurance_ended_after_the_invitation_cannot_acce
     await accounts.RecordLifeEvent(
         pb.RecordLifeEventRequest(request_id=rid(), psn_no=relative.psn_no, insurance_ended={})
     )
-    await fails(_accept(accounts, invitation_id), "PERSON_NOT_INSURED")
+    await fails(_accept(accounts, invitation_id, relative), "PERSON_NOT_INSURED")
     assert (await f.balances(relative)).pool_id == ""
 
 
@@ -370,8 +383,8 @@ async def test_open_invitations_beyond_the_limit_fail_when_accepted(accounts) ->
     fifth, sixth = await f.person(), await f.person()
     fifth_inv = await f.invite(pool_id, fifth, cpb.RELATION_SIBLING)
     sixth_inv = await f.invite(pool_id, sixth, cpb.RELATION_SIBLING)  # only active members count when inviting
-    await _accept(accounts, fifth_inv)
-    await fails(_accept(accounts, sixth_inv), "MEMBER_LIMIT_REACHED")
+    await _accept(accounts, fifth_inv, fifth)
+    await fails(_accept(accounts, sixth_inv, sixth), "MEMBER_LIMIT_REACHED")
     assert (await f.balances(sixth)).pool_id == ""
     assert sum(m.status == pb.MEMBER_STATUS_ACTIVE for m in (await _pool(accounts, pool_id)).members) == 5
 
@@ -406,8 +419,8 @@ async def test_invited_to_two_pools_only_the_first_acceptance_binds(accounts) ->
     relative = await f.person()
     pool_a, pool_b = await f.create_pool(a), await f.create_pool(b)
     inv_a, inv_b = await f.invite(pool_a, relative), await f.invite(pool_b, relative, cpb.RELATION_CHILD)
-    await _accept(accounts, inv_b)
-    await fails(_accept(accounts, inv_a), "ALREADY_BOUND")
+    await _accept(accounts, inv_b, relative)
+    await fails(_accept(accounts, inv_a, relative), "ALREADY_BOUND")
     assert await _role(accounts, relative) == (pool_b, pb.POOL_ROLE_MEMBER)
 
 
@@ -417,7 +430,7 @@ async def test_an_invited_person_who_creates_a_pool_meanwhile_cannot_accept(acco
     pool_a = await f.create_pool(a)
     invitation_id = await f.invite(pool_a, relative)
     own_pool = await f.create_pool(relative)
-    await fails(_accept(accounts, invitation_id), "ALREADY_BOUND")
+    await fails(_accept(accounts, invitation_id, relative), "ALREADY_BOUND")
     assert await _role(accounts, relative) == (own_pool, pb.POOL_ROLE_CREATOR)
 
 
@@ -519,7 +532,7 @@ async def test_removing_an_invited_person_withdraws_the_invitation(accounts) -> 
     pool_id = await f.create_pool(creator)
     invitation_id = await f.invite(pool_id, relative)
     await _remove(accounts, pool_id, relative)
-    await fails(_accept(accounts, invitation_id), "INVITATION_NOT_FOUND")
+    await fails(_accept(accounts, invitation_id, relative), "INVITATION_NOT_FOUND")
     assert (await f.balances(relative)).pool_id == ""
 
 
@@ -542,7 +555,7 @@ async def test_dissolving_returns_the_balance_and_frees_everyone(accounts) -> No
     assert out.pool.HasField("dissolved_at") and out.pool.balance_fen == 0
     assert await f.own_balance(creator) == 100_000
     assert (await f.balances(member)).pool_id == "" and (await f.balances(creator)).pool_id == ""
-    await fails(_accept(accounts, invitation_id), "INVITATION_NOT_FOUND")
+    await fails(_accept(accounts, invitation_id, invited), "POOL_DISSOLVED")  # not "not found": it says why
     # everyone is free again: the creator may start over, the member may create their own
     assert (await _create(accounts, creator)).pool.pool_id != pool_id
 
@@ -762,8 +775,8 @@ async def test_bad_pool_requests_are_invalid_argument(accounts) -> None:
         await _invalid(accounts.TransferToPool(pb.TransferToPoolRequest(request_id=rid(), pool_id="0", amount_fen=-5)))
     ) == {"pool_id", "amount_fen"}
     assert set(
-        await _invalid(accounts.AcceptInvitation(pb.AcceptInvitationRequest(request_id=rid(), invitation_id="-1")))
-    ) == {"invitation_id"}
+        await _invalid(accounts.AcceptInvitation(pb.AcceptInvitationRequest(request_id=rid(), invitation_id="1")))
+    ) == {"invitation_id", "acceptor"}
     assert set(await _invalid(accounts.RemoveMember(pb.RemoveMemberRequest(request_id=rid(), pool_id="1")))) == {
         "member_psn_no"
     }

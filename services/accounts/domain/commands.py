@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.accounts.domain.model import LifeEvent, Person, Relation, Source
+from services.accounts.domain.model import Acceptor, LifeEvent, Person, Relation, Source
 
 # ---------------------------------------------------------------- registry
 
@@ -66,7 +66,17 @@ class InviteMember:
 
 @dataclass(frozen=True)
 class InvitationRef:
-    invitation_id: int
+    invitation_id: str  # the unguessable id InviteMember returned
+
+
+@dataclass(frozen=True)
+class AcceptInvitation:
+    """The invited person accepts in person, or a guardian for a minor: either way named by name and ID number."""
+
+    invitation_id: str
+    acceptor: Acceptor
+    name: str
+    id_number: str
 
 
 @dataclass(frozen=True)

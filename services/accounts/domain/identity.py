@@ -55,3 +55,17 @@ def mask_name(value: str) -> str:
 
 def keyed_hash(key: bytes, value: str) -> bytes:
     return hmac.new(key, value.encode("utf-8"), hashlib.sha256).digest()
+
+
+def birth_date(id_number: str) -> dt.date:
+    """The birth date an ID number carries (digits 7-14); the number must be valid."""
+    v = normalize_id_number(id_number)
+    return dt.date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
+
+
+def age_on(born: dt.date, day: dt.date) -> int:
+    """Full years of age on `day`."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+ADULT_AGE = 18  # 完全民事行为能力: a member younger than this may be represented by a guardian

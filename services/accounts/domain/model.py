@@ -29,6 +29,13 @@ class Relation(StrEnum):
     GRANDCHILD_MATERNAL = "GRANDCHILD_MATERNAL"
 
 
+class Acceptor(StrEnum):
+    """Who accepted an invitation: the member in person, or a guardian for a member under 18."""
+
+    MEMBER = "MEMBER"
+    GUARDIAN = "GUARDIAN"
+
+
 class Source(StrEnum):
     """Where money for a payment comes from, in the order rule 8 uses them."""
 

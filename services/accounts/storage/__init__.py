@@ -13,6 +13,12 @@ from __future__ import annotations
 import functools
 
 from sqlalchemy import TextClause, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 # Parsing SQL text costs more than running some of these statements: each distinct string is parsed once.
 sql: functools._lru_cache_wrapper[TextClause] = functools.lru_cache(maxsize=512)(text)
+
+
+async def act_as(conn: AsyncConnection, actor: str) -> None:
+    """Says who acts in this transaction ("CHANNEL:identity"): every row it writes records it (accounts.actor())."""
+    await conn.execute(sql("SELECT set_config('gongji.actor', :actor, true)"), {"actor": actor})

@@ -114,7 +114,7 @@ async def records(
     rows = await conn.execute(
         sql(
             "SELECT t.id, t.kind, t.booked_at, coalesce(t.psn_no, '') AS psn_no, t.pool_id, t.fixmedins_code, "
-            "t.reservation_id, t.description, "
+            "t.reservation_id, t.description, t.booked_by, "
             "coalesce(array_agg(p.source) FILTER (WHERE p.source IS NOT NULL), '{}') AS sources, "
             "coalesce(array_agg(p.amount_fen) FILTER (WHERE p.source IS NOT NULL), '{}') AS amounts "
             f"FROM accounts.journal_txns t JOIN accounts.postings p ON p.txn_id = t.id WHERE {whose} "
@@ -134,6 +134,7 @@ async def records(
             r.reservation_id,
             r.description,
             [(Source(s), int(a)) for s, a in zip(r.sources, r.amounts, strict=True)],
+            r.booked_by,
         )
         for r in rows
     ]

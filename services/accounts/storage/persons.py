@@ -3,6 +3,7 @@ the active pool each belongs to (rule 4: at most one)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ class NewPerson:
     id_number_masked: str
     name_hash: bytes
     name_masked: str
+    birth_date: dt.date
 
 
 async def insert(conn: AsyncConnection, new: NewPerson) -> None:
@@ -32,9 +34,10 @@ async def insert(conn: AsyncConnection, new: NewPerson) -> None:
         await conn.execute(
             sql(
                 "INSERT INTO accounts.persons (psn_no, id_number_hash, id_number_masked, name_hash, name_masked, "
-                "insurance_type, region_code, status, chronic_disease_benefit, retired_cadre, disabled_veteran_level) "
-                "VALUES (:psn_no, :id_number_hash, :id_number_masked, :name_hash, :name_masked, :insurance_type, "
-                ":region_code, :status, :chronic_disease_benefit, :retired_cadre, :disabled_veteran_level) "
+                "insurance_type, region_code, status, chronic_disease_benefit, retired_cadre, disabled_veteran_level, "
+                "birth_date) VALUES (:psn_no, :id_number_hash, :id_number_masked, :name_hash, :name_masked, "
+                ":insurance_type, :region_code, :status, :chronic_disease_benefit, :retired_cadre, "
+                ":disabled_veteran_level, :birth_date) "
                 "ON CONFLICT DO NOTHING RETURNING psn_no"
             ),
             {
@@ -49,6 +52,7 @@ async def insert(conn: AsyncConnection, new: NewPerson) -> None:
                 "chronic_disease_benefit": p.chronic_disease_benefit,
                 "retired_cadre": p.retired_cadre,
                 "disabled_veteran_level": p.disabled_veteran_level,
+                "birth_date": new.birth_date,
             },
         )
     ).first()
@@ -97,16 +101,34 @@ async def get(conn: AsyncConnection, psn_no: str) -> PersonView:
     return _view(row)
 
 
-async def by_id_number_hash(conn: AsyncConnection, id_number_hash: bytes) -> tuple[PersonView, bytes]:
-    """The person with this ID number (by its HMAC), and the HMAC of their registered name."""
+async def find_by_id_number_hash(conn: AsyncConnection, id_number_hash: bytes) -> tuple[PersonView, bytes] | None:
+    """The person with this ID number (by its HMAC) and the HMAC of their registered name; None if unregistered."""
     row = (
         await conn.execute(
             sql(f"{_PERSON} WHERE pe.id_number_hash = :id_number_hash"), {"id_number_hash": id_number_hash}
         )
     ).first()
-    if row is None:
-        raise DomainError(Reason.PERSON_NOT_FOUND, "(ID number)")
-    return _view(row), bytes(row.name_hash)
+    return (_view(row), bytes(row.name_hash)) if row else None
+
+
+@dataclass(frozen=True)
+class Hashes:
+    """What the registry keeps of a person's ID number and name: their HMACs, and the birth date (None for people
+    registered before it was kept)."""
+
+    id_number_hash: bytes
+    name_hash: bytes
+    birth_date: dt.date | None
+
+
+async def hashes(conn: AsyncConnection, psn_no: str) -> Hashes:
+    row = (
+        await conn.execute(
+            sql("SELECT id_number_hash, name_hash, birth_date FROM accounts.persons WHERE psn_no = :psn_no"),
+            {"psn_no": psn_no},
+        )
+    ).one()
+    return Hashes(bytes(row.id_number_hash), bytes(row.name_hash), row.birth_date)
 
 
 async def lock(conn: AsyncConnection, psn_nos: Iterable[str]) -> None:
@@ -122,7 +144,8 @@ async def update(conn: AsyncConnection, p: Person) -> None:
         sql(
             "UPDATE accounts.persons SET region_code = :region_code, status = :status, "
             "chronic_disease_benefit = :chronic_disease_benefit, retired_cadre = :retired_cadre, "
-            "disabled_veteran_level = :disabled_veteran_level, updated_at = now() WHERE psn_no = :psn_no"
+            "disabled_veteran_level = :disabled_veteran_level, updated_at = now(), updated_by = accounts.actor() "
+            "WHERE psn_no = :psn_no"
         ),
         {
             "psn_no": p.psn_no,

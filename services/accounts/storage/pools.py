@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.accounts.domain.model import Relation
+from services.accounts.domain.model import Acceptor, Relation
 from services.accounts.storage import journal, persons, sql
 from services.accounts.views import BalanceView, MemberView, PoolView
 from services.common.errors import DomainError, Reason
@@ -96,14 +97,14 @@ async def insert(conn: AsyncConnection, creator_psn_no: str, agreement_version: 
 async def mark_dissolved(conn: AsyncConnection, pool_id: int, dissolution_reason: str) -> None:
     await conn.execute(
         sql(
-            "UPDATE accounts.pools SET status = 'DISSOLVED', dissolved_at = now(), "
+            "UPDATE accounts.pools SET status = 'DISSOLVED', dissolved_at = now(), dissolved_by = accounts.actor(), "
             "dissolution_reason = :dissolution_reason WHERE id = :id"
         ),
         {"id": pool_id, "dissolution_reason": dissolution_reason},
     )
     await conn.execute(
         sql(
-            "UPDATE accounts.memberships SET status = 'REMOVED', ended_at = now() "
+            "UPDATE accounts.memberships SET status = 'REMOVED', ended_at = now(), ended_by = accounts.actor() "
             "WHERE pool_id = :pool_id AND status IN ('INVITED', 'ACTIVE')"
         ),
         {"pool_id": pool_id},
@@ -148,29 +149,37 @@ async def load(conn: AsyncConnection, pool_id: int) -> PoolView:
 # ---------------------------------------------------------------- memberships
 
 _MEMBER = (
-    "SELECT m.id, m.pool_id, m.psn_no, pe.name_masked, m.relation, m.status, m.invited_at, m.invitation_expires_at, "
-    "m.joined_at FROM accounts.memberships m JOIN accounts.persons pe ON pe.psn_no = m.psn_no"
+    "SELECT m.id, m.invitation_token, m.pool_id, m.psn_no, pe.name_masked, m.relation, m.status, m.invited_at, "
+    "m.invitation_expires_at, m.joined_at, m.accepted_by, m.guardian_name_masked "
+    "FROM accounts.memberships m JOIN accounts.persons pe ON pe.psn_no = m.psn_no"
 )
 
 
 def _member(m: Row[Any]) -> MemberView:
     return MemberView(
-        m.id,
-        m.pool_id,
-        m.psn_no,
-        m.name_masked,
-        Relation(m.relation),
-        m.status,
-        m.invited_at,
-        m.invitation_expires_at,
-        m.joined_at,
+        membership_id=m.id,
+        invitation_id=m.invitation_token,
+        pool_id=m.pool_id,
+        psn_no=m.psn_no,
+        name_masked=m.name_masked,
+        relation=Relation(m.relation),
+        status=m.status,
+        invited_at=m.invited_at,
+        invitation_expires_at=m.invitation_expires_at,
+        joined_at=m.joined_at,
+        accepted_by=Acceptor(m.accepted_by) if m.accepted_by else None,
+        guardian_name_masked=m.guardian_name_masked or "",
     )
 
 
-async def membership(conn: AsyncConnection, membership_id: int, lock: bool = False) -> MemberView:
+async def membership(conn: AsyncConnection, invitation_id: str, lock: bool = False) -> MemberView:
+    """An invitation (or the binding it became) by its unguessable id."""
     row = (
         await conn.execute(
-            sql(f"{_MEMBER} WHERE m.id = :id" + (" FOR NO KEY UPDATE OF m" if lock else "")), {"id": membership_id}
+            sql(
+                f"{_MEMBER} WHERE m.invitation_token = :invitation_token" + (" FOR NO KEY UPDATE OF m" if lock else "")
+            ),
+            {"invitation_token": invitation_id},
         )
     ).first()
     if row is None:
@@ -207,7 +216,8 @@ async def expire_lapsed_invitation(conn: AsyncConnection, pool_id: int, psn_no: 
     """An unanswered invitation past its date is no longer open: the creator may invite the person again."""
     await conn.execute(
         sql(
-            "UPDATE accounts.memberships SET status = 'EXPIRED', ended_at = :now WHERE pool_id = :pool_id "
+            "UPDATE accounts.memberships SET status = 'EXPIRED', ended_at = :now, ended_by = accounts.actor() "
+            "WHERE pool_id = :pool_id "
             "AND psn_no = :psn_no AND status = 'INVITED' AND invitation_expires_at <= :now"
         ),
         {"pool_id": pool_id, "psn_no": psn_no, "now": now},
@@ -220,11 +230,12 @@ async def insert_invitation(
     row = (
         await conn.execute(
             sql(
-                "INSERT INTO accounts.memberships (pool_id, psn_no, relation, status, invitation_expires_at) "
-                "VALUES (:pool_id, :psn_no, :relation, 'INVITED', :invitation_expires_at) ON CONFLICT DO NOTHING "
-                "RETURNING id"
+                "INSERT INTO accounts.memberships (invitation_token, pool_id, psn_no, relation, status, "
+                "invitation_expires_at) VALUES (:invitation_token, :pool_id, :psn_no, :relation, 'INVITED', "
+                ":invitation_expires_at) ON CONFLICT DO NOTHING RETURNING invitation_token"
             ),
             {
+                "invitation_token": secrets.token_hex(16),  # unguessable: 128 random bits
                 "pool_id": pool_id,
                 "psn_no": psn_no,
                 "relation": relation.value,
@@ -234,15 +245,40 @@ async def insert_invitation(
     ).first()
     if row is None:
         raise DomainError(Reason.ALREADY_BOUND, "(already invited to or member of this pool)")
-    return await membership(conn, row.id)
+    return await membership(conn, row.invitation_token)
 
 
 async def set_membership_status(conn: AsyncConnection, membership_id: int, status: str) -> None:
+    """Ends a binding or invitation (REMOVED, LEFT, DECLINED), recording who ended it."""
     await conn.execute(
         sql(
-            "UPDATE accounts.memberships SET status = :status, "
-            "joined_at = CASE WHEN :status = 'ACTIVE' THEN now() ELSE joined_at END, "
-            "ended_at = CASE WHEN :status = 'ACTIVE' THEN NULL ELSE now() END WHERE id = :id"
+            "UPDATE accounts.memberships SET status = :status, ended_at = now(), ended_by = accounts.actor(), "
+            "answered_by = CASE WHEN :status = 'DECLINED' THEN accounts.actor() ELSE answered_by END WHERE id = :id"
         ),
         {"id": membership_id, "status": status},
+    )
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """Who accepted an invitation: the member, or a guardian (with what is kept of the guardian's identity)."""
+
+    by: Acceptor
+    guardian_id_hash: bytes | None = None
+    guardian_name_masked: str | None = None
+
+
+async def accept(conn: AsyncConnection, membership_id: int, acceptance: Acceptance) -> None:
+    await conn.execute(
+        sql(
+            "UPDATE accounts.memberships SET status = 'ACTIVE', joined_at = now(), ended_at = NULL, "
+            "accepted_by = :accepted_by, guardian_id_hash = :guardian_id_hash, "
+            "guardian_name_masked = :guardian_name_masked, answered_by = accounts.actor() WHERE id = :id"
+        ),
+        {
+            "id": membership_id,
+            "accepted_by": acceptance.by.value,
+            "guardian_id_hash": acceptance.guardian_id_hash,
+            "guardian_name_masked": acceptance.guardian_name_masked,
+        },
     )

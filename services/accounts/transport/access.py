@@ -32,3 +32,13 @@ ACCESS: dict[str, frozenset[str]] = {
     **_allow(_PAYMENT, "GetReservation", SETTLEMENT, AUDITOR),
     **_allow(_LEDGER, "VerifyLedger", AUDITOR),
 }
+
+# Who did it: the channel each role acts in, and the channels a role may say it acts for (x-gongji-on-behalf-of):
+# the member service for the APP or the counter, the settlement service for an institution or its recovery worker.
+OWN_CHANNEL = {
+    REGISTRY: "REGISTRY_FEED",
+    MEMBER_SERVICE: "MEMBER_SERVICE",
+    SETTLEMENT: "SETTLEMENT",
+    AUDITOR: "AUDITOR",
+}
+DELEGATED = {MEMBER_SERVICE: frozenset({"APP", "COUNTER"}), SETTLEMENT: frozenset({"INSTITUTION", "RECOVERY"})}

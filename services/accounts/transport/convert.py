@@ -70,7 +70,7 @@ def person(view: PersonView) -> person_pb2.Person:
 
 def member(m: MemberView) -> pool_pb2.Member:
     return pool_pb2.Member(
-        invitation_id=str(m.invitation_id),
+        invitation_id=m.invitation_id,
         psn_no=m.psn_no,
         name_masked=m.name_masked,
         relation="RELATION_" + m.relation.value,
@@ -78,6 +78,8 @@ def member(m: MemberView) -> pool_pb2.Member:
         invited_at=ts(m.invited_at),
         invitation_expires_at=ts(m.invitation_expires_at),
         joined_at=ts(m.joined_at),
+        accepted_by="ACCEPTOR_" + (m.accepted_by.value if m.accepted_by else "UNSPECIFIED"),
+        guardian_name_masked=m.guardian_name_masked,
     )
 
 
@@ -150,7 +152,10 @@ def balance(b: BalanceView | None) -> records_pb2.AccountBalance | None:
 
 
 def record(r: RecordView) -> records_pb2.TransactionRecord:
+    channel, _, actor = r.booked_by.partition(":")
     return records_pb2.TransactionRecord(
+        channel=channel,
+        actor=actor,
         journal_txn_id=str(r.journal_txn_id),
         kind="TRANSACTION_KIND_" + r.kind,
         booked_at=ts(r.booked_at),

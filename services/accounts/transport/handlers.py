@@ -11,7 +11,10 @@ from typing import TypeVar, get_type_hints
 from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from services.accounts.storage import act_as
+from services.accounts.transport.access import DELEGATED, OWN_CHANNEL
 from services.accounts.usecases.env import Env
+from services.common.auth import actor
 from services.common.idempotency import IdempotentRunner
 from services.common.rpc import Ctx, guarded
 
@@ -42,9 +45,13 @@ def write(parse: Callable[[Req], Cmd]) -> Callable[[Method[S, Cmd, Resp]], Handl
         @functools.wraps(method)
         async def handler(self: S, request: Req, context: Ctx) -> Resp:
             command = parse(request)
-            out: Resp = await self.idempotent.run(
-                name, request, response_type, lambda conn: method(self, command, conn)
-            )
+            who = actor(context.invocation_metadata(), OWN_CHANNEL, DELEGATED)
+
+            async def work(conn: AsyncConnection) -> Resp:
+                await act_as(conn, who)
+                return await method(self, command, conn)
+
+            out: Resp = await self.idempotent.run(name, request, response_type, work)
             return out
 
         return handler

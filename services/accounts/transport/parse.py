@@ -11,7 +11,7 @@ from gongji.accounts.v1 import payment_service_pb2 as payment
 from gongji.accounts.v1 import registry_service_pb2 as registry
 from services.accounts.domain import commands as cmd
 from services.accounts.domain.identity import is_valid_id_number
-from services.accounts.domain.model import LifeEvent, Person, PersonStatus, Source
+from services.accounts.domain.model import Acceptor, LifeEvent, Person, PersonStatus, Source
 from services.accounts.transport import convert as cv
 from services.common.parsing import Fields
 
@@ -111,10 +111,35 @@ def invite_member(r: family.InviteMemberRequest) -> cmd.InviteMember:
     )
 
 
-def invitation_ref(r: family.AcceptInvitationRequest | family.DeclineInvitationRequest) -> cmd.InvitationRef:
+INVITATION_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def _invitation_id(f: Fields, value: str) -> str:
+    return f.matches(value, INVITATION_ID, "invitation_id", "required: the invitation id InviteMember returned")
+
+
+def invitation_ref(r: family.DeclineInvitationRequest) -> cmd.InvitationRef:
     f = Fields()
     f.request_id(r.request_id)
-    return f.done(cmd.InvitationRef(f.id(r.invitation_id, "invitation_id")))
+    return f.done(cmd.InvitationRef(_invitation_id(f, r.invitation_id)))
+
+
+_ACCEPTORS = {"member": Acceptor.MEMBER, "guardian": Acceptor.GUARDIAN}
+
+
+def accept_invitation(r: family.AcceptInvitationRequest) -> cmd.AcceptInvitation:
+    f = Fields()
+    f.request_id(r.request_id)
+    which = f.which(r.WhichOneof("acceptor"), "acceptor")
+    who = r.guardian if which == "guardian" else r.member
+    return f.done(
+        cmd.AcceptInvitation(
+            _invitation_id(f, r.invitation_id),
+            _ACCEPTORS.get(which, Acceptor.MEMBER),
+            f.text(who.name, f"{which}.name", 64, required=True) if which else "",
+            _id_number(f, who.id_number, f"{which}.id_number") if which else "",
+        )
+    )
 
 
 def remove_member(r: family.RemoveMemberRequest) -> cmd.RemoveMember:

@@ -66,8 +66,8 @@ class FamilyServicer(Handlers, family_service_pb2_grpc.FamilyServiceServicer):
     async def InviteMember(self, c: cmd.InviteMember, tx: Tx) -> family.InviteMemberResponse:
         return family.InviteMemberResponse(invitation=cv.member(await pools.invite_member(tx, self.env, c)))
 
-    @write(parse.invitation_ref)
-    async def AcceptInvitation(self, c: cmd.InvitationRef, tx: Tx) -> family.AcceptInvitationResponse:
+    @write(parse.accept_invitation)
+    async def AcceptInvitation(self, c: cmd.AcceptInvitation, tx: Tx) -> family.AcceptInvitationResponse:
         return family.AcceptInvitationResponse(pool=cv.pool(await pools.accept_invitation(tx, self.env, c)))
 
     @write(parse.invitation_ref)

@@ -18,6 +18,10 @@ class Env:
     def now(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
 
+    def today(self) -> dt.date:
+        """The calendar day in China: the day policies, ages and insurance years count by."""
+        return self.now().astimezone(CHINA).date()
+
     def policy(self) -> Policy:
-        """The policy in force today, by the calendar day in China."""
-        return self.policies.at(self.now().astimezone(CHINA).date())
+        """The policy in force today."""
+        return self.policies.at(self.today())

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.accounts.domain import commands as cmd
 from services.accounts.domain import identity, rules
 from services.accounts.domain.journal import TxnKind, transfer
-from services.accounts.domain.model import Person, Relation, Source
+from services.accounts.domain.model import Acceptor, Person, Relation, Source
 from services.accounts.storage import journal, persons, pools
 from services.accounts.usecases.env import Env
 from services.accounts.views import MemberView, PersonView, PoolRole, PoolView, Transferred
@@ -39,13 +39,14 @@ async def _available(conn: AsyncConnection, psn_no: str) -> int:
 
 
 async def _identify(conn: AsyncConnection, env: Env, name: str, id_number: str) -> PersonView:
-    """The creator names a relative by name + ID number, and both must match the registry."""
-    member, name_hash = await persons.by_id_number_hash(
+    """The creator names a relative by name + ID number, and both must match the registry. An unregistered ID number
+    and a name that does not match get the same answer: the answer never tells whether an ID number is registered."""
+    found = await persons.find_by_id_number_hash(
         conn, identity.keyed_hash(env.id_hash_key, identity.normalize_id_number(id_number))
     )
-    if identity.keyed_hash(env.id_hash_key, identity.normalize_name(name)) != name_hash:
+    if found is None or identity.keyed_hash(env.id_hash_key, identity.normalize_name(name)) != found[1]:
         raise DomainError(Reason.IDENTITY_MISMATCH)
-    return member
+    return found[0]
 
 
 async def _member_check(
@@ -71,27 +72,48 @@ async def invite_member(conn: AsyncConnection, env: Env, c: cmd.InviteMember) ->
     return await pools.insert_invitation(conn, c.pool_id, member.person.psn_no, c.relation, expires_at)
 
 
-async def accept_invitation(conn: AsyncConnection, env: Env, c: cmd.InvitationRef) -> PoolView:
+async def accept_invitation(conn: AsyncConnection, env: Env, c: cmd.AcceptInvitation) -> PoolView:
     invited = await pools.membership(conn, c.invitation_id)
     family = await pools.lock_family(conn, invited.pool_id, [invited.psn_no])
+    family.require_active()  # an invitation of a dissolved pool says so, rather than "not found"
     invitation = await pools.membership(conn, c.invitation_id, lock=True)
     if invitation.status != "INVITED":
         raise DomainError(Reason.INVITATION_NOT_FOUND, f"(it is {invitation.status.lower()})")
-    family.require_active()
     if invitation.invitation_expires_at <= env.now():
         raise DomainError(Reason.INVITATION_EXPIRED)
+    acceptance = await _acceptance(conn, env, invitation, c)
     creator = await persons.get(conn, family.pool.creator_psn_no)
     member = await persons.get(conn, invitation.psn_no)
     rules.first(await _member_check(conn, env, invitation.pool_id, creator.person, member, invitation.relation))
-    await pools.set_membership_status(conn, c.invitation_id, "ACTIVE")
+    await pools.accept(conn, invitation.membership_id, acceptance)
     return await pools.load(conn, invitation.pool_id)
+
+
+async def _acceptance(
+    conn: AsyncConnection, env: Env, invitation: MemberView, c: cmd.AcceptInvitation
+) -> pools.Acceptance:
+    """Only the invited person accepts, named by the name and ID number the invitation was made for; or, for a
+    member under 18, an adult guardian, whose identity is kept (hashed and masked) as the one who accepted."""
+    kept = await persons.hashes(conn, invitation.psn_no)
+    given_id = identity.keyed_hash(env.id_hash_key, identity.normalize_id_number(c.id_number))
+    if c.acceptor is Acceptor.MEMBER:
+        given_name = identity.keyed_hash(env.id_hash_key, identity.normalize_name(c.name))
+        if given_id != kept.id_number_hash or given_name != kept.name_hash:
+            raise DomainError(Reason.IDENTITY_MISMATCH)
+        return pools.Acceptance(Acceptor.MEMBER)
+    today = env.today()
+    minor = kept.birth_date is not None and identity.age_on(kept.birth_date, today) < identity.ADULT_AGE
+    adult = identity.age_on(identity.birth_date(c.id_number), today) >= identity.ADULT_AGE
+    if not minor or not adult or given_id == kept.id_number_hash:
+        raise DomainError(Reason.GUARDIAN_NOT_ALLOWED)
+    return pools.Acceptance(Acceptor.GUARDIAN, given_id, identity.mask_name(c.name))
 
 
 async def decline_invitation(conn: AsyncConnection, c: cmd.InvitationRef) -> MemberView:
     invitation = await pools.membership(conn, c.invitation_id, lock=True)
     if invitation.status != "INVITED":
         raise DomainError(Reason.INVITATION_NOT_FOUND, f"(it is {invitation.status.lower()})")
-    await pools.set_membership_status(conn, c.invitation_id, "DECLINED")
+    await pools.set_membership_status(conn, invitation.membership_id, "DECLINED")
     return await pools.membership(conn, c.invitation_id)
 
 
@@ -101,7 +123,7 @@ async def remove_member(conn: AsyncConnection, c: cmd.RemoveMember) -> PoolView:
     membership = await pools.open_membership(conn, c.pool_id, c.member_psn_no)
     if membership is None:
         raise DomainError(Reason.NOT_A_MEMBER)
-    await pools.set_membership_status(conn, membership.invitation_id, "REMOVED")
+    await pools.set_membership_status(conn, membership.membership_id, "REMOVED")
     return await pools.load(conn, c.pool_id)
 
 

@@ -30,6 +30,7 @@ async def register_person(conn: AsyncConnection, env: Env, c: cmd.RegisterPerson
             id_number_masked=identity.mask_id_number(c.id_number),
             name_hash=identity.keyed_hash(env.id_hash_key, identity.normalize_name(c.name)),
             name_masked=identity.mask_name(c.name),
+            birth_date=identity.birth_date(c.id_number),
         ),
     )
     return await persons.get(conn, c.person.psn_no)
@@ -54,7 +55,7 @@ async def record_life_event(conn: AsyncConnection, c: cmd.RecordLifeEvent) -> Li
     elif before.pool_id is not None and c.event in MEMBER_LEAVING_EVENTS:
         membership = await pools.open_membership(conn, before.pool_id, c.psn_no)
         if membership is not None:
-            await pools.set_membership_status(conn, membership.invitation_id, "LEFT")
+            await pools.set_membership_status(conn, membership.membership_id, "LEFT")
             left = before.pool_id
     return LifeEventOutcome(await persons.get(conn, c.psn_no), dissolved, returned, left)
 

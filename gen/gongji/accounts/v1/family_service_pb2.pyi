@@ -59,12 +59,16 @@ class InviteMemberResponse(_message.Message):
     def __init__(self, invitation: _Optional[_Union[_pool_pb2.Member, _Mapping]] = ...) -> None: ...
 
 class AcceptInvitationRequest(_message.Message):
-    __slots__ = ("request_id", "invitation_id")
+    __slots__ = ("request_id", "invitation_id", "member", "guardian")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     INVITATION_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_FIELD_NUMBER: _ClassVar[int]
+    GUARDIAN_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     invitation_id: str
-    def __init__(self, request_id: _Optional[str] = ..., invitation_id: _Optional[str] = ...) -> None: ...
+    member: _person_pb2.Identity
+    guardian: _person_pb2.Identity
+    def __init__(self, request_id: _Optional[str] = ..., invitation_id: _Optional[str] = ..., member: _Optional[_Union[_person_pb2.Identity, _Mapping]] = ..., guardian: _Optional[_Union[_person_pb2.Identity, _Mapping]] = ...) -> None: ...
 
 class AcceptInvitationResponse(_message.Message):
     __slots__ = ("pool",)

@@ -25,15 +25,17 @@ _sym_db = _symbol_database.Default()
 from gongji.common.v1 import common_pb2 as gongji_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fgongji/accounts/v1/person.proto\x12\x12gongji.accounts.v1\x1a\x1dgongji/common/v1/common.proto\"\xfd\x02\n\x06Person\x12\x0e\n\x06psn_no\x18\x01 \x01(\t\x12\x13\n\x0bname_masked\x18\x02 \x01(\t\x12\x18\n\x10id_number_masked\x18\x03 \x01(\t\x12\x37\n\x0einsurance_type\x18\x04 \x01(\x0e\x32\x1f.gongji.common.v1.InsuranceType\x12\x13\n\x0bregion_code\x18\x05 \x01(\t\x12.\n\x06status\x18\x06 \x01(\x0e\x32\x1e.gongji.common.v1.PersonStatus\x12\x1f\n\x17\x63hronic_disease_benefit\x18\x07 \x01(\x08\x12\x15\n\rretired_cadre\x18\x08 \x01(\x08\x12\x1e\n\x16\x64isabled_veteran_level\x18\t \x01(\x05\x12\x1c\n\x14has_personal_account\x18\n \x01(\x08\x12\x0f\n\x07pool_id\x18\x0b \x01(\t\x12/\n\tpool_role\x18\x0c \x01(\x0e\x32\x1c.gongji.accounts.v1.PoolRole*R\n\x08PoolRole\x12\x19\n\x15POOL_ROLE_UNSPECIFIED\x10\x00\x12\x15\n\x11POOL_ROLE_CREATOR\x10\x01\x12\x14\n\x10POOL_ROLE_MEMBER\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fgongji/accounts/v1/person.proto\x12\x12gongji.accounts.v1\x1a\x1dgongji/common/v1/common.proto\"\xfd\x02\n\x06Person\x12\x0e\n\x06psn_no\x18\x01 \x01(\t\x12\x13\n\x0bname_masked\x18\x02 \x01(\t\x12\x18\n\x10id_number_masked\x18\x03 \x01(\t\x12\x37\n\x0einsurance_type\x18\x04 \x01(\x0e\x32\x1f.gongji.common.v1.InsuranceType\x12\x13\n\x0bregion_code\x18\x05 \x01(\t\x12.\n\x06status\x18\x06 \x01(\x0e\x32\x1e.gongji.common.v1.PersonStatus\x12\x1f\n\x17\x63hronic_disease_benefit\x18\x07 \x01(\x08\x12\x15\n\rretired_cadre\x18\x08 \x01(\x08\x12\x1e\n\x16\x64isabled_veteran_level\x18\t \x01(\x05\x12\x1c\n\x14has_personal_account\x18\n \x01(\x08\x12\x0f\n\x07pool_id\x18\x0b \x01(\t\x12/\n\tpool_role\x18\x0c \x01(\x0e\x32\x1c.gongji.accounts.v1.PoolRole\"+\n\x08Identity\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tid_number\x18\x02 \x01(\t*R\n\x08PoolRole\x12\x19\n\x15POOL_ROLE_UNSPECIFIED\x10\x00\x12\x15\n\x11POOL_ROLE_CREATOR\x10\x01\x12\x14\n\x10POOL_ROLE_MEMBER\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'gongji.accounts.v1.person_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_POOLROLE']._serialized_start=470
-  _globals['_POOLROLE']._serialized_end=552
+  _globals['_POOLROLE']._serialized_start=515
+  _globals['_POOLROLE']._serialized_end=597
   _globals['_PERSON']._serialized_start=87
   _globals['_PERSON']._serialized_end=468
+  _globals['_IDENTITY']._serialized_start=470
+  _globals['_IDENTITY']._serialized_end=513
 # @@protoc_insertion_point(module_scope)

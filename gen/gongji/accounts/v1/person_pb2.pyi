@@ -42,3 +42,11 @@ class Person(_message.Message):
     pool_id: str
     pool_role: PoolRole
     def __init__(self, psn_no: _Optional[str] = ..., name_masked: _Optional[str] = ..., id_number_masked: _Optional[str] = ..., insurance_type: _Optional[_Union[_common_pb2.InsuranceType, str]] = ..., region_code: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.PersonStatus, str]] = ..., chronic_disease_benefit: _Optional[bool] = ..., retired_cadre: _Optional[bool] = ..., disabled_veteran_level: _Optional[int] = ..., has_personal_account: _Optional[bool] = ..., pool_id: _Optional[str] = ..., pool_role: _Optional[_Union[PoolRole, str]] = ...) -> None: ...
+
+class Identity(_message.Message):
+    __slots__ = ("name", "id_number")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ID_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    id_number: str
+    def __init__(self, name: _Optional[str] = ..., id_number: _Optional[str] = ...) -> None: ...

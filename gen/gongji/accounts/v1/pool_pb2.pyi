@@ -26,6 +26,12 @@ class MemberStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MEMBER_STATUS_REMOVED: _ClassVar[MemberStatus]
     MEMBER_STATUS_LEFT: _ClassVar[MemberStatus]
     MEMBER_STATUS_EXPIRED: _ClassVar[MemberStatus]
+
+class Acceptor(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ACCEPTOR_UNSPECIFIED: _ClassVar[Acceptor]
+    ACCEPTOR_MEMBER: _ClassVar[Acceptor]
+    ACCEPTOR_GUARDIAN: _ClassVar[Acceptor]
 POOL_STATUS_UNSPECIFIED: PoolStatus
 POOL_STATUS_ACTIVE: PoolStatus
 POOL_STATUS_DISSOLVED: PoolStatus
@@ -36,9 +42,12 @@ MEMBER_STATUS_DECLINED: MemberStatus
 MEMBER_STATUS_REMOVED: MemberStatus
 MEMBER_STATUS_LEFT: MemberStatus
 MEMBER_STATUS_EXPIRED: MemberStatus
+ACCEPTOR_UNSPECIFIED: Acceptor
+ACCEPTOR_MEMBER: Acceptor
+ACCEPTOR_GUARDIAN: Acceptor
 
 class Member(_message.Message):
-    __slots__ = ("invitation_id", "psn_no", "name_masked", "relation", "status", "invited_at", "invitation_expires_at", "joined_at")
+    __slots__ = ("invitation_id", "psn_no", "name_masked", "relation", "status", "invited_at", "invitation_expires_at", "joined_at", "accepted_by", "guardian_name_masked")
     INVITATION_ID_FIELD_NUMBER: _ClassVar[int]
     PSN_NO_FIELD_NUMBER: _ClassVar[int]
     NAME_MASKED_FIELD_NUMBER: _ClassVar[int]
@@ -47,6 +56,8 @@ class Member(_message.Message):
     INVITED_AT_FIELD_NUMBER: _ClassVar[int]
     INVITATION_EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
     JOINED_AT_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTED_BY_FIELD_NUMBER: _ClassVar[int]
+    GUARDIAN_NAME_MASKED_FIELD_NUMBER: _ClassVar[int]
     invitation_id: str
     psn_no: str
     name_masked: str
@@ -55,7 +66,9 @@ class Member(_message.Message):
     invited_at: _timestamp_pb2.Timestamp
     invitation_expires_at: _timestamp_pb2.Timestamp
     joined_at: _timestamp_pb2.Timestamp
-    def __init__(self, invitation_id: _Optional[str] = ..., psn_no: _Optional[str] = ..., name_masked: _Optional[str] = ..., relation: _Optional[_Union[_common_pb2.Relation, str]] = ..., status: _Optional[_Union[MemberStatus, str]] = ..., invited_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., invitation_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., joined_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    accepted_by: Acceptor
+    guardian_name_masked: str
+    def __init__(self, invitation_id: _Optional[str] = ..., psn_no: _Optional[str] = ..., name_masked: _Optional[str] = ..., relation: _Optional[_Union[_common_pb2.Relation, str]] = ..., status: _Optional[_Union[MemberStatus, str]] = ..., invited_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., invitation_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., joined_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., accepted_by: _Optional[_Union[Acceptor, str]] = ..., guardian_name_masked: _Optional[str] = ...) -> None: ...
 
 class Pool(_message.Message):
     __slots__ = ("pool_id", "creator_psn_no", "status", "agreement_version", "balance_fen", "held_fen", "available_fen", "members", "created_at", "dissolved_at", "dissolution_reason")
