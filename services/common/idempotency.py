@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from google.protobuf.message import Message
@@ -33,6 +34,16 @@ def fingerprint(request: Message) -> bytes:
     copy.CopyFrom(request)
     copy.ClearField("request_id")  # type: ignore[arg-type]
     return hashlib.sha256(copy.SerializeToString(deterministic=True)).digest()
+
+
+@dataclass(frozen=True)
+class Fenced:
+    """What a fence found: "fenced" (no call with the id had run; none ever will), "failed" or "executed"; for an
+    executed call, its method and its stored response (serialized)."""
+
+    state: str
+    method: str = ""
+    response: bytes = b""
 
 
 class IdempotentRunner:
@@ -100,16 +111,19 @@ class IdempotentRunner:
         }
         return (await conn.execute(self._save_sql, params)).first() is not None
 
-    async def fence(self, rid: str) -> str:
-        """Bars `rid` if no call with it has run: "fenced". Otherwise what the call did: "executed" or "failed"."""
+    async def fence(self, rid: str) -> Fenced:
+        """Bars `rid` if no call with it has run ("fenced"). Otherwise what the call did: "executed" (with its method
+        and stored response) or "failed"."""
         async with self.engine.connect() as conn, conn.begin():
             if await self._save(conn, rid, FENCE_METHOD, b"", error=DomainError(Reason.REQUEST_CANCELLED)):
-                return "fenced"
+                return Fenced("fenced")
             stored = (await conn.execute(self._lookup_sql, {"request_id": rid})).first()
         assert stored is not None
         if stored.error_reason == Reason.REQUEST_CANCELLED.name:
-            return "fenced"
-        return "failed" if stored.error_reason is not None else "executed"
+            return Fenced("fenced")
+        if stored.error_reason is not None:
+            return Fenced("failed", stored.method)
+        return Fenced("executed", stored.method, bytes(stored.response))
 
     @staticmethod
     def _replay(stored: Row[Any], method: str, fp: bytes, response_type: type[M]) -> M:

@@ -36,7 +36,7 @@ class Recorder:
 
     async def case(self, method: str, case: str, request: dict[str, Any]) -> dict[str, Any]:
         filled = fill(request, self.values)
-        if "requestId" in filled:
+        if filled.get("requestId") == "x":  # a fresh request id; a named one ({...}) is the run's own
             filled["requestId"] = rid()
         outcome, _ = await call(self.stub, SERVICE_OF[method], method, filled)
         self.files[method].record(case, request, outcome, self.values)
@@ -170,11 +170,12 @@ async def recorded(accounts) -> Recorder:
         "unknown_payer",
         {"payerPsnNo": "{stranger_psn}", "amountFen": "100", "sources": ["FUNDING_SOURCE_PERSONAL_ACCOUNT"]},
     )
+    r.name("reserve_request", rid())
     res = await r.case(
         "Reserve",
         "own_then_pool",
         {
-            "requestId": "x",
+            "requestId": "{reserve_request}",
             "payerPsnNo": "{resident_psn}",
             "amountFen": "70000",
             "sources": ["FUNDING_SOURCE_PERSONAL_ACCOUNT", "FUNDING_SOURCE_FAMILY_POOL"],
@@ -248,6 +249,7 @@ async def recorded(accounts) -> Recorder:
     )
     await r.case("DissolvePool", "already_dissolved", {"requestId": "x", "poolId": "{pool}"})
     await r.case("Fence", "never_ran", {"requestId": "x"})
+    await r.case("Fence", "after_a_reserve", {"requestId": "{reserve_request}"})
     await r.case("VerifyLedger", "clean", {})
     return r
 

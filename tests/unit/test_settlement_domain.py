@@ -12,6 +12,7 @@ from services.settlement.domain import lifecycle, refunds
 from services.settlement.domain.accounts import (
     AccountsDeclined,
     Balances,
+    FenceOutcome,
     Hold,
     HoldStatus,
     Parts,
@@ -20,7 +21,7 @@ from services.settlement.domain.accounts import (
 )
 from services.settlement.domain.commands import Pay, SettlementRef
 from services.settlement.domain.commands import Refund as RefundCmd
-from services.settlement.domain.lifecycle import Move
+from services.settlement.domain.lifecycle import Changes, Move
 from services.settlement.domain.model import NOTHING_PAID, Kind, Refund, RefundStatus, Settlement, Split, Status
 from services.settlement.domain.reconcile import Item, Totals, compare_rows, differing_totals, reconcile_with
 
@@ -96,6 +97,13 @@ def test_the_undo_intents_end_voided_or_reversed() -> None:
     assert lifecycle.undone(_s(Status.COMPENSATING)).to is Status.VOIDED
     assert lifecycle.undone(_s(Status.REVERSING)).to is Status.REVERSED
     assert lifecycle.abandon() == Move.of(Status.PENDING, Status.COMPENSATING)
+
+
+def test_an_undo_learns_the_reservation_from_the_fence_or_waits_for_an_accounts_that_names_it() -> None:
+    found = lifecycle.found_reservation(_s(Status.REVERSING), FenceOutcome(True, "R7"))
+    assert found == Move.of(Status.REVERSING, Status.REVERSING, Changes(reservation_id="R7"))
+    unnamed = FenceOutcome(True)  # an accounts service from before FenceResponse.reservation_id
+    assert _reason(lambda: lifecycle.found_reservation(_s(Status.COMPENSATING), unnamed)) is Reason.ACCOUNTS_UNAVAILABLE
 
 
 def test_a_sale_is_paid_at_once_and_an_authorization_holds() -> None:

@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 
-from gongji.accounts.v1 import person_pb2, pool_pb2, records_pb2, reservation_pb2
+from gongji.accounts.v1 import payment_service_pb2, person_pb2, pool_pb2, records_pb2, reservation_pb2
 from gongji.common.v1 import common_pb2 as cpb
 from services.accounts.domain.model import InsuranceType, Relation, Source
 from services.accounts.domain.reservation import Leg, RefundPart
@@ -125,6 +125,13 @@ def reservation(view: ReservationView) -> reservation_pb2.Reservation:
         payer_personal_available_fen=view.payer_personal_available_fen,
         payer_pool_available_fen=view.payer_pool_available_fen,
     )
+
+
+def reserved_by(method: str, response: bytes) -> str:
+    """The reservation a Reserve made, from its stored response; empty for any other call (Fence's answer)."""
+    if method != "Reserve":
+        return ""
+    return str(payment_service_pb2.ReserveResponse.FromString(response).reservation.reservation_id)
 
 
 def refund_parts(view: ReservationView) -> list[reservation_pb2.RefundPart]:

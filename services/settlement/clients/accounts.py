@@ -105,7 +105,7 @@ CONSUMER_CONTRACT: dict[str, Use] = {
         frozenset({"reservation_id"}),
         frozenset({"reservation.status", "reservation.debited_fen", "reservation.refunded_fen"}),
     ),
-    "Fence": Use(frozenset({"request_id"}), frozenset({"already_executed"})),
+    "Fence": Use(frozenset({"request_id"}), frozenset({"already_executed", "reservation_id"})),
     "Quote": Use(
         frozenset({"payer_psn_no", "amount_fen", "sources"}),
         frozenset({"legs.source", "legs.reserved_fen", "payer_personal_available_fen", "payer_pool_available_fen"}),
@@ -241,7 +241,7 @@ def hold_state(out: apb.GetReservationResponse) -> HoldState:
 
 
 def fenced(out: apb.FenceResponse) -> FenceOutcome:
-    return FenceOutcome(out.already_executed)
+    return FenceOutcome(out.already_executed, out.reservation_id)
 
 
 def quote(out: apb.QuoteResponse) -> Quote:

@@ -99,9 +99,11 @@ class RefundOutcome:
 
 @dataclass(frozen=True)
 class FenceOutcome:
-    """Fence's answer: whether a call with the barred request id had already succeeded (it stands)."""
+    """Fence's answer: whether a call with the barred request id had already succeeded (it stands), and for a
+    Reserve that had, the reservation it made."""
 
     already_executed: bool
+    reservation_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,14 @@ from dataclasses import dataclass, field, fields
 
 from services.common.errors import DomainError, Reason
 from services.settlement.domain import commands as cmd
-from services.settlement.domain.accounts import AccountsDeclined, Hold, HoldStatus, Payment, ReserveCall
+from services.settlement.domain.accounts import (
+    AccountsDeclined,
+    FenceOutcome,
+    Hold,
+    HoldStatus,
+    Payment,
+    ReserveCall,
+)
 from services.settlement.domain.model import (
     NOTHING_PAID,
     UNFINISHED,
@@ -298,9 +305,12 @@ def undone(s: Settlement) -> Move:
     return Move.of(s.status, Status.REVERSED if s.status is Status.REVERSING else Status.VOIDED)
 
 
-def found_reservation(s: Settlement, hold: Hold) -> Move:
-    """An undo records the reservation the fenced reserve had made, staying where it is."""
-    return Move.of(s.status, s.status, Changes(reservation_id=hold.reservation_id))
+def found_reservation(s: Settlement, fenced: FenceOutcome) -> Move:
+    """An undo records the reservation the fenced reserve had made, staying where it is. An accounts service that
+    does not name it (an older one, during an upgrade) leaves the undo to be retried."""
+    if not fenced.reservation_id:
+        raise DomainError(Reason.ACCOUNTS_UNAVAILABLE, "(accounts did not name the reservation; it will be retried)")
+    return Move.of(s.status, s.status, Changes(reservation_id=fenced.reservation_id))
 
 
 def reversal_refund_id(s: Settlement, refunded_fen: int) -> str:

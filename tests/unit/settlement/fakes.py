@@ -481,7 +481,9 @@ class FakeAccounts:
             if request_id not in self.outcomes:
                 self.fenced.add(request_id)
             outcome = self.outcomes.get(request_id)
-            return FenceOutcome(outcome is not None and not isinstance(outcome[2], AccountsDeclined))
+            if outcome is None or isinstance(outcome[2], AccountsDeclined):
+                return FenceOutcome(False)
+            return FenceOutcome(True, outcome[2].reservation_id if isinstance(outcome[2], Hold) else "")
 
         return await self._call("Fence", "", (), work, budget_s)
 

@@ -166,8 +166,8 @@ async def test_a_reverse_taking_over_a_compensation_finishes_it_once(w: World) -
         reversed_.append((await w.reverse(request)).status)
 
     w.clock.advance(GRACE_S + 1)
-    # Recovery fenced the payment (it had run) and asks what it did; meanwhile the POS reverses it.
-    w.accounts.on("Reserve", before=reverse_now)
+    # Recovery fenced the payment (it had run, and the fence named its reservation); meanwhile the POS reverses it.
+    w.accounts.on("Fence", after=reverse_now)
     assert await w.recover(after_s=0) == 1  # and it does not take the REVERSED settlement on to VOIDED
     s = await w.get(request)
     assert reversed_ == [Status.REVERSED] and s.status is Status.REVERSED

@@ -125,9 +125,11 @@ class FenceRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ...) -> None: ...
 
 class FenceResponse(_message.Message):
-    __slots__ = ("already_executed", "already_failed")
+    __slots__ = ("already_executed", "already_failed", "reservation_id")
     ALREADY_EXECUTED_FIELD_NUMBER: _ClassVar[int]
     ALREADY_FAILED_FIELD_NUMBER: _ClassVar[int]
+    RESERVATION_ID_FIELD_NUMBER: _ClassVar[int]
     already_executed: bool
     already_failed: bool
-    def __init__(self, already_executed: _Optional[bool] = ..., already_failed: _Optional[bool] = ...) -> None: ...
+    reservation_id: str
+    def __init__(self, already_executed: _Optional[bool] = ..., already_failed: _Optional[bool] = ..., reservation_id: _Optional[str] = ...) -> None: ...
