@@ -37,7 +37,9 @@ async def test_same_id_with_a_different_request_is_refused(accounts) -> None:
     assert (err.value.code(), reason_of(err.value)) == (grpc.StatusCode.ALREADY_EXISTS, "REQUEST_ID_REUSED")
     with pytest.raises(grpc.aio.AioRpcError) as err:  # another method, same id
         await accounts.Reserve(
-            pb.ReserveRequest(request_id=request_id, payer_psn_no=who.psn_no, amount_fen=1, sources=[OWN])
+            pb.ReserveRequest(
+                request_id=request_id, payer_psn_no=who.psn_no, credential=who.credential(), amount_fen=1, sources=[OWN]
+            )
         )
     assert reason_of(err.value) == "REQUEST_ID_REUSED"
     assert await f.own_balance(who) == 7_000
@@ -47,7 +49,12 @@ async def test_a_declined_request_stays_declined_on_replay(accounts) -> None:
     f = Family(accounts)
     who = await f.person(credit_fen=1_000)
     request = pb.ReserveRequest(
-        request_id=rid(), payer_psn_no=who.psn_no, amount_fen=5_000, sources=[OWN], all_or_nothing=True
+        request_id=rid(),
+        payer_psn_no=who.psn_no,
+        credential=who.credential(),
+        amount_fen=5_000,
+        sources=[OWN],
+        all_or_nothing=True,
     )
     for _ in range(2):
         with pytest.raises(grpc.aio.AioRpcError) as err:
@@ -63,7 +70,9 @@ async def test_a_declined_request_stays_declined_on_replay(accounts) -> None:
 async def test_concurrent_duplicates_reserve_once(accounts) -> None:
     f = Family(accounts)
     who = await f.person(credit_fen=10_000)
-    request = pb.ReserveRequest(request_id=rid(), payer_psn_no=who.psn_no, amount_fen=3_000, sources=[OWN])
+    request = pb.ReserveRequest(
+        request_id=rid(), payer_psn_no=who.psn_no, credential=who.credential(), amount_fen=3_000, sources=[OWN]
+    )
     answers = await asyncio.gather(*(accounts.Reserve(request) for _ in range(10)))
     assert len({a.reservation.reservation_id for a in answers}) == 1
     assert (await f.balances(who)).personal.held_fen == 3_000
@@ -107,7 +116,13 @@ async def test_every_mutating_rpc_replays(accounts) -> None:
     r = (
         await twice(
             accounts.Reserve,
-            pb.ReserveRequest(request_id=rid(), payer_psn_no=member.psn_no, amount_fen=10_000, sources=[OWN, 2]),
+            pb.ReserveRequest(
+                request_id=rid(),
+                payer_psn_no=member.psn_no,
+                credential=member.credential(),
+                amount_fen=10_000,
+                sources=[OWN, 2],
+            ),
         )
     ).reservation
     await twice(accounts.Debit, pb.DebitRequest(request_id=rid(), reservation_id=r.reservation_id, amount_fen=9_000))
@@ -127,7 +142,12 @@ async def test_a_fenced_request_id_never_runs_and_a_run_one_stands(accounts) -> 
     f = Family(accounts)
     who = await f.person(credit_fen=10_000)
     late = pb.ReserveRequest(
-        request_id=rid(), payer_psn_no=who.psn_no, amount_fen=1_000, sources=[OWN], debit_immediately=True
+        request_id=rid(),
+        payer_psn_no=who.psn_no,
+        credential=who.credential(),
+        amount_fen=1_000,
+        sources=[OWN],
+        debit_immediately=True,
     )
     fenced = await accounts.Fence(pb.FenceRequest(request_id=late.request_id))
     assert not fenced.already_executed and not fenced.already_failed
@@ -137,13 +157,24 @@ async def test_a_fenced_request_id_never_runs_and_a_run_one_stands(accounts) -> 
     assert await f.own_balance(who) == 10_000
 
     done = pb.ReserveRequest(
-        request_id=rid(), payer_psn_no=who.psn_no, amount_fen=2_000, sources=[OWN], debit_immediately=True
+        request_id=rid(),
+        payer_psn_no=who.psn_no,
+        credential=who.credential(),
+        amount_fen=2_000,
+        sources=[OWN],
+        debit_immediately=True,
     )
     first = await accounts.Reserve(done)
-    assert (await accounts.Fence(pb.FenceRequest(request_id=done.request_id))).already_executed
+    fence = await accounts.Fence(pb.FenceRequest(request_id=done.request_id))
+    assert fence.already_executed and fence.reservation_id == first.reservation.reservation_id  # named: no repeat
     assert await accounts.Reserve(done) == first  # it stands, and still answers the same
     declined = pb.ReserveRequest(
-        request_id=rid(), payer_psn_no=who.psn_no, amount_fen=99_000, sources=[OWN], all_or_nothing=True
+        request_id=rid(),
+        payer_psn_no=who.psn_no,
+        credential=who.credential(),
+        amount_fen=99_000,
+        sources=[OWN],
+        all_or_nothing=True,
     )
     with pytest.raises(grpc.aio.AioRpcError):
         await accounts.Reserve(declined)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from gongji.common.v1 import common_pb2
+from gongji.settlement.v1 import settlement_pb2
 from services.accounts.domain import identity
 from services.common import credentials
 from services.common.credentials import CertType, Credential
@@ -50,6 +52,14 @@ MALFORMED = [
     (CertType.ELECTRONIC_CREDENTIAL, "医保电子凭证0123456789abcdef"),  # not ASCII
     (CertType.ELECTRONIC_CREDENTIAL, "ecToken\x000123456789"),
 ]
+
+
+def test_both_wire_enums_number_the_types_by_their_national_codes() -> None:
+    """The POS's enum (settlement.proto keeps its contract self-contained) and accounts' are the same list."""
+    codes = {CertType.ELECTRONIC_CREDENTIAL: 1, CertType.ID_CARD: 2, CertType.SOCIAL_SECURITY_CARD: 3}
+    expected = {"MDTRT_CERT_TYPE_UNSPECIFIED": 0} | {f"MDTRT_CERT_TYPE_{t.value}": n for t, n in codes.items()}
+    assert set(codes) == set(CertType)
+    assert dict(common_pb2.MdtrtCertType.items()) == dict(settlement_pb2.MdtrtCertType.items()) == expected
 
 
 @pytest.mark.parametrize(("cert_type", "cert_no"), WELL_FORMED)

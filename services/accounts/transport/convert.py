@@ -20,6 +20,7 @@ from services.accounts.views import (
     RecordView,
     ReservationView,
 )
+from services.common.credentials import CertType
 from services.common.errors import DomainError
 from services.common.wire import ts
 
@@ -43,6 +44,10 @@ def relation(v: int) -> Relation | None:
 
 def source(v: int) -> Source | None:
     return _from_pb(cpb.FundingSource, "FUNDING_SOURCE_", Source, v)
+
+
+def cert_type(v: int) -> CertType | None:
+    return _from_pb(cpb.MdtrtCertType, "MDTRT_CERT_TYPE_", CertType, v)
 
 
 def public_id(value: int | None) -> str:

@@ -149,7 +149,7 @@ class PaymentServicer(Handlers, payment_service_pb2_grpc.PaymentServiceServicer)
 
     @read(parse.quote)
     async def Quote(self, c: cmd.Quote, tx: Tx) -> payment.QuoteResponse:
-        q = await payments.quote(tx, c)
+        q = await payments.quote(tx, self.env, c)
         return payment.QuoteResponse(
             legs=cv.quote_legs(q),
             uncovered_fen=q.uncovered_fen,

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from services.common.credentials import Credential
 from services.common.errors import DomainError, Reason
 
 
@@ -51,6 +52,7 @@ class ReserveCall:
     request_id: str
     payer_psn_no: str
     amount_fen: int
+    credential: Credential  # the POS request's own: settlement keeps only its type and keyed hash
     debit_immediately: bool
     hold_ttl_seconds: int = 0
     fixmedins_code: str = ""

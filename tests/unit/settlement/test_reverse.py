@@ -76,7 +76,7 @@ async def test_a_payment_accounts_never_got_is_fenced_and_leaves_nothing(w: Worl
     assert out.status is Status.REVERSED and w.accounts.of(payer) == []
     late = await w.store.get(out.id)  # the original call, arriving late at accounts, is refused and does nothing
     with pytest.raises(AccountsDeclined) as err:
-        await w.accounts.reserve(lifecycle.reserve_call(late))
+        await w.accounts.reserve(lifecycle.reserve_call(late, w.card(payer)))
     assert err.value.reason == "REQUEST_CANCELLED" and w.accounts.of(payer) == []
     assert await fails(w.settle(payer, 3_000, request)) is Reason.SETTLEMENT_REVERSED
 
