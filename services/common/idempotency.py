@@ -10,6 +10,7 @@ A replay of the same request returns the stored outcome, failures included; the 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -28,12 +29,15 @@ M = TypeVar("M", bound=Message)
 FENCE_METHOD = "*fence*"
 
 
-def fingerprint(request: Message) -> bytes:
-    """Hash of the request without its request_id: what must be equal for a call to count as a replay."""
+def fingerprint(request: Message, key: bytes = b"") -> bytes:
+    """Hash of the request without its request_id: what must be equal for a call to count as a replay. Keyed (HMAC)
+    when the service has a key: a request can hold an ID number (an invited relative's, a payer's ID card), and a
+    plain hash of a request whose other fields are known could be reversed by trying every ID number."""
     copy = type(request)()
     copy.CopyFrom(request)
     copy.ClearField("request_id")  # type: ignore[arg-type]
-    return hashlib.sha256(copy.SerializeToString(deterministic=True)).digest()
+    data = copy.SerializeToString(deterministic=True)
+    return hmac.new(key, data, hashlib.sha256).digest() if key else hashlib.sha256(data).digest()
 
 
 @dataclass(frozen=True)
@@ -49,8 +53,9 @@ class Fenced:
 class IdempotentRunner:
     """Runs one mutating RPC in one transaction, exactly once per request id."""
 
-    def __init__(self, engine: AsyncEngine, table: str) -> None:
+    def __init__(self, engine: AsyncEngine, table: str, key: bytes = b"") -> None:
         self.engine = engine
+        self.key = key  # of the request fingerprints (see fingerprint)
         self._lookup_sql = text(
             f"SELECT method, fingerprint, response, error_reason, error_detail, error_metadata "
             f"FROM {table} WHERE request_id = :request_id"
@@ -66,7 +71,7 @@ class IdempotentRunner:
         self, method: str, request: Message, response_type: type[M], work: Callable[[AsyncConnection], Awaitable[M]]
     ) -> M:
         rid: str = request.request_id  # type: ignore[attr-defined]
-        fp = fingerprint(request)
+        fp = fingerprint(request, self.key)
         async with self.engine.connect() as conn:
             failure: DomainError | None = None
             async with conn.begin() as trans:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+import asyncpg
 import grpc
 import pytest
 
+from services.accounts.config import DEV_ID_HASH_KEY
+from services.common.idempotency import fingerprint
 from tools.kit import OWN, Family, reason_of, rid
 from tools.kit import accounts_v1 as pb
 
@@ -180,3 +183,25 @@ async def test_a_fenced_request_id_never_runs_and_a_run_one_stands(accounts) -> 
         await accounts.Reserve(declined)
     assert (await accounts.Fence(pb.FenceRequest(request_id=declined.request_id))).already_failed
     assert await f.own_balance(who) == 8_000
+
+
+async def test_a_stored_fingerprint_is_keyed_so_the_id_number_in_a_request_cannot_be_found_by_trying(
+    accounts, database_url
+) -> None:
+    f = Family(accounts)
+    who = await f.person(credit_fen=1_000)
+    request = pb.ReserveRequest(
+        request_id=rid(), payer_psn_no=who.psn_no, amount_fen=100, sources=[OWN], credential=who.credential()
+    )
+    await accounts.Reserve(request)
+    conn = await asyncpg.connect(database_url)
+    try:
+        stored = bytes(
+            await conn.fetchval(
+                "SELECT fingerprint FROM accounts.idempotency_keys WHERE request_id = $1", request.request_id
+            )
+        )
+    finally:
+        await conn.close()
+    assert stored == fingerprint(request, DEV_ID_HASH_KEY.encode())  # the service's GONGJI_ID_HASH_KEY
+    assert stored != fingerprint(request)  # not a plain hash, which a guess of the ID number would reproduce
