@@ -2,7 +2,7 @@
 round trip measured in the same run, so the cost of the real work is visible as a ratio.
 
 Each Settle pays from the payer's own account, then the family pool (one accounts round trip, two DB statements in
-settlement). Payers are spread over many families, as at a real hospital.
+settlement), the payer presenting their own ID card. Payers are spread over many families, as at a real hospital.
 """
 
 from __future__ import annotations
@@ -19,17 +19,17 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from gongji.settlement.v1 import settlement_pb2 as spb
 from gongji.settlement.v1 import settlement_pb2_grpc
-from tools.kit import Accounts, Deployment, Family
+from tools.kit import Accounts, Deployment, Family, Insured
 from tools.kit import accounts_v1 as apb
 
 
-async def _family(accounts: Accounts, run: str, n: int) -> str:
+async def _family(accounts: Accounts, run: str, n: int) -> Insured:
     """A creator with a deep pool and one bound member with little of their own: every payment uses both."""
     family = Family(accounts)
     creator = await family.person(psn=f"B{run}c{n}", name="测试", credit_fen=10**10)
     member = await family.person(psn=f"B{run}m{n}", name="测试", credit_fen=2_000)
     await family.bind(await family.create_pool(creator, transfer_fen=10**9), member)
-    return member.psn_no
+    return member
 
 
 _COUNTER = itertools.count()  # every call of the run gets its own POS transaction id
@@ -76,8 +76,11 @@ async def main() -> None:
         payers = [await _family(accounts, run, n) for n in range(args.families)]
 
         async def settle(i: int) -> object:
+            payer = payers[i % len(payers)]
             return await settlement.Settle(
-                spb.SettleRequest(pos_txn_id=f"bench-{run}-{i}", payer_psn_no=payers[i % len(payers)], amount_fen=300),
+                spb.SettleRequest(
+                    pos_txn_id=f"bench-{run}-{i}", payer_psn_no=payer.psn_no, amount_fen=300, **payer.cert()
+                ),
                 metadata=metadata,
             )
 

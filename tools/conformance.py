@@ -16,7 +16,7 @@ import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
@@ -48,6 +48,8 @@ class Kit:
     metadata: list[tuple[str, str]]
     payer: str = ""
     creator: str = ""
+    card: dict[str, Any] = field(default_factory=dict)  # the payer's own ID card, as a POS sends it
+    other_card: dict[str, Any] = field(default_factory=dict)  # another person's (the creator's) ID card
     pool_id: str = ""
     started: Timestamp | None = None
 
@@ -63,6 +65,7 @@ class Kit:
         creator = await family.person(psn=f"CONF{run}C", name="测试", credit_fen=500_000)
         payer = await family.person(psn=f"CONF{run}M", name="测试", credit_fen=10_000)
         self.creator, self.payer = creator.psn_no, payer.psn_no
+        self.card, self.other_card = payer.cert(), creator.cert()
         self.pool_id = await family.create_pool(creator, transfer_fen=60_000)
         await family.bind(self.pool_id, payer)
         self.started = Timestamp()
@@ -89,7 +92,7 @@ class Kit:
         raise Failed("a call without credentials was answered")
 
     async def presettle_quotes_without_paying(self) -> None:
-        q = await self.call("PreSettle", spb.PreSettleRequest(payer_psn_no=self.payer, amount_fen=80_000))
+        q = await self.call("PreSettle", spb.PreSettleRequest(payer_psn_no=self.payer, amount_fen=80_000, **self.card))
         expect(
             (q.split.acct_pay_fen, q.split.acct_mulaid_pay_fen, q.split.psn_cash_pay_fen) == (10_000, 60_000, 10_000),
             f"quote split {q.split}",
@@ -98,7 +101,8 @@ class Kit:
     async def settle_own_pool_cash(self) -> None:
         s = (
             await self.call(
-                "Settle", spb.SettleRequest(pos_txn_id=f"conf-{rid()}", payer_psn_no=self.payer, amount_fen=75_000)
+                "Settle",
+                spb.SettleRequest(pos_txn_id=f"conf-{rid()}", payer_psn_no=self.payer, amount_fen=75_000, **self.card),
             )
         ).settlement
         expect(s.status == spb.SETTLEMENT_STATUS_COMPLETED, f"status {s.status}")
@@ -116,13 +120,13 @@ class Kit:
         )
 
     async def replay_and_reused_id(self) -> None:
-        request = spb.SettleRequest(pos_txn_id=f"conf-{rid()}", payer_psn_no=self.payer, amount_fen=1_000)
+        request = spb.SettleRequest(pos_txn_id=f"conf-{rid()}", payer_psn_no=self.payer, amount_fen=1_000, **self.card)
         first = (await self.call("Settle", request)).settlement
         again = (await self.call("Settle", request)).settlement
         expect(first.settlement_id == again.settlement_id, "a replay made a second settlement")
         await self.fails(
             "Settle",
-            spb.SettleRequest(pos_txn_id=request.pos_txn_id, payer_psn_no=self.payer, amount_fen=2_000),
+            spb.SettleRequest(pos_txn_id=request.pos_txn_id, payer_psn_no=self.payer, amount_fen=2_000, **self.card),
             "REQUEST_ID_REUSED",
         )
         await self.fails(
@@ -131,10 +135,35 @@ class Kit:
             "REFUND_EXCEEDS_DEBITED",
         )
 
+    async def credential_required_and_the_payers_own(self) -> None:
+        def quote(card: dict[str, Any]) -> Any:
+            return spb.PreSettleRequest(payer_psn_no=self.payer, amount_fen=100, **card)
+
+        def sale(card: dict[str, Any], pos_txn_id: str = "") -> Any:
+            return spb.SettleRequest(
+                pos_txn_id=pos_txn_id or f"conf-{rid()}", payer_psn_no=self.payer, amount_fen=100, **card
+            )
+
+        before = await self.call("PreSettle", quote(self.card))
+        await self.fails("Settle", sale({}), "INVALID_ARGUMENT")
+        await self.fails("Settle", sale(kit.cert(kit.SOCIAL_SECURITY_CARD, "not a card")), "INVALID_ARGUMENT")
+        someone_else = sale(self.other_card)
+        await self.fails("Settle", someone_else, "CREDENTIAL_MISMATCH")
+        await self.fails("Settle", someone_else, "CREDENTIAL_MISMATCH")  # the replay answers the same
+        await self.fails("PreSettle", quote(self.other_card), "CREDENTIAL_MISMATCH")
+        await self.fails("Settle", sale(self.card, someone_else.pos_txn_id), "REQUEST_ID_REUSED")
+        after = await self.call("PreSettle", quote(self.card))
+        expect(
+            (after.balc_fen, after.pool_balc_fen) == (before.balc_fen, before.pool_balc_fen), "a refusal moved money"
+        )
+
     async def authorize_capture_void(self) -> None:
         auth = (
             await self.call(
-                "Authorize", spb.AuthorizeRequest(pos_txn_id=f"conf-{rid()}", payer_psn_no=self.payer, amount_fen=5_000)
+                "Authorize",
+                spb.AuthorizeRequest(
+                    pos_txn_id=f"conf-{rid()}", payer_psn_no=self.payer, amount_fen=5_000, **self.card
+                ),
             )
         ).settlement
         expect(auth.status == spb.SETTLEMENT_STATUS_AUTHORIZED, "not authorized")
@@ -148,7 +177,10 @@ class Kit:
         )
         other = (
             await self.call(
-                "Authorize", spb.AuthorizeRequest(pos_txn_id=f"conf-{rid()}", payer_psn_no=self.payer, amount_fen=2_000)
+                "Authorize",
+                spb.AuthorizeRequest(
+                    pos_txn_id=f"conf-{rid()}", payer_psn_no=self.payer, amount_fen=2_000, **self.card
+                ),
             )
         ).settlement
         voided = (await self.call("Void", spb.VoidRequest(settlement_id=other.settlement_id))).settlement
@@ -157,7 +189,8 @@ class Kit:
     async def reverse_before_and_after(self) -> None:
         paid = (
             await self.call(
-                "Settle", spb.SettleRequest(pos_txn_id=f"conf-{rid()}", payer_psn_no=self.payer, amount_fen=1_500)
+                "Settle",
+                spb.SettleRequest(pos_txn_id=f"conf-{rid()}", payer_psn_no=self.payer, amount_fen=1_500, **self.card),
             )
         ).settlement
         out = (await self.call("Reverse", spb.ReverseRequest(pos_txn_id=paid.pos_txn_id))).settlement
@@ -166,7 +199,7 @@ class Kit:
         await self.call("Reverse", spb.ReverseRequest(pos_txn_id=early))
         await self.fails(
             "Settle",
-            spb.SettleRequest(pos_txn_id=early, payer_psn_no=self.payer, amount_fen=100),
+            spb.SettleRequest(pos_txn_id=early, payer_psn_no=self.payer, amount_fen=100, **self.card),
             "SETTLEMENT_REVERSED",
         )
 
@@ -175,7 +208,8 @@ class Kit:
         end.FromDatetime(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1))
         paid = (
             await self.call(
-                "Settle", spb.SettleRequest(pos_txn_id=f"conf-{rid()}", payer_psn_no=self.payer, amount_fen=500)
+                "Settle",
+                spb.SettleRequest(pos_txn_id=f"conf-{rid()}", payer_psn_no=self.payer, amount_fen=500, **self.card),
             )
         ).settlement
         item = spb.ReconcileItem(
@@ -201,6 +235,7 @@ SCENARIOS: list[tuple[str, Callable[[Kit], Awaitable[None]]]] = [
     ("PreSettle: own account, then pool, then cash", Kit.presettle_quotes_without_paying),
     ("Settle + Refund: split and pool-first refund", Kit.settle_own_pool_cash),
     ("idempotency: replay, reused id, over-refund", Kit.replay_and_reused_id),
+    ("credential: required, well-formed, the payer's own", Kit.credential_required_and_the_payers_own),
     ("Authorize / Capture less / Void", Kit.authorize_capture_void),
     ("Reverse after, and before, the original", Kit.reverse_before_and_after),
     ("Reconcile rows and GetSettlement", Kit.reconcile_own_rows),

@@ -60,6 +60,9 @@ EMPLOYEE = common_pb2.INSURANCE_TYPE_EMPLOYEE
 RESIDENT = common_pb2.INSURANCE_TYPE_RESIDENT
 OWN = common_pb2.FUNDING_SOURCE_PERSONAL_ACCOUNT
 POOL = common_pb2.FUNDING_SOURCE_FAMILY_POOL
+ELECTRONIC_CREDENTIAL = common_pb2.MDTRT_CERT_TYPE_ELECTRONIC_CREDENTIAL
+ID_CARD = common_pb2.MDTRT_CERT_TYPE_ID_CARD
+SOCIAL_SECURITY_CARD = common_pb2.MDTRT_CERT_TYPE_SOCIAL_SECURITY_CARD
 
 _seq = itertools.count(random.randrange(10_000_000))
 
@@ -190,11 +193,24 @@ class Deployment:
         return Accounts.connect(address, self.pki)
 
 
+def cert(cert_type: int, cert_no: str) -> dict[str, Any]:
+    """A credential as the fields a POS sends with a charge (PreSettle, Settle, Authorize): `**cert(...)`."""
+    return {"mdtrt_cert_type": cert_type, "mdtrt_cert_no": cert_no}
+
+
 @dataclass(frozen=True)
 class Insured:
     psn_no: str
     name: str
     id_number: str
+
+    def cert(self) -> dict[str, Any]:
+        """Their own ID card, as the fields a POS sends with a charge: `SettleRequest(..., **who.cert())`."""
+        return cert(ID_CARD, self.id_number)
+
+    def credential(self) -> Any:
+        """Their own ID card, as accounts' Reserve and Quote take it."""
+        return accounts_v1.Credential(**self.cert())
 
 
 class Family:
@@ -283,6 +299,7 @@ class Family:
     async def reserve(
         self, payer: Insured, amount_fen: int, sources: tuple[int, ...] = (OWN, POOL), **kw: object
     ) -> Any:
+        """Reserve for the payer, who presents their own ID card unless `credential=` says otherwise."""
         out = await self.accounts.Reserve(
             accounts_v1.ReserveRequest(
                 request_id=rid(),
@@ -290,7 +307,7 @@ class Family:
                 amount_fen=amount_fen,
                 sources=list(sources),
                 fixmedins_code="H63010000001",
-                **kw,
+                **{"credential": payer.credential(), **kw},
             )
         )
         return out.reservation

@@ -50,6 +50,10 @@ class Reason(Enum):
     INVITATION_NOT_FOUND = "No open invitation with this id."
     INVITATION_EXPIRED = "The invitation has expired; the creator must invite again."
     # money movements
+    CREDENTIAL_MISMATCH = (
+        "The ID card presented is not the payer's own: a payment needs the payer's own ID card, social-security card "
+        "or electronic medical-insurance credential (the money can be shared, the card cannot)."
+    )
     RESERVATION_NOT_FOUND = "No reservation with this id."
     RESERVATION_EXPIRED = "The hold expired and its money was released; start the payment again."
     RESERVATION_ALREADY_FINAL = "The reservation was already debited, released or expired."

@@ -10,8 +10,10 @@ A replay of the same request returns the stored outcome, failures included; the 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from google.protobuf.message import Message
@@ -27,19 +29,33 @@ M = TypeVar("M", bound=Message)
 FENCE_METHOD = "*fence*"
 
 
-def fingerprint(request: Message) -> bytes:
-    """Hash of the request without its request_id: what must be equal for a call to count as a replay."""
+def fingerprint(request: Message, key: bytes = b"") -> bytes:
+    """Hash of the request without its request_id: what must be equal for a call to count as a replay. Keyed (HMAC)
+    when the service has a key: a request can hold an ID number (an invited relative's, a payer's ID card), and a
+    plain hash of a request whose other fields are known could be reversed by trying every ID number."""
     copy = type(request)()
     copy.CopyFrom(request)
     copy.ClearField("request_id")  # type: ignore[arg-type]
-    return hashlib.sha256(copy.SerializeToString(deterministic=True)).digest()
+    data = copy.SerializeToString(deterministic=True)
+    return hmac.new(key, data, hashlib.sha256).digest() if key else hashlib.sha256(data).digest()
+
+
+@dataclass(frozen=True)
+class Fenced:
+    """What a fence found: "fenced" (no call with the id had run; none ever will), "failed" or "executed"; for an
+    executed call, its method and its stored response (serialized)."""
+
+    state: str
+    method: str = ""
+    response: bytes = b""
 
 
 class IdempotentRunner:
     """Runs one mutating RPC in one transaction, exactly once per request id."""
 
-    def __init__(self, engine: AsyncEngine, table: str) -> None:
+    def __init__(self, engine: AsyncEngine, table: str, key: bytes = b"") -> None:
         self.engine = engine
+        self.key = key  # of the request fingerprints (see fingerprint)
         self._lookup_sql = text(
             f"SELECT method, fingerprint, response, error_reason, error_detail, error_metadata "
             f"FROM {table} WHERE request_id = :request_id"
@@ -55,7 +71,7 @@ class IdempotentRunner:
         self, method: str, request: Message, response_type: type[M], work: Callable[[AsyncConnection], Awaitable[M]]
     ) -> M:
         rid: str = request.request_id  # type: ignore[attr-defined]
-        fp = fingerprint(request)
+        fp = fingerprint(request, self.key)
         async with self.engine.connect() as conn:
             failure: DomainError | None = None
             async with conn.begin() as trans:
@@ -100,16 +116,19 @@ class IdempotentRunner:
         }
         return (await conn.execute(self._save_sql, params)).first() is not None
 
-    async def fence(self, rid: str) -> str:
-        """Bars `rid` if no call with it has run: "fenced". Otherwise what the call did: "executed" or "failed"."""
+    async def fence(self, rid: str) -> Fenced:
+        """Bars `rid` if no call with it has run ("fenced"). Otherwise what the call did: "executed" (with its method
+        and stored response) or "failed"."""
         async with self.engine.connect() as conn, conn.begin():
             if await self._save(conn, rid, FENCE_METHOD, b"", error=DomainError(Reason.REQUEST_CANCELLED)):
-                return "fenced"
+                return Fenced("fenced")
             stored = (await conn.execute(self._lookup_sql, {"request_id": rid})).first()
         assert stored is not None
         if stored.error_reason == Reason.REQUEST_CANCELLED.name:
-            return "fenced"
-        return "failed" if stored.error_reason is not None else "executed"
+            return Fenced("fenced")
+        if stored.error_reason is not None:
+            return Fenced("failed", stored.method)
+        return Fenced("executed", stored.method, bytes(stored.response))
 
     @staticmethod
     def _replay(stored: Row[Any], method: str, fp: bytes, response_type: type[M]) -> M:

@@ -50,6 +50,9 @@ STATUS: dict[Reason, grpc.StatusCode] = {
     Reason.NOT_A_MEMBER: C.FAILED_PRECONDITION,
     Reason.INVITATION_NOT_FOUND: C.NOT_FOUND,
     Reason.INVITATION_EXPIRED: C.FAILED_PRECONDITION,
+    # The caller may charge; the request's credential does not fit the payer: fix the request (the payer's own
+    # card), as IDENTITY_MISMATCH. PERMISSION_DENIED is kept for what a caller's role may not do at all.
+    Reason.CREDENTIAL_MISMATCH: C.FAILED_PRECONDITION,
     Reason.RESERVATION_NOT_FOUND: C.NOT_FOUND,
     Reason.RESERVATION_EXPIRED: C.FAILED_PRECONDITION,
     Reason.RESERVATION_ALREADY_FINAL: C.FAILED_PRECONDITION,

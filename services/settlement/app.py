@@ -118,6 +118,7 @@ async def start(settings: Settings) -> SettlementApp:
     deps = Deps(
         PgStore(engine),
         AccountsClient(channel, settings.accounts_timeout_s, settings.accounts_attempts),
+        settings.credential_hash_key,
         crash=kill_at(settings.crash_at),
         metrics=PrometheusMetrics(),
     )

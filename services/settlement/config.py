@@ -11,6 +11,7 @@ from services.common.security import SecureServerSettings, token_hash
 from services.common.settings import Env
 
 INSTITUTION = "institution"  # the one role of settlement's callers: a designated institution (定点医药机构)
+DEV_CREDENTIAL_HASH_KEY = "gongji-dev-only-credential-key"
 
 
 def parse_tokens(value: str) -> dict[str, str]:
@@ -48,6 +49,8 @@ class Settings(SecureServerSettings):
     recovery_grace_s: float = 30.0
     shutdown_grace_s: float = 10.0
     db_pool_size: int = 10
+    # The key of the keyed hash (HMAC) under which a payer's credential number is stored: never the number itself.
+    credential_hash_key: bytes = DEV_CREDENTIAL_HASH_KEY.encode()
     crash_at: str = ""  # test hook: die at this crash point
 
     ENV: ClassVar[Mapping[str, Env]] = {
@@ -67,6 +70,7 @@ class Settings(SecureServerSettings):
         "recovery_grace_s": Env("GONGJI_RECOVERY_GRACE_S", float),
         "shutdown_grace_s": Env("GONGJI_SHUTDOWN_GRACE_S", float),
         "db_pool_size": Env("GONGJI_DB_POOL_SIZE", int),
+        "credential_hash_key": Env("GONGJI_CREDENTIAL_HASH_KEY", str.encode),
         "crash_at": Env("GONGJI_CRASH_AT"),
         **SecureServerSettings.security_env("settlement"),
     }

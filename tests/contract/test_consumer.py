@@ -20,6 +20,7 @@ from google.protobuf.message import Message
 
 from gongji.accounts.v1 import payment_service_pb2
 from services.accounts import app as accounts_app
+from services.common.credentials import CertType, Credential
 from services.settlement.clients.accounts import ANSWERS, CONSUMER_CONTRACT, AccountsClient
 from services.settlement.domain.accounts import AccountsDeclined, HoldStatus, Parts, RefundOutcome, ReserveCall
 from tests import processes
@@ -120,17 +121,25 @@ async def test_the_calls_settlement_makes_work_against_the_real_accounts(client,
             await call
         reasons.add(err.value.reason)
 
-    quote = await accounts_client.quote(member.psn_no, 10_000)
+    card = Credential(CertType.ID_CARD, member.id_number)  # the member's own
+    someone_elses = Credential(CertType.ID_CARD, creator.id_number)
+    quote = await accounts_client.quote(member.psn_no, 10_000, card)
     assert (quote.reserved.own_fen, quote.reserved.pool_fen, quote.payer.own_available_fen) == (10_000, 0, 12_000)
     paid_request = rid()
     paid = await accounts_client.reserve(
         ReserveCall(
-            paid_request, member.psn_no, 10_000, debit_immediately=True, fixmedins_code="H1", description="pharmacy"
+            paid_request,
+            member.psn_no,
+            10_000,
+            card,
+            debit_immediately=True,
+            fixmedins_code="H1",
+            description="pharmacy",
         )
     )
     assert (paid.debited.own_fen, paid.debited.pool_fen, paid.payer.own_available_fen) == (10_000, 0, 2_000)
     mixed = await accounts_client.reserve(
-        ReserveCall(rid(), member.psn_no, 5_000, debit_immediately=True, fixmedins_code="H1")
+        ReserveCall(rid(), member.psn_no, 5_000, card, debit_immediately=True, fixmedins_code="H1")
     )
     assert (mixed.debited, mixed.payer.pool_available_fen) == (Parts(2_000, 3_000), 47_000)
     assert await accounts_client.refund(rid(), mixed.reservation_id, 4_000) == RefundOutcome(1_000, 3_000)
@@ -141,6 +150,7 @@ async def test_the_calls_settlement_makes_work_against_the_real_accounts(client,
             rid(),
             member.psn_no,
             3_000,
+            card,
             debit_immediately=False,
             hold_ttl_seconds=60,
             fixmedins_code="H1",
@@ -155,27 +165,36 @@ async def test_the_calls_settlement_makes_work_against_the_real_accounts(client,
     state = await accounts_client.get_reservation(paid.reservation_id)
     assert (state.status, state.debited_fen, state.unrefunded_fen) == (HoldStatus.DEBITED, 10_000, 7_000)
     short = await accounts_client.reserve(
-        ReserveCall(rid(), member.psn_no, 1_000, debit_immediately=False, hold_ttl_seconds=1, fixmedins_code="H1")
+        ReserveCall(rid(), member.psn_no, 1_000, card, debit_immediately=False, hold_ttl_seconds=1, fixmedins_code="H1")
     )
     await accounts_client.release(rid(), short.reservation_id)
     expiring = await accounts_client.reserve(
-        ReserveCall(rid(), member.psn_no, 1_000, debit_immediately=False, hold_ttl_seconds=1, fixmedins_code="H1")
+        ReserveCall(rid(), member.psn_no, 1_000, card, debit_immediately=False, hold_ttl_seconds=1, fixmedins_code="H1")
     )
     await asyncio.sleep(1.2)
     await declined(accounts_client.debit(rid(), expiring.reservation_id, 1))
     await declined(
-        accounts_client.reserve(ReserveCall(rid(), "NOBODY", 1, debit_immediately=True, fixmedins_code="H1"))
+        accounts_client.reserve(ReserveCall(rid(), "NOBODY", 1, card, debit_immediately=True, fixmedins_code="H1"))
     )
     barred = rid()
     assert not (await accounts_client.fence(barred)).already_executed
     await declined(
-        accounts_client.reserve(ReserveCall(barred, member.psn_no, 1, debit_immediately=True, fixmedins_code="H1"))
+        accounts_client.reserve(
+            ReserveCall(barred, member.psn_no, 1, card, debit_immediately=True, fixmedins_code="H1")
+        )
     )
-    assert (await accounts_client.fence(paid_request)).already_executed
+    fenced = await accounts_client.fence(paid_request)
+    assert fenced.already_executed and fenced.reservation_id == paid.reservation_id
     await accounts.RecordLifeEvent(
         apb.RecordLifeEventRequest(request_id=rid(), psn_no=member.psn_no, insurance_ended={})
     )
-    await declined(accounts_client.quote(member.psn_no, 1))
+    await declined(accounts_client.quote(member.psn_no, 1, someone_elses))
+    await declined(
+        accounts_client.reserve(
+            ReserveCall(rid(), member.psn_no, 1, someone_elses, debit_immediately=True, fixmedins_code="H1")
+        )
+    )
+    await declined(accounts_client.quote(member.psn_no, 1, card))
 
     assert recorder.services == {SERVICE.full_name}
     for method, use in CONSUMER_CONTRACT.items():

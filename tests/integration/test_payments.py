@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import asyncio
 
+import asyncpg
 import grpc
 import pytest
 
 from gongji.common.v1 import common_pb2 as cpb
-from tools.kit import OWN, Family, fails, reason_of, rid
+from tools.kit import (
+    ELECTRONIC_CREDENTIAL,
+    ID_CARD,
+    OWN,
+    POOL,
+    SOCIAL_SECURITY_CARD,
+    Family,
+    Insured,
+    bad_fields,
+    fails,
+    reason_of,
+    rid,
+)
 from tools.kit import accounts_v1 as pb
 
 pytestmark = pytest.mark.usefixtures("ledger_clean")
@@ -92,7 +105,8 @@ async def test_unknown_reservation_and_uninsured_payer(accounts) -> None:
     payer = await f.person(credit_fen=10_000)
     await accounts.RecordLifeEvent(pb.RecordLifeEventRequest(request_id=rid(), psn_no=payer.psn_no, insurance_ended={}))
     await _fails(f.reserve(payer, 100), "PERSON_NOT_INSURED")
-    await _fails(f.reserve(payer.__class__("NOBODY", "", ""), 100), "PERSON_NOT_FOUND", grpc.StatusCode.NOT_FOUND)
+    nobody = Insured("NOBODY", "", payer.id_number)  # a well-formed card: the person is what is unknown
+    await _fails(f.reserve(nobody, 100), "PERSON_NOT_FOUND", grpc.StatusCode.NOT_FOUND)
 
 
 async def test_hold_on_a_pool_outlives_its_dissolution_and_returns_to_the_creator(accounts) -> None:
@@ -135,7 +149,7 @@ async def test_bad_input_is_invalid_argument_and_changes_nothing(accounts) -> No
         )
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert reason_of(err.value) == "INVALID_ARGUMENT"
-    for field in ("request_id", "amount_fen", "sources"):
+    for field in ("request_id", "amount_fen", "sources", "credential.mdtrt_cert_type", "credential.mdtrt_cert_no"):
         assert field in err.value.details()
     assert (await f.balances(payer)).personal.held_fen == 0
 
@@ -146,7 +160,9 @@ async def test_quote_shows_the_split_and_holds_nothing(accounts) -> None:
     member = await f.person(credit_fen=3_000)
     pool_id = await f.create_pool(creator, transfer_fen=50_000)
     await f.bind(pool_id, member)
-    q = await accounts.Quote(pb.QuoteRequest(payer_psn_no=member.psn_no, amount_fen=60_000, sources=[OWN, 2]))
+    q = await accounts.Quote(
+        pb.QuoteRequest(payer_psn_no=member.psn_no, amount_fen=60_000, sources=[OWN, 2], credential=member.credential())
+    )
     assert [leg.reserved_fen for leg in q.legs] == [3_000, 50_000]
     assert q.uncovered_fen == 7_000
     assert (q.payer_personal_available_fen, q.payer_pool_available_fen) == (3_000, 50_000)
@@ -161,3 +177,85 @@ async def test_absurd_amounts_are_refused_before_they_can_overflow(accounts) -> 
         await f.credit(payer, 2**63 - 1)
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "amount_fen" in err.value.details()
     assert await f.own_balance(payer) == 1_000
+
+
+# ---------------------------------------------------------------- the payer's credential: the card is not shared
+
+
+async def test_another_persons_id_card_is_refused_holds_nothing_and_a_replay_answers_the_same(
+    accounts, database_url
+) -> None:
+    f = Family(accounts)
+    creator = await f.person(credit_fen=100_000)
+    member = await f.person(credit_fen=3_000)
+    pool_id = await f.create_pool(creator, transfer_fen=50_000)
+    await f.bind(pool_id, member)
+    # The member pays with the creator's ID card: the pool's money may be shared, the creator's card may not.
+    request = pb.ReserveRequest(
+        request_id=rid(),
+        payer_psn_no=member.psn_no,
+        amount_fen=10_000,
+        sources=[OWN, POOL],
+        debit_immediately=True,
+        credential=creator.credential(),
+    )
+    for _ in range(2):
+        err = await fails(accounts.Reserve(request), "CREDENTIAL_MISMATCH", grpc.StatusCode.FAILED_PRECONDITION)
+        assert creator.id_number not in err.details()
+    quote = pb.QuoteRequest(payer_psn_no=member.psn_no, amount_fen=1, sources=[OWN], credential=creator.credential())
+    await fails(accounts.Quote(quote), "CREDENTIAL_MISMATCH", grpc.StatusCode.FAILED_PRECONDITION)
+    b = await f.balances(member)
+    assert (b.personal.balance_fen, b.personal.held_fen, b.pool.balance_fen, b.pool.held_fen) == (3_000, 0, 50_000, 0)
+    records = await accounts.ListTransactions(pb.ListTransactionsRequest(psn_no=member.psn_no))
+    assert [r.kind for r in records.records if r.kind == pb.TRANSACTION_KIND_PAYMENT] == []
+    # What accounts stored of the refused request (its outcome, for replays) holds no ID number in clear.
+    conn = await asyncpg.connect(database_url)
+    try:
+        stored = await conn.fetchval(
+            "SELECT k::text FROM accounts.idempotency_keys k WHERE request_id = $1", request.request_id
+        )
+    finally:
+        await conn.close()
+    assert "CREDENTIAL_MISMATCH" in stored and creator.id_number not in stored and member.id_number not in stored
+    # With their own ID card the same payment goes through.
+    paid = await f.reserve(member, 10_000, debit_immediately=True)
+    assert (paid.debited_fen, await f.own_balance(member), await f.pool_balance(pool_id)) == (10_000, 0, 43_000)
+
+
+async def test_the_card_is_checked_before_anything_else_is_said_of_the_payer(accounts) -> None:
+    f = Family(accounts)
+    other = await f.person()
+    payer = await f.person(credit_fen=1_000)
+    await accounts.RecordLifeEvent(pb.RecordLifeEventRequest(request_id=rid(), psn_no=payer.psn_no, insurance_ended={}))
+    await _fails(f.reserve(payer, 100, credential=other.credential()), "CREDENTIAL_MISMATCH")
+    quote = pb.QuoteRequest(payer_psn_no=payer.psn_no, amount_fen=1, sources=[OWN], credential=other.credential())
+    await _fails(accounts.Quote(quote), "CREDENTIAL_MISMATCH")
+    await _fails(f.reserve(payer, 100), "PERSON_NOT_INSURED")  # told only to who holds the payer's card
+
+
+async def test_a_card_or_electronic_credential_is_checked_for_its_format_only(accounts) -> None:
+    f = Family(accounts)
+    payer = await f.person(credit_fen=10_000)
+    lower_x = pb.Credential(mdtrt_cert_type=ID_CARD, mdtrt_cert_no=payer.id_number.lower())
+    for credential in (
+        pb.Credential(mdtrt_cert_type=SOCIAL_SECURITY_CARD, mdtrt_cert_no="A12345678"),
+        pb.Credential(mdtrt_cert_type=ELECTRONIC_CREDENTIAL, mdtrt_cert_no="ecToken-0123456789abcdef"),
+        lower_x,  # the payer's own ID number, however its check digit is written
+    ):
+        paid = await f.reserve(payer, 1_000, (OWN,), debit_immediately=True, credential=credential)
+        assert paid.debited_fen == 1_000
+    assert await f.own_balance(payer) == 7_000
+    for credential, field in (
+        (pb.Credential(mdtrt_cert_type=SOCIAL_SECURITY_CARD, mdtrt_cert_no="a1234567"), "credential.mdtrt_cert_no"),
+        (pb.Credential(mdtrt_cert_type=ELECTRONIC_CREDENTIAL, mdtrt_cert_no="short"), "credential.mdtrt_cert_no"),
+        (pb.Credential(mdtrt_cert_type=ID_CARD, mdtrt_cert_no=payer.id_number[:-1]), "credential.mdtrt_cert_no"),
+        (pb.Credential(mdtrt_cert_no=payer.id_number), "credential.mdtrt_cert_type"),
+        (pb.Credential(mdtrt_cert_type=99, mdtrt_cert_no=payer.id_number), "credential.mdtrt_cert_type"),
+    ):
+        err = await fails(
+            f.reserve(payer, 1_000, (OWN,), debit_immediately=True, credential=credential),
+            "INVALID_ARGUMENT",
+            grpc.StatusCode.INVALID_ARGUMENT,
+        )
+        assert set(bad_fields(err)) == {field}
+    assert await f.own_balance(payer) == 7_000

@@ -19,6 +19,7 @@ from tools.kit import accounts_v1 as apb
 INSTITUTION_A, TOKEN_A = "H63010000A01", "token-of-institution-a"
 INSTITUTION_B, TOKEN_B = "H63010000B02", "token-of-institution-b"
 TOKENS = f"{INSTITUTION_A}:{token_hash(TOKEN_A)},{INSTITUTION_B}:{token_hash(TOKEN_B)}"
+CREDENTIAL_HASH_KEY = "settlement-test-credential-key"
 
 
 def settlement_env(database_url: str, accounts: processes.Process, **extra: str) -> dict[str, str]:
@@ -29,6 +30,7 @@ def settlement_env(database_url: str, accounts: processes.Process, **extra: str)
         "GONGJI_RECOVERY_GRACE_S": "1",
         "GONGJI_RECOVERY_INTERVAL_S": "0.3",
         "GONGJI_ACCOUNTS_TIMEOUT_S": "1",
+        "GONGJI_CREDENTIAL_HASH_KEY": CREDENTIAL_HASH_KEY,
         **extra,
     }
 

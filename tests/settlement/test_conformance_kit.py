@@ -32,8 +32,8 @@ async def test_conformance_kit_passes_against_the_running_services(stack) -> Non
         timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "conformance: 8 passed, 0 failed" in done.stdout
-    assert done.stdout.count("PASS") == 8
+    assert "conformance: 9 passed, 0 failed" in done.stdout
+    assert done.stdout.count("PASS") == 9
 
 
 async def test_conformance_kit_fails_with_a_wrong_token(stack) -> None:  # type: ignore[no-untyped-def]

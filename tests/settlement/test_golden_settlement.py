@@ -14,6 +14,10 @@ from tools.kit import Family, rid
 SERVICE = settlement_pb2.DESCRIPTOR.services_by_name["SettlementService"]
 METHODS = [m.name for m in SERVICE.methods]
 EMPTY_DAY = {"periodStart": "2001-01-01T00:00:00Z", "periodEnd": "2001-01-02T00:00:00Z"}
+MEMBER_CARD = {"mdtrtCertType": "MDTRT_CERT_TYPE_ID_CARD", "mdtrtCertNo": "{member_id}"}  # the payer's own
+CREATOR_CARD = {"mdtrtCertType": "MDTRT_CERT_TYPE_ID_CARD", "mdtrtCertNo": "{creator_id}"}  # another person's
+SOCIAL_SECURITY_CARD = {"mdtrtCertType": "MDTRT_CERT_TYPE_SOCIAL_SECURITY_CARD", "mdtrtCertNo": "A12345678"}
+ELECTRONIC_CREDENTIAL = {"mdtrtCertType": "MDTRT_CERT_TYPE_ELECTRONIC_CREDENTIAL", "mdtrtCertNo": "ecToken-0123456789"}
 
 
 class Recorder:
@@ -43,35 +47,92 @@ async def recorded(stack) -> Recorder:  # type: ignore[no-untyped-def]
     r.values.update(
         member=member.psn_no, pos1=rid(), pos2=rid(), pos3=rid(), pos4=rid(), refund1=rid(), refund2=rid(), never=rid()
     )
-    await r.case("PreSettle", "own_then_pool_then_cash", {"payerPsnNo": "{member}", "amountFen": "80000"})
+    r.values.update(pos5=rid(), pos6=rid(), pos7=rid(), member_id=member.id_number, creator_id=creator.id_number)
+    # What a settlement shows of a card: its last four behind stars (the number itself would show as {..._id}).
+    r.values.update(
+        member_id_masked="*" * 14 + member.id_number[-4:], creator_id_masked="*" * 14 + creator.id_number[-4:]
+    )
+    await r.case(
+        "PreSettle", "own_then_pool_then_cash", {"payerPsnNo": "{member}", "amountFen": "80000", **MEMBER_CARD}
+    )
     await r.case("PreSettle", "bad_input", {"payerPsnNo": "", "amountFen": "0"})
+    await r.case("PreSettle", "id_card_of_another", {"payerPsnNo": "{member}", "amountFen": "100", **CREATOR_CARD})
     paid = await r.case(
         "Settle",
         "own_then_pool",
-        {"posTxnId": "{pos1}", "payerPsnNo": "{member}", "amountFen": "30000", "description": "pharmacy"},
+        {
+            "posTxnId": "{pos1}",
+            "payerPsnNo": "{member}",
+            "amountFen": "30000",
+            "description": "pharmacy",
+            **MEMBER_CARD,
+        },
     )
     r.values["settlement1"] = paid["settlement"]["settlementId"]
     await r.case(
         "Settle",
         "replay",
-        {"posTxnId": "{pos1}", "payerPsnNo": "{member}", "amountFen": "30000", "description": "pharmacy"},
+        {
+            "posTxnId": "{pos1}",
+            "payerPsnNo": "{member}",
+            "amountFen": "30000",
+            "description": "pharmacy",
+            **MEMBER_CARD,
+        },
     )
-    await r.case("Settle", "same_id_other_amount", {"posTxnId": "{pos1}", "payerPsnNo": "{member}", "amountFen": "1"})
-    await r.case("Settle", "unknown_payer", {"posTxnId": "{pos2}", "payerPsnNo": "NOBODY", "amountFen": "100"})
     await r.case(
-        "Settle", "no_token", {"posTxnId": "{pos2}", "payerPsnNo": "{member}", "amountFen": "100"}, authenticated=False
+        "Settle",
+        "same_id_other_amount",
+        {"posTxnId": "{pos1}", "payerPsnNo": "{member}", "amountFen": "1", **MEMBER_CARD},
+    )
+    await r.case(
+        "Settle",
+        "same_id_other_credential",
+        {
+            "posTxnId": "{pos1}",
+            "payerPsnNo": "{member}",
+            "amountFen": "30000",
+            "description": "pharmacy",
+            **SOCIAL_SECURITY_CARD,
+        },
+    )
+    await r.case(
+        "Settle", "unknown_payer", {"posTxnId": "{pos2}", "payerPsnNo": "NOBODY", "amountFen": "100", **MEMBER_CARD}
+    )
+    await r.case(
+        "Settle",
+        "no_token",
+        {"posTxnId": "{pos2}", "payerPsnNo": "{member}", "amountFen": "100", **MEMBER_CARD},
+        authenticated=False,
     )
     await r.case("Settle", "bad_input", {"posTxnId": "has space", "payerPsnNo": "{member}", "amountFen": "-1"})
+    await r.case(
+        "Settle",
+        "malformed_credential",
+        {
+            "posTxnId": "{pos2}",
+            "payerPsnNo": "{member}",
+            "amountFen": "100",
+            "mdtrtCertType": "MDTRT_CERT_TYPE_ID_CARD",
+            "mdtrtCertNo": "630102198001010018",
+        },
+    )
+    mismatch = {"posTxnId": "{pos5}", "payerPsnNo": "{member}", "amountFen": "100", **CREATOR_CARD}
+    await r.case("Settle", "id_card_of_another", mismatch)
+    await r.case("Settle", "id_card_of_another_replay", mismatch)
     auth = await r.case(
         "Authorize",
         "authorized",
-        {"posTxnId": "{pos3}", "payerPsnNo": "{member}", "amountFen": "20000", "holdTtlSeconds": 600},
+        {"posTxnId": "{pos3}", "payerPsnNo": "{member}", "amountFen": "20000", "holdTtlSeconds": 600, **MEMBER_CARD},
     )
     r.values["settlement3"] = auth["settlement"]["settlementId"]
     await r.case("Capture", "more_than_authorized", {"settlementId": "{settlement3}", "amountFen": "20001"})
     await r.case("Capture", "captured_less", {"settlementId": "{settlement3}", "amountFen": "15000"})
     await r.case("Void", "after_capture", {"settlementId": "{settlement3}"})
-    await r.case("Authorize", "second", {"posTxnId": "{pos4}", "payerPsnNo": "{member}", "amountFen": "1000"})
+    await r.case(
+        "Authorize", "second", {"posTxnId": "{pos4}", "payerPsnNo": "{member}", "amountFen": "1000", **MEMBER_CARD}
+    )
+    await r.case("Authorize", "no_credential", {"posTxnId": "{pos6}", "payerPsnNo": "{member}", "amountFen": "1000"})
     await r.case("Void", "voided", {"posTxnId": "{pos4}"})
     await r.case(
         "Refund", "partial", {"refundPosTxnId": "{refund1}", "settlementId": "{settlement1}", "amountFen": "25000"}
@@ -83,6 +144,7 @@ async def recorded(stack) -> Recorder:  # type: ignore[no-untyped-def]
     )
     await r.case("GetSettlement", "by_pos_txn_id", {"posTxnId": "{pos1}"})
     await r.case("GetSettlement", "unknown", {"posTxnId": "{never}"})
+    await r.case("GetSettlement", "declined_id_card_of_another", {"posTxnId": "{pos5}"})
     await r.case("Reverse", "completed_payment", {"posTxnId": "{pos1}"})
     await r.case("Reverse", "never_seen", {"posTxnId": "{never}"})
     await r.case("ListSettlements", "empty_day", {**EMPTY_DAY, "pageSize": 10})
@@ -92,6 +154,18 @@ async def recorded(stack) -> Recorder:  # type: ignore[no-untyped-def]
         "Reconcile",
         "unbalanced",
         {**EMPTY_DAY, "totals": {"count": "1", "amountFen": "100"}, "items": [{"posTxnId": "X1", "acctPayFen": "100"}]},
+    )
+    # Cards accounts can check for their format only: recorded with the payment, not proved to be the payer's. (pos6
+    # is free: the Authorize without a credential wrote nothing.)
+    await r.case(
+        "Settle",
+        "social_security_card",
+        {"posTxnId": "{pos6}", "payerPsnNo": "{member}", "amountFen": "100", **SOCIAL_SECURITY_CARD},
+    )
+    await r.case(
+        "Authorize",
+        "electronic_credential",
+        {"posTxnId": "{pos7}", "payerPsnNo": "{member}", "amountFen": "100", **ELECTRONIC_CREDENTIAL},
     )
     await pos.channel.close()
     return r

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 
 import pytest
 
+from services.common.credentials import CertType, Credential
 from services.common.errors import DomainError, Reason
+from services.common.personal_data import keyed_hash
 from services.settlement.domain import lifecycle, refunds
 from services.settlement.domain.accounts import (
     AccountsDeclined,
     Balances,
+    FenceOutcome,
     Hold,
     HoldStatus,
     Parts,
@@ -20,9 +24,13 @@ from services.settlement.domain.accounts import (
 )
 from services.settlement.domain.commands import Pay, SettlementRef
 from services.settlement.domain.commands import Refund as RefundCmd
-from services.settlement.domain.lifecycle import Move
+from services.settlement.domain.lifecycle import Changes, Move
 from services.settlement.domain.model import NOTHING_PAID, Kind, Refund, RefundStatus, Settlement, Split, Status
 from services.settlement.domain.reconcile import Item, Totals, compare_rows, differing_totals, reconcile_with
+
+ID_P0001, ID_P0002 = "630102198001010019", "630102201001010013"
+CARD = Credential(CertType.ID_CARD, ID_P0001)
+KEY = b"test-credential-key"
 
 
 def test_refundable_is_what_accounts_paid_less_refunds_taken_or_under_way() -> None:
@@ -98,6 +106,13 @@ def test_the_undo_intents_end_voided_or_reversed() -> None:
     assert lifecycle.abandon() == Move.of(Status.PENDING, Status.COMPENSATING)
 
 
+def test_an_undo_learns_the_reservation_from_the_fence_or_waits_for_an_accounts_that_names_it() -> None:
+    found = lifecycle.found_reservation(_s(Status.REVERSING), FenceOutcome(True, "R7"))
+    assert found == Move.of(Status.REVERSING, Status.REVERSING, Changes(reservation_id="R7"))
+    unnamed = FenceOutcome(True)  # an accounts service from before FenceResponse.reservation_id
+    assert _reason(lambda: lifecycle.found_reservation(_s(Status.COMPENSATING), unnamed)) is Reason.ACCOUNTS_UNAVAILABLE
+
+
 def test_a_sale_is_paid_at_once_and_an_authorization_holds() -> None:
     hold = Hold(
         "R1",
@@ -139,19 +154,29 @@ def test_a_repeated_settle_answers_from_the_status() -> None:
 
 
 def test_the_same_pos_txn_id_with_other_content_is_refused_but_a_tombstone_answers_anything() -> None:
-    first = lifecycle.intent(Pay(Kind.SALE, "POS-1", "P1", 10_000, "pharmacy"), "H1", "s1")
+    first = lifecycle.intent(Pay(Kind.SALE, "POS-1", "P1", 10_000, CARD, "pharmacy"), "H1", "s1", KEY)
     lifecycle.require_same_request(
-        first, lifecycle.intent(Pay(Kind.SALE, "POS-1", "P1", 10_000, "pharmacy"), "H1", "s2")
+        first, lifecycle.intent(Pay(Kind.SALE, "POS-1", "P1", 10_000, CARD, "pharmacy"), "H1", "s2", KEY)
     )
     for other in (
-        Pay(Kind.SALE, "POS-1", "P1", 10_001, "pharmacy"),
-        Pay(Kind.AUTHORIZATION, "POS-1", "P1", 10_000, "pharmacy"),
+        Pay(Kind.SALE, "POS-1", "P1", 10_001, CARD, "pharmacy"),
+        Pay(Kind.AUTHORIZATION, "POS-1", "P1", 10_000, CARD, "pharmacy"),
+        Pay(Kind.SALE, "POS-1", "P1", 10_000, Credential(CertType.ID_CARD, ID_P0002), "pharmacy"),
+        Pay(Kind.SALE, "POS-1", "P1", 10_000, Credential(CertType.SOCIAL_SECURITY_CARD, ID_P0001), "pharmacy"),
     ):
-        again = lifecycle.intent(other, "H1", "s2")
+        again = lifecycle.intent(other, "H1", "s2", KEY)
         assert _reason(lambda: lifecycle.require_same_request(first, again)) is Reason.REQUEST_ID_REUSED  # noqa: B023
     tomb = lifecycle.tombstone("H1", "POS-1", "s3")
     assert tomb.status is Status.REVERSED
     lifecycle.require_same_request(tomb, first)
+
+
+def test_an_intent_keeps_the_credentials_type_keyed_hash_and_masked_number_never_the_number() -> None:
+    s = lifecycle.intent(Pay(Kind.SALE, "POS-1", "P1", 10_000, CARD), "H1", "s1", KEY)
+    assert (s.cert_type, s.cert_no_masked) == (CertType.ID_CARD, "**************0019")
+    assert s.cert_no_hash == keyed_hash(KEY, ID_P0001) != keyed_hash(b"another key", ID_P0001)
+    assert ID_P0001 not in repr(s) and ID_P0001 not in str(dataclasses.asdict(s))
+    assert s.fingerprint != lifecycle.intent(Pay(Kind.SALE, "POS-1", "P1", 10_000, CARD), "H1", "s1", b"k2").fingerprint
 
 
 def test_capture_rules() -> None:
@@ -225,7 +250,8 @@ def test_request_ids_derive_from_the_settlement() -> None:
     s = _s(Status.PENDING, hold_ttl_seconds=60, description="d")
     assert lifecycle.request_id(s, "capture") == "stl-s1-capture"
     assert refunds.request_id(s, Refund(7, "s1", "R", 1, False, RefundStatus.PENDING)) == "stl-s1-refund-7"
-    call = lifecycle.reserve_call(s)
+    call = lifecycle.reserve_call(s, CARD)
+    assert call.credential == CARD
     assert (call.request_id, call.debit_immediately, call.fixmedins_code, call.hold_ttl_seconds) == (
         "stl-s1-reserve",
         True,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.accounts.domain.model import Acceptor, LifeEvent, Person, Relation, Source
+from services.common.credentials import Credential
 
 # ---------------------------------------------------------------- registry
 
@@ -147,6 +148,7 @@ class Reserve:
     payer_psn_no: str
     amount_fen: int
     sources: tuple[Source, ...]
+    credential: Credential  # what the payer presented: an ID card must be theirs
     hold_ttl_seconds: int = 0  # 0: the policy default
     all_or_nothing: bool = False
     debit_immediately: bool = False
@@ -159,6 +161,7 @@ class Quote:
     payer_psn_no: str
     amount_fen: int
     sources: tuple[Source, ...]
+    credential: Credential
 
 
 @dataclass(frozen=True)

@@ -1,42 +1,22 @@
 """National ID numbers (GB 11643-1999) and names: validation, masking and keyed hashing.
 
-Only the keyed hash and a masked form are stored, so neither the database nor the logs hold them in clear.
+Only the keyed hash and a masked form are stored, so neither the database nor the logs hold them in clear. The ID
+number's check and the keyed hash live in services/common/personal_data.py (settlement checks ID-card credentials
+too) and are re-exported here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
-import re
 import unicodedata
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
-# ASCII digits only: Python's \d also matches full-width and other Unicode digits, which int() accepts too.
-_FORMAT = re.compile(r"^[1-9]\d{5}(18|19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{3}[\dX]$", re.ASCII)
-
-
-def check_digit(first17: str) -> str:
-    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
-
-
-def normalize_id_number(value: str) -> str:
-    return value.strip().upper()
-
-
-def is_valid_id_number(value: str) -> bool:
-    v = normalize_id_number(value)
-    return bool(_FORMAT.match(v)) and _is_date(v[6:14]) and check_digit(v[:17]) == v[17]
-
-
-def _is_date(yyyymmdd: str) -> bool:
-    """The birth date must exist (the format alone lets 30 February or 31 April through)."""
-    try:
-        dt.date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:]))
-    except ValueError:
-        return False
-    return True
+from services.common.credentials import CertType, Credential
+from services.common.errors import DomainError, Reason
+from services.common.personal_data import check_digit as check_digit
+from services.common.personal_data import is_valid_id_number as is_valid_id_number
+from services.common.personal_data import keyed_hash as keyed_hash
+from services.common.personal_data import normalize_id_number as normalize_id_number
 
 
 def normalize_name(value: str) -> str:
@@ -53,10 +33,6 @@ def mask_name(value: str) -> str:
     return v[:1] + "*" * max(len(v) - 1, 1)
 
 
-def keyed_hash(key: bytes, value: str) -> bytes:
-    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).digest()
-
-
 def birth_date(id_number: str) -> dt.date:
     """The birth date an ID number carries (digits 7-14); the number must be valid."""
     v = normalize_id_number(id_number)
@@ -69,3 +45,16 @@ def age_on(born: dt.date, day: dt.date) -> int:
 
 
 ADULT_AGE = 18  # 完全民事行为能力: a member younger than this may be represented by a guardian
+
+
+def require_own_credential(credential: Credential, psn_no: str, id_number_hash: bytes, key: bytes) -> None:
+    """ "钱可以共济，卡不能共用": an ID card presented for a payment must be the payer's own, compared by keyed hash
+    with the ID number the registry gave. Accounts holds no register of social-security cards or electronic
+    credentials, so those are checked for their format only (when the request is parsed)."""
+    if credential.cert_type is not CertType.ID_CARD:
+        return
+    presented = keyed_hash(key, normalize_id_number(credential.cert_no))
+    if not hmac.compare_digest(presented, id_number_hash):
+        raise DomainError(
+            Reason.CREDENTIAL_MISMATCH, metadata={"psn_no": psn_no, "mdtrt_cert_type": credential.cert_type.value}
+        )

@@ -51,6 +51,7 @@ class PayerFunds:
     pool_id: int | None = None
     pool_account_id: int | None = None
     pool_available_fen: int = 0
+    id_number_hash: bytes = b""  # the payer's registered ID number, keyed-hashed: an ID card presented must match
 
     def candidates(self, sources: tuple[Source, ...]) -> list[tuple[Candidate, int | None, int | None]]:
         """Rule 8: what each requested source can give, as (candidate, account, pool), in the caller's order."""

@@ -20,19 +20,22 @@ _PAYER_POOL = (
     "  WHERE m.psn_no = :psn_no AND m.status = 'ACTIVE')) LIMIT 1)"
 )
 
-# The payer and their own and pool accounts; the hot path's first statement locks the accounts, in id order.
+# The payer (their status and registered ID number's keyed hash) and their own and pool accounts; the hot path's first
+# statement locks the accounts, in id order.
 _PAYER_FUNDS = (
     f"WITH {_PAYER_POOL}, payer_accounts AS (SELECT la.id, la.psn_no IS NOT NULL AS own, "
     "  la.balance_fen - la.held_fen AS available_fen FROM accounts.ledger_accounts la "
     "  WHERE la.psn_no = :psn_no OR la.id = (SELECT account_id FROM payer_pool) ORDER BY la.id{lock}) "
-    "SELECT pe.status, (SELECT id FROM payer_pool) AS pool_id, payer_accounts.id, payer_accounts.own, "
-    "payer_accounts.available_fen FROM accounts.persons pe LEFT JOIN payer_accounts ON true WHERE pe.psn_no = :psn_no"
+    "SELECT pe.status, pe.id_number_hash, (SELECT id FROM payer_pool) AS pool_id, payer_accounts.id, "
+    "payer_accounts.own, payer_accounts.available_fen "
+    "FROM accounts.persons pe LEFT JOIN payer_accounts ON true WHERE pe.psn_no = :psn_no"
 )
 
 
 async def payer_funds(conn: AsyncConnection, psn_no: str, lock: bool = False) -> PayerFunds:
-    """What the payer could pay from. Locked, a pool dissolved meanwhile is not found (its money went back to the
-    creator), so a payment racing a dissolution can never take money from it."""
+    """What the payer could pay from, and their ID number's keyed hash (for the credential check). Locked, a pool
+    dissolved meanwhile is not found (its money went back to the creator), so a payment racing a dissolution can
+    never take money from it."""
     rows = (
         await conn.execute(sql(_PAYER_FUNDS.format(lock=" FOR NO KEY UPDATE" if lock else "")), {"psn_no": psn_no})
     ).all()
@@ -48,6 +51,7 @@ async def payer_funds(conn: AsyncConnection, psn_no: str, lock: bool = False) ->
         rows[0].pool_id if pool else None,
         pool.id if pool else None,
         pool.available_fen if pool else 0,
+        bytes(rows[0].id_number_hash),
     )
 
 

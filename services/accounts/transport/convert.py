@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 
-from gongji.accounts.v1 import person_pb2, pool_pb2, records_pb2, reservation_pb2
+from gongji.accounts.v1 import payment_service_pb2, person_pb2, pool_pb2, records_pb2, reservation_pb2
 from gongji.common.v1 import common_pb2 as cpb
 from services.accounts.domain.model import InsuranceType, Relation, Source
 from services.accounts.domain.reservation import Leg, RefundPart
@@ -20,6 +20,7 @@ from services.accounts.views import (
     RecordView,
     ReservationView,
 )
+from services.common.credentials import CertType
 from services.common.errors import DomainError
 from services.common.wire import ts
 
@@ -43,6 +44,10 @@ def relation(v: int) -> Relation | None:
 
 def source(v: int) -> Source | None:
     return _from_pb(cpb.FundingSource, "FUNDING_SOURCE_", Source, v)
+
+
+def cert_type(v: int) -> CertType | None:
+    return _from_pb(cpb.MdtrtCertType, "MDTRT_CERT_TYPE_", CertType, v)
 
 
 def public_id(value: int | None) -> str:
@@ -127,6 +132,13 @@ def reservation(view: ReservationView) -> reservation_pb2.Reservation:
         payer_personal_available_fen=view.payer_personal_available_fen,
         payer_pool_available_fen=view.payer_pool_available_fen,
     )
+
+
+def reserved_by(method: str, response: bytes) -> str:
+    """The reservation a Reserve made, from its stored response; empty for any other call (Fence's answer)."""
+    if method != "Reserve":
+        return ""
+    return str(payment_service_pb2.ReserveResponse.FromString(response).reservation.reservation_id)
 
 
 def refund_parts(view: ReservationView) -> list[reservation_pb2.RefundPart]:

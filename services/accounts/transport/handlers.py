@@ -32,7 +32,8 @@ class Handlers:
     def __init__(self, engine: AsyncEngine, env: Env) -> None:
         self.engine = engine
         self.env = env
-        self.idempotent = IdempotentRunner(engine, "accounts.idempotency_keys")
+        # Requests can carry ID numbers: their stored fingerprints are keyed like every other hash of personal data.
+        self.idempotent = IdempotentRunner(engine, "accounts.idempotency_keys", env.id_hash_key)
 
 
 def write(parse: Callable[[Req], Cmd]) -> Callable[[Method[S, Cmd, Resp]], Handler[S, Req, Resp]]:

@@ -13,6 +13,8 @@ from services.accounts.domain import commands as cmd
 from services.accounts.domain.identity import is_valid_id_number
 from services.accounts.domain.model import Acceptor, LifeEvent, Person, PersonStatus, Source
 from services.accounts.transport import convert as cv
+from services.common import credentials
+from services.common.credentials import Credential
 from services.common.parsing import Fields
 
 REGION = re.compile(r"^[0-9]{6}$")
@@ -218,6 +220,12 @@ def _sources(f: Fields, values: list[int]) -> tuple[Source, ...]:
     return tuple(f.each([cv.source(s) for s in values], "sources", SOURCES))
 
 
+def _credential(f: Fields, c: payment.Credential) -> Credential:
+    return credentials.read(
+        f, cv.cert_type(c.mdtrt_cert_type), c.mdtrt_cert_no, "credential.mdtrt_cert_type", "credential.mdtrt_cert_no"
+    )
+
+
 def reserve(r: payment.ReserveRequest) -> cmd.Reserve:
     f = Fields()
     f.request_id(r.request_id)
@@ -226,6 +234,7 @@ def reserve(r: payment.ReserveRequest) -> cmd.Reserve:
             f.psn_no(r.payer_psn_no, "payer_psn_no"),
             f.fen(r.amount_fen),
             _sources(f, list(r.sources)),
+            _credential(f, r.credential),
             f.in_range(r.hold_ttl_seconds, 0, 2**31 - 1, "hold_ttl_seconds", "must not be negative"),
             r.all_or_nothing,
             r.debit_immediately,
@@ -238,7 +247,12 @@ def reserve(r: payment.ReserveRequest) -> cmd.Reserve:
 def quote(r: payment.QuoteRequest) -> cmd.Quote:
     f = Fields()
     return f.done(
-        cmd.Quote(f.psn_no(r.payer_psn_no, "payer_psn_no"), f.fen(r.amount_fen), _sources(f, list(r.sources)))
+        cmd.Quote(
+            f.psn_no(r.payer_psn_no, "payer_psn_no"),
+            f.fen(r.amount_fen),
+            _sources(f, list(r.sources)),
+            _credential(f, r.credential),
+        )
     )
 
 

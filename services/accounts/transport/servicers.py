@@ -149,7 +149,7 @@ class PaymentServicer(Handlers, payment_service_pb2_grpc.PaymentServiceServicer)
 
     @read(parse.quote)
     async def Quote(self, c: cmd.Quote, tx: Tx) -> payment.QuoteResponse:
-        q = await payments.quote(tx, c)
+        q = await payments.quote(tx, self.env, c)
         return payment.QuoteResponse(
             legs=cv.quote_legs(q),
             uncovered_fen=q.uncovered_fen,
@@ -159,8 +159,12 @@ class PaymentServicer(Handlers, payment_service_pb2_grpc.PaymentServiceServicer)
 
     @rpc(parse.fence)
     async def Fence(self, c: cmd.Fence, context: Ctx) -> payment.FenceResponse:
-        state = await self.idempotent.fence(c.request_id)
-        return payment.FenceResponse(already_executed=state == "executed", already_failed=state == "failed")
+        found = await self.idempotent.fence(c.request_id)
+        return payment.FenceResponse(
+            already_executed=found.state == "executed",
+            already_failed=found.state == "failed",
+            reservation_id=cv.reserved_by(found.method, found.response),
+        )
 
 
 class LedgerServicer(Handlers, ledger_service_pb2_grpc.LedgerServiceServicer):

@@ -8,6 +8,7 @@ import datetime as dt
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.accounts.domain import commands as cmd
+from services.accounts.domain import identity
 from services.accounts.domain.reservation import RefundPart, Reservation, split_legs
 from services.accounts.storage import journal, reservations
 from services.accounts.usecases.env import Env
@@ -19,6 +20,8 @@ async def reserve(conn: AsyncConnection, env: Env, c: cmd.Reserve) -> Reservatio
     policy = env.policy()
     ttl_s = min(c.hold_ttl_seconds or policy.default_hold_ttl_seconds, policy.max_hold_ttl_seconds)
     funds = await reservations.payer_funds(conn, c.payer_psn_no, lock=True)
+    # The card before anything else about the payer: who holds another's card learns nothing of their insurance.
+    identity.require_own_credential(c.credential, funds.psn_no, funds.id_number_hash, env.id_hash_key)
     r, effects = Reservation.open(
         funds,
         c.amount_fen,
@@ -43,9 +46,11 @@ def _after(available_fen: int, account: int | None, spent: dict[int, int]) -> in
     return available_fen - spent.get(account, 0) if account is not None else 0
 
 
-async def quote(conn: AsyncConnection, c: cmd.Quote) -> QuoteView:
-    """What reserve() would hold right now, holding nothing (the quote of a pre-settlement)."""
+async def quote(conn: AsyncConnection, env: Env, c: cmd.Quote) -> QuoteView:
+    """What reserve() would hold right now, holding nothing (the quote of a pre-settlement). The balances are shown
+    only to the holder of the payer's credential, as a payment would need it."""
     funds = await reservations.payer_funds(conn, c.payer_psn_no)
+    identity.require_own_credential(c.credential, funds.psn_no, funds.id_number_hash, env.id_hash_key)
     if not funds.insured:
         raise DomainError(Reason.PERSON_NOT_INSURED, metadata={"psn_no": c.payer_psn_no})
     return QuoteView(

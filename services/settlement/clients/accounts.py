@@ -17,6 +17,7 @@ from gongji.accounts.v1 import payment_service_pb2 as apb
 from gongji.accounts.v1 import payment_service_pb2_grpc
 from gongji.accounts.v1 import reservation_pb2 as rpb
 from gongji.common.v1 import common_pb2 as cpb
+from services.common.credentials import Credential
 from services.common.rpc import error_info
 from services.settlement.domain.accounts import (
     AccountsDeclined,
@@ -64,6 +65,7 @@ CONSUMER_CONTRACT: dict[str, Use] = {
                 "debit_immediately",
                 "fixmedins_code",
                 "description",
+                "credential",
             }
         ),
         frozenset(
@@ -77,7 +79,7 @@ CONSUMER_CONTRACT: dict[str, Use] = {
                 "reservation.payer_pool_available_fen",
             }
         ),
-        frozenset({"PERSON_NOT_FOUND", "PERSON_NOT_INSURED", "REQUEST_CANCELLED"}),
+        frozenset({"PERSON_NOT_FOUND", "PERSON_NOT_INSURED", "CREDENTIAL_MISMATCH", "REQUEST_CANCELLED"}),
     ),
     "Debit": Use(
         frozenset({"request_id", "reservation_id", "amount_fen"}),
@@ -105,11 +107,11 @@ CONSUMER_CONTRACT: dict[str, Use] = {
         frozenset({"reservation_id"}),
         frozenset({"reservation.status", "reservation.debited_fen", "reservation.refunded_fen"}),
     ),
-    "Fence": Use(frozenset({"request_id"}), frozenset({"already_executed"})),
+    "Fence": Use(frozenset({"request_id"}), frozenset({"already_executed", "reservation_id"})),
     "Quote": Use(
-        frozenset({"payer_psn_no", "amount_fen", "sources"}),
+        frozenset({"payer_psn_no", "amount_fen", "sources", "credential"}),
         frozenset({"legs.source", "legs.reserved_fen", "payer_personal_available_fen", "payer_pool_available_fen"}),
-        frozenset({"PERSON_NOT_INSURED"}),
+        frozenset({"PERSON_NOT_INSURED", "CREDENTIAL_MISMATCH"}),
     ),
 }
 
@@ -154,6 +156,7 @@ class AccountsClient:
             debit_immediately=c.debit_immediately,
             fixmedins_code=c.fixmedins_code,
             description=c.description,
+            credential=credential(c.credential),
         )
         out = await self._call("Reserve", lambda t: self.stub.Reserve(request, timeout=t), budget_s)
         return hold(out)
@@ -185,9 +188,17 @@ class AccountsClient:
         request = apb.FenceRequest(request_id=request_id)
         return fenced(await self._call("Fence", lambda t: self.stub.Fence(request, timeout=t), budget_s))
 
-    async def quote(self, payer_psn_no: str, amount_fen: int, *, budget_s: float | None = None) -> Quote:
-        request = apb.QuoteRequest(payer_psn_no=payer_psn_no, amount_fen=amount_fen, sources=OWN_THEN_POOL)
+    async def quote(self, payer_psn_no: str, amount_fen: int, c: Credential, *, budget_s: float | None = None) -> Quote:
+        request = apb.QuoteRequest(
+            payer_psn_no=payer_psn_no, amount_fen=amount_fen, sources=OWN_THEN_POOL, credential=credential(c)
+        )
         return quote(await self._call("Quote", lambda t: self.stub.Quote(request, timeout=t), budget_s))
+
+
+def credential(c: Credential) -> apb.Credential:
+    """The payer's credential as accounts takes it: accounts' enum (gongji.common.v1.MdtrtCertType) has the same
+    names and numbers as the POS's (gongji.settlement.v1.MdtrtCertType)."""
+    return apb.Credential(mdtrt_cert_type="MDTRT_CERT_TYPE_" + c.cert_type.value, mdtrt_cert_no=c.cert_no)
 
 
 # ---------------------------------------------------------------- answers, reading only what CONSUMER_CONTRACT declares
@@ -241,7 +252,7 @@ def hold_state(out: apb.GetReservationResponse) -> HoldState:
 
 
 def fenced(out: apb.FenceResponse) -> FenceOutcome:
-    return FenceOutcome(out.already_executed)
+    return FenceOutcome(out.already_executed, out.reservation_id)
 
 
 def quote(out: apb.QuoteResponse) -> Quote:

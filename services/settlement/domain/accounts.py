@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from services.common.credentials import Credential
 from services.common.errors import DomainError, Reason
 
 
@@ -51,6 +52,7 @@ class ReserveCall:
     request_id: str
     payer_psn_no: str
     amount_fen: int
+    credential: Credential  # the POS request's own: settlement keeps only its type and keyed hash
     debit_immediately: bool
     hold_ttl_seconds: int = 0
     fixmedins_code: str = ""
@@ -99,9 +101,11 @@ class RefundOutcome:
 
 @dataclass(frozen=True)
 class FenceOutcome:
-    """Fence's answer: whether a call with the barred request id had already succeeded (it stands)."""
+    """Fence's answer: whether a call with the barred request id had already succeeded (it stands), and for a
+    Reserve that had, the reservation it made."""
 
     already_executed: bool
+    reservation_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from services.common.credentials import Credential
 from services.settlement.domain.model import Kind
 from services.settlement.domain.reconcile import Item, Totals
 
@@ -14,6 +15,7 @@ from services.settlement.domain.reconcile import Item, Totals
 class PreSettle:
     payer_psn_no: str
     amount_fen: int
+    credential: Credential
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class Pay:
     pos_txn_id: str
     payer_psn_no: str
     amount_fen: int
+    credential: Credential  # what the payer presented; part of the request (its fingerprint), stored only hashed
     description: str = ""
     hold_ttl_seconds: int = 0
 

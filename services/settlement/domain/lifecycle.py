@@ -24,9 +24,18 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 
+from services.common.credentials import Credential
 from services.common.errors import DomainError, Reason
+from services.common.personal_data import keyed_hash
 from services.settlement.domain import commands as cmd
-from services.settlement.domain.accounts import AccountsDeclined, Hold, HoldStatus, Payment, ReserveCall
+from services.settlement.domain.accounts import (
+    AccountsDeclined,
+    FenceOutcome,
+    Hold,
+    HoldStatus,
+    Payment,
+    ReserveCall,
+)
 from services.settlement.domain.model import (
     NOTHING_PAID,
     UNFINISHED,
@@ -101,12 +110,15 @@ def request_id(s: Settlement, step: str) -> str:
     return f"stl-{s.id}-{step}"
 
 
-def reserve_call(s: Settlement) -> ReserveCall:
-    """The reserve of a settlement's intent: the same call every time it is made, so accounts runs it once."""
+def reserve_call(s: Settlement, credential: Credential) -> ReserveCall:
+    """The reserve of a settlement's intent: the same call every time it is made, so accounts runs it once. The
+    credential is the POS request's (settlement keeps only its keyed hash): a retry can make the call again because
+    its fingerprint proves it carries the same credential; an undo never makes it again (it asks Fence)."""
     return ReserveCall(
         request_id=request_id(s, "reserve"),
         payer_psn_no=s.payer_psn_no,
         amount_fen=s.amount_fen,
+        credential=credential,
         debit_immediately=s.kind is Kind.SALE,
         hold_ttl_seconds=s.hold_ttl_seconds,
         fixmedins_code=s.institution,
@@ -117,13 +129,24 @@ def reserve_call(s: Settlement) -> ReserveCall:
 # ---------------------------------------------------------------- Settle and Authorize
 
 
-def fingerprint(c: cmd.Pay) -> bytes:
-    """What must be equal for a second request with the same pos_txn_id to count as a replay."""
-    parts = (c.kind.value, c.payer_psn_no, c.amount_fen, c.description, c.hold_ttl_seconds)
+def fingerprint(c: cmd.Pay, cert_no_hash: bytes) -> bytes:
+    """What must be equal for a second request with the same pos_txn_id to count as a replay: the credential too,
+    by its keyed hash (an unkeyed hash of a request holding an ID number could be reversed by trying them all)."""
+    parts = (
+        c.kind.value,
+        c.payer_psn_no,
+        c.amount_fen,
+        c.description,
+        c.hold_ttl_seconds,
+        c.credential.cert_type.value,
+        cert_no_hash.hex(),
+    )
     return hashlib.sha256("|".join(str(p) for p in parts).encode()).digest()
 
 
-def intent(c: cmd.Pay, institution: str, settlement_id: str) -> Settlement:
+def intent(c: cmd.Pay, institution: str, settlement_id: str, credential_key: bytes) -> Settlement:
+    """The intent of a Settle or Authorize. The credential's number is kept only as its keyed hash and masked."""
+    cert_no_hash = keyed_hash(credential_key, c.credential.cert_no)
     return Settlement(
         id=settlement_id,
         institution=institution,
@@ -133,8 +156,11 @@ def intent(c: cmd.Pay, institution: str, settlement_id: str) -> Settlement:
         payer_psn_no=c.payer_psn_no,
         amount_fen=c.amount_fen,
         description=c.description,
-        fingerprint=fingerprint(c),
+        fingerprint=fingerprint(c, cert_no_hash),
         hold_ttl_seconds=c.hold_ttl_seconds,
+        cert_type=c.credential.cert_type,
+        cert_no_hash=cert_no_hash,
+        cert_no_masked=c.credential.masked,
     )
 
 
@@ -298,9 +324,12 @@ def undone(s: Settlement) -> Move:
     return Move.of(s.status, Status.REVERSED if s.status is Status.REVERSING else Status.VOIDED)
 
 
-def found_reservation(s: Settlement, hold: Hold) -> Move:
-    """An undo records the reservation the fenced reserve had made, staying where it is."""
-    return Move.of(s.status, s.status, Changes(reservation_id=hold.reservation_id))
+def found_reservation(s: Settlement, fenced: FenceOutcome) -> Move:
+    """An undo records the reservation the fenced reserve had made, staying where it is. An accounts service that
+    does not name it (an older one, during an upgrade) leaves the undo to be retried."""
+    if not fenced.reservation_id:
+        raise DomainError(Reason.ACCOUNTS_UNAVAILABLE, "(accounts did not name the reservation; it will be retried)")
+    return Move.of(s.status, s.status, Changes(reservation_id=fenced.reservation_id))
 
 
 def reversal_refund_id(s: Settlement, refunded_fen: int) -> str:

@@ -7,6 +7,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from services.common.credentials import CertType
+
 
 class Kind(StrEnum):
     SALE = "SALE"
@@ -104,6 +106,10 @@ class Settlement:
     description: str = ""
     fingerprint: bytes = b""
     hold_ttl_seconds: int = 0
+    # The credential the payer presented: its type, its number's keyed hash and masked form, never the number.
+    cert_type: CertType | None = None  # None: a tombstone (or a row from before credentials)
+    cert_no_hash: bytes = b""
+    cert_no_masked: str = ""
     reservation_id: str = ""
     authorized_fen: int = 0
     capture_fen: int | None = None

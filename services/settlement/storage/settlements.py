@@ -1,6 +1,7 @@
-"""Settlements: the intent of each POS request, written before any call to accounts, and its moves. A move is
-compare-and-set: an UPDATE that names the statuses it expects, so two workers (a POS retry and the recovery worker)
-can never both move a settlement on."""
+"""Settlements: the intent of each POS request, written before any call to accounts (with the payer's credential as
+its type, keyed hash and masked form: never the number), and its moves. A move is compare-and-set: an UPDATE that
+names the statuses it expects, so two workers (a POS retry and the recovery worker) can never both move a settlement
+on."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common.credentials import CertType
 from services.settlement.domain.commands import Period, SettlementRef
 from services.settlement.domain.lifecycle import Move
 from services.settlement.domain.model import Kind, Settlement, Split, Status
@@ -17,9 +19,9 @@ from services.settlement.storage import refunds, sql
 
 _COLUMNS = (
     "id, institution, pos_txn_id, kind, status, payer_psn_no, amount_fen, description, fingerprint, "
-    "hold_ttl_seconds, reservation_id, authorized_fen, capture_fen, acct_pay_fen, acct_mulaid_pay_fen, "
-    "psn_cash_pay_fen, balc_fen, pool_balc_fen, decline_reason, decline_message, expires_at, created_at, "
-    "updated_at"
+    "hold_ttl_seconds, mdtrt_cert_type, mdtrt_cert_no_hash, mdtrt_cert_no_masked, reservation_id, authorized_fen, "
+    "capture_fen, acct_pay_fen, acct_mulaid_pay_fen, psn_cash_pay_fen, balc_fen, pool_balc_fen, decline_reason, "
+    "decline_message, expires_at, created_at, updated_at"
 )
 
 
@@ -35,6 +37,9 @@ def _settlement(r: Row[Any]) -> Settlement:
         description=r.description,
         fingerprint=bytes(r.fingerprint or b""),
         hold_ttl_seconds=r.hold_ttl_seconds,
+        cert_type=CertType(r.mdtrt_cert_type) if r.mdtrt_cert_type else None,
+        cert_no_hash=bytes(r.mdtrt_cert_no_hash or b""),
+        cert_no_masked=r.mdtrt_cert_no_masked,
         reservation_id=r.reservation_id or "",
         authorized_fen=r.authorized_fen,
         capture_fen=r.capture_fen,
@@ -55,9 +60,10 @@ async def create(conn: AsyncConnection, s: Settlement) -> tuple[Settlement, bool
         await conn.execute(
             sql(
                 "INSERT INTO settlement.settlements (id, institution, pos_txn_id, kind, status, payer_psn_no, "
-                "amount_fen, "
-                "description, fingerprint, hold_ttl_seconds) VALUES (:id, :institution, :pos_txn_id, :kind, :status, "
-                ":payer_psn_no, :amount_fen, :description, :fingerprint, :hold_ttl_seconds) "
+                "amount_fen, description, fingerprint, hold_ttl_seconds, mdtrt_cert_type, mdtrt_cert_no_hash, "
+                "mdtrt_cert_no_masked) VALUES (:id, :institution, :pos_txn_id, :kind, :status, :payer_psn_no, "
+                ":amount_fen, :description, :fingerprint, :hold_ttl_seconds, :mdtrt_cert_type, :mdtrt_cert_no_hash, "
+                ":mdtrt_cert_no_masked) "
                 f"ON CONFLICT (institution, pos_txn_id) DO NOTHING RETURNING {_COLUMNS}"
             ),
             {
@@ -71,6 +77,9 @@ async def create(conn: AsyncConnection, s: Settlement) -> tuple[Settlement, bool
                 "description": s.description,
                 "fingerprint": s.fingerprint,
                 "hold_ttl_seconds": s.hold_ttl_seconds,
+                "mdtrt_cert_type": s.cert_type.value if s.cert_type else None,
+                "mdtrt_cert_no_hash": s.cert_no_hash or None,
+                "mdtrt_cert_no_masked": s.cert_no_masked,
             },
         )
     ).first()

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from gongji.settlement.v1 import settlement_pb2 as pb
+from services.common.credentials import CertType
 from services.common.wire import ts
 from services.settlement.domain.lifecycle import visible_status
 from services.settlement.domain.model import Kind, Refund, RefundStatus, Settlement, Split, Status
 from services.settlement.domain.reconcile import Item, Row, Totals
+
+
+def cert_type(v: int) -> CertType | None:
+    """A wire mdtrt_cert_type; None for UNSPECIFIED or a value this build does not know."""
+    if not v or v not in pb.MdtrtCertType.values():
+        return None
+    return CertType(pb.MdtrtCertType.Name(v).removeprefix("MDTRT_CERT_TYPE_"))
 
 
 def split_pb(split: Split) -> pb.Split:
@@ -49,6 +57,8 @@ def settlement_pb(s: Settlement) -> pb.Settlement:
         created_at=ts(s.created_at),
         updated_at=ts(s.updated_at),
         description=s.description,
+        mdtrt_cert_type="MDTRT_CERT_TYPE_" + (s.cert_type.value if s.cert_type else "UNSPECIFIED"),
+        mdtrt_cert_no_masked=s.cert_no_masked,
     )
 
 

@@ -10,6 +10,8 @@ import re
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from gongji.settlement.v1 import settlement_pb2 as pb
+from services.common import credentials
+from services.common.credentials import Credential
 from services.common.parsing import Fields
 from services.settlement.domain import commands as cmd
 from services.settlement.domain.model import Kind
@@ -46,9 +48,14 @@ def _period(f: Fields, start: Timestamp, end: Timestamp) -> cmd.Period:
     return cmd.Period(s, e)
 
 
+def _credential(f: Fields, r: pb.PreSettleRequest | pb.SettleRequest | pb.AuthorizeRequest) -> Credential:
+    """The payer's credential: required, in its type's format (services/common/credentials.py)."""
+    return credentials.read(f, cv.cert_type(r.mdtrt_cert_type), r.mdtrt_cert_no, "mdtrt_cert_type", "mdtrt_cert_no")
+
+
 def pre_settle(r: pb.PreSettleRequest) -> cmd.PreSettle:
     f = Fields()
-    return f.done(cmd.PreSettle(f.psn_no(r.payer_psn_no, "payer_psn_no"), f.fen(r.amount_fen)))
+    return f.done(cmd.PreSettle(f.psn_no(r.payer_psn_no, "payer_psn_no"), f.fen(r.amount_fen), _credential(f, r)))
 
 
 def settle(r: pb.SettleRequest) -> cmd.Pay:
@@ -59,6 +66,7 @@ def settle(r: pb.SettleRequest) -> cmd.Pay:
             _pos(f, r.pos_txn_id),
             f.psn_no(r.payer_psn_no, "payer_psn_no"),
             f.fen(r.amount_fen),
+            _credential(f, r),
             f.text(r.description, "description", 200),
         )
     )
@@ -72,6 +80,7 @@ def authorize(r: pb.AuthorizeRequest) -> cmd.Pay:
             _pos(f, r.pos_txn_id),
             f.psn_no(r.payer_psn_no, "payer_psn_no"),
             f.fen(r.amount_fen),
+            _credential(f, r),
             f.text(r.description, "description", 200),
             f.in_range(r.hold_ttl_seconds, 0, 2**31 - 1, "hold_ttl_seconds", "must not be negative"),
         )

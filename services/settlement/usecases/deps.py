@@ -1,5 +1,6 @@
 """What every use case gets besides its command: who calls and how long they wait (`Call`), and the world it works
-on (`Deps`: the store, accounts, the clock, the crash hook, the metrics), built once in app.py."""
+on (`Deps`: the store, accounts, the credential hash key, the clock, the crash hook, the metrics), built once in
+app.py."""
 
 from __future__ import annotations
 
@@ -61,6 +62,7 @@ def no_crash(point: CrashPoint) -> None:
 class Deps:
     store: Store
     accounts: Accounts
+    credential_key: bytes  # GONGJI_CREDENTIAL_HASH_KEY: a credential's number is stored only as its keyed hash
     now: Callable[[], dt.datetime] = utc_now
     crash: Callable[[CrashPoint], None] = no_crash  # production: never; app.py wires SIGKILL for the tests
     metrics: Metrics = field(default_factory=NoMetrics)

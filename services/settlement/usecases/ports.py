@@ -7,6 +7,7 @@ import datetime as dt
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
+from services.common.credentials import Credential
 from services.settlement.domain.accounts import (
     FenceOutcome,
     Hold,
@@ -99,4 +100,6 @@ class Accounts(Protocol):
     async def fence(self, request_id: str, *, budget_s: float | None = None) -> FenceOutcome:
         """Bars a request id that has not run, so that it never runs late; tells whether it had run."""
 
-    async def quote(self, payer_psn_no: str, amount_fen: int, *, budget_s: float | None = None) -> Quote: ...
+    async def quote(
+        self, payer_psn_no: str, amount_fen: int, credential: Credential, *, budget_s: float | None = None
+    ) -> Quote: ...

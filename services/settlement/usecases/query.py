@@ -45,7 +45,7 @@ async def reconcile(deps: Deps, c: cmd.Reconcile, call: Call) -> Reconciliation:
 
 async def pre_settle(deps: Deps, c: cmd.PreSettle, call: Call) -> PreSettlement:
     try:
-        quote = await deps.accounts.quote(c.payer_psn_no, c.amount_fen, budget_s=call.budget_s)
+        quote = await deps.accounts.quote(c.payer_psn_no, c.amount_fen, c.credential, budget_s=call.budget_s)
     except AccountsDeclined as d:
         raise lifecycle.declined_error(d.reason) from d
     own, pool = quote.reserved.own_fen, quote.reserved.pool_fen

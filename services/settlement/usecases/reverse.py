@@ -41,12 +41,9 @@ async def undo(deps: Deps, s: Settlement, budget_s: float | None) -> Settlement:
         if not fenced.already_executed:
             await move(deps, s, lifecycle.undone(s))
             return await load(deps, s.id)
-        # It ran: asking it again with its own request id answers with what it did.
-        try:
-            hold = await deps.accounts.reserve(lifecycle.reserve_call(s), budget_s=budget_s)
-        except AccountsDeclined:
-            return await move(deps, s, lifecycle.undone(s))
-        recorded = await move(deps, s, lifecycle.found_reservation(s, hold))
+        # It ran, and the fence names the reservation it made. (Not by repeating the Reserve: that would need the
+        # payer's credential, which settlement does not keep.)
+        recorded = await move(deps, s, lifecycle.found_reservation(s, fenced))
         if recorded.status is not s.status:
             # Someone else moved it meanwhile (a Reverse took over a compensation): go on from where it is now.
             return await undo(deps, recorded, budget_s) if recorded.status in lifecycle.UNDOING else recorded

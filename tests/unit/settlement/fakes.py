@@ -1,7 +1,8 @@
 """In-memory stand-ins for settlement's dependencies (services/settlement/usecases/ports.py), to run its use cases in
 milliseconds: a store with compare-and-set moves and all-or-nothing transactions, an accounts service with holds,
-debits, releases, refunds, fences and idempotent request ids, a clock to turn, a crash hook, and knobs that make a
-call to accounts fail, time out after it took effect, decline, or let a competing action run in the middle of it."""
+debits, releases, refunds, fences, idempotent request ids and the ID-card check of a payer's credential, a clock to
+turn, a crash hook, and knobs that make a call to accounts fail, time out after it took effect, decline, or let a
+competing action run in the middle of it."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
+from services.common.credentials import CertType, Credential
 from services.settlement.domain.accounts import (
     AccountsDeclined,
     AccountsUnreachable,
@@ -310,6 +312,7 @@ class Payer:
     own: Account | None  # None: resident-insured, no personal account
     pool: Account | None  # None: in no family pool
     insured: bool = True
+    id_number: str = ""  # as registered: an ID card presented must be this one
 
 
 @dataclass
@@ -370,8 +373,15 @@ class FakeAccounts:
 
     # ------------------------------------------------------------ setting up and looking
 
-    def payer(self, psn_no: str, own_fen: int | None = 0, pool: Account | None = None, insured: bool = True) -> Payer:
-        self.payers[psn_no] = Payer(Account(own_fen) if own_fen is not None else None, pool, insured)
+    def payer(
+        self,
+        psn_no: str,
+        own_fen: int | None = 0,
+        pool: Account | None = None,
+        insured: bool = True,
+        id_number: str = "",
+    ) -> Payer:
+        self.payers[psn_no] = Payer(Account(own_fen) if own_fen is not None else None, pool, insured, id_number)
         return self.payers[psn_no]
 
     def on(self, method: str, **how: Any) -> Knob:
@@ -391,7 +401,7 @@ class FakeAccounts:
 
     async def reserve(self, c: ReserveCall, *, budget_s: float | None = None) -> Hold:
         def work() -> Hold:
-            payer = self._payer(c.payer_psn_no)
+            payer = self._payer(c.payer_psn_no, c.credential)
             legs = []
             remaining = c.amount_fen
             for source, account in (("own", payer.own), ("pool", payer.pool)):
@@ -481,13 +491,17 @@ class FakeAccounts:
             if request_id not in self.outcomes:
                 self.fenced.add(request_id)
             outcome = self.outcomes.get(request_id)
-            return FenceOutcome(outcome is not None and not isinstance(outcome[2], AccountsDeclined))
+            if outcome is None or isinstance(outcome[2], AccountsDeclined):
+                return FenceOutcome(False)
+            return FenceOutcome(True, outcome[2].reservation_id if isinstance(outcome[2], Hold) else "")
 
         return await self._call("Fence", "", (), work, budget_s)
 
-    async def quote(self, payer_psn_no: str, amount_fen: int, *, budget_s: float | None = None) -> Quote:
+    async def quote(
+        self, payer_psn_no: str, amount_fen: int, credential: Credential, *, budget_s: float | None = None
+    ) -> Quote:
         def work() -> Quote:
-            payer = self._payer(payer_psn_no)
+            payer = self._payer(payer_psn_no, credential)
             own = min(amount_fen, payer.own.available_fen) if payer.own else 0
             pool = min(amount_fen - own, payer.pool.available_fen) if payer.pool else 0
             return Quote(Parts(own, pool), self._balances(payer))
@@ -550,10 +564,14 @@ class FakeAccounts:
             leg.account.held_fen -= leg.reserved_fen
         r.status = status
 
-    def _payer(self, psn_no: str) -> Payer:
+    def _payer(self, psn_no: str, credential: Credential) -> Payer:
+        """The payer, if the credential may be theirs: an ID card must be their own (a card or an electronic
+        credential cannot be matched, as in accounts), and that before anything else is said of them."""
         payer = self.payers.get(psn_no)
         if payer is None:
             raise AccountsDeclined("PERSON_NOT_FOUND", "No insured person with this person number.")
+        if credential.cert_type is CertType.ID_CARD and credential.cert_no != payer.id_number:
+            raise AccountsDeclined("CREDENTIAL_MISMATCH", "The ID card presented is not the payer's own.")
         if not payer.insured:
             raise AccountsDeclined("PERSON_NOT_INSURED", "The person is not actively insured.")
         return payer

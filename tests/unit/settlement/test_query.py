@@ -19,12 +19,13 @@ def _day(w: World) -> cmd.Period:
 
 async def test_a_quote_splits_as_a_settle_would_and_moves_nothing(w: World) -> None:
     payer = w.payer(own_fen=10_000, pool_fen=60_000)
-    q = await query.pre_settle(w.deps, cmd.PreSettle(payer, 80_000), Call(H1, 2.0))
+    q = await query.pre_settle(w.deps, cmd.PreSettle(payer, 80_000, w.card(payer)), Call(H1, 2.0))
     assert (q.split.acct_pay_fen, q.split.acct_mulaid_pay_fen, q.split.psn_cash_pay_fen) == (10_000, 60_000, 10_000)
     assert (q.balc_fen, q.pool_balc_fen) == (10_000, 60_000)
     assert w.accounts.reservations == {} and w.store.t.settlements == {} and w.accounts.budgets == [2.0]
+    uninsured = w.payer(insured=False)
     assert (
-        await fails(query.pre_settle(w.deps, cmd.PreSettle(w.payer(insured=False), 1), Call(H1)))
+        await fails(query.pre_settle(w.deps, cmd.PreSettle(uninsured, 1, w.card(uninsured)), Call(H1)))
         is Reason.PERSON_NOT_INSURED
     )
 

@@ -26,7 +26,7 @@ async def test_a_payment_accounts_never_got_is_fenced_voided_and_abandoned(w: Wo
     s = await w.get(request)
     assert s.status is Status.VOIDED and w.accounts.of(payer) == []
     with pytest.raises(AccountsDeclined) as err:  # the original call, arriving late at accounts
-        await w.accounts.reserve(lifecycle.reserve_call(s))
+        await w.accounts.reserve(lifecycle.reserve_call(s, w.card(payer)))
     assert err.value.reason == "REQUEST_CANCELLED"
     assert await fails(w.settle(payer, 3_000, request)) is Reason.PAYMENT_ABANDONED
     assert w.metrics.recovered_actions["pending"] == 1
@@ -166,8 +166,8 @@ async def test_a_reverse_taking_over_a_compensation_finishes_it_once(w: World) -
         reversed_.append((await w.reverse(request)).status)
 
     w.clock.advance(GRACE_S + 1)
-    # Recovery fenced the payment (it had run) and asks what it did; meanwhile the POS reverses it.
-    w.accounts.on("Reserve", before=reverse_now)
+    # Recovery fenced the payment (it had run, and the fence named its reservation); meanwhile the POS reverses it.
+    w.accounts.on("Fence", after=reverse_now)
     assert await w.recover(after_s=0) == 1  # and it does not take the REVERSED settlement on to VOIDED
     s = await w.get(request)
     assert reversed_ == [Status.REVERSED] and s.status is Status.REVERSED

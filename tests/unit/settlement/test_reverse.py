@@ -76,7 +76,7 @@ async def test_a_payment_accounts_never_got_is_fenced_and_leaves_nothing(w: Worl
     assert out.status is Status.REVERSED and w.accounts.of(payer) == []
     late = await w.store.get(out.id)  # the original call, arriving late at accounts, is refused and does nothing
     with pytest.raises(AccountsDeclined) as err:
-        await w.accounts.reserve(lifecycle.reserve_call(late))
+        await w.accounts.reserve(lifecycle.reserve_call(late, w.card(payer)))
     assert err.value.reason == "REQUEST_CANCELLED" and w.accounts.of(payer) == []
     assert await fails(w.settle(payer, 3_000, request)) is Reason.SETTLEMENT_REVERSED
 
@@ -110,13 +110,15 @@ async def test_a_payment_accounts_declined_without_our_hearing_has_nothing_to_un
     assert w.accounts.count("Refund") == 0
 
 
-async def test_a_fenced_payment_whose_replay_is_declined_has_nothing_to_undo(w: World) -> None:
+async def test_a_fenced_payment_that_ran_is_found_through_the_fence_without_repeating_it(w: World) -> None:
     payer = w.payer()
     request = w.pos_id()
     w.accounts.on("Reserve", unreachable=True, lost=True)
     await fails(w.settle(payer, 3_000, request))
-    w.accounts.on("Reserve", decline="INTERNAL")  # whatever accounts says, it is a definite no
-    assert (await w.reverse(request)).status is Status.REVERSED
+    w.accounts.on("Reserve", decline="INTERNAL")  # a repeat of the Reserve would be refused: none is made
+    out = await w.reverse(request)
+    assert (out.status, out.reservation_id, out.refunded_fen) == (Status.REVERSED, "R1", 3_000)
+    assert w.accounts.count("Reserve") == 1 and w.own(payer).balance_fen == 10_000
 
 
 async def test_a_reverse_overtaking_its_payment_bars_it(w: World) -> None:

@@ -9,16 +9,26 @@ from collections.abc import Awaitable
 
 import pytest
 
+from services.common.credentials import CertType, Credential
 from services.common.errors import DomainError, Reason
+from services.common.personal_data import check_digit
 from services.settlement.domain import commands as cmd
 from services.settlement.domain.model import Kind, Refund, Settlement
 from services.settlement.usecases import authorization, pay, query, recover, refund, reverse
 from services.settlement.usecases.deps import Call, CrashPoint, Deps
+from services.settlement.usecases.query import PreSettlement
 from tests.unit.settlement.fakes import Account, Clock, FakeAccounts, FakeStore, Metrics, crash_at
 
 H1, H2 = "H63010000001", "H63010000002"
 GRACE_S = 30
 BUDGET_S = 6.0
+CREDENTIAL_KEY = b"unit-test-credential-key"
+
+
+def id_number(n: int) -> str:
+    """The n-th valid ID number (GB 11643) of a world."""
+    first17 = f"630102198001{1 + n // 1000 % 28:02d}{n % 1000:03d}"
+    return first17 + check_digit(first17)
 
 
 class World:
@@ -27,16 +37,23 @@ class World:
         self.store = FakeStore(self.clock)
         self.accounts = FakeAccounts(self.clock)
         self.metrics = Metrics()
-        self.deps = Deps(self.store, self.accounts, now=self.clock, metrics=self.metrics)
+        self.deps = Deps(self.store, self.accounts, CREDENTIAL_KEY, now=self.clock, metrics=self.metrics)
         self._seq = itertools.count(1)
 
     # ------------------------------------------------------------ people and money
 
     def payer(self, own_fen: int | None = 10_000, pool_fen: int | None = 60_000, insured: bool = True) -> str:
         """A payer with their own account (None: resident-insured, none) in a family pool (None: in none)."""
-        psn_no = f"P{next(self._seq):04d}"
-        self.accounts.payer(psn_no, own_fen, Account(pool_fen) if pool_fen is not None else None, insured)
+        n = next(self._seq)
+        psn_no = f"P{n:04d}"
+        pool = Account(pool_fen) if pool_fen is not None else None
+        self.accounts.payer(psn_no, own_fen, pool, insured, id_number(n))
         return psn_no
+
+    def card(self, psn_no: str) -> Credential:
+        """The payer's own ID card (for someone accounts does not know, a well-formed one of nobody's)."""
+        payer = self.accounts.payers.get(psn_no)
+        return Credential(CertType.ID_CARD, payer.id_number if payer else id_number(0))
 
     def own(self, psn_no: str) -> Account:
         self.accounts.sweep()
@@ -68,9 +85,12 @@ class World:
         institution: str = H1,
         description: str = "",
         budget_s: float | None = None,
+        credential: Credential | None = None,
         deps: Deps | None = None,
     ) -> Settlement:
-        c = cmd.Pay(Kind.SALE, pos_txn_id or self.pos_id(), payer, amount_fen, description)
+        """A sale; the payer presents their own ID card unless `credential` says otherwise."""
+        card = credential or self.card(payer)
+        c = cmd.Pay(Kind.SALE, pos_txn_id or self.pos_id(), payer, amount_fen, card, description)
         return await pay.pay(deps or self.deps, c, Call(institution, budget_s))
 
     async def authorize(
@@ -81,9 +101,11 @@ class World:
         *,
         ttl_s: int = 0,
         institution: str = H1,
+        credential: Credential | None = None,
         deps: Deps | None = None,
     ) -> Settlement:
-        c = cmd.Pay(Kind.AUTHORIZATION, pos_txn_id or self.pos_id(), payer, amount_fen, hold_ttl_seconds=ttl_s)
+        card = credential or self.card(payer)
+        c = cmd.Pay(Kind.AUTHORIZATION, pos_txn_id or self.pos_id(), payer, amount_fen, card, hold_ttl_seconds=ttl_s)
         return await pay.pay(deps or self.deps, c, Call(institution))
 
     async def capture(
@@ -110,6 +132,10 @@ class World:
 
     async def reverse(self, pos_txn_id: str, *, institution: str = H1, deps: Deps | None = None) -> Settlement:
         return await reverse.reverse(deps or self.deps, cmd.Reverse(pos_txn_id), Call(institution))
+
+    async def pre_settle(self, payer: str, amount_fen: int, *, credential: Credential | None = None) -> PreSettlement:
+        c = cmd.PreSettle(payer, amount_fen, credential or self.card(payer))
+        return await query.pre_settle(self.deps, c, Call(H1, 2.0))
 
     async def get(self, s: Settlement | str, *, institution: str = H1) -> Settlement:
         ref = _ref(s) if isinstance(s, Settlement) else cmd.SettlementRef(pos_txn_id=s)

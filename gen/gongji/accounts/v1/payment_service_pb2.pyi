@@ -8,8 +8,16 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class Credential(_message.Message):
+    __slots__ = ("mdtrt_cert_type", "mdtrt_cert_no")
+    MDTRT_CERT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    MDTRT_CERT_NO_FIELD_NUMBER: _ClassVar[int]
+    mdtrt_cert_type: _common_pb2.MdtrtCertType
+    mdtrt_cert_no: str
+    def __init__(self, mdtrt_cert_type: _Optional[_Union[_common_pb2.MdtrtCertType, str]] = ..., mdtrt_cert_no: _Optional[str] = ...) -> None: ...
+
 class ReserveRequest(_message.Message):
-    __slots__ = ("request_id", "payer_psn_no", "amount_fen", "sources", "hold_ttl_seconds", "all_or_nothing", "debit_immediately", "fixmedins_code", "description")
+    __slots__ = ("request_id", "payer_psn_no", "amount_fen", "sources", "hold_ttl_seconds", "all_or_nothing", "debit_immediately", "fixmedins_code", "description", "credential")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     PAYER_PSN_NO_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
@@ -19,6 +27,7 @@ class ReserveRequest(_message.Message):
     DEBIT_IMMEDIATELY_FIELD_NUMBER: _ClassVar[int]
     FIXMEDINS_CODE_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    CREDENTIAL_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     payer_psn_no: str
     amount_fen: int
@@ -28,7 +37,8 @@ class ReserveRequest(_message.Message):
     debit_immediately: bool
     fixmedins_code: str
     description: str
-    def __init__(self, request_id: _Optional[str] = ..., payer_psn_no: _Optional[str] = ..., amount_fen: _Optional[int] = ..., sources: _Optional[_Iterable[_Union[_common_pb2.FundingSource, str]]] = ..., hold_ttl_seconds: _Optional[int] = ..., all_or_nothing: _Optional[bool] = ..., debit_immediately: _Optional[bool] = ..., fixmedins_code: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
+    credential: Credential
+    def __init__(self, request_id: _Optional[str] = ..., payer_psn_no: _Optional[str] = ..., amount_fen: _Optional[int] = ..., sources: _Optional[_Iterable[_Union[_common_pb2.FundingSource, str]]] = ..., hold_ttl_seconds: _Optional[int] = ..., all_or_nothing: _Optional[bool] = ..., debit_immediately: _Optional[bool] = ..., fixmedins_code: _Optional[str] = ..., description: _Optional[str] = ..., credential: _Optional[_Union[Credential, _Mapping]] = ...) -> None: ...
 
 class ReserveResponse(_message.Message):
     __slots__ = ("reservation",)
@@ -97,14 +107,16 @@ class GetReservationResponse(_message.Message):
     def __init__(self, reservation: _Optional[_Union[_reservation_pb2.Reservation, _Mapping]] = ...) -> None: ...
 
 class QuoteRequest(_message.Message):
-    __slots__ = ("payer_psn_no", "amount_fen", "sources")
+    __slots__ = ("payer_psn_no", "amount_fen", "sources", "credential")
     PAYER_PSN_NO_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
     SOURCES_FIELD_NUMBER: _ClassVar[int]
+    CREDENTIAL_FIELD_NUMBER: _ClassVar[int]
     payer_psn_no: str
     amount_fen: int
     sources: _containers.RepeatedScalarFieldContainer[_common_pb2.FundingSource]
-    def __init__(self, payer_psn_no: _Optional[str] = ..., amount_fen: _Optional[int] = ..., sources: _Optional[_Iterable[_Union[_common_pb2.FundingSource, str]]] = ...) -> None: ...
+    credential: Credential
+    def __init__(self, payer_psn_no: _Optional[str] = ..., amount_fen: _Optional[int] = ..., sources: _Optional[_Iterable[_Union[_common_pb2.FundingSource, str]]] = ..., credential: _Optional[_Union[Credential, _Mapping]] = ...) -> None: ...
 
 class QuoteResponse(_message.Message):
     __slots__ = ("legs", "uncovered_fen", "payer_personal_available_fen", "payer_pool_available_fen")
@@ -125,9 +137,11 @@ class FenceRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ...) -> None: ...
 
 class FenceResponse(_message.Message):
-    __slots__ = ("already_executed", "already_failed")
+    __slots__ = ("already_executed", "already_failed", "reservation_id")
     ALREADY_EXECUTED_FIELD_NUMBER: _ClassVar[int]
     ALREADY_FAILED_FIELD_NUMBER: _ClassVar[int]
+    RESERVATION_ID_FIELD_NUMBER: _ClassVar[int]
     already_executed: bool
     already_failed: bool
-    def __init__(self, already_executed: _Optional[bool] = ..., already_failed: _Optional[bool] = ...) -> None: ...
+    reservation_id: str
+    def __init__(self, already_executed: _Optional[bool] = ..., already_failed: _Optional[bool] = ..., reservation_id: _Optional[str] = ...) -> None: ...

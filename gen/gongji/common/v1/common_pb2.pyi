@@ -36,6 +36,13 @@ class FundingSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     FUNDING_SOURCE_UNSPECIFIED: _ClassVar[FundingSource]
     FUNDING_SOURCE_PERSONAL_ACCOUNT: _ClassVar[FundingSource]
     FUNDING_SOURCE_FAMILY_POOL: _ClassVar[FundingSource]
+
+class MdtrtCertType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MDTRT_CERT_TYPE_UNSPECIFIED: _ClassVar[MdtrtCertType]
+    MDTRT_CERT_TYPE_ELECTRONIC_CREDENTIAL: _ClassVar[MdtrtCertType]
+    MDTRT_CERT_TYPE_ID_CARD: _ClassVar[MdtrtCertType]
+    MDTRT_CERT_TYPE_SOCIAL_SECURITY_CARD: _ClassVar[MdtrtCertType]
 INSURANCE_TYPE_UNSPECIFIED: InsuranceType
 INSURANCE_TYPE_EMPLOYEE: InsuranceType
 INSURANCE_TYPE_RESIDENT: InsuranceType
@@ -56,6 +63,10 @@ RELATION_GRANDCHILD_MATERNAL: Relation
 FUNDING_SOURCE_UNSPECIFIED: FundingSource
 FUNDING_SOURCE_PERSONAL_ACCOUNT: FundingSource
 FUNDING_SOURCE_FAMILY_POOL: FundingSource
+MDTRT_CERT_TYPE_UNSPECIFIED: MdtrtCertType
+MDTRT_CERT_TYPE_ELECTRONIC_CREDENTIAL: MdtrtCertType
+MDTRT_CERT_TYPE_ID_CARD: MdtrtCertType
+MDTRT_CERT_TYPE_SOCIAL_SECURITY_CARD: MdtrtCertType
 
 class SourceAmount(_message.Message):
     __slots__ = ("source", "amount_fen", "pool_id")

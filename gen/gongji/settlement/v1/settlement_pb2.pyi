@@ -21,6 +21,13 @@ class SettlementStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SETTLEMENT_STATUS_EXPIRED: _ClassVar[SettlementStatus]
     SETTLEMENT_STATUS_REVERSED: _ClassVar[SettlementStatus]
 
+class MdtrtCertType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MDTRT_CERT_TYPE_UNSPECIFIED: _ClassVar[MdtrtCertType]
+    MDTRT_CERT_TYPE_ELECTRONIC_CREDENTIAL: _ClassVar[MdtrtCertType]
+    MDTRT_CERT_TYPE_ID_CARD: _ClassVar[MdtrtCertType]
+    MDTRT_CERT_TYPE_SOCIAL_SECURITY_CARD: _ClassVar[MdtrtCertType]
+
 class SettlementKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     SETTLEMENT_KIND_UNSPECIFIED: _ClassVar[SettlementKind]
@@ -43,6 +50,10 @@ SETTLEMENT_STATUS_DECLINED: SettlementStatus
 SETTLEMENT_STATUS_VOIDED: SettlementStatus
 SETTLEMENT_STATUS_EXPIRED: SettlementStatus
 SETTLEMENT_STATUS_REVERSED: SettlementStatus
+MDTRT_CERT_TYPE_UNSPECIFIED: MdtrtCertType
+MDTRT_CERT_TYPE_ELECTRONIC_CREDENTIAL: MdtrtCertType
+MDTRT_CERT_TYPE_ID_CARD: MdtrtCertType
+MDTRT_CERT_TYPE_SOCIAL_SECURITY_CARD: MdtrtCertType
 SETTLEMENT_KIND_UNSPECIFIED: SettlementKind
 SETTLEMENT_KIND_SALE: SettlementKind
 SETTLEMENT_KIND_AUTHORIZATION: SettlementKind
@@ -80,7 +91,7 @@ class RefundRecord(_message.Message):
     def __init__(self, refund_pos_txn_id: _Optional[str] = ..., amount_fen: _Optional[int] = ..., acct_refund_fen: _Optional[int] = ..., acct_mulaid_refund_fen: _Optional[int] = ..., completed: _Optional[bool] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Settlement(_message.Message):
-    __slots__ = ("settlement_id", "pos_txn_id", "fixmedins_code", "payer_psn_no", "kind", "status", "amount_fen", "authorized_fen", "split", "refunded_fen", "refunds", "balc_fen", "pool_balc_fen", "decline_reason", "decline_message", "expires_at", "created_at", "updated_at", "description")
+    __slots__ = ("settlement_id", "pos_txn_id", "fixmedins_code", "payer_psn_no", "kind", "status", "amount_fen", "authorized_fen", "split", "refunded_fen", "refunds", "balc_fen", "pool_balc_fen", "decline_reason", "decline_message", "expires_at", "created_at", "updated_at", "description", "mdtrt_cert_type", "mdtrt_cert_no_masked")
     SETTLEMENT_ID_FIELD_NUMBER: _ClassVar[int]
     POS_TXN_ID_FIELD_NUMBER: _ClassVar[int]
     FIXMEDINS_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -100,6 +111,8 @@ class Settlement(_message.Message):
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    MDTRT_CERT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    MDTRT_CERT_NO_MASKED_FIELD_NUMBER: _ClassVar[int]
     settlement_id: str
     pos_txn_id: str
     fixmedins_code: str
@@ -119,15 +132,21 @@ class Settlement(_message.Message):
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
     description: str
-    def __init__(self, settlement_id: _Optional[str] = ..., pos_txn_id: _Optional[str] = ..., fixmedins_code: _Optional[str] = ..., payer_psn_no: _Optional[str] = ..., kind: _Optional[_Union[SettlementKind, str]] = ..., status: _Optional[_Union[SettlementStatus, str]] = ..., amount_fen: _Optional[int] = ..., authorized_fen: _Optional[int] = ..., split: _Optional[_Union[Split, _Mapping]] = ..., refunded_fen: _Optional[int] = ..., refunds: _Optional[_Iterable[_Union[RefundRecord, _Mapping]]] = ..., balc_fen: _Optional[int] = ..., pool_balc_fen: _Optional[int] = ..., decline_reason: _Optional[str] = ..., decline_message: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., description: _Optional[str] = ...) -> None: ...
+    mdtrt_cert_type: MdtrtCertType
+    mdtrt_cert_no_masked: str
+    def __init__(self, settlement_id: _Optional[str] = ..., pos_txn_id: _Optional[str] = ..., fixmedins_code: _Optional[str] = ..., payer_psn_no: _Optional[str] = ..., kind: _Optional[_Union[SettlementKind, str]] = ..., status: _Optional[_Union[SettlementStatus, str]] = ..., amount_fen: _Optional[int] = ..., authorized_fen: _Optional[int] = ..., split: _Optional[_Union[Split, _Mapping]] = ..., refunded_fen: _Optional[int] = ..., refunds: _Optional[_Iterable[_Union[RefundRecord, _Mapping]]] = ..., balc_fen: _Optional[int] = ..., pool_balc_fen: _Optional[int] = ..., decline_reason: _Optional[str] = ..., decline_message: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., description: _Optional[str] = ..., mdtrt_cert_type: _Optional[_Union[MdtrtCertType, str]] = ..., mdtrt_cert_no_masked: _Optional[str] = ...) -> None: ...
 
 class PreSettleRequest(_message.Message):
-    __slots__ = ("payer_psn_no", "amount_fen")
+    __slots__ = ("payer_psn_no", "amount_fen", "mdtrt_cert_type", "mdtrt_cert_no")
     PAYER_PSN_NO_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
+    MDTRT_CERT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    MDTRT_CERT_NO_FIELD_NUMBER: _ClassVar[int]
     payer_psn_no: str
     amount_fen: int
-    def __init__(self, payer_psn_no: _Optional[str] = ..., amount_fen: _Optional[int] = ...) -> None: ...
+    mdtrt_cert_type: MdtrtCertType
+    mdtrt_cert_no: str
+    def __init__(self, payer_psn_no: _Optional[str] = ..., amount_fen: _Optional[int] = ..., mdtrt_cert_type: _Optional[_Union[MdtrtCertType, str]] = ..., mdtrt_cert_no: _Optional[str] = ...) -> None: ...
 
 class PreSettleResponse(_message.Message):
     __slots__ = ("split", "balc_fen", "pool_balc_fen")
@@ -140,16 +159,20 @@ class PreSettleResponse(_message.Message):
     def __init__(self, split: _Optional[_Union[Split, _Mapping]] = ..., balc_fen: _Optional[int] = ..., pool_balc_fen: _Optional[int] = ...) -> None: ...
 
 class SettleRequest(_message.Message):
-    __slots__ = ("pos_txn_id", "payer_psn_no", "amount_fen", "description")
+    __slots__ = ("pos_txn_id", "payer_psn_no", "amount_fen", "description", "mdtrt_cert_type", "mdtrt_cert_no")
     POS_TXN_ID_FIELD_NUMBER: _ClassVar[int]
     PAYER_PSN_NO_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    MDTRT_CERT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    MDTRT_CERT_NO_FIELD_NUMBER: _ClassVar[int]
     pos_txn_id: str
     payer_psn_no: str
     amount_fen: int
     description: str
-    def __init__(self, pos_txn_id: _Optional[str] = ..., payer_psn_no: _Optional[str] = ..., amount_fen: _Optional[int] = ..., description: _Optional[str] = ...) -> None: ...
+    mdtrt_cert_type: MdtrtCertType
+    mdtrt_cert_no: str
+    def __init__(self, pos_txn_id: _Optional[str] = ..., payer_psn_no: _Optional[str] = ..., amount_fen: _Optional[int] = ..., description: _Optional[str] = ..., mdtrt_cert_type: _Optional[_Union[MdtrtCertType, str]] = ..., mdtrt_cert_no: _Optional[str] = ...) -> None: ...
 
 class SettleResponse(_message.Message):
     __slots__ = ("settlement",)
@@ -158,18 +181,22 @@ class SettleResponse(_message.Message):
     def __init__(self, settlement: _Optional[_Union[Settlement, _Mapping]] = ...) -> None: ...
 
 class AuthorizeRequest(_message.Message):
-    __slots__ = ("pos_txn_id", "payer_psn_no", "amount_fen", "hold_ttl_seconds", "description")
+    __slots__ = ("pos_txn_id", "payer_psn_no", "amount_fen", "hold_ttl_seconds", "description", "mdtrt_cert_type", "mdtrt_cert_no")
     POS_TXN_ID_FIELD_NUMBER: _ClassVar[int]
     PAYER_PSN_NO_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
     HOLD_TTL_SECONDS_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    MDTRT_CERT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    MDTRT_CERT_NO_FIELD_NUMBER: _ClassVar[int]
     pos_txn_id: str
     payer_psn_no: str
     amount_fen: int
     hold_ttl_seconds: int
     description: str
-    def __init__(self, pos_txn_id: _Optional[str] = ..., payer_psn_no: _Optional[str] = ..., amount_fen: _Optional[int] = ..., hold_ttl_seconds: _Optional[int] = ..., description: _Optional[str] = ...) -> None: ...
+    mdtrt_cert_type: MdtrtCertType
+    mdtrt_cert_no: str
+    def __init__(self, pos_txn_id: _Optional[str] = ..., payer_psn_no: _Optional[str] = ..., amount_fen: _Optional[int] = ..., hold_ttl_seconds: _Optional[int] = ..., description: _Optional[str] = ..., mdtrt_cert_type: _Optional[_Union[MdtrtCertType, str]] = ..., mdtrt_cert_no: _Optional[str] = ...) -> None: ...
 
 class AuthorizeResponse(_message.Message):
     __slots__ = ("settlement",)
