@@ -10,13 +10,13 @@ for a known caller (gRPC would answer UNKNOWN to anyone).
 from __future__ import annotations
 
 import contextvars
-import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import grpc
 from google.protobuf.message import DecodeError
 
+from services.common.actors import ACTOR, ON_BEHALF_OF, acting_as
 from services.common.errors import DomainError, FieldViolation, InvalidArgument, Reason
 from services.common.rpc import domain_status, invalid_argument_status
 from services.common.security import Caller, Identities
@@ -28,13 +28,6 @@ OPEN_SERVICES = (
 )
 
 _caller: contextvars.ContextVar[Caller] = contextvars.ContextVar("caller")
-
-# Who did it. Every change is recorded with its actor, "CHANNEL:identity" (INSTITUTION:H63010000001,
-# REGISTRY_FEED:registry, COUNTER:clerk-0042, RECOVERY:settlement, ...). A service acting for someone else says so in
-# this metadata; the callee believes it only from roles allowed to act for that channel.
-ON_BEHALF_OF = "x-gongji-on-behalf-of"
-ACTOR = re.compile(r"([A-Z_]{1,32}):([A-Za-z0-9_.@-]{1,64})")
-acting_as: contextvars.ContextVar[str] = contextvars.ContextVar("acting_as", default="")
 
 
 def caller() -> Caller:

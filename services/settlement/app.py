@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gongji.settlement.v1 import settlement_pb2, settlement_pb2_grpc
 from services.common import migrate
-from services.common.auth import AuthInterceptor
+from services.common.actors import acting_as
+from services.common.auth import ActingClientInterceptor, AuthInterceptor
 from services.common.db import make_engine
 from services.common.observability import (
     RECOVERY_ACTIONS,
@@ -72,8 +73,12 @@ def kill_at(crash_at: str) -> Callable[[CrashPoint], None]:
     return crash
 
 
+RECOVERY = "RECOVERY:settlement"  # the actor of what the recovery worker does
+
+
 async def _recovery(deps: Deps, settings: Settings) -> None:
     """On start and then periodically: finish what crashes and lost answers left unfinished."""
+    acting_as.set(RECOVERY)
     while True:
         try:
             moved = await recover_once(
@@ -105,7 +110,7 @@ class SettlementApp:
 
 def _accounts_channel(settings: Settings) -> grpc.aio.Channel:
     """Settlement's one channel to accounts: mutual TLS with its own client certificate."""
-    interceptors = [CorrelationClientInterceptor()]
+    interceptors = [CorrelationClientInterceptor(), ActingClientInterceptor()]
     material = settings.accounts_credentials()
     if material is None:
         return grpc.aio.insecure_channel(settings.accounts_addr, interceptors=interceptors)

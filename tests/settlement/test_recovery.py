@@ -10,7 +10,7 @@ import pytest
 
 from gongji.settlement.v1 import settlement_pb2 as pb
 from tests import processes
-from tests.settlement.conftest import TOKEN_A, settlement_env
+from tests.settlement.conftest import INSTITUTION_A, TOKEN_A, settlement_env
 from tools.devdb import free_port
 from tools.kit import Family, reason_of, rid
 from tools.kit import accounts_v1 as apb
@@ -85,6 +85,12 @@ async def test_killed_between_reserve_and_debit_and_recovery_converges(stack) ->
         await _until(captured)  # the recovery worker finished the capture the POS asked for
         b = await f.balances(payer)
         assert (b.personal.balance_fen, b.personal.held_fen) == (5_000, 0)
+        # who did it: the institution asked; the recovery worker finished, here and at accounts
+        s = (await pos("GetSettlement", pb.GetSettlementRequest(settlement_id=auth.settlement_id))).settlement
+        assert (s.created_by, s.updated_by) == (f"INSTITUTION:{INSTITUTION_A}", "RECOVERY:settlement")
+        records = await stack.accounts.ListTransactions(apb.ListTransactionsRequest(psn_no=payer.psn_no))
+        payment = next(r for r in records.records if r.kind == apb.TRANSACTION_KIND_PAYMENT)
+        assert (payment.channel, payment.actor) == ("RECOVERY", "settlement")
     finally:
         await pos.channel.close()
         restarted.stop()

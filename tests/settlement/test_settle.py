@@ -11,6 +11,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from gongji.common.v1 import common_pb2 as cpb
 from gongji.settlement.v1 import settlement_pb2 as pb
+from tests.settlement.conftest import INSTITUTION_A
 from tools.kit import RESIDENT, Family, reason_of, rid
 from tools.kit import accounts_v1 as apb
 
@@ -55,6 +56,12 @@ async def test_settle_own_only_own_then_pool_and_partly_cash(stack, pos_a) -> No
     assert _split(mixed) == (6_000, 60_000, 4_000)
     assert (mixed.balc_fen, mixed.pool_balc_fen) == (0, 0)
     assert await f.own_balance(member) == 0 and await f.pool_balance(pool_id) == 0
+    # who did it: the institution, on the settlement and on the journal entries accounts booked for it
+    assert (mixed.created_by, mixed.updated_by) == (f"INSTITUTION:{INSTITUTION_A}",) * 2
+    records = (await stack.accounts.ListTransactions(apb.ListTransactionsRequest(pool_id=pool_id))).records
+    assert {(r.channel, r.actor) for r in records if r.kind == apb.TRANSACTION_KIND_PAYMENT} == {
+        ("INSTITUTION", INSTITUTION_A)
+    }
 
 
 async def test_pool_only_for_a_resident_member_and_presettle_moves_nothing(stack, pos_a) -> None:

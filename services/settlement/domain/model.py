@@ -121,6 +121,8 @@ class Settlement:
     expires_at: dt.datetime | None = None
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
+    created_by: str = ""  # who did it: "CHANNEL:identity" (services/common/actors.py)
+    updated_by: str = ""
     refunds: list[Refund] = field(default_factory=list)
 
     @property

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common.actors import current_actor
 from services.settlement.domain.model import NewRefund, Refund, RefundFinish, RefundStatus
 from services.settlement.storage import sql
 
@@ -62,9 +63,8 @@ async def insert(conn: AsyncConnection, r: NewRefund) -> Refund | None:
         await conn.execute(
             sql(
                 "INSERT INTO settlement.refunds (settlement_id, institution, refund_pos_txn_id, amount_fen, "
-                "is_reversal, "
-                "status) VALUES (:settlement_id, :institution, :refund_pos_txn_id, :amount_fen, :is_reversal, "
-                "'PENDING') "
+                "is_reversal, status, requested_by) VALUES (:settlement_id, :institution, :refund_pos_txn_id, "
+                ":amount_fen, :is_reversal, 'PENDING', :actor) "
                 "ON CONFLICT (institution, refund_pos_txn_id) DO NOTHING RETURNING *"
             ),
             {
@@ -73,6 +73,7 @@ async def insert(conn: AsyncConnection, r: NewRefund) -> Refund | None:
                 "refund_pos_txn_id": r.refund_pos_txn_id,
                 "amount_fen": r.amount_fen,
                 "is_reversal": r.is_reversal,
+                "actor": current_actor(),
             },
         )
     ).first()
@@ -86,8 +87,8 @@ async def finish(conn: AsyncConnection, refund_id: int, f: RefundFinish) -> bool
             sql(
                 "UPDATE settlement.refunds SET status = :status, acct_refund_fen = :acct_refund_fen, "
                 "acct_mulaid_refund_fen = :acct_mulaid_refund_fen, decline_reason = :decline_reason, "
-                "decline_message = :decline_message, completed_at = now() WHERE id = :id AND status = "
-                "'PENDING' RETURNING id"
+                "decline_message = :decline_message, completed_at = now(), finished_by = :actor "
+                "WHERE id = :id AND status = 'PENDING' RETURNING id"
             ),
             {
                 "id": refund_id,
@@ -96,6 +97,7 @@ async def finish(conn: AsyncConnection, refund_id: int, f: RefundFinish) -> bool
                 "acct_mulaid_refund_fen": f.acct_mulaid_refund_fen,
                 "decline_reason": f.decline_reason,
                 "decline_message": f.decline_message,
+                "actor": current_actor(),
             },
         )
     ).first()

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.common.actors import current_actor
 from services.common.credentials import CertType
 from services.settlement.domain.commands import Period, SettlementRef
 from services.settlement.domain.lifecycle import Move
@@ -21,7 +22,7 @@ _COLUMNS = (
     "id, institution, pos_txn_id, kind, status, payer_psn_no, amount_fen, description, fingerprint, "
     "hold_ttl_seconds, mdtrt_cert_type, mdtrt_cert_no_hash, mdtrt_cert_no_masked, reservation_id, authorized_fen, "
     "capture_fen, acct_pay_fen, acct_mulaid_pay_fen, psn_cash_pay_fen, balc_fen, pool_balc_fen, decline_reason, "
-    "decline_message, expires_at, created_at, updated_at"
+    "decline_message, expires_at, created_at, updated_at, created_by, updated_by"
 )
 
 
@@ -51,6 +52,8 @@ def _settlement(r: Row[Any]) -> Settlement:
         expires_at=r.expires_at,
         created_at=r.created_at,
         updated_at=r.updated_at,
+        created_by=r.created_by,
+        updated_by=r.updated_by,
     )
 
 
@@ -61,9 +64,9 @@ async def create(conn: AsyncConnection, s: Settlement) -> tuple[Settlement, bool
             sql(
                 "INSERT INTO settlement.settlements (id, institution, pos_txn_id, kind, status, payer_psn_no, "
                 "amount_fen, description, fingerprint, hold_ttl_seconds, mdtrt_cert_type, mdtrt_cert_no_hash, "
-                "mdtrt_cert_no_masked) VALUES (:id, :institution, :pos_txn_id, :kind, :status, :payer_psn_no, "
-                ":amount_fen, :description, :fingerprint, :hold_ttl_seconds, :mdtrt_cert_type, :mdtrt_cert_no_hash, "
-                ":mdtrt_cert_no_masked) "
+                "mdtrt_cert_no_masked, created_by, updated_by) VALUES (:id, :institution, :pos_txn_id, :kind, :status, "
+                ":payer_psn_no, :amount_fen, :description, :fingerprint, :hold_ttl_seconds, :mdtrt_cert_type, "
+                ":mdtrt_cert_no_hash, :mdtrt_cert_no_masked, :actor, :actor) "
                 f"ON CONFLICT (institution, pos_txn_id) DO NOTHING RETURNING {_COLUMNS}"
             ),
             {
@@ -80,6 +83,7 @@ async def create(conn: AsyncConnection, s: Settlement) -> tuple[Settlement, bool
                 "mdtrt_cert_type": s.cert_type.value if s.cert_type else None,
                 "mdtrt_cert_no_hash": s.cert_no_hash or None,
                 "mdtrt_cert_no_masked": s.cert_no_masked,
+                "actor": current_actor(),
             },
         )
     ).first()
@@ -131,13 +135,15 @@ async def move(conn: AsyncConnection, settlement_id: str, m: Move) -> Settlement
     row = (
         await conn.execute(
             sql(
-                f"UPDATE settlement.settlements SET status = :status, updated_at = now(){sets}{completed} "
+                f"UPDATE settlement.settlements SET status = :status, updated_at = now(), updated_by = :actor"
+                f"{sets}{completed} "
                 f"WHERE id = :id AND status = ANY(:expected_status) RETURNING {_COLUMNS}"
             ),
             {
                 "id": settlement_id,
                 "status": m.to.value,
                 "expected_status": sorted(e.value for e in m.expected),
+                "actor": current_actor(),
                 **values,
             },
         )

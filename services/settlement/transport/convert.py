@@ -59,6 +59,8 @@ def settlement_pb(s: Settlement) -> pb.Settlement:
         description=s.description,
         mdtrt_cert_type="MDTRT_CERT_TYPE_" + (s.cert_type.value if s.cert_type else "UNSPECIFIED"),
         mdtrt_cert_no_masked=s.cert_no_masked,
+        created_by=s.created_by,
+        updated_by=s.updated_by,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from gongji.settlement.v1 import settlement_pb2 as pb
 from gongji.settlement.v1 import settlement_pb2_grpc
+from services.common.actors import acting_as
 from services.common.auth import caller
 from services.common.rpc import Ctx, rpc
 from services.settlement.domain import commands as cmd
@@ -18,9 +19,12 @@ DEADLINE_MARGIN_S = 0.2
 
 
 def _call(context: Ctx) -> Call:
-    """The calling institution, and what is left of the POS's deadline less our margin."""
+    """The calling institution, and what is left of the POS's deadline less our margin. What this call writes, here
+    and at accounts, is recorded as done by the institution."""
+    institution = caller().identity
+    acting_as.set(f"INSTITUTION:{institution}")
     remaining = context.time_remaining()
-    return Call(caller().identity, None if remaining is None else max(remaining - DEADLINE_MARGIN_S, 0.05))
+    return Call(institution, None if remaining is None else max(remaining - DEADLINE_MARGIN_S, 0.05))
 
 
 class SettlementServicer(settlement_pb2_grpc.SettlementServiceServicer):  # type: ignore[misc]

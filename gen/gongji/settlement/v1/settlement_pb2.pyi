@@ -91,7 +91,7 @@ class RefundRecord(_message.Message):
     def __init__(self, refund_pos_txn_id: _Optional[str] = ..., amount_fen: _Optional[int] = ..., acct_refund_fen: _Optional[int] = ..., acct_mulaid_refund_fen: _Optional[int] = ..., completed: _Optional[bool] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Settlement(_message.Message):
-    __slots__ = ("settlement_id", "pos_txn_id", "fixmedins_code", "payer_psn_no", "kind", "status", "amount_fen", "authorized_fen", "split", "refunded_fen", "refunds", "balc_fen", "pool_balc_fen", "decline_reason", "decline_message", "expires_at", "created_at", "updated_at", "description", "mdtrt_cert_type", "mdtrt_cert_no_masked")
+    __slots__ = ("settlement_id", "pos_txn_id", "fixmedins_code", "payer_psn_no", "kind", "status", "amount_fen", "authorized_fen", "split", "refunded_fen", "refunds", "balc_fen", "pool_balc_fen", "decline_reason", "decline_message", "expires_at", "created_at", "updated_at", "description", "mdtrt_cert_type", "mdtrt_cert_no_masked", "created_by", "updated_by")
     SETTLEMENT_ID_FIELD_NUMBER: _ClassVar[int]
     POS_TXN_ID_FIELD_NUMBER: _ClassVar[int]
     FIXMEDINS_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -113,6 +113,8 @@ class Settlement(_message.Message):
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     MDTRT_CERT_TYPE_FIELD_NUMBER: _ClassVar[int]
     MDTRT_CERT_NO_MASKED_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_BY_FIELD_NUMBER: _ClassVar[int]
     settlement_id: str
     pos_txn_id: str
     fixmedins_code: str
@@ -134,7 +136,9 @@ class Settlement(_message.Message):
     description: str
     mdtrt_cert_type: MdtrtCertType
     mdtrt_cert_no_masked: str
-    def __init__(self, settlement_id: _Optional[str] = ..., pos_txn_id: _Optional[str] = ..., fixmedins_code: _Optional[str] = ..., payer_psn_no: _Optional[str] = ..., kind: _Optional[_Union[SettlementKind, str]] = ..., status: _Optional[_Union[SettlementStatus, str]] = ..., amount_fen: _Optional[int] = ..., authorized_fen: _Optional[int] = ..., split: _Optional[_Union[Split, _Mapping]] = ..., refunded_fen: _Optional[int] = ..., refunds: _Optional[_Iterable[_Union[RefundRecord, _Mapping]]] = ..., balc_fen: _Optional[int] = ..., pool_balc_fen: _Optional[int] = ..., decline_reason: _Optional[str] = ..., decline_message: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., description: _Optional[str] = ..., mdtrt_cert_type: _Optional[_Union[MdtrtCertType, str]] = ..., mdtrt_cert_no_masked: _Optional[str] = ...) -> None: ...
+    created_by: str
+    updated_by: str
+    def __init__(self, settlement_id: _Optional[str] = ..., pos_txn_id: _Optional[str] = ..., fixmedins_code: _Optional[str] = ..., payer_psn_no: _Optional[str] = ..., kind: _Optional[_Union[SettlementKind, str]] = ..., status: _Optional[_Union[SettlementStatus, str]] = ..., amount_fen: _Optional[int] = ..., authorized_fen: _Optional[int] = ..., split: _Optional[_Union[Split, _Mapping]] = ..., refunded_fen: _Optional[int] = ..., refunds: _Optional[_Iterable[_Union[RefundRecord, _Mapping]]] = ..., balc_fen: _Optional[int] = ..., pool_balc_fen: _Optional[int] = ..., decline_reason: _Optional[str] = ..., decline_message: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., description: _Optional[str] = ..., mdtrt_cert_type: _Optional[_Union[MdtrtCertType, str]] = ..., mdtrt_cert_no_masked: _Optional[str] = ..., created_by: _Optional[str] = ..., updated_by: _Optional[str] = ...) -> None: ...
 
 class PreSettleRequest(_message.Message):
     __slots__ = ("payer_psn_no", "amount_fen", "mdtrt_cert_type", "mdtrt_cert_no")
