@@ -175,6 +175,39 @@ def main() -> None:
     print(ensure(parser.parse_args().dir))
 
 
+def impostors(folder: Path, trusted: Path, names: tuple[str, ...]) -> Path:
+    """Client certificates a service must refuse, for the tests of its trust boundary: for every commonName in
+    `names` (callers it knows), `stranger-<cn>` (issued by another CA), `expired-<cn>` (by the CA of `trusted`,
+    valid until yesterday) and `early-<cn>` (by that CA, valid from tomorrow); and `nameless`, valid and by that CA
+    but without a commonName. `trusted`'s `ca.pem` is copied beside them, so that
+    `tools.kit.channel(address, folder, "expired-registry")` still trusts the servers."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "ca.pem").write_bytes((trusted / "ca.pem").read_bytes())
+    ca, stranger = Authority.load(trusted), Authority.create("another CA")
+    now = dt.datetime.now(dt.UTC)
+    for cn in names:
+        stranger.issue(folder, f"stranger-{cn}", cn=cn)
+        ca.issue(folder, f"expired-{cn}", cn=cn, valid_from=now - dt.timedelta(days=30), days=29)
+        ca.issue(folder, f"early-{cn}", cn=cn, valid_from=now + dt.timedelta(days=1), days=30)
+    # `nameless`: by the right CA, valid, but its subject has no commonName, so it names no caller.
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "gongji development")])
+    nameless = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(ca.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .sign(ca.key, hashes.SHA256())
+    )
+    _write(folder, "nameless", nameless, key)
+    return folder
+
+
 # The development callers of accounts, by certificate commonName: one per role, and grpcurl as a read-only auditor.
 ACCOUNTS_CALLERS = (
     "settlement=settlement,registry=registry,member-service=member-service,auditor=auditor,grpcurl=auditor"

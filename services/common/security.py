@@ -75,18 +75,26 @@ class Tls:
     def server_credentials(self) -> grpc.ServerCredentials:
         assert self.cert is not None and self.key is not None
         return grpc.ssl_server_credentials(
-            [(self.key.read_bytes(), self.cert.read_bytes())],
-            root_certificates=self.client_ca.read_bytes() if self.client_ca else None,
+            [(read_tls_file(self.key), read_tls_file(self.cert))],
+            root_certificates=read_tls_file(self.client_ca) if self.client_ca else None,
             require_client_auth=self.client_ca is not None,
         )
+
+
+def read_tls_file(path: Path) -> bytes:
+    """A certificate's or key's bytes; one that cannot be read stops the service with one line naming the file."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise SystemExit(f"cannot read the TLS file {path}: {exc.strerror or exc}") from None
 
 
 def client_credentials(ca: Path, cert: Path | None = None, key: Path | None = None) -> grpc.ChannelCredentials:
     """Credentials of a TLS client that trusts `ca`, presenting `cert` (mutual TLS) when given."""
     return grpc.ssl_channel_credentials(
-        root_certificates=ca.read_bytes(),
-        private_key=key.read_bytes() if key else None,
-        certificate_chain=cert.read_bytes() if cert else None,
+        root_certificates=read_tls_file(ca),
+        private_key=read_tls_file(key) if key else None,
+        certificate_chain=read_tls_file(cert) if cert else None,
     )
 
 

@@ -79,8 +79,14 @@ async def start_server(
             port = server.add_insecure_port(address)
         else:
             port = server.add_secure_port(address, credentials)
-    except RuntimeError:  # taken between the check and the bind
-        raise PortUnavailable(int(port_text), "is in use") from None
+    except RuntimeError:  # taken between the check and the bind, or TLS material gRPC refused
+        check_port_free(host, int(port_text))  # still taken: PortUnavailable
+        if credentials is None:
+            raise PortUnavailable(int(port_text), "is in use") from None
+        raise SystemExit(
+            "TLS: gRPC refused the server certificate or key (not PEM, or a key that is not the certificate's; "
+            "its log line above says which)"
+        ) from None
     await server.start()
     for name in ["", *service_names]:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
