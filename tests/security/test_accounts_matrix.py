@@ -169,13 +169,20 @@ def real_request(rpc: Rpc, w: SimpleNamespace) -> Any:
             premium_year=2026,
         ),
         "Reserve": lambda: pb.ReserveRequest(
-            request_id=rid(), payer_psn_no=w.spouse.psn_no, amount_fen=1_000, sources=[OWN], debit_immediately=True
+            request_id=rid(),
+            payer_psn_no=w.spouse.psn_no,
+            credential=w.spouse.credential(),
+            amount_fen=1_000,
+            sources=[OWN],
+            debit_immediately=True,
         ),
         "Debit": lambda: pb.DebitRequest(request_id=rid(), reservation_id=w.held, amount_fen=1_000),
         "Release": lambda: pb.ReleaseRequest(request_id=rid(), reservation_id=w.held),
         "Refund": lambda: pb.RefundRequest(request_id=rid(), reservation_id=w.debited, amount_fen=500),
         "GetReservation": lambda: pb.GetReservationRequest(reservation_id=w.debited),
-        "Quote": lambda: pb.QuoteRequest(payer_psn_no=w.spouse.psn_no, amount_fen=1_000, sources=[OWN]),
+        "Quote": lambda: pb.QuoteRequest(
+            payer_psn_no=w.spouse.psn_no, credential=w.spouse.credential(), amount_fen=1_000, sources=[OWN]
+        ),
         "Fence": lambda: pb.FenceRequest(request_id=rid()),
         "VerifyLedger": lambda: pb.VerifyLedgerRequest(),
     }

@@ -69,7 +69,13 @@ async def test_healthz_turns_503_on_sigterm_while_in_flight_calls_drain(security
         await blocker.execute("SELECT 1 FROM accounts.ledger_accounts WHERE psn_no = $1 FOR UPDATE", payer.psn_no)
         in_flight = asyncio.ensure_future(
             stub.Reserve(
-                apb.ReserveRequest(request_id=rid(), payer_psn_no=payer.psn_no, amount_fen=1_000, sources=[OWN]),
+                apb.ReserveRequest(
+                    request_id=rid(),
+                    payer_psn_no=payer.psn_no,
+                    credential=payer.credential(),
+                    amount_fen=1_000,
+                    sources=[OWN],
+                ),
                 timeout=20,
             )
         )
