@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,9 +81,16 @@ class Settings(SecureServerSettings):
         development. A missing one is named."""
         if self.plaintext:
             return None
-        missing = [self.env_var(f) for f in ("accounts_ca", "client_cert", "client_key") if getattr(self, f) is None]
+        fields = ("accounts_ca", "client_cert", "client_key")
+        missing = [self.env_var(f) for f in fields if getattr(self, f) is None]
         if missing:
             raise SystemExit(f"calling accounts needs mutual TLS: set {', '.join(missing)}")
+        for name, pem in zip(fields, ("CERTIFICATE", "CERTIFICATE", "PRIVATE KEY"), strict=True):
+            path: Path = getattr(self, name)
+            if not path.is_file() or not re.search(
+                rf"-----BEGIN (EC |RSA )?{pem}-----", path.read_text(errors="replace")
+            ):
+                raise SystemExit(f"{self.env_var(name)}={path}: not a readable PEM {pem.lower()}")
         assert self.accounts_ca and self.client_cert and self.client_key
         return self.accounts_ca, self.client_cert, self.client_key
 

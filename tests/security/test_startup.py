@@ -75,7 +75,12 @@ CASES = {
     "settlement with a client certificate that is not there": Case(
         "settlement",
         {"GONGJI_SETTLEMENT_CLIENT_CERT": MISSING},
-        f"cannot read the TLS file {MISSING}: No such file or directory",
+        f"GONGJI_SETTLEMENT_CLIENT_CERT={MISSING}: not a readable PEM certificate",
+    ),
+    "settlement with a CA for accounts that is no certificate": Case(
+        "settlement",
+        {"GONGJI_ACCOUNTS_CA": __file__},
+        f"GONGJI_ACCOUNTS_CA={__file__}: not a readable PEM certificate",
     ),
     "settlement in plaintext in production": Case(
         "settlement", {"GONGJI_PLAINTEXT": "1", "GONGJI_ENVIRONMENT": "production"}, PLAINTEXT_REFUSED
