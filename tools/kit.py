@@ -102,6 +102,18 @@ def bad_fields(exc: grpc.aio.AioRpcError | grpc.RpcError) -> dict[str, str]:
     return out
 
 
+def chinese(exc: grpc.aio.AioRpcError | grpc.RpcError) -> str:
+    """The zh-CN LocalizedMessage of a failed gongji call ("" when there is none)."""
+    status = rpc_status.from_call(exc)  # type: ignore[arg-type]
+    for d in status.details if status else ():
+        if d.Is(error_details_pb2.LocalizedMessage.DESCRIPTOR):
+            localized = error_details_pb2.LocalizedMessage()
+            d.Unpack(localized)
+            if localized.locale == "zh-CN":
+                return str(localized.message)
+    return ""
+
+
 async def fails(call: Awaitable[Any], reason: str, code: grpc.StatusCode | None = None) -> grpc.aio.AioRpcError:
     """Awaits a call that must fail with this ErrorInfo reason (and status code, if given); returns the error."""
     try:

@@ -12,8 +12,10 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def main() -> None:
-    rows = [f"| `{reason.name}` | `{STATUS[reason].name}` | {reason.message} |" for reason in Reason]
-    table = "| reason | gRPC status | meaning (message shown to the clerk) |\n|---|---|---|\n" + "\n".join(rows)
+    rows = [f"| `{r.name}` | `{STATUS[r].name}` | {r.message} | {r.message_zh} |" for r in Reason]
+    table = "| reason | gRPC status | message shown to the clerk | 中文 (zh-CN) |\n|---|---|---|---|\n" + "\n".join(
+        rows
+    )
     text = README.read_text(encoding="utf-8")
     text = re.sub(
         r"(<!-- reasons:start -->\n).*?(\n<!-- reasons:end -->)",

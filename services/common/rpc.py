@@ -50,6 +50,9 @@ STATUS: dict[Reason, grpc.StatusCode] = {
     Reason.NOT_A_MEMBER: C.FAILED_PRECONDITION,
     Reason.INVITATION_NOT_FOUND: C.NOT_FOUND,
     Reason.INVITATION_EXPIRED: C.FAILED_PRECONDITION,
+    Reason.NOT_BOUND: C.FAILED_PRECONDITION,
+    Reason.POOL_EMPTY: C.FAILED_PRECONDITION,
+    Reason.ACCOUNT_USE_NOT_REQUESTED: C.FAILED_PRECONDITION,
     # The caller may charge; the request's credential does not fit the payer: fix the request (the payer's own
     # card), as IDENTITY_MISMATCH. PERMISSION_DENIED is kept for what a caller's role may not do at all.
     Reason.CREDENTIAL_MISMATCH: C.FAILED_PRECONDITION,
@@ -93,9 +96,13 @@ def _status(code: grpc.StatusCode, message: str, details: list[Any]) -> grpc.Sta
     return rpc_status.to_status(status_pb2.Status(code=code.value[0], message=message, details=packed))
 
 
+def _chinese(reason: Reason) -> error_details_pb2.LocalizedMessage:
+    return error_details_pb2.LocalizedMessage(locale="zh-CN", message=reason.message_zh)
+
+
 def domain_status(err: DomainError) -> grpc.Status:
     info = error_details_pb2.ErrorInfo(reason=err.reason.name, domain=DOMAIN, metadata=err.metadata)
-    return _status(STATUS[err.reason], err.message, [info])
+    return _status(STATUS[err.reason], err.message, [info, _chinese(err.reason)])
 
 
 def invalid_argument_status(err: InvalidArgument) -> grpc.Status:
@@ -106,7 +113,9 @@ def invalid_argument_status(err: InvalidArgument) -> grpc.Status:
             for v in err.violations
         ]
     )
-    return _status(C.INVALID_ARGUMENT, f"{Reason.INVALID_ARGUMENT.message} {err}", [info, bad])
+    return _status(
+        C.INVALID_ARGUMENT, f"{Reason.INVALID_ARGUMENT.message} {err}", [info, bad, _chinese(Reason.INVALID_ARGUMENT)]
+    )
 
 
 def error_info(exc: grpc.aio.AioRpcError | grpc.RpcError) -> error_details_pb2.ErrorInfo | None:
@@ -135,7 +144,9 @@ async def abort_for(exc: Exception, method: str, context: Ctx) -> None:
     ref = uuid.uuid4().hex[:12]
     log.error("unhandled error in %s", method, exc_info=exc, extra={"error_ref": ref})
     info = error_details_pb2.ErrorInfo(reason=Reason.INTERNAL.name, domain=DOMAIN, metadata={"error_ref": ref})
-    await context.abort_with_status(_status(C.INTERNAL, f"{Reason.INTERNAL.message} (reference {ref})", [info]))
+    await context.abort_with_status(
+        _status(C.INTERNAL, f"{Reason.INTERNAL.message} (reference {ref})", [info, _chinese(Reason.INTERNAL)])
+    )
 
 
 def guarded(handler: Handler[Self, Req, Resp]) -> Handler[Self, Req, Resp]:

@@ -18,6 +18,7 @@ from tools.kit import (
     Family,
     Insured,
     bad_fields,
+    chinese,
     fails,
     reason_of,
     rid,
@@ -259,3 +260,12 @@ async def test_a_card_or_electronic_credential_is_checked_for_its_format_only(ac
         )
         assert set(bad_fields(err)) == {field}
     assert await f.own_balance(payer) == 7_000
+
+
+async def test_every_error_carries_the_clerks_message_in_chinese(accounts) -> None:
+    f = Family(accounts)
+    payer = await f.person(credit_fen=5_000)
+    err = await fails(f.reserve(payer, 6_000, all_or_nothing=True), "INSUFFICIENT_FUNDS")
+    assert chinese(err) == "账户余额不足。"
+    bad = await fails(accounts.GetPerson(pb.GetPersonRequest(psn_no="no such!")), "INVALID_ARGUMENT")
+    assert chinese(bad) == "请求不完整或格式有误，请查看各字段的说明。"

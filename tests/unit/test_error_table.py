@@ -40,6 +40,11 @@ def test_messages_are_for_people_and_codes_say_what_to_do() -> None:
     assert err.message == "The family pool already has the maximum number of members. (at most 5)"
 
 
+def test_every_reason_speaks_chinese_too() -> None:
+    for reason in Reason:
+        assert re.search(r"[\u4e00-\u9fff]", reason.message_zh) and reason.message_zh.endswith("。"), reason
+
+
 def test_a_stored_or_received_reason_code_reads_back() -> None:
     assert Reason.parse("POOL_DISSOLVED") is Reason.POOL_DISSOLVED
     assert Reason.parse("SOMETHING_A_NEWER_BUILD_SAYS") is None
