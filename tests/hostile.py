@@ -5,9 +5,10 @@ Every field gets the worst a client can send: strings with NUL, line breaks, bid
 ASCII, very long ones and page tokens that decode to extreme dates; integers at their type's extremes; enums with
 numbers the contract does not define; repeated fields; nested messages; Timestamps outside years 1..9999 or with
 nanos out of range; and at most one member of each oneof (or none). `hints` gives plausible values by field name (a
-person who exists, a fresh request id, an amount that can be paid): a third of the requests are hostile throughout,
-a third plausible, a third plausible but for one hostile field, so that hostile values also reach the use cases
-and the database behind a parser that lets the rest through.
+person who exists, a fresh request id, an amount that can be paid): a quarter of the requests are hostile throughout,
+a quarter plausible, half plausible but for one hostile field (often a plausible value spoiled: NUL, a line break,
+a digit that is not ASCII, a bidi control, too long), so that hostile values also reach the use cases and the
+database behind a parser that lets the rest through.
 """
 
 from __future__ import annotations
@@ -147,12 +148,43 @@ def _scalar(field: FieldDescriptor) -> Strategy:
     return _ints(*ranges[field.cpp_type])
 
 
+# What a plausible value is spoiled with: one character (or run) of each kind a check can miss; NUL, which no
+# PostgreSQL text can hold, most often.
+JUNK = ("\x00", "\x00", "\x00", "\n", " ", "²", "１", "\u202e", "😀", "9" * 19, "x" * 201)
+
+
+def weighted(*options: tuple[int, Strategy]) -> Strategy:
+    """One of the strategies, each drawn `weight` times as often as a strategy of weight 1."""
+    return st.one_of(*(strategy for weight, strategy in options for _ in range(weight)))
+
+
+def _spoil(value: Any, junk: str, where: int) -> Any:
+    """`value` (a string) with `junk` before it, after it, inside it, or instead of it."""
+    if not isinstance(value, str):
+        return value
+    middle = len(value) // 2
+    return (junk + value, value + junk, value[:middle] + junk + value[middle:], junk)[where]
+
+
+def _spoiled(hint: Strategy) -> Strategy:
+    """A plausible value, nearly: the kind of bad value that slips through a check written for good ones."""
+    return st.builds(_spoil, hint, st.sampled_from(JUNK), st.integers(0, 3))
+
+
 def _anything(field: FieldDescriptor, hints: Hints) -> Strategy:
-    """Any value of `field` (a list, for a repeated field), its hint among them."""
+    """Any value of `field` (a list, for a repeated field), its hint and its hint spoiled among them."""
     one = messages(field.message_type, hints) if field.message_type is not None else _scalar(field)
     values = st.lists(one, max_size=5) if field.is_repeated else one
     hint = hints.get(field.name)
-    return values if hint is None else st.one_of(hint, values)
+    return values if hint is None else st.one_of(hint, _spoiled(hint), values)
+
+
+def _bad(field: FieldDescriptor, hints: Hints) -> Strategy:
+    """The one bad field of a plausible request: its hint spoiled, or anything but its hint."""
+    one = messages(field.message_type, hints) if field.message_type is not None else _scalar(field)
+    values = st.lists(one, max_size=5) if field.is_repeated else one
+    hint = hints.get(field.name)
+    return values if hint is None else weighted((2, _spoiled(hint)), (1, values))
 
 
 def _plausible(field: FieldDescriptor, hints: Hints) -> Strategy:
@@ -189,6 +221,7 @@ def _build(descriptor: Descriptor, hints: Hints, modes: tuple[str, ...]) -> Stra
     fields = list(descriptor.fields)
     anything = {f.name: st.one_of(st.none(), _anything(f, hints)) for f in fields}
     plausible = {f.name: _plausible(f, hints) for f in fields}
+    bad_values = {f.name: _bad(f, hints) for f in fields}
 
     @st.composite
     def build(draw: Callable[[Strategy], Any]) -> Message:
@@ -196,8 +229,9 @@ def _build(descriptor: Descriptor, hints: Hints, modes: tuple[str, ...]) -> Stra
         bad = draw(st.sampled_from([f.name for f in fields])) if mode == ONE_BAD_FIELD and fields else None
 
         def value(field: FieldDescriptor) -> Any:
-            hostile = mode == HOSTILE or field.name == bad
-            return draw(anything[field.name] if hostile else plausible[field.name])
+            if field.name == bad:
+                return draw(bad_values[field.name])
+            return draw(anything[field.name] if mode == HOSTILE else plausible[field.name])
 
         message = cls()
         for field in fields:
@@ -214,9 +248,9 @@ def _build(descriptor: Descriptor, hints: Hints, modes: tuple[str, ...]) -> Stra
 
 
 def messages(descriptor: Descriptor, hints: Hints | None = None) -> Strategy:
-    """Messages of this type, a third each: hostile (each field unset or anything, each oneof unset or one member);
-    plausible (every hinted field its hint, nested messages plausible); plausible but for one field."""
-    return _build(descriptor, hints or {}, (HOSTILE, PLAUSIBLE, ONE_BAD_FIELD))
+    """Messages of this type: a quarter hostile (each field unset or anything, each oneof unset or one member), a
+    quarter plausible (every hinted field its hint, nested messages plausible), half plausible but for one field."""
+    return _build(descriptor, hints or {}, (HOSTILE, PLAUSIBLE, ONE_BAD_FIELD, ONE_BAD_FIELD))
 
 
 def rpcs(*services: ServiceDescriptor) -> list[tuple[str, str, Descriptor]]:
