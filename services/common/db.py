@@ -19,9 +19,17 @@ def async_url(url: str) -> str:
 
 def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
     """A fixed pool: under a burst, calls queue for a connection instead of opening and closing overflow
-    connections (each a new PostgreSQL backend, which cost more CPU than the payments themselves)."""
+    connections (each a new PostgreSQL backend, which cost more CPU than the payments themselves).
+
+    `hide_parameters`: a database error's text carries its statement but never the values bound to it, which are
+    what a request held (a description, a memo, a name); see services/common/logs.py for the rest of its text."""
     return create_async_engine(
-        async_url(url), pool_size=pool_size, max_overflow=0, pool_timeout=10, pool_pre_ping=False
+        async_url(url),
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_timeout=10,
+        pool_pre_ping=False,
+        hide_parameters=True,
     )
 
 

@@ -33,7 +33,9 @@ def run_env(context) -> None:  # type: ignore[no-untyped-def]
             context.run_migrations()
 
     async def main() -> None:
-        engine = create_async_engine(async_url(cfg.attributes["database_url"]), poolclass=pool.NullPool)
+        engine = create_async_engine(
+            async_url(cfg.attributes["database_url"]), poolclass=pool.NullPool, hide_parameters=True
+        )
         async with engine.begin() as conn:
             # Two processes migrating at once (two services starting) take turns.
             await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": "migrate:" + schema})

@@ -7,15 +7,26 @@ right type; `done()` guarantees no command built from one ever leaves the parser
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
+
+if TYPE_CHECKING:  # the parsers of both services, and the domain they build commands for, import no protobuf
+    from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.common.errors import MAX_FEN, FieldViolation, InvalidArgument
 
 T = TypeVar("T")
 
 PSN_NO = re.compile(r"[A-Za-z0-9_-]{1,40}")
+# Public ids: ASCII digits only (str.isdigit() also takes '²' and full-width digits, which int() refuses or reads),
+# at most 18 of them, so that every id fits a bigint.
+PUBLIC_ID = re.compile(r"[0-9]{1,18}")
+# What a google.protobuf.Timestamp may hold: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z.
+MIN_TIMESTAMP_S = -62_135_596_800
+MAX_TIMESTAMP_S = 253_402_300_799
+MAX_NANOS = 999_999_999
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
 
@@ -69,8 +80,18 @@ class Fields:
 
     def id(self, value: str, field: str) -> int:
         """Public ids are decimal strings of positive integers."""
-        ok = self.check(value.isdigit() and 0 < len(value) <= 18 and int(value) > 0, field, "required: a decimal id")
+        ok = self.check(PUBLIC_ID.fullmatch(value) is not None and int(value) > 0, field, "required: a decimal id")
         return int(value) if ok else 0
+
+    def timestamp(self, value: Timestamp, field: str) -> dt.datetime | None:
+        """A Timestamp as an aware UTC datetime; None (and a violation) for one outside years 1..9999 or with nanos
+        outside 0..999,999,999, which protobuf's own conversion would refuse with an exception."""
+        ok = self.check(
+            MIN_TIMESTAMP_S <= value.seconds <= MAX_TIMESTAMP_S and 0 <= value.nanos <= MAX_NANOS,
+            field,
+            "a time between the years 1 and 9999, nanos 0 to 999999999",
+        )
+        return value.ToDatetime(dt.UTC) if ok else None
 
     def page_size(self, value: int) -> int:
         self.in_range(value, 0, MAX_PAGE_SIZE, "page_size")

@@ -105,16 +105,26 @@ def domain_status(err: DomainError) -> grpc.Status:
     return _status(STATUS[err.reason], err.message, [info, _chinese(err.reason)])
 
 
+# The most field violations an error lists: a status travels in trailers, which a gRPC client refuses beyond 16 KiB
+# (RESOURCE_EXHAUSTED "Stream removed"), and 10,000 bad reconciliation rows make 10,000 violations or more.
+MAX_VIOLATIONS_SHOWN = 20
+
+
 def invalid_argument_status(err: InvalidArgument) -> grpc.Status:
     info = error_details_pb2.ErrorInfo(reason=Reason.INVALID_ARGUMENT.name, domain=DOMAIN)
+    shown = err.violations[:MAX_VIOLATIONS_SHOWN]
     bad = error_details_pb2.BadRequest(
         field_violations=[
-            error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
-            for v in err.violations
+            error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description) for v in shown
         ]
     )
+    summary = "; ".join(f"{v.field}: {v.description}" for v in shown)
+    if len(err.violations) > len(shown):
+        summary += f"; and {len(err.violations) - len(shown)} more"
     return _status(
-        C.INVALID_ARGUMENT, f"{Reason.INVALID_ARGUMENT.message} {err}", [info, bad, _chinese(Reason.INVALID_ARGUMENT)]
+        C.INVALID_ARGUMENT,
+        f"{Reason.INVALID_ARGUMENT.message} {summary}",
+        [info, bad, _chinese(Reason.INVALID_ARGUMENT)],
     )
 
 

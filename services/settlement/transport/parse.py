@@ -19,8 +19,13 @@ from services.settlement.transport import convert as cv
 
 POS_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 SETTLEMENT_ID = re.compile(r"^[0-9a-f]{32}$")
+# A ListSettlements page token: URL-safe base64 of "<created_at, ISO 8601 in UTC>|<settlement id>" (about 80 chars).
+PAGE_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,200}={0,2}")
 MAX_PERIOD = dt.timedelta(days=31)
 MAX_ITEMS = 10_000
+_TOTALS = tuple(field.name for field in pb.ReconcileTotals.DESCRIPTOR.fields)
+# A placeholder period for a request whose period is unreadable (done() refuses it before anyone sees it).
+_NO_PERIOD = cmd.Period(dt.datetime.min.replace(tzinfo=dt.UTC), dt.datetime.min.replace(tzinfo=dt.UTC))
 
 
 def _pos(f: Fields, value: str, field: str = "pos_txn_id") -> str:
@@ -38,7 +43,9 @@ def _ref(f: Fields, which: str | None, settlement_id: str, pos_txn_id: str) -> c
 
 
 def _period(f: Fields, start: Timestamp, end: Timestamp) -> cmd.Period:
-    s, e = start.ToDatetime(dt.UTC), end.ToDatetime(dt.UTC)
+    s, e = f.timestamp(start, "period_start"), f.timestamp(end, "period_end")
+    if s is None or e is None:
+        return _NO_PERIOD
     f.check(
         start.ByteSize() > 0 and end.ByteSize() > 0 and s < e,
         "period_end",
@@ -131,20 +138,39 @@ def page_token(last_created_at: dt.datetime, last_id: str) -> str:
 
 
 def _page_token(f: Fields, token: str) -> tuple[dt.datetime, str] | None:
+    """The (created_at, settlement id) a token of `page_token` holds; anything else is a violation, whatever it
+    decodes to: a time that is not in UTC (an offset near year 1 or 9999 would leave datetime's range), or an id
+    that is not a settlement id."""
     if not token:
         return None
-    try:
-        when, _, sid = base64.urlsafe_b64decode(token.encode()).decode().partition("|")
-        return dt.datetime.fromisoformat(when), sid
-    except (ValueError, UnicodeDecodeError):
-        f.check(False, "page_token", "not a token this service returned")
-        return None
+    when: dt.datetime | None = None
+    sid = ""
+    if PAGE_TOKEN.fullmatch(token):
+        try:
+            text, _, sid = base64.urlsafe_b64decode(token.encode("ascii")).decode("ascii").partition("|")
+            when = dt.datetime.fromisoformat(text)
+        except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
+            when = None
+    ok = when is not None and when.utcoffset() == dt.timedelta(0) and SETTLEMENT_ID.fullmatch(sid) is not None
+    f.check(ok, "page_token", "not a token this service returned")
+    return (when, sid) if ok and when is not None else None
 
 
 def reconcile(r: pb.ReconcileRequest) -> cmd.Reconcile:
     f = Fields()
     period = _period(f, r.period_start, r.period_end)
-    f.check(len(r.items) <= MAX_ITEMS, "items", f"at most {MAX_ITEMS} rows")
+    _totals(f, r.totals)
+    if f.check(len(r.items) <= MAX_ITEMS, "items", f"at most {MAX_ITEMS} rows"):
+        for n, i in enumerate(r.items):
+            _pos(f, i.pos_txn_id, f"items[{n}].pos_txn_id")
+            for name in ("acct_pay_fen", "acct_mulaid_pay_fen", "psn_cash_pay_fen"):
+                f.fen(getattr(i, name), f"items[{n}].{name}", zero_ok=True)
     f.check(len({i.pos_txn_id for i in r.items}) == len(r.items), "items", "each pos_txn_id at most once")
     items = tuple(cv.item(i) for i in r.items) if r.items else None
     return f.done(cmd.Reconcile(period, cv.totals(r.totals), items))
+
+
+def _totals(f: Fields, t: pb.ReconcileTotals) -> None:
+    """The institution's totals: counts and sums, none of them negative."""
+    for name in _TOTALS:
+        f.check(getattr(t, name) >= 0, f"totals.{name}", "must not be negative")
