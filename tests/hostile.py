@@ -5,8 +5,9 @@ Every field gets the worst a client can send: strings with NUL, line breaks, bid
 ASCII, very long ones and page tokens that decode to extreme dates; integers at their type's extremes; enums with
 numbers the contract does not define; repeated fields; nested messages; Timestamps outside years 1..9999 or with
 nanos out of range; and at most one member of each oneof (or none). `hints` gives plausible values by field name (a
-person who exists, a fresh request id, an amount that can be paid): a third of the requests are hostile throughout,
-a third plausible, a third plausible but for one hostile field, so that hostile values also reach the use cases
+person who exists, a fresh request id, an amount that can be paid): a fifth of the requests are hostile throughout,
+a fifth plausible, the rest plausible but for one hostile field (most often a plausible string spoiled: NUL, a line
+break, a digit int() refuses, an id too big for a bigint, too long), so that hostile values also reach the use cases
 and the database behind a parser that lets the rest through.
 """
 
@@ -65,6 +66,17 @@ BAD_TOKENS = (
 # Well-formed tokens at the very ends of time: a page after them (or after everything) is simply empty.
 EXTREME_TOKENS = (_token(f"0001-01-01T00:00:00+00:00|{SID}"), _token(f"9999-12-31T23:59:59.999999+00:00|{SID}"))
 HOSTILE_TOKENS = BAD_TOKENS + EXTREME_TOKENS + ("9" * 18,)
+
+
+def extreme_tokens() -> st.SearchStrategy[str]:
+    """Settlement page tokens at either end of time, with or without an offset (of either sign), holding a
+    settlement id or not."""
+    times = st.sampled_from(("0001-01-01T00:00:00", "9999-12-31T23:59:59.999999"))
+    offsets = st.sampled_from(("+00:00", "-23:59", "+23:59", ""))
+    ids = st.sampled_from((SID, "\x00", "x'; --"))
+    return st.builds(lambda t, o, i: _token(f"{t}{o}|{i}"), times, offsets, ids)
+
+
 HOSTILE_TEXT = (
     "",
     " ",
@@ -147,12 +159,50 @@ def _scalar(field: FieldDescriptor) -> Strategy:
     return _ints(*ranges[field.cpp_type])
 
 
-def _anything(field: FieldDescriptor, hints: Hints) -> Strategy:
-    """Any value of `field` (a list, for a repeated field), its hint among them."""
+# What a plausible value is spoiled with: what has crashed a check written for good values — NUL (no PostgreSQL
+# text can hold it) most often, a line break, a digit int() refuses, an id too big for a bigint, too many characters.
+JUNK = ("\x00", "\x00", "\n", "²", "9" * 19, "x" * 201)
+
+
+def weighted(*options: tuple[int, Strategy]) -> Strategy:
+    """One of the strategies, each drawn `weight` times as often as a strategy of weight 1."""
+    return st.one_of(*(strategy for weight, strategy in options for _ in range(weight)))
+
+
+def _spoil(value: str, junk: str, where: int) -> str:
+    """`value` with `junk` before it, after it, inside it, or instead of it."""
+    middle = len(value) // 2
+    return (junk + value, value + junk, value[:middle] + junk + value[middle:], junk)[where]
+
+
+def _values(field: FieldDescriptor, hints: Hints) -> Strategy:
+    """Any value of `field`, whatever its hint (a list, for a repeated field)."""
     one = messages(field.message_type, hints) if field.message_type is not None else _scalar(field)
-    values = st.lists(one, max_size=5) if field.is_repeated else one
+    return st.lists(one, max_size=5) if field.is_repeated else one
+
+
+def _spoiled(field: FieldDescriptor, hint: Strategy) -> Strategy | None:
+    """Its plausible value, nearly: the kind of bad value that slips through a check written for good ones (for a
+    single string field; None for any other)."""
+    if field.is_repeated or field.type != FieldDescriptor.TYPE_STRING:
+        return None
+    return st.builds(_spoil, hint, st.sampled_from(JUNK), st.integers(0, 3))
+
+
+def _anything(field: FieldDescriptor, hints: Hints) -> Strategy:
+    """Any value of `field`, its hint and its hint spoiled among them."""
     hint = hints.get(field.name)
-    return values if hint is None else st.one_of(hint, values)
+    if hint is None:
+        return _values(field, hints)
+    spoiled = _spoiled(field, hint)
+    return st.one_of(hint, _values(field, hints), *([spoiled] if spoiled is not None else []))
+
+
+def _bad(field: FieldDescriptor, hints: Hints) -> Strategy:
+    """The one bad field of a plausible request: most often its hint spoiled, else anything."""
+    hint = hints.get(field.name)
+    spoiled = _spoiled(field, hint) if hint is not None else None
+    return _values(field, hints) if spoiled is None else weighted((2, spoiled), (1, _values(field, hints)))
 
 
 def _plausible(field: FieldDescriptor, hints: Hints) -> Strategy:
@@ -189,15 +239,19 @@ def _build(descriptor: Descriptor, hints: Hints, modes: tuple[str, ...]) -> Stra
     fields = list(descriptor.fields)
     anything = {f.name: st.one_of(st.none(), _anything(f, hints)) for f in fields}
     plausible = {f.name: _plausible(f, hints) for f in fields}
+    bad_values = {f.name: _bad(f, hints) for f in fields}
+    # The bad field of a plausible request: a string field twice as often as another (strings are where NUL hides).
+    bad_names = [f.name for f in fields for _ in range(2 if f.type == FieldDescriptor.TYPE_STRING else 1)]
 
     @st.composite
     def build(draw: Callable[[Strategy], Any]) -> Message:
         mode = draw(st.sampled_from(modes))
-        bad = draw(st.sampled_from([f.name for f in fields])) if mode == ONE_BAD_FIELD and fields else None
+        bad = draw(st.sampled_from(bad_names)) if mode == ONE_BAD_FIELD and bad_names else None
 
         def value(field: FieldDescriptor) -> Any:
-            hostile = mode == HOSTILE or field.name == bad
-            return draw(anything[field.name] if hostile else plausible[field.name])
+            if field.name == bad:
+                return draw(bad_values[field.name])
+            return draw(anything[field.name] if mode == HOSTILE else plausible[field.name])
 
         message = cls()
         for field in fields:
@@ -214,9 +268,9 @@ def _build(descriptor: Descriptor, hints: Hints, modes: tuple[str, ...]) -> Stra
 
 
 def messages(descriptor: Descriptor, hints: Hints | None = None) -> Strategy:
-    """Messages of this type, a third each: hostile (each field unset or anything, each oneof unset or one member);
-    plausible (every hinted field its hint, nested messages plausible); plausible but for one field."""
-    return _build(descriptor, hints or {}, (HOSTILE, PLAUSIBLE, ONE_BAD_FIELD))
+    """Messages of this type: a fifth hostile (each field unset or anything, each oneof unset or one member), a fifth
+    plausible (every hinted field its hint, nested messages plausible), the rest plausible but for one field."""
+    return _build(descriptor, hints or {}, (HOSTILE, PLAUSIBLE, ONE_BAD_FIELD, ONE_BAD_FIELD, ONE_BAD_FIELD))
 
 
 def rpcs(*services: ServiceDescriptor) -> list[tuple[str, str, Descriptor]]:
