@@ -20,7 +20,17 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from gongji.settlement.v1 import settlement_pb2 as pb
-from tests.hostile import HOSTILE_TOKENS, Hints, around_now, call_and_check, fuzz_settings, messages, rpcs, weighted
+from tests.hostile import (
+    HOSTILE_TOKENS,
+    Hints,
+    around_now,
+    call_and_check,
+    extreme_tokens,
+    fuzz_settings,
+    messages,
+    rpcs,
+    weighted,
+)
 from tests.settlement.conftest import Pos, Stack
 from tools.kit import Family, Insured, psn_no, rid
 
@@ -58,7 +68,9 @@ class World:
             "period_start": around_now(2, 0),
             "period_end": around_now(0, 2),
             "page_size": st.integers(0, 5),
-            "page_token": st.one_of(st.just(self.page_token), st.sampled_from(HOSTILE_TOKENS)),
+            "page_token": weighted(
+                (1, st.just(self.page_token)), (1, st.sampled_from(HOSTILE_TOKENS)), (2, extreme_tokens())
+            ),
         }
 
 

@@ -6,7 +6,7 @@ written), never INTERNAL; an unknown caller is UNAUTHENTICATED whatever it sends
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import asyncpg
@@ -61,38 +61,41 @@ def _day() -> tuple[Timestamp, Timestamp]:
 
 # ---------------------------------------------------------------- NUL and other unprintable text
 
-NUL_CASES = {
+Build = Callable[[str], Any]  # payer's psn_no -> request
+
+# (method, request with one bad string, the field it names)
+NUL_CASES: dict[str, tuple[str, Build, str]] = {
     "Settle.description": (
         "Settle",
         lambda p: pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=p, amount_fen=1, description="门诊\x00"),
+        "description",
     ),
     "Authorize.description": (
         "Authorize",
         lambda p: pb.AuthorizeRequest(pos_txn_id=rid(), payer_psn_no=p, amount_fen=1, description="a\nb"),
+        "description",
     ),
-    "Settle.pos_txn_id": ("Settle", lambda p: pb.SettleRequest(pos_txn_id="POS-1\x00", payer_psn_no=p, amount_fen=1)),
+    "Settle.pos_txn_id": (
+        "Settle",
+        lambda p: pb.SettleRequest(pos_txn_id="POS-1\x00", payer_psn_no=p, amount_fen=1),
+        "pos_txn_id",
+    ),
     "Settle.payer_psn_no": (
         "Settle",
         lambda p: pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=p + "\x00", amount_fen=1),
+        "payer_psn_no",
     ),
     "Refund.refund_pos_txn_id": (
         "Refund",
         lambda p: pb.RefundRequest(refund_pos_txn_id="\x00", pos_txn_id="POS-1", amount_fen=1),
+        "refund_pos_txn_id",
     ),
     "GetSettlement.settlement_id": (
         "GetSettlement",
         lambda p: pb.GetSettlementRequest(settlement_id="0" * 31 + "\x00"),
+        "settlement_id",
     ),
-    "Reverse.pos_txn_id": ("Reverse", lambda p: pb.ReverseRequest(pos_txn_id="\x00")),
-}
-NUL_FIELDS = {
-    "Settle.description": "description",
-    "Authorize.description": "description",
-    "Settle.pos_txn_id": "pos_txn_id",
-    "Settle.payer_psn_no": "payer_psn_no",
-    "Refund.refund_pos_txn_id": "refund_pos_txn_id",
-    "GetSettlement.settlement_id": "settlement_id",
-    "Reverse.pos_txn_id": "pos_txn_id",
+    "Reverse.pos_txn_id": ("Reverse", lambda p: pb.ReverseRequest(pos_txn_id="\x00"), "pos_txn_id"),
 }
 
 
@@ -101,8 +104,8 @@ async def test_nul_or_a_line_break_in_a_string_field_is_invalid_argument(
     stack: Stack, pos_a: Pos, db: asyncpg.Connection, case: str
 ) -> None:
     payer = await Family(stack.accounts).person(credit_fen=10_000)
-    method, build = NUL_CASES[case]
-    await _refused(pos_a, method, build(payer.psn_no), db, NUL_FIELDS[case])
+    method, build, field = NUL_CASES[case]
+    await _refused(pos_a, method, build(payer.psn_no), db, field)
 
 
 async def test_nul_in_a_reconciliation_row_is_invalid_argument(pos_a: Pos, db: asyncpg.Connection) -> None:
