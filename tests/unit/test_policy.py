@@ -28,8 +28,9 @@ def book() -> PolicyBook:
 
 
 def _first_period(book: PolicyBook) -> dict[str, object]:
-    raw = {f.name: getattr(book.periods[0], f.name) for f in dataclasses.fields(Policy)}
+    raw = {f.name: getattr(book.periods[0], f.name) for f in dataclasses.fields(Policy) if f.name != "regions"}
     raw["relations"] = sorted(r.name for r in book.periods[0].relations)
+    raw["own_account_order"] = [p.name for p in book.periods[0].own_account_order]
     return raw
 
 
@@ -122,3 +123,11 @@ def test_the_file_on_disk_is_what_is_loaded(tmp_path: Path) -> None:
     later = book.at(dt.date(2028, 1, 1))
     assert (later.region_scope, later.min_transfer_fen, later.min_creator_balance_fen) == ("NATIONAL", 30_000, 50_000)
     assert later.relations == WIDENED
+
+
+def test_same_region_compares_coordinating_regions_from_the_table(book: PolicyBook) -> None:
+    regions = book.at(dt.date(2026, 12, 1)).regions
+    assert regions.region("630102") == regions.region("630121") == regions.region("630100") == "630100"  # Xining
+    assert regions.region("630202") == "630200" != regions.region("630102")  # Haidong is another
+    assert regions.region("632899") == "632800"  # a code the table does not list: its prefecture's region
+    assert regions.region("110105") == "110105"  # outside the table and its prefectures: a region of its own

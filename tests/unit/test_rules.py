@@ -192,7 +192,9 @@ def test_member_limit_comes_from_policy() -> None:
     [
         ("SAME_REGION", "630100", True),
         ("SAME_REGION", "630200", False),  # Haidong, same province
-        ("SAME_REGION", "630102", False),  # a district code is a different coordinating region
+        ("SAME_REGION", "630102", True),  # 城东区 is in Xining's coordinating region (the policy's region table)
+        ("SAME_REGION", "630121", True),  # so is 大通县
+        ("SAME_REGION", "630202", False),  # 乐都区 is in Haidong's
         ("SAME_REGION", "110100", False),
         ("PROVINCE", "630100", True),
         ("PROVINCE", "630200", True),

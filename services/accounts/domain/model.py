@@ -29,6 +29,14 @@ class Relation(StrEnum):
     GRANDCHILD_MATERNAL = "GRANDCHILD_MATERNAL"
 
 
+class Part(StrEnum):
+    """The two parts of a personal account (rule 8): this year's contributions (当年), and what is left of earlier
+    years (历年). Which the own-account leg of a payment draws first is policy."""
+
+    CURRENT = "CURRENT"
+    PRIOR = "PRIOR"
+
+
 class Acceptor(StrEnum):
     """Who accepted an invitation: the member in person, or a guardian for a member under 18."""
 

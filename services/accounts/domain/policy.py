@@ -1,15 +1,40 @@
-"""Effective-dated policy (rules 2, 3, 5, 6 and hold limits): which numbers apply on a given day."""
+"""Effective-dated policy (rules 2, 3, 5, 6, 8 and hold limits): which numbers apply on a given day, and the table of
+coordinating regions (统筹区) that "same region" compares."""
 
 from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from dataclasses import dataclass, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from services.accounts.domain.model import Relation
+from services.accounts.domain.model import Part, Relation
 
 REGION_SCOPES = ("SAME_REGION", "PROVINCE", "NATIONAL")
+
+
+@dataclass(frozen=True)
+class Regions:
+    """统筹区: which coordinating region each administrative division code belongs to (rule 5). A code the table does
+    not name belongs to its prefecture's region when that (its first four digits and "00") is a region, else is a
+    region of its own: 630102 (城东区) is in 630100 (西宁市)."""
+
+    of_code: Mapping[str, str] = field(default_factory=dict)  # administrative code -> coordinating region
+
+    def region(self, code: str) -> str:
+        if code in self.of_code:
+            return self.of_code[code]
+        prefecture = code[:4] + "00"
+        return self.of_code.get(prefecture, prefecture if prefecture in self.of_code.values() else code)
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, list[str]]) -> Regions:
+        """{region: [member codes]} as configured; each region also belongs to itself."""
+        of_code = {region: region for region in table}
+        for region, codes in table.items():
+            of_code.update({code: region for code in codes})
+        return cls(of_code)
 
 
 @dataclass(frozen=True)
@@ -24,6 +49,9 @@ class Policy:
     invitation_ttl_seconds: int
     default_hold_ttl_seconds: int
     max_hold_ttl_seconds: int
+    # Rule 8: which part of the own account a payment, a transfer or a premium draws first (先历年后当年 by default).
+    own_account_order: tuple[Part, ...] = (Part.PRIOR, Part.CURRENT)
+    regions: Regions = field(default_factory=Regions)  # from the file's [coordinating_regions], not per period
 
 
 class PolicyBook:
@@ -44,11 +72,11 @@ class PolicyBook:
     @classmethod
     def load(cls, path: Path) -> PolicyBook:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        return cls.from_periods(raw["period"])
+        return cls.from_periods(raw["period"], Regions.from_table(raw.get("coordinating_regions", {})))
 
     @classmethod
-    def from_periods(cls, raw_periods: list[dict[str, object]]) -> PolicyBook:
-        names = {f.name for f in fields(Policy)}
+    def from_periods(cls, raw_periods: list[dict[str, object]], regions: Regions | None = None) -> PolicyBook:
+        names = {f.name for f in fields(Policy)} - {"regions"}
         periods: list[Policy] = []
         previous: Policy | None = None
         for raw in sorted(raw_periods, key=lambda r: r["effective_from"]):  # type: ignore[arg-type, return-value]
@@ -58,8 +86,13 @@ class PolicyBook:
             values = dict(raw)
             if "relations" in values:
                 values["relations"] = frozenset(Relation[r] for r in values["relations"])  # type: ignore[attr-defined]
+            if "own_account_order" in values:
+                order = tuple(Part[p] for p in values["own_account_order"])  # type: ignore[attr-defined]
+                if sorted(order) != sorted(Part):
+                    raise ValueError("own_account_order must name each part once")
+                values["own_account_order"] = order
             if previous is None:
-                policy = Policy(**values)  # type: ignore[arg-type]
+                policy = Policy(**values, regions=regions or Regions())  # type: ignore[arg-type]
             else:
                 policy = replace(previous, **values)  # type: ignore[arg-type]
             if policy.region_scope not in REGION_SCOPES:

@@ -63,12 +63,13 @@ def member_violations(
 
 
 def same_scope(region_a: str, region_b: str, policy: Policy) -> bool:
-    """Rule 5: same coordinating region by default; province-wide or national as a policy switch."""
+    """Rule 5: the same coordinating region (统筹区, as the policy's region table groups administrative codes) by
+    default; province-wide or national as a policy switch."""
     if policy.region_scope == "NATIONAL":
         return True
     if policy.region_scope == "PROVINCE":
         return region_a[:2] == region_b[:2]
-    return region_a == region_b
+    return policy.regions.region(region_a) == policy.regions.region(region_b)
 
 
 def funding_violations(creator_available_fen: int, policy: Policy) -> list[DomainError]:
