@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from services.accounts.domain.model import Acceptor, Person, Relation, Source
+from services.accounts.domain.model import Acceptor, Part, Person, Relation, Source
 from services.accounts.domain.reservation import Leg, RefundPart, Reservation
 
 
@@ -65,9 +65,40 @@ class BalanceView:
 
 
 @dataclass(frozen=True)
+class PersonalBalanceView:
+    """The personal account's two parts (rule 8): this year's money and the prior years'."""
+
+    current_year: BalanceView
+    prior_years: BalanceView
+
+    @classmethod
+    def of(cls, by_part: dict[Part, BalanceView], stale: bool = False) -> PersonalBalanceView:
+        """`stale`: the current-year part still holds an earlier year (not rolled over yet): it is prior years."""
+        current, prior = by_part[Part.CURRENT], by_part[Part.PRIOR]
+        if stale:
+            return cls(
+                BalanceView(0, 0),
+                BalanceView(current.balance_fen + prior.balance_fen, current.held_fen + prior.held_fen),
+            )
+        return cls(current, prior)
+
+    @property
+    def balance_fen(self) -> int:
+        return self.current_year.balance_fen + self.prior_years.balance_fen
+
+    @property
+    def held_fen(self) -> int:
+        return self.current_year.held_fen + self.prior_years.held_fen
+
+    @property
+    def available_fen(self) -> int:
+        return self.balance_fen - self.held_fen
+
+
+@dataclass(frozen=True)
 class BalancesView:
     psn_no: str
-    personal: BalanceView | None
+    personal: PersonalBalanceView | None
     pool_id: int | None
     pool: BalanceView | None
 
@@ -114,14 +145,14 @@ class RecordView:
     fixmedins_code: str
     reservation_id: int | None
     description: str
-    split: list[tuple[Source, int]]  # signed fen per source: negative when money left it
+    split: list[tuple[Source, Part | None, int]]  # signed fen per source (and part): negative when money left it
     booked_by: str = ""  # who did it: "CHANNEL:identity"
 
     @property
     def total_fen(self) -> int:
         """What moved: money out of the sources, or, when nothing left them, money into them."""
-        out = sum(-amount for _, amount in self.split if amount < 0)
-        return out or sum(amount for _, amount in self.split if amount > 0)
+        out = sum(-amount for _, _, amount in self.split if amount < 0)
+        return out or sum(amount for _, _, amount in self.split if amount > 0)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,9 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 async def _account_of(engine: AsyncEngine, psn_no: str) -> int:
     async with engine.connect() as conn:
         return (
-            await conn.execute(text("SELECT id FROM accounts.ledger_accounts WHERE psn_no = :p"), {"p": psn_no})
+            await conn.execute(
+                text("SELECT id FROM accounts.ledger_accounts WHERE psn_no = :p AND part = 'CURRENT'"), {"p": psn_no}
+            )
         ).scalar_one()
 
 

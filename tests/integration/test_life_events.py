@@ -44,7 +44,7 @@ async def _release(accounts, r: pb.Reservation) -> pb.Reservation:  # type: igno
 @pytest.mark.parametrize(("event", "extra", "reason"), CREATOR_EVENTS, ids=[e[2] for e in CREATOR_EVENTS])
 async def test_creator_event_dissolves_the_pool_and_returns_its_available_money(accounts, event, extra, reason) -> None:
     f = Family(accounts)
-    creator = await f.person(credit_fen=100_000)
+    creator = await f.person(credit_fen=150_000)  # keeps 80,000 after the transfer: above rule 6's minimum
     child = await f.person(insurance=RESIDENT)
     spouse = await f.person(credit_fen=1_000)
     invited = await f.person()
@@ -57,7 +57,7 @@ async def test_creator_event_dissolves_the_pool_and_returns_its_available_money(
     before = await _pool(accounts, pool_id)
     assert (before.balance_fen, before.held_fen, before.available_fen) == (50_000, 5_000, 45_000)
     creator_before = await f.own_balance(creator)
-    assert creator_before == 30_000
+    assert creator_before == 80_000
 
     out = await _event(accounts, creator, event, **extra)
 
@@ -222,7 +222,7 @@ async def test_creator_only_events_leave_a_member_in_the_pool(accounts, event, e
 
 async def test_a_hold_open_when_the_creator_dies_stays_valid_and_what_it_frees_goes_to_the_creator(accounts) -> None:
     f = Family(accounts)
-    creator = await f.person(credit_fen=100_000)
+    creator = await f.person(credit_fen=140_000)  # keeps 80,000: above rule 6's minimum
     child = await f.person(insurance=RESIDENT)
     pool_id = await f.create_pool(creator, transfer_fen=60_000)
     await f.bind(pool_id, child, cpb.RELATION_CHILD)
@@ -235,7 +235,7 @@ async def test_a_hold_open_when_the_creator_dies_stays_valid_and_what_it_frees_g
     out = await _event(accounts, creator, "died")
     assert (out.dissolved_pool_id, out.returned_fen) == (pool_id, 22_000)
     assert out.person.status == cpb.PERSON_STATUS_DECEASED
-    assert await f.own_balance(creator) == 40_000 + 22_000  # the balance returns to the creator's own account
+    assert await f.own_balance(creator) == 80_000 + 22_000  # the balance returns to the creator's own account
 
     # debiting the hold made before the death works: the hospital is paid from the pool's held money
     debited = (
@@ -243,16 +243,16 @@ async def test_a_hold_open_when_the_creator_dies_stays_valid_and_what_it_frees_g
     ).reservation
     assert (debited.status, debited.debited_fen) == (pb.RESERVATION_STATUS_DEBITED, 10_000)
     assert [(leg.source, leg.debited_fen) for leg in debited.legs if leg.debited_fen] == [(POOL, 10_000)]
-    assert await f.own_balance(creator) == 62_000
+    assert await f.own_balance(creator) == 102_000
 
     # releasing another hold returns its money to the creator, not to the dissolved pool
     assert (await _release(accounts, dropped)).status == pb.RESERVATION_STATUS_RELEASED
-    assert await f.own_balance(creator) == 77_000
+    assert await f.own_balance(creator) == 117_000
 
     # a hold that lapses is expired by the sweeper, and its money follows the same way
     status = await _wait_for_expiry(accounts, lapsing.reservation_id)
     assert status == pb.RESERVATION_STATUS_EXPIRED
-    assert await f.own_balance(creator) == 85_000
+    assert await f.own_balance(creator) == 125_000
 
     pool = await _pool(accounts, pool_id)
     assert (pool.status, pool.balance_fen, pool.held_fen) == (pb.POOL_STATUS_DISSOLVED, 0, 0)
@@ -274,7 +274,7 @@ async def _wait_for_expiry(accounts, reservation_id: str, timeout_s: float = 10.
 
 async def test_refund_of_a_pool_payment_after_dissolution_goes_to_the_creator(accounts) -> None:
     f = Family(accounts)
-    creator = await f.person(credit_fen=100_000)
+    creator = await f.person(credit_fen=140_000)
     spouse = await f.person(credit_fen=2_000)
     pool_id = await f.create_pool(creator, transfer_fen=60_000)
     await f.bind(pool_id, spouse)
@@ -282,7 +282,7 @@ async def test_refund_of_a_pool_payment_after_dissolution_goes_to_the_creator(ac
     assert [(leg.source, leg.debited_fen) for leg in paid.legs] == [(OWN, 2_000), (POOL, 5_000)]
     out = await _event(accounts, creator, "chronic_disease_benefit_granted")
     assert out.returned_fen == 55_000
-    assert await f.own_balance(creator) == 95_000
+    assert await f.own_balance(creator) == 135_000
 
     refund = await accounts.Refund(
         pb.RefundRequest(request_id=rid(), reservation_id=paid.reservation_id, amount_fen=6_000)
@@ -291,7 +291,7 @@ async def test_refund_of_a_pool_payment_after_dissolution_goes_to_the_creator(ac
         (POOL, pb.REFUND_DESTINATION_CREATOR_PERSONAL_ACCOUNT, 5_000),
         (OWN, pb.REFUND_DESTINATION_PERSONAL_ACCOUNT, 1_000),
     ]
-    assert await f.own_balance(creator) == 100_000
+    assert await f.own_balance(creator) == 140_000
     assert await f.own_balance(spouse) == 1_000
     assert (await _pool(accounts, pool_id)).balance_fen == 0
 

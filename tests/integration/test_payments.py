@@ -112,7 +112,7 @@ async def test_unknown_reservation_and_uninsured_payer(accounts) -> None:
 
 async def test_hold_on_a_pool_outlives_its_dissolution_and_returns_to_the_creator(accounts) -> None:
     f = Family(accounts)
-    creator = await f.person(credit_fen=100_000)
+    creator = await f.person(credit_fen=140_000)  # keeps 80,000: above rule 6's minimum
     member = await f.person(credit_fen=0)
     pool_id = await f.create_pool(creator, transfer_fen=60_000)
     await f.bind(pool_id, member, cpb.RELATION_PARENT)
@@ -120,15 +120,15 @@ async def test_hold_on_a_pool_outlives_its_dissolution_and_returns_to_the_creato
     voided = await f.reserve(member, 15_000)
     dissolved = await accounts.DissolvePool(pb.DissolvePoolRequest(request_id=rid(), pool_id=pool_id))
     assert dissolved.returned_fen == 25_000  # only what no hold kept
-    assert await f.own_balance(creator) == 65_000
+    assert await f.own_balance(creator) == 105_000
 
     debit = await accounts.Debit(
         pb.DebitRequest(request_id=rid(), reservation_id=paid.reservation_id, amount_fen=18_000)
     )
     assert debit.reservation.debited_fen == 18_000
-    assert await f.own_balance(creator) == 67_000  # the 2,000 not debited went on to the creator
+    assert await f.own_balance(creator) == 107_000  # the 2,000 not debited went on to the creator
     await accounts.Release(pb.ReleaseRequest(request_id=rid(), reservation_id=voided.reservation_id))
-    assert await f.own_balance(creator) == 82_000
+    assert await f.own_balance(creator) == 122_000
     assert await f.pool_balance(pool_id) == 0
 
     refund = await accounts.Refund(
@@ -137,7 +137,7 @@ async def test_hold_on_a_pool_outlives_its_dissolution_and_returns_to_the_creato
     assert [(p.destination, p.amount_fen) for p in refund.parts] == [
         (pb.REFUND_DESTINATION_CREATOR_PERSONAL_ACCOUNT, 8_000)
     ]
-    assert await f.own_balance(creator) == 90_000
+    assert await f.own_balance(creator) == 130_000
     assert await f.pool_balance(pool_id) == 0
 
 

@@ -575,7 +575,7 @@ async def test_operations_on_a_dissolved_pool_are_pool_dissolved(accounts) -> No
     )
     assert await f.own_balance(creator) == 100_000  # returned once, not twice
     r = await f.reserve(member, 1_000, (POOL,))
-    assert (r.reserved_fen, r.legs[0].shortfall_reason) == (0, "NOT_BOUND")
+    assert (r.reserved_fen, r.legs[0].shortfall_reason) == (0, "POOL_DISSOLVED")  # says why, not just "not bound"
     await accounts.Release(pb.ReleaseRequest(request_id=rid(), reservation_id=r.reservation_id))
 
 
@@ -592,7 +592,7 @@ async def test_dissolve_an_unknown_pool_is_pool_not_found(accounts) -> None:
 
 async def test_get_pool_by_psn_no_of_creator_or_member(accounts) -> None:
     f = Family(accounts)
-    creator = await f.person(credit_fen=100_000)
+    creator = await f.person(credit_fen=120_000)
     member, invited = await f.person(), await f.person()
     pool_id = await f.create_pool(creator, transfer_fen=60_000)
     await f.bind(pool_id, member)

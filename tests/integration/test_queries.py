@@ -42,7 +42,7 @@ async def _all_pages(accounts, page_size: int, **kw: Any) -> list[list[pb.Transa
 
 async def test_a_persons_records_show_the_split_per_source(accounts) -> None:
     f = Family(accounts)
-    creator = await f.person(credit_fen=100_000)
+    creator = await f.person(credit_fen=120_000)
     spouse = await f.person(credit_fen=3_000)
     pool_id = await f.create_pool(creator, transfer_fen=60_000)
     await f.bind(pool_id, spouse)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
 from services.accounts.domain.journal import INSTITUTION_CLEARING, JournalEntry, Posting, TxnKind
-from services.accounts.domain.model import Source
+from services.accounts.domain.model import Part, Source
+from services.accounts.domain.policy import PolicyBook
 from services.accounts.domain.reservation import (
     Effects,
+    OwnPart,
     PayerFunds,
+    PayersPool,
     PoolState,
     RefundDestination,
     Reservation,
@@ -21,30 +25,43 @@ from services.common.errors import DomainError
 OWN, POOL = Source.PERSONAL_ACCOUNT, Source.FAMILY_POOL
 NOW = dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)
 LATER = NOW + dt.timedelta(minutes=15)
-OWN_ACCOUNT, POOL_ACCOUNT, CREATOR_ACCOUNT = 101, 102, 103
+OWN_ACCOUNT, POOL_ACCOUNT, CREATOR_ACCOUNT, PRIOR_ACCOUNT = 101, 102, 103, 104
+POLICY = PolicyBook.load(Path(__file__).resolve().parents[2] / "config" / "policy.toml").at(NOW.date())
 ACTIVE = {7: PoolState(7, "CREATOR", CREATOR_ACCOUNT, dissolved=False)}
 DISSOLVED = {7: PoolState(7, "CREATOR", CREATOR_ACCOUNT, dissolved=True)}
 
 
-def funds(own_fen: int | None = 10_000, pool_fen: int | None = 60_000, insured: bool = True) -> PayerFunds:
-    return PayerFunds(
-        "MEMBER",
-        insured,
-        OWN_ACCOUNT if own_fen is not None else None,
-        own_fen or 0,
-        7 if pool_fen is not None else None,
-        POOL_ACCOUNT if pool_fen is not None else None,
-        pool_fen or 0,
+def funds(
+    own_fen: int | None = 10_000,
+    pool_fen: int | None = 60_000,
+    insured: bool = True,
+    prior_fen: int = 0,
+    **pool: object,
+) -> PayerFunds:
+    """A member of pool 7 in Xining, with this year's and prior years' money, whose creator can afford mutual aid."""
+    own = (
+        (OwnPart(Part.CURRENT, OWN_ACCOUNT, own_fen, NOW.year), OwnPart(Part.PRIOR, PRIOR_ACCOUNT, prior_fen))
+        if own_fen is not None
+        else ()
     )
+    standing: dict[str, object] = {
+        "creator_insured": True,
+        "creator_available_fen": 100_000,
+        "creator_region": "630100",
+        **pool,
+    }
+    payers_pool = PayersPool(7, POOL_ACCOUNT, pool_fen, **standing) if pool_fen is not None else None  # type: ignore[arg-type]
+    return PayerFunds("MEMBER", insured, "630102", own, payers_pool)
 
 
 def held(amount_fen: int = 25_000, **kw: object) -> Reservation:
     r, _ = Reservation.open(
-        funds(**kw),
+        funds(**kw),  # type: ignore[arg-type]
         amount_fen,
         (OWN, POOL),
         LATER,
-        fixmedins_code="H1",  # type: ignore[arg-type]
+        POLICY,
+        fixmedins_code="H1",
         description="outpatient",
     )
     r.id = 42
@@ -64,7 +81,7 @@ def postings(effects: Effects, kind: TxnKind) -> set[Posting]:
 
 
 def test_a_hold_takes_own_account_first_then_the_pool_and_holds_it_there() -> None:
-    r, effects = Reservation.open(funds(), 25_000, (OWN, POOL), LATER)
+    r, effects = Reservation.open(funds(), 25_000, (OWN, POOL), LATER, POLICY)
     assert r.status is ReservationStatus.HELD
     assert [(g.source, g.reserved_fen, g.shortfall_reason) for g in r.legs] == [
         (OWN, 10_000, "INSUFFICIENT_FUNDS"),
@@ -75,7 +92,7 @@ def test_a_hold_takes_own_account_first_then_the_pool_and_holds_it_there() -> No
 
 
 def test_a_one_shot_payment_posts_to_clearing_at_once_and_holds_nothing() -> None:
-    r, effects = Reservation.open(funds(), 80_000, (OWN, POOL), LATER, debit_immediately=True, description="x")
+    r, effects = Reservation.open(funds(), 80_000, (OWN, POOL), LATER, POLICY, debit_immediately=True, description="x")
     assert (r.status, r.debited_fen, r.uncovered_fen) == (ReservationStatus.DEBITED, 70_000, 10_000)
     assert effects.held == {}
     [payment] = effects.journal
@@ -88,20 +105,22 @@ def test_a_one_shot_payment_posts_to_clearing_at_once_and_holds_nothing() -> Non
 
 
 def test_nothing_to_pay_from_books_nothing() -> None:
-    r, effects = Reservation.open(funds(own_fen=None, pool_fen=None), 5_000, (OWN, POOL), LATER, debit_immediately=True)
+    r, effects = Reservation.open(
+        funds(own_fen=None, pool_fen=None), 5_000, (OWN, POOL), LATER, POLICY, debit_immediately=True
+    )
     assert [g.shortfall_reason for g in r.legs] == ["NO_PERSONAL_ACCOUNT", "NOT_BOUND"]
     assert (r.uncovered_fen, effects) == (5_000, Effects())
 
 
 def test_all_or_nothing_refuses_a_partial_cover() -> None:
     with pytest.raises(DomainError) as err:
-        Reservation.open(funds(), 80_000, (OWN, POOL), LATER, all_or_nothing=True)
+        Reservation.open(funds(), 80_000, (OWN, POOL), LATER, POLICY, all_or_nothing=True)
     assert (reason(err), err.value.metadata) == ("INSUFFICIENT_FUNDS", {"available_fen": "70000"})
 
 
 def test_a_payer_not_insured_cannot_reserve() -> None:
     with pytest.raises(DomainError) as err:
-        Reservation.open(funds(insured=False), 1_000, (OWN,), LATER)
+        Reservation.open(funds(insured=False), 1_000, (OWN,), LATER, POLICY)
     assert reason(err) == "PERSON_NOT_INSURED"
 
 
@@ -210,7 +229,8 @@ def test_a_dissolved_pools_part_of_a_refund_goes_to_its_creator() -> None:
     r.debit(25_000, NOW, ACTIVE)
     effects, parts = r.refund(20_000, DISSOLVED)
     assert parts[0].destination is RefundDestination.CREATOR_PERSONAL_ACCOUNT
-    assert Posting(CREATOR_ACCOUNT, 15_000, POOL) in effects.journal[0].postings
+    # it lands in the creator's own account, and is that account's money in every record
+    assert Posting(CREATOR_ACCOUNT, 15_000, OWN) in effects.journal[0].postings
 
 
 def test_refunds_never_exceed_what_was_paid() -> None:
@@ -237,3 +257,78 @@ def test_an_own_account_only_refund_does_not_show_in_the_pools_records() -> None
 def test_an_entry_that_does_not_balance_cannot_even_be_made() -> None:
     with pytest.raises(ValueError, match="does not balance"):
         JournalEntry(TxnKind.PAYMENT, (Posting(OWN_ACCOUNT, -5, OWN), Posting(INSTITUTION_CLEARING, 4)))
+
+
+# ---------------------------------------------------------------- the two parts of the own account (rule 8)
+
+
+def test_the_own_account_gives_prior_years_first_then_this_year_then_the_pool() -> None:
+    r, effects = Reservation.open(funds(own_fen=10_000, prior_fen=3_000), 25_000, (OWN, POOL), LATER, POLICY)
+    assert [(g.source, g.part, g.reserved_fen, g.shortfall_reason) for g in r.legs] == [
+        (OWN, Part.PRIOR, 3_000, ""),
+        (OWN, Part.CURRENT, 10_000, "INSUFFICIENT_FUNDS"),
+        (POOL, None, 12_000, ""),
+    ]
+    assert effects.held == {PRIOR_ACCOUNT: 3_000, OWN_ACCOUNT: 10_000, POOL_ACCOUNT: 12_000}
+
+
+def test_a_part_that_is_not_needed_gets_no_leg() -> None:
+    r, _ = Reservation.open(funds(own_fen=10_000, prior_fen=3_000), 2_000, (OWN, POOL), LATER, POLICY)
+    assert [(g.source, g.part, g.reserved_fen) for g in r.legs] == [(OWN, Part.PRIOR, 2_000), (POOL, None, 0)]
+
+
+def test_a_refund_goes_back_to_the_part_it_came_from() -> None:
+    r, _ = Reservation.open(funds(own_fen=10_000, prior_fen=3_000), 13_000, (OWN,), LATER, POLICY)
+    r.id = 42
+    r.debit(13_000, NOW, {})
+    effects, _ = r.refund(13_000, {})
+    assert {p for p in effects.journal[0].postings if p.account_id != INSTITUTION_CLEARING} == {
+        Posting(PRIOR_ACCOUNT, 3_000, OWN),
+        Posting(OWN_ACCOUNT, 10_000, OWN),
+    }
+
+
+# ---------------------------------------------------------------- why a source gave less (the seed page's FAQ)
+
+
+@pytest.mark.parametrize(
+    ("payer", "own", "pool"),
+    [
+        (funds(), "INSUFFICIENT_FUNDS", "INSUFFICIENT_FUNDS"),
+        (funds(pool_fen=0), "INSUFFICIENT_FUNDS", "POOL_EMPTY"),
+        (funds(own_fen=None, pool_fen=None), "NO_PERSONAL_ACCOUNT", "NOT_BOUND"),
+        (funds(creator_available_fen=49_999), "INSUFFICIENT_FUNDS", "CREATOR_BALANCE_BELOW_MINIMUM"),
+        (funds(creator_insured=False), "INSUFFICIENT_FUNDS", "PERSON_NOT_INSURED"),
+        (funds(creator_region="630200"), "INSUFFICIENT_FUNDS", "DIFFERENT_REGION"),
+        (
+            PayerFunds("M", True, "630102", (), PayersPool(7, None, 0, True, 100_000, "630100")),
+            "NO_PERSONAL_ACCOUNT",
+            "POOL_DISSOLVED",
+        ),
+    ],
+    ids=[
+        "both-short",
+        "pool-empty",
+        "no-account-not-bound",
+        "creator-below-minimum",
+        "creator-suspended",
+        "creator-elsewhere",
+        "dissolved",
+    ],
+)
+def test_each_source_that_gives_less_says_why(payer: PayerFunds, own: str, pool: str) -> None:
+    r, _ = Reservation.open(payer, 1_000_000, (OWN, POOL), LATER, POLICY)
+    assert [(g.source, g.shortfall_reason) for g in r.legs] == [(OWN, own), (POOL, pool)]
+    gave = pool == "INSUFFICIENT_FUNDS"
+    assert (r.legs[-1].reserved_fen > 0) == gave
+
+
+def test_a_visit_outside_the_payers_region_is_not_paid_by_the_pool() -> None:
+    """Rule 5 at the till: a Xining member treated in Golmud (Haixi) pays from their own account and in cash."""
+    r, _ = Reservation.open(funds(), 20_000, (OWN, POOL), LATER, POLICY, visit_region="632801")
+    assert [(g.source, g.reserved_fen, g.shortfall_reason) for g in r.legs] == [
+        (OWN, 10_000, "INSUFFICIENT_FUNDS"),
+        (POOL, 0, "DIFFERENT_REGION"),
+    ]
+    same_city, _ = Reservation.open(funds(), 20_000, (OWN, POOL), LATER, POLICY, visit_region="630121")
+    assert same_city.uncovered_fen == 0

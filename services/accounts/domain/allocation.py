@@ -14,6 +14,7 @@ class Candidate:
     source: Source
     available_fen: int
     unavailable_reason: str = ""
+    short_reason: str = "INSUFFICIENT_FUNDS"  # said when the source could give something, but not enough
 
 
 def split(amount_fen: int, candidates: list[Candidate]) -> tuple[list[int], list[str], int]:
@@ -25,7 +26,7 @@ def split(amount_fen: int, candidates: list[Candidate]) -> tuple[list[int], list
         give = min(remaining, max(c.available_fen, 0)) if not c.unavailable_reason else 0
         taken.append(give)
         remaining -= give
-        reasons.append((c.unavailable_reason or "INSUFFICIENT_FUNDS") if remaining > 0 else "")
+        reasons.append((c.unavailable_reason or c.short_reason) if remaining > 0 else "")
     return taken, reasons, remaining
 
 

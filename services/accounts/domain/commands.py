@@ -154,6 +154,7 @@ class Reserve:
     debit_immediately: bool = False
     fixmedins_code: str = ""
     description: str = ""
+    visit_region: str = ""  # where the patient is treated (就医地): the pool pays only within the policy's scope
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,7 @@ class Quote:
     amount_fen: int
     sources: tuple[Source, ...]
     credential: Credential
+    visit_region: str = ""
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from services.accounts.domain.allocation import fill_in_order
 from services.accounts.domain.model import Source
 
 # External accounts: the other side of money entering or leaving the system (created by the first migration).
@@ -63,6 +64,32 @@ def transfer(
     return JournalEntry(
         kind,
         (Posting(from_account, -amount_fen, from_source), Posting(to_account, amount_fen, to_source)),
+        psn_no=psn_no,
+        pool_id=pool_id,
+        description=description,
+    )
+
+
+def spend_own(
+    kind: TxnKind,
+    parts: list[tuple[int, int]],
+    to_account: int,
+    amount_fen: int,
+    *,
+    to_source: Source | None = None,
+    psn_no: str | None = None,
+    pool_id: int | None = None,
+    description: str = "",
+) -> JournalEntry:
+    """`amount_fen` out of a personal account, drawing its parts — (account, available) in the policy's order
+    (rule 8: prior years first) — one after the other. The caller has checked that they cover it."""
+    amounts = fill_in_order(amount_fen, [available for _, available in parts])
+    out = [
+        Posting(account, -taken, Source.PERSONAL_ACCOUNT) for (account, _), taken in zip(parts, amounts, strict=True)
+    ]
+    return JournalEntry(
+        kind,
+        (*out, Posting(to_account, amount_fen, to_source)),
         psn_no=psn_no,
         pool_id=pool_id,
         description=description,

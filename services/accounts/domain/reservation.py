@@ -17,13 +17,16 @@ the pool's part of a refund.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from services.accounts.domain import rules
 from services.accounts.domain.allocation import Candidate, fill_in_order, refund_order, split
 from services.accounts.domain.journal import INSTITUTION_CLEARING, JournalEntry, Posting, TxnKind
-from services.accounts.domain.model import Source
+from services.accounts.domain.model import Part, Source
+from services.accounts.domain.policy import Policy
 from services.common.errors import DomainError, Reason
 
 
@@ -41,43 +44,106 @@ class RefundDestination(StrEnum):
 
 
 @dataclass(frozen=True)
+class OwnPart:
+    """One part of the payer's personal account (当年 or 历年) and what it can give now."""
+
+    part: Part
+    account_id: int
+    available_fen: int
+    year: int | None = None  # the current-year part: which year's money it holds (an earlier one until rolled over)
+
+
+@dataclass(frozen=True)
+class PayersPool:
+    """The family pool a payer is bound to — or was, when it was dissolved — as a payment sees it."""
+
+    pool_id: int
+    account_id: int | None  # None once dissolved: its money went back to the creator
+    available_fen: int
+    creator_insured: bool
+    creator_available_fen: int  # both parts of the creator's own account
+    creator_region: str
+
+    @property
+    def dissolved(self) -> bool:
+        return self.account_id is None
+
+
+@dataclass(frozen=True)
 class PayerFunds:
-    """What a payer could pay from right now: their own account and the active pool they are in, if any."""
+    """What a payer could pay from right now: the parts of their own account, and their pool, if any."""
 
     psn_no: str
     insured: bool
-    own_account_id: int | None = None
-    own_available_fen: int = 0
-    pool_id: int | None = None
-    pool_account_id: int | None = None
-    pool_available_fen: int = 0
+    region_code: str = ""
+    own: tuple[OwnPart, ...] = ()  # none for a resident-insured payer
+    pool: PayersPool | None = None
     id_number_hash: bytes = b""  # the payer's registered ID number, keyed-hashed: an ID card presented must match
 
-    def candidates(self, sources: tuple[Source, ...]) -> list[tuple[Candidate, int | None, int | None]]:
-        """Rule 8: what each requested source can give, as (candidate, account, pool), in the caller's order."""
-        out: list[tuple[Candidate, int | None, int | None]] = []
+    @property
+    def own_available_fen(self) -> int:
+        return sum(p.available_fen for p in self.own)
+
+    @property
+    def pool_account_id(self) -> int | None:
+        return self.pool.account_id if self.pool else None
+
+    @property
+    def pool_available_fen(self) -> int:
+        return self.pool.available_fen if self.pool and not self.pool.dissolved else 0
+
+    def candidates(self, sources: tuple[Source, ...], policy: Policy, visit_region: str = "") -> list[Slot]:
+        """Rule 8: what each requested source can give, in the caller's order: the own account part by part, in the
+        order the policy draws them; the pool, unless a rule bars it at payment time (rules 5, 6, 10)."""
+        out: list[Slot] = []
         for source in sources:
             if source is Source.PERSONAL_ACCOUNT:
-                out.append(
-                    (
-                        Candidate(source, self.own_available_fen)
-                        if self.own_account_id is not None
-                        else Candidate(source, 0, "NO_PERSONAL_ACCOUNT"),
-                        self.own_account_id,
-                        None,
-                    )
-                )
+                if not self.own:
+                    out.append(Slot(Candidate(source, 0, Reason.NO_PERSONAL_ACCOUNT.name)))
+                parts = {p.part: p for p in self.own}
+                out += [
+                    Slot(Candidate(source, parts[part].available_fen), parts[part].account_id, part=part)
+                    for part in policy.own_account_order
+                    if part in parts
+                ]
             else:
+                barred = self._pool_barred(policy, visit_region)
+                pool = self.pool
+                available = pool.available_fen if pool and not barred else 0
+                short = Reason.INSUFFICIENT_FUNDS if available > 0 else Reason.POOL_EMPTY
                 out.append(
-                    (
-                        Candidate(source, self.pool_available_fen)
-                        if self.pool_account_id is not None
-                        else Candidate(source, 0, "NOT_BOUND"),
-                        self.pool_account_id,
-                        self.pool_id,
+                    Slot(
+                        Candidate(source, available, barred, short.name),
+                        None if barred or pool is None else pool.account_id,
+                        pool.pool_id if pool else None,
                     )
                 )
         return out
+
+    def _pool_barred(self, policy: Policy, visit_region: str) -> str:
+        """Why the pool cannot pay for this payer now, or "" (the seed page's FAQ, in rule order)."""
+        if self.pool is None:
+            return Reason.NOT_BOUND.name
+        reason = rules.pool_payment_violation(
+            policy,
+            self.region_code,
+            self.pool.dissolved,
+            self.pool.creator_insured,
+            self.pool.creator_available_fen,
+            self.pool.creator_region,
+            visit_region,
+        )
+        return reason.name if reason else ""
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A candidate and where it draws from: the ledger account, the pool, the part of the own account."""
+
+    candidate: Candidate
+    account_id: int | None = None
+    pool_id: int | None = None
+    part: Part | None = None
 
 
 @dataclass(frozen=True)
@@ -99,7 +165,8 @@ class Leg:
     reserved_fen: int
     debited_fen: int = 0
     refunded_fen: int = 0
-    shortfall_reason: str = ""  # why the source gave less than was still needed
+    shortfall_reason: str = ""  # why the source gave less than was still needed (a Reason's name)
+    part: Part | None = None  # for the own account: which part
 
 
 @dataclass(frozen=True)
@@ -117,14 +184,22 @@ class Effects:
     held: dict[int, int] = field(default_factory=dict)
 
 
-def split_legs(funds: PayerFunds, amount_fen: int, sources: tuple[Source, ...]) -> list[Leg]:
-    """Rule 8: as much as each source can give, in the order asked; what none covers is cash."""
-    candidates = funds.candidates(sources)
-    taken, reasons, _ = split(amount_fen, [c for c, _, _ in candidates])
-    return [
-        Leg(seq, c.source, account, pool, took, shortfall_reason=reason)
-        for seq, ((c, account, pool), took, reason) in enumerate(zip(candidates, taken, reasons, strict=True))
-    ]
+def split_legs(
+    funds: PayerFunds, amount_fen: int, sources: tuple[Source, ...], policy: Policy, visit_region: str = ""
+) -> list[Leg]:
+    """Rule 8: as much as each source can give, in the order asked; what none covers is cash. The own account gives
+    part by part, a leg for each part that gave something; a source that gave nothing keeps one leg, to say why. A
+    source's shortfall reason (said at its last candidate) stands on its last leg."""
+    slots = funds.candidates(sources, policy, visit_region)
+    taken, reasons, _ = split(amount_fen, [slot.candidate for slot in slots])
+    legs: list[Leg] = []
+    drawn = zip(slots, taken, reasons, strict=True)
+    for _, group in itertools.groupby(drawn, key=lambda d: d[0].candidate.source):
+        tried = list(group)
+        for slot, took, _ in [d for d in tried if d[1]] or tried[-1:]:
+            legs.append(Leg(len(legs), slot.candidate.source, slot.account_id, slot.pool_id, took, part=slot.part))
+        legs[-1].shortfall_reason = tried[-1][2]
+    return legs
 
 
 @dataclass
@@ -164,7 +239,9 @@ class Reservation:
         amount_fen: int,
         sources: tuple[Source, ...],
         expires_at: dt.datetime,
+        policy: Policy,
         *,
+        visit_region: str = "",
         all_or_nothing: bool = False,
         debit_immediately: bool = False,
         fixmedins_code: str = "",
@@ -173,7 +250,7 @@ class Reservation:
         """Holds what the sources give (or, for a one-shot payment, debits it at once)."""
         if not funds.insured:
             raise DomainError(Reason.PERSON_NOT_INSURED, metadata={"psn_no": funds.psn_no})
-        legs = split_legs(funds, amount_fen, sources)
+        legs = split_legs(funds, amount_fen, sources, policy, visit_region)
         r = cls(None, funds.psn_no, ReservationStatus.HELD, amount_fen, expires_at, legs, fixmedins_code, description)
         if all_or_nothing and r.uncovered_fen:
             raise DomainError(
@@ -240,7 +317,9 @@ class Reservation:
             assert leg.account_id is not None, "a leg that paid has an account"
             leg.refunded_fen += amount
             destination, account = self._refund_destination(leg, pools)
-            postings.append(Posting(account, amount, leg.source))
+            # A dissolved pool's part lands in its creator's own account, and is that account's money everywhere.
+            to_own = destination is not RefundDestination.FAMILY_POOL
+            postings.append(Posting(account, amount, Source.PERSONAL_ACCOUNT if to_own else leg.source))
             parts.append(RefundPart(leg.source, destination, amount))
             # The pool's records show the refund only if the pool (or, dissolved, its creator) got part of it.
             records_pool = records_pool or leg.pool_id

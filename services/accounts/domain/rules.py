@@ -106,3 +106,29 @@ def first(violations: list[DomainError]) -> None:
     """Raises the first violation: a write stops at the first broken rule, a check lists them all."""
     if violations:
         raise violations[0]
+
+
+def pool_payment_violation(
+    policy: Policy,
+    payer_region: str,
+    dissolved: bool,
+    creator_insured: bool,
+    creator_available_fen: int,
+    creator_region: str,
+    visit_region: str = "",
+) -> Reason | None:
+    """Why the family pool may not pay for this payer now (checked when money moves, not only at binding):
+    dissolved (rules 7, 10); its creator no longer insured — a suspended creator's pool cannot pay; the creator's own
+    balance below the minimum (rule 6: 创建人个人账户余额不足500元时不能实现共济功能); the payer and creator no longer
+    in the same coordinating region, or the visit outside the payer's region (rule 5, under the policy's scope)."""
+    if dissolved:
+        return Reason.POOL_DISSOLVED
+    if not creator_insured:
+        return Reason.PERSON_NOT_INSURED
+    if creator_available_fen < policy.min_creator_balance_fen:
+        return Reason.CREATOR_BALANCE_BELOW_MINIMUM
+    if not same_scope(payer_region, creator_region, policy):
+        return Reason.DIFFERENT_REGION
+    if visit_region and not same_scope(payer_region, visit_region, policy):
+        return Reason.DIFFERENT_REGION
+    return None

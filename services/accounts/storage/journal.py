@@ -9,19 +9,22 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.accounts.domain.journal import JournalEntry
-from services.accounts.domain.model import Source
+from services.accounts.domain.model import Part, Source
 from services.accounts.storage import sql
 from services.accounts.views import BalanceView, RecordView
 
 
-async def lock_accounts(conn: AsyncConnection, ids: Iterable[int | None]) -> dict[int, BalanceView]:
-    """Locks ledger accounts in id order; returns their balances."""
+async def lock_accounts(
+    conn: AsyncConnection, ids: Iterable[int | None], owners: Iterable[str] = ()
+) -> dict[int, BalanceView]:
+    """Locks ledger accounts — these, and both parts of these people's personal accounts — in one statement, in id
+    order (the global order); returns their balances."""
     rows = await conn.execute(
         sql(
-            "SELECT id, balance_fen, held_fen FROM accounts.ledger_accounts WHERE id = ANY(:ids) ORDER BY id "
-            "FOR NO KEY UPDATE"
+            "SELECT id, balance_fen, held_fen FROM accounts.ledger_accounts WHERE id = ANY(:ids) "
+            "OR psn_no = ANY(:psn_no) ORDER BY id FOR NO KEY UPDATE"
         ),
-        {"ids": sorted({i for i in ids if i is not None})},
+        {"ids": sorted({i for i in ids if i is not None}), "psn_no": sorted(set(owners))},
     )
     return {r.id: BalanceView(r.balance_fen, r.held_fen) for r in rows}
 
@@ -115,9 +118,11 @@ async def records(
         sql(
             "SELECT t.id, t.kind, t.booked_at, coalesce(t.psn_no, '') AS psn_no, t.pool_id, t.fixmedins_code, "
             "t.reservation_id, t.description, t.booked_by, "
-            "coalesce(array_agg(p.source) FILTER (WHERE p.source IS NOT NULL), '{}') AS sources, "
-            "coalesce(array_agg(p.amount_fen) FILTER (WHERE p.source IS NOT NULL), '{}') AS amounts "
-            f"FROM accounts.journal_txns t JOIN accounts.postings p ON p.txn_id = t.id WHERE {whose} "
+            "coalesce(array_agg(p.source ORDER BY p.id) FILTER (WHERE p.source IS NOT NULL), '{}') AS sources, "
+            "coalesce(array_agg(la.part ORDER BY p.id) FILTER (WHERE p.source IS NOT NULL), '{}') AS parts, "
+            "coalesce(array_agg(p.amount_fen ORDER BY p.id) FILTER (WHERE p.source IS NOT NULL), '{}') AS amounts "
+            "FROM accounts.journal_txns t JOIN accounts.postings p ON p.txn_id = t.id "
+            f"JOIN accounts.ledger_accounts la ON la.id = p.account_id WHERE {whose} "
             "AND (CAST(:before_id AS bigint) IS NULL OR t.id < :before_id) "
             "GROUP BY t.id ORDER BY t.id DESC LIMIT :limit"
         ),
@@ -133,7 +138,10 @@ async def records(
             r.fixmedins_code,
             r.reservation_id,
             r.description,
-            [(Source(s), int(a)) for s, a in zip(r.sources, r.amounts, strict=True)],
+            [
+                (Source(s), Part(part) if part else None, int(a))
+                for s, part, a in zip(r.sources, r.parts, r.amounts, strict=True)
+            ],
             r.booked_by,
         )
         for r in rows

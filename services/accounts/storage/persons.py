@@ -12,7 +12,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.accounts.domain.model import InsuranceType, Person, PersonStatus
-from services.accounts.storage import sql
+from services.accounts.storage import personal, sql
 from services.accounts.views import PersonView, PoolRole
 from services.common.errors import DomainError, Reason
 
@@ -25,6 +25,7 @@ class NewPerson:
     name_hash: bytes
     name_masked: str
     birth_date: dt.date
+    year: int  # the current year, which the personal account's current-year part starts in
 
 
 async def insert(conn: AsyncConnection, new: NewPerson) -> None:
@@ -59,10 +60,7 @@ async def insert(conn: AsyncConnection, new: NewPerson) -> None:
     if inserted is None:
         raise DomainError(Reason.PERSON_ALREADY_REGISTERED)
     if p.has_personal_account:
-        await conn.execute(
-            sql("INSERT INTO accounts.ledger_accounts (kind, psn_no) VALUES ('PERSONAL', :psn_no)"),
-            {"psn_no": p.psn_no},
-        )
+        await personal.create(conn, p.psn_no, new.year)
 
 
 # A person's active pool and role, as a lateral subquery over `pe` (rule 4: at most one).
@@ -156,9 +154,3 @@ async def update(conn: AsyncConnection, p: Person) -> None:
             "disabled_veteran_level": p.disabled_veteran_level,
         },
     )
-
-
-async def personal_account_id(conn: AsyncConnection, psn_no: str) -> int | None:
-    return (
-        await conn.execute(sql("SELECT id FROM accounts.ledger_accounts WHERE psn_no = :psn_no"), {"psn_no": psn_no})
-    ).scalar()

@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.accounts.domain.model import Acceptor, Relation
-from services.accounts.storage import journal, persons, sql
+from services.accounts.storage import journal, personal, persons, sql
+from services.accounts.storage.personal import LockedPersonal, PersonalAccount
 from services.accounts.views import BalanceView, MemberView, PoolView
 from services.common.errors import DomainError, Reason
 
@@ -30,16 +31,19 @@ class LockedFamily:
     """A pool and its people, locked in the global order; with the pool's and the creator's accounts if asked."""
 
     pool: PoolRow
-    creator_account_id: int
-    balances: dict[int, BalanceView] = field(default_factory=dict)
+    creator: PersonalAccount
+    pool_balance: BalanceView | None = None
+    creator_funds: LockedPersonal | None = None
 
     @property
     def pool_available_fen(self) -> int:
-        return self.balances[self.pool.account_id].available_fen
+        assert self.pool_balance is not None, "locked with_accounts"
+        return self.pool_balance.available_fen
 
     @property
     def creator_available_fen(self) -> int:
-        return self.balances[self.creator_account_id].available_fen
+        assert self.creator_funds is not None, "locked with_accounts"
+        return self.creator_funds.available_fen
 
     def require_active(self) -> None:
         if not self.pool.active:
@@ -62,17 +66,21 @@ async def get_row(conn: AsyncConnection, pool_id: int, lock: bool = False) -> Po
 
 
 async def lock_family(
-    conn: AsyncConnection, pool_id: int, people: Iterable[str] = (), *, with_accounts: bool = False
+    conn: AsyncConnection, pool_id: int, people: Iterable[str] = (), *, accounts_in_year: int | None = None
 ) -> LockedFamily:
-    """Locks the pool's creator and `people` (persons), then the pool, then (if asked) the pool's and the creator's
-    ledger accounts: the global lock order, so no two families' operations can deadlock."""
+    """Locks the pool's creator and `people` (persons), then the pool, then (when `accounts_in_year` says the year)
+    the pool's account and both parts of the creator's, rolled over to that year: the global lock order, so no two
+    families' operations can deadlock."""
     unlocked = await get_row(conn, pool_id)
     await persons.lock(conn, [unlocked.creator_psn_no, *people])
     pool = await get_row(conn, pool_id, lock=True)
-    creator_account = await persons.personal_account_id(conn, pool.creator_psn_no)
-    assert creator_account is not None, "a creator is employee-insured and has a personal account"
-    locked = await journal.lock_accounts(conn, [pool.account_id, creator_account]) if with_accounts else {}
-    return LockedFamily(pool, creator_account, locked)
+    creator = await personal.of(conn, pool.creator_psn_no)
+    assert creator is not None, "a creator is employee-insured and has a personal account"
+    if accounts_in_year is None:
+        return LockedFamily(pool, creator)
+    locked = await journal.lock_accounts(conn, [pool.account_id], owners=[pool.creator_psn_no])
+    await personal.roll_over(conn, accounts_in_year, [pool.creator_psn_no])
+    return LockedFamily(pool, creator, locked[pool.account_id], await personal.read(conn, pool.creator_psn_no))
 
 
 async def insert(conn: AsyncConnection, creator_psn_no: str, agreement_version: str) -> int:

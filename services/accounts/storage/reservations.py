@@ -8,51 +8,74 @@ from typing import Any
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.accounts.domain.model import Source
-from services.accounts.domain.reservation import Effects, Leg, PayerFunds, PoolState, Reservation, ReservationStatus
-from services.accounts.storage import journal, sql
+from services.accounts.domain.model import Part, Source
+from services.accounts.domain.reservation import (
+    Effects,
+    Leg,
+    OwnPart,
+    PayerFunds,
+    PayersPool,
+    PoolState,
+    Reservation,
+    ReservationStatus,
+)
+from services.accounts.storage import journal, personal, sql
 from services.common.errors import DomainError, Reason
 
-# The active pool the payer (:psn_no) creates or belongs to, if any.
+# The pool the payer (:psn_no) creates or belongs to: the active one, or else the one they were in when it was
+# dissolved (a binding ended by the dissolution ends at the moment the pool did) — to say why it cannot pay.
 _PAYER_POOL = (
-    "payer_pool AS (SELECT po.id, po.account_id FROM accounts.pools po WHERE po.status = 'ACTIVE' AND ("
-    "  po.creator_psn_no = :psn_no OR po.id IN (SELECT m.pool_id FROM accounts.memberships m "
-    "  WHERE m.psn_no = :psn_no AND m.status = 'ACTIVE')) LIMIT 1)"
+    "payer_pool AS (SELECT po.id, po.account_id, po.status, po.creator_psn_no FROM accounts.pools po "
+    "  WHERE po.creator_psn_no = :psn_no OR po.id IN (SELECT m.pool_id FROM accounts.memberships m "
+    "  JOIN accounts.pools ended ON ended.id = m.pool_id WHERE m.psn_no = :psn_no "
+    "  AND (m.status = 'ACTIVE' OR (m.status = 'REMOVED' AND m.ended_at = ended.dissolved_at))) "
+    "  ORDER BY po.status = 'ACTIVE' DESC, po.dissolved_at DESC LIMIT 1)"
 )
 
-# The payer (their status and registered ID number's keyed hash) and their own and pool accounts; the hot path's first
-# statement locks the accounts, in id order.
+# The payer (status, region, registered ID number's keyed hash), the parts of their own account and their pool's
+# account, and what the pool's creator stands at; the hot path's first statement locks the accounts, in id order.
 _PAYER_FUNDS = (
-    f"WITH {_PAYER_POOL}, payer_accounts AS (SELECT la.id, la.psn_no IS NOT NULL AS own, "
+    f"WITH {_PAYER_POOL}, payer_accounts AS (SELECT la.id, la.part, la.current_year, "
     "  la.balance_fen - la.held_fen AS available_fen FROM accounts.ledger_accounts la "
-    "  WHERE la.psn_no = :psn_no OR la.id = (SELECT account_id FROM payer_pool) ORDER BY la.id{lock}) "
-    "SELECT pe.status, pe.id_number_hash, (SELECT id FROM payer_pool) AS pool_id, payer_accounts.id, "
-    "payer_accounts.own, payer_accounts.available_fen "
-    "FROM accounts.persons pe LEFT JOIN payer_accounts ON true WHERE pe.psn_no = :psn_no"
+    "  WHERE la.psn_no = :psn_no OR la.id = (SELECT account_id FROM payer_pool WHERE status = 'ACTIVE') "
+    "  ORDER BY la.id{lock}), "
+    "creator AS (SELECT cr.status, cr.region_code, (SELECT coalesce(sum(ca.balance_fen - ca.held_fen), 0) "
+    "  FROM accounts.ledger_accounts ca WHERE ca.psn_no = cr.psn_no) AS available_fen "
+    "  FROM accounts.persons cr WHERE cr.psn_no = (SELECT creator_psn_no FROM payer_pool)) "
+    "SELECT pe.status, pe.region_code, pe.id_number_hash, payer_pool.id AS pool_id, payer_pool.status AS pool_status, "
+    "creator.status AS creator_status, creator.region_code AS creator_region, "
+    "creator.available_fen AS creator_available_fen, payer_accounts.id, payer_accounts.part, "
+    "payer_accounts.current_year, payer_accounts.available_fen "
+    "FROM accounts.persons pe LEFT JOIN payer_pool ON true LEFT JOIN creator ON true "
+    "LEFT JOIN payer_accounts ON true WHERE pe.psn_no = :psn_no"
 )
 
 
-async def payer_funds(conn: AsyncConnection, psn_no: str, lock: bool = False) -> PayerFunds:
-    """What the payer could pay from, and their ID number's keyed hash (for the credential check). Locked, a pool
-    dissolved meanwhile is not found (its money went back to the creator), so a payment racing a dissolution can
-    never take money from it."""
-    rows = (
-        await conn.execute(sql(_PAYER_FUNDS.format(lock=" FOR NO KEY UPDATE" if lock else "")), {"psn_no": psn_no})
-    ).all()
+async def payer_funds(conn: AsyncConnection, psn_no: str, year: int, lock: bool = False) -> PayerFunds:
+    """What the payer could pay from, and their ID number's keyed hash (for the credential check). Locked, the own
+    account is first rolled over to `year` if this is its first movement of the year; a pool dissolved meanwhile has
+    no account to take money from (its money went back to the creator)."""
+    statement = sql(_PAYER_FUNDS.format(lock=" FOR NO KEY UPDATE" if lock else ""))
+    rows = (await conn.execute(statement, {"psn_no": psn_no})).all()
     if not rows:
         raise DomainError(Reason.PERSON_NOT_FOUND, metadata={"psn_no": psn_no})
-    own = next((r for r in rows if r.own), None)
-    pool = next((r for r in rows if r.id is not None and not r.own), None)
-    return PayerFunds(
-        psn_no,
-        rows[0].status == "ACTIVE",
-        own.id if own else None,
-        own.available_fen if own else 0,
-        rows[0].pool_id if pool else None,
-        pool.id if pool else None,
-        pool.available_fen if pool else 0,
-        bytes(rows[0].id_number_hash),
-    )
+    if lock and any(r.current_year is not None and r.current_year < year for r in rows):
+        await personal.roll_over(conn, year, [psn_no])
+        rows = (await conn.execute(statement, {"psn_no": psn_no})).all()
+    first = rows[0]
+    own = tuple(OwnPart(Part(r.part), r.id, r.available_fen, r.current_year) for r in rows if r.part is not None)
+    pool_account = next((r for r in rows if r.id is not None and r.part is None), None)
+    pool = None
+    if first.pool_id is not None:
+        pool = PayersPool(
+            first.pool_id,
+            pool_account.id if pool_account is not None and first.pool_status == "ACTIVE" else None,
+            pool_account.available_fen if pool_account is not None else 0,
+            first.creator_status == "ACTIVE",
+            int(first.creator_available_fen),
+            first.creator_region,
+        )
+    return PayerFunds(psn_no, first.status == "ACTIVE", first.region_code, own, pool, bytes(first.id_number_hash))
 
 
 async def insert(conn: AsyncConnection, r: Reservation, effects: Effects) -> int:
@@ -77,15 +100,15 @@ async def insert(conn: AsyncConnection, r: Reservation, effects: Effects) -> int
             sql(
                 "WITH new_reservation AS (INSERT INTO accounts.reservations (payer_psn_no, status, requested_fen, "
                 "  fixmedins_code, description, expires_at, finalized_at) VALUES (:payer_psn_no, :status, "
-                ":requested_fen, "
-                "  :fixmedins_code, :reservation_description, :expires_at, "
+                "  :requested_fen, :fixmedins_code, :reservation_description, :expires_at, "
                 "  CASE WHEN :status = 'HELD' THEN NULL ELSE now() END) RETURNING id), "
-                "new_legs AS (INSERT INTO accounts.reservation_legs (reservation_id, seq, source, account_id, pool_id, "
-                "  reserved_fen, debited_fen, shortfall_reason) SELECT new_reservation.id, l.* FROM new_reservation, "
-                "  unnest(CAST(:seq AS smallint[]), CAST(:leg_source AS text[]), CAST(:leg_account_id AS bigint[]), "
-                "  CAST(:leg_pool_id AS bigint[]), CAST(:reserved_fen AS bigint[]), CAST(:debited_fen AS bigint[]), "
-                "  CAST(:shortfall_reason AS text[])) "
-                f"  AS l(seq, source, account_id, pool_id, reserved_fen, debited_fen, shortfall_reason)){effect_ctes} "
+                "new_legs AS (INSERT INTO accounts.reservation_legs (reservation_id, seq, source, part, account_id, "
+                "  pool_id, reserved_fen, debited_fen, shortfall_reason) SELECT new_reservation.id, l.* "
+                "  FROM new_reservation, unnest(CAST(:seq AS smallint[]), CAST(:leg_source AS text[]), "
+                "  CAST(:leg_part AS text[]), CAST(:leg_account_id AS bigint[]), CAST(:leg_pool_id AS bigint[]), "
+                "  CAST(:reserved_fen AS bigint[]), CAST(:debited_fen AS bigint[]), CAST(:shortfall_reason AS text[])) "
+                "  AS l(seq, source, part, account_id, pool_id, reserved_fen, debited_fen, shortfall_reason))"
+                f"{effect_ctes} "
                 "SELECT id FROM new_reservation"
             ),
             {
@@ -97,6 +120,7 @@ async def insert(conn: AsyncConnection, r: Reservation, effects: Effects) -> int
                 "expires_at": r.expires_at,
                 "seq": [g.seq for g in legs],
                 "leg_source": [g.source.value for g in legs],
+                "leg_part": [g.part.value if g.part else None for g in legs],
                 "leg_account_id": [g.account_id for g in legs],
                 "leg_pool_id": [g.pool_id for g in legs],
                 "reserved_fen": [g.reserved_fen for g in legs],
@@ -124,7 +148,7 @@ async def get(conn: AsyncConnection, reservation_id: int, lock: bool = False) ->
         raise DomainError(Reason.RESERVATION_NOT_FOUND, metadata={"reservation_id": str(reservation_id)})
     legs = await conn.execute(
         sql(
-            "SELECT seq, source, account_id, pool_id, reserved_fen, debited_fen, refunded_fen, shortfall_reason "
+            "SELECT seq, source, account_id, pool_id, reserved_fen, debited_fen, refunded_fen, shortfall_reason, part "
             "FROM accounts.reservation_legs WHERE reservation_id = :reservation_id ORDER BY seq"
         ),
         {"reservation_id": reservation_id},
@@ -141,6 +165,7 @@ async def get(conn: AsyncConnection, reservation_id: int, lock: bool = False) ->
                 g.debited_fen,
                 g.refunded_fen,
                 g.shortfall_reason,
+                Part(g.part) if g.part else None,
             )
             for g in legs
         ],
@@ -160,26 +185,29 @@ def _reservation(row: Row[Any], legs: list[Leg]) -> Reservation:
     )
 
 
-async def lock_and_load(conn: AsyncConnection, reservation_id: int) -> tuple[Reservation, dict[int, PoolState]]:
-    """Locks the reservation, then the accounts of its legs and of its pools' creators (the global order); returns
-    it with the pools its legs drew from, read after the locks so that a concurrent dissolution is seen."""
+async def lock_and_load(
+    conn: AsyncConnection, reservation_id: int, year: int
+) -> tuple[Reservation, dict[int, PoolState]]:
+    """Locks the reservation, then the accounts of its legs and of its pools' creators (the global order), rolling
+    the personal accounts involved over to `year` first if this is their first movement of the year (which re-points
+    the legs); returns it with the pools its legs drew from, read after the locks so that a concurrent dissolution
+    is seen."""
     r = await get(conn, reservation_id, lock=True)
     pool_ids = sorted({leg.pool_id for leg in r.legs if leg.pool_id is not None})
-    if not pool_ids:
-        await journal.lock_accounts(conn, [leg.account_id for leg in r.legs])
-        return r, {}
-    creators = await _pools(conn, pool_ids)
-    await journal.lock_accounts(
-        conn, [*(leg.account_id for leg in r.legs), *(p.creator_account_id for p in creators.values())]
-    )
-    return r, await _pools(conn, pool_ids)
+    creators = await _pools(conn, pool_ids) if pool_ids else {}
+    people = [r.payer_psn_no, *(p.creator_psn_no for p in creators.values())]
+    await journal.lock_accounts(conn, [leg.account_id for leg in r.legs], owners=people)
+    if await personal.roll_over(conn, year, people):
+        r = await get(conn, reservation_id, lock=True)  # its legs now draw on the prior years' part
+    return r, await _pools(conn, pool_ids) if pool_ids else {}
 
 
 async def _pools(conn: AsyncConnection, pool_ids: list[int]) -> dict[int, PoolState]:
     rows = await conn.execute(
         sql(
             "SELECT po.id, po.creator_psn_no, po.status, la.id AS creator_account_id FROM accounts.pools po "
-            "JOIN accounts.ledger_accounts la ON la.psn_no = po.creator_psn_no WHERE po.id = ANY(:id)"
+            "JOIN accounts.ledger_accounts la ON la.psn_no = po.creator_psn_no AND la.part = 'CURRENT' "
+            "WHERE po.id = ANY(:id)"
         ),
         {"id": pool_ids},
     )

@@ -9,11 +9,12 @@ from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 
 from gongji.accounts.v1 import payment_service_pb2, person_pb2, pool_pb2, records_pb2, reservation_pb2
 from gongji.common.v1 import common_pb2 as cpb
-from services.accounts.domain.model import InsuranceType, Relation, Source
+from services.accounts.domain.model import InsuranceType, Part, Relation, Source
 from services.accounts.domain.reservation import Leg, RefundPart
 from services.accounts.views import (
     BalanceView,
     MemberView,
+    PersonalBalanceView,
     PersonView,
     PoolView,
     QuoteView,
@@ -112,6 +113,7 @@ def leg(g: Leg) -> reservation_pb2.ReservationLeg:
         debited_fen=g.debited_fen,
         refunded_fen=g.refunded_fen,
         shortfall_reason=g.shortfall_reason,
+        part=part(g.part),
     )
 
 
@@ -157,10 +159,20 @@ def quote_legs(q: QuoteView) -> list[reservation_pb2.ReservationLeg]:
     return [leg(g) for g in q.legs]
 
 
-def balance(b: BalanceView | None) -> records_pb2.AccountBalance | None:
+def balance(b: BalanceView | PersonalBalanceView | None) -> records_pb2.AccountBalance | None:
     if b is None:
         return None
-    return records_pb2.AccountBalance(balance_fen=b.balance_fen, held_fen=b.held_fen, available_fen=b.available_fen)
+    out = records_pb2.AccountBalance(balance_fen=b.balance_fen, held_fen=b.held_fen, available_fen=b.available_fen)
+    if isinstance(b, PersonalBalanceView):
+        out.current_year_fen, out.prior_years_fen = b.current_year.balance_fen, b.prior_years.balance_fen
+    return out
+
+
+_PARTS = {Part.CURRENT: "ACCOUNT_PART_CURRENT_YEAR", Part.PRIOR: "ACCOUNT_PART_PRIOR_YEARS"}
+
+
+def part(p: Part | None) -> str:
+    return _PARTS[p] if p else "ACCOUNT_PART_UNSPECIFIED"
 
 
 def record(r: RecordView) -> records_pb2.TransactionRecord:
@@ -181,8 +193,9 @@ def record(r: RecordView) -> records_pb2.TransactionRecord:
                 source="FUNDING_SOURCE_" + s.value,
                 amount_fen=amount,
                 pool_id=public_id(r.pool_id) if s is Source.FAMILY_POOL else "",
+                part=part(p),
             )
-            for s, amount in r.split
+            for s, p, amount in r.split
         ],
     )
 

@@ -240,8 +240,15 @@ def reserve(r: payment.ReserveRequest) -> cmd.Reserve:
             r.debit_immediately,
             f.text(r.fixmedins_code, "fixmedins_code", 32),
             f.text(r.description, "description", 200),
+            _visit_region(f, r.mdtrtarea_admvs),
         )
     )
+
+
+def _visit_region(f: Fields, value: str) -> str:
+    if value:
+        f.matches(value, REGION, "mdtrtarea_admvs", "6 digits, e.g. 630102, or empty")
+    return value
 
 
 def quote(r: payment.QuoteRequest) -> cmd.Quote:
@@ -252,6 +259,7 @@ def quote(r: payment.QuoteRequest) -> cmd.Quote:
             f.fen(r.amount_fen),
             _sources(f, list(r.sources)),
             _credential(f, r.credential),
+            _visit_region(f, r.mdtrtarea_admvs),
         )
     )
 

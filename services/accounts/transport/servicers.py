@@ -33,7 +33,7 @@ class RegistryServicer(Handlers, registry_service_pb2_grpc.RegistryServiceServic
 
     @write(parse.record_life_event)
     async def RecordLifeEvent(self, c: cmd.RecordLifeEvent, tx: Tx) -> registry.RecordLifeEventResponse:
-        out = await registry_uc.record_life_event(tx, c)
+        out = await registry_uc.record_life_event(tx, self.env, c)
         return registry.RecordLifeEventResponse(
             person=cv.person(out.person),
             returned_fen=out.returned_fen,
@@ -45,7 +45,7 @@ class RegistryServicer(Handlers, registry_service_pb2_grpc.RegistryServiceServic
     async def CreditPersonalAccount(
         self, c: cmd.CreditPersonalAccount, tx: Tx
     ) -> registry.CreditPersonalAccountResponse:
-        out = await registry_uc.credit_personal_account(tx, c)
+        out = await registry_uc.credit_personal_account(tx, self.env, c)
         return registry.CreditPersonalAccountResponse(
             balance_fen=out.balance_fen, journal_txn_id=str(out.journal_txn_id)
         )
@@ -80,7 +80,7 @@ class FamilyServicer(Handlers, family_service_pb2_grpc.FamilyServiceServicer):
 
     @write(parse.dissolve_pool)
     async def DissolvePool(self, c: cmd.DissolvePool, tx: Tx) -> family.DissolvePoolResponse:
-        pool, returned = await pools.dissolve_pool(tx, c)
+        pool, returned = await pools.dissolve_pool(tx, self.env, c)
         return family.DissolvePoolResponse(pool=cv.pool(pool), returned_fen=returned)
 
     @write(parse.transfer_to_pool)
@@ -103,7 +103,7 @@ class FamilyServicer(Handlers, family_service_pb2_grpc.FamilyServiceServicer):
 
     @read(parse.person_ref)
     async def GetBalances(self, c: cmd.PersonRef, tx: Tx) -> family.GetBalancesResponse:
-        b = await payments.get_balances(tx, c)
+        b = await payments.get_balances(tx, self.env, c)
         return family.GetBalancesResponse(
             psn_no=b.psn_no, personal=cv.balance(b.personal), pool_id=cv.public_id(b.pool_id), pool=cv.balance(b.pool)
         )
@@ -140,12 +140,14 @@ class PaymentServicer(Handlers, payment_service_pb2_grpc.PaymentServiceServicer)
 
     @write(parse.refund)
     async def Refund(self, c: cmd.Refund, tx: Tx) -> payment.RefundResponse:
-        out = await payments.refund(tx, c)
+        out = await payments.refund(tx, self.env, c)
         return payment.RefundResponse(reservation=cv.reservation(out), parts=cv.refund_parts(out))
 
     @read(parse.reservation_ref)
     async def GetReservation(self, c: cmd.ReservationRef, tx: Tx) -> payment.GetReservationResponse:
-        return payment.GetReservationResponse(reservation=cv.reservation(await payments.get_reservation(tx, c)))
+        return payment.GetReservationResponse(
+            reservation=cv.reservation(await payments.get_reservation(tx, self.env, c))
+        )
 
     @read(parse.quote)
     async def Quote(self, c: cmd.Quote, tx: Tx) -> payment.QuoteResponse:

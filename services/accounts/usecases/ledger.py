@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.accounts.domain import commands as cmd
-from services.accounts.domain.journal import PREMIUM_COLLECTION, TxnKind, transfer
-from services.accounts.domain.model import InsuranceType, PersonStatus, Source
-from services.accounts.storage import journal, persons, pools, verification
+from services.accounts.domain.journal import PREMIUM_COLLECTION, TxnKind, spend_own
+from services.accounts.domain.model import InsuranceType, PersonStatus
+from services.accounts.storage import journal, personal, persons, pools, verification
 from services.accounts.usecases.env import Env
 from services.accounts.views import Booked, LedgerReport, RecordView
 from services.common.errors import DomainError, Reason
@@ -34,8 +34,7 @@ async def pay_resident_premium(conn: AsyncConnection, env: Env, c: cmd.PayReside
     beneficiary = await persons.get(conn, c.beneficiary_psn_no)
     if not payer.person.insured:
         raise DomainError(Reason.PERSON_NOT_INSURED, "(payer)")
-    account = await persons.personal_account_id(conn, c.payer_psn_no)
-    if account is None:
+    if await personal.of(conn, c.payer_psn_no) is None:
         raise DomainError(Reason.NO_PERSONAL_ACCOUNT, "(payer)")
     if beneficiary.person.insurance_type is not InsuranceType.RESIDENT:
         raise DomainError(Reason.NOT_RESIDENT_INSURED)
@@ -43,22 +42,23 @@ async def pay_resident_premium(conn: AsyncConnection, env: Env, c: cmd.PayReside
         raise DomainError(Reason.PERSON_NOT_INSURED, "(beneficiary)")
     if c.relation not in env.policy().relations:
         raise DomainError(Reason.RELATION_NOT_ALLOWED, f"({c.relation.value})", {"relation": c.relation.value})
-    locked = await journal.lock_accounts(conn, [account])
-    if locked[account].available_fen < c.amount_fen:
+    own = await personal.lock(conn, c.payer_psn_no, env.today().year)
+    assert own is not None
+    if own.available_fen < c.amount_fen:
         raise DomainError(Reason.INSUFFICIENT_FUNDS, "(payer's personal account)")
+    parts = [(account, available) for _, account, available in own.parts_in(env.policy().own_account_order)]
     txn = await journal.book(
         conn,
-        transfer(
+        spend_own(
             TxnKind.RESIDENT_PREMIUM,
-            account,
+            parts,
             PREMIUM_COLLECTION,
             c.amount_fen,
-            from_source=Source.PERSONAL_ACCOUNT,
             psn_no=c.payer_psn_no,
             description=f"resident premium {c.premium_year} for {c.beneficiary_psn_no}",
         ),
     )
-    return Booked(txn, locked[account].balance_fen - c.amount_fen)
+    return Booked(txn, own.balance_fen - c.amount_fen)
 
 
 async def verify(conn: AsyncConnection) -> LedgerReport:

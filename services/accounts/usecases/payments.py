@@ -9,17 +9,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.accounts.domain import commands as cmd
 from services.accounts.domain import identity
+from services.accounts.domain.model import Part, Source
 from services.accounts.domain.reservation import RefundPart, Reservation, split_legs
 from services.accounts.storage import journal, reservations
 from services.accounts.usecases.env import Env
-from services.accounts.views import BalancesView, QuoteView, ReservationView
+from services.accounts.views import BalancesView, PersonalBalanceView, QuoteView, ReservationView
 from services.common.errors import DomainError, Reason
 
 
 async def reserve(conn: AsyncConnection, env: Env, c: cmd.Reserve) -> ReservationView:
     policy = env.policy()
     ttl_s = min(c.hold_ttl_seconds or policy.default_hold_ttl_seconds, policy.max_hold_ttl_seconds)
-    funds = await reservations.payer_funds(conn, c.payer_psn_no, lock=True)
+    funds = await reservations.payer_funds(conn, c.payer_psn_no, env.today().year, lock=True)
     # The card before anything else about the payer: who holds another's card learns nothing of their insurance.
     identity.require_own_credential(c.credential, funds.psn_no, funds.id_number_hash, env.id_hash_key)
     r, effects = Reservation.open(
@@ -27,6 +28,8 @@ async def reserve(conn: AsyncConnection, env: Env, c: cmd.Reserve) -> Reservatio
         c.amount_fen,
         c.sources,
         env.now() + dt.timedelta(seconds=ttl_s),
+        policy,
+        visit_region=c.visit_region,
         all_or_nothing=c.all_or_nothing,
         debit_immediately=c.debit_immediately,
         fixmedins_code=c.fixmedins_code,
@@ -34,50 +37,43 @@ async def reserve(conn: AsyncConnection, env: Env, c: cmd.Reserve) -> Reservatio
     )
     await reservations.insert(conn, r, effects)
     # The balances after this call, from what was locked: no second read on the hot path.
-    spent = {leg.account_id: leg.reserved_fen for leg in r.legs if leg.account_id is not None}
-    return ReservationView(
-        r,
-        _after(funds.own_available_fen, funds.own_account_id, spent),
-        _after(funds.pool_available_fen, funds.pool_account_id, spent),
-    )
-
-
-def _after(available_fen: int, account: int | None, spent: dict[int, int]) -> int:
-    return available_fen - spent.get(account, 0) if account is not None else 0
+    own_spent = sum(leg.reserved_fen for leg in r.legs if leg.source is Source.PERSONAL_ACCOUNT)
+    pool_spent = sum(leg.reserved_fen for leg in r.legs if leg.source is Source.FAMILY_POOL)
+    return ReservationView(r, funds.own_available_fen - own_spent, funds.pool_available_fen - pool_spent)
 
 
 async def quote(conn: AsyncConnection, env: Env, c: cmd.Quote) -> QuoteView:
     """What reserve() would hold right now, holding nothing (the quote of a pre-settlement). The balances are shown
     only to the holder of the payer's credential, as a payment would need it."""
-    funds = await reservations.payer_funds(conn, c.payer_psn_no)
+    funds = await reservations.payer_funds(conn, c.payer_psn_no, env.today().year)
     identity.require_own_credential(c.credential, funds.psn_no, funds.id_number_hash, env.id_hash_key)
     if not funds.insured:
         raise DomainError(Reason.PERSON_NOT_INSURED, metadata={"psn_no": c.payer_psn_no})
     return QuoteView(
-        tuple(split_legs(funds, c.amount_fen, c.sources)),
+        tuple(split_legs(funds, c.amount_fen, c.sources, env.policy(), c.visit_region)),
         c.amount_fen,
         funds.own_available_fen,
-        funds.pool_available_fen,
+        funds.pool_available_fen if funds.pool_account_id is not None else 0,
     )
 
 
 async def debit(conn: AsyncConnection, env: Env, c: cmd.Debit) -> ReservationView:
-    r, pools = await reservations.lock_and_load(conn, c.reservation_id)
+    r, pools = await reservations.lock_and_load(conn, c.reservation_id, env.today().year)
     effects = r.debit(c.amount_fen, env.now(), pools)
     await reservations.save(conn, r, effects)
-    return await _view(conn, r)
+    return await _view(conn, env, r)
 
 
 async def release(conn: AsyncConnection, env: Env, c: cmd.ReservationRef) -> ReservationView:
-    r, pools = await reservations.lock_and_load(conn, c.reservation_id)
+    r, pools = await reservations.lock_and_load(conn, c.reservation_id, env.today().year)
     effects = r.release(env.now(), pools)
     await reservations.save(conn, r, effects)
-    return await _view(conn, r)
+    return await _view(conn, env, r)
 
 
 async def expire(conn: AsyncConnection, env: Env, reservation_id: int) -> bool:
     """The sweeper's step: releases one lapsed hold. False when someone else finished it first."""
-    r, pools = await reservations.lock_and_load(conn, reservation_id)
+    r, pools = await reservations.lock_and_load(conn, reservation_id, env.today().year)
     effects = r.expire(env.now(), pools)
     if effects is None:
         return False
@@ -85,25 +81,35 @@ async def expire(conn: AsyncConnection, env: Env, reservation_id: int) -> bool:
     return True
 
 
-async def refund(conn: AsyncConnection, c: cmd.Refund) -> ReservationView:
-    r, pools = await reservations.lock_and_load(conn, c.reservation_id)
+async def refund(conn: AsyncConnection, env: Env, c: cmd.Refund) -> ReservationView:
+    r, pools = await reservations.lock_and_load(conn, c.reservation_id, env.today().year)
     effects, parts = r.refund(c.amount_fen, pools)
     await reservations.save(conn, r, effects)
-    return await _view(conn, r, tuple(parts))
+    return await _view(conn, env, r, tuple(parts))
 
 
-async def get_reservation(conn: AsyncConnection, c: cmd.ReservationRef) -> ReservationView:
-    return await _view(conn, await reservations.get(conn, c.reservation_id))
+async def get_reservation(conn: AsyncConnection, env: Env, c: cmd.ReservationRef) -> ReservationView:
+    return await _view(conn, env, await reservations.get(conn, c.reservation_id))
 
 
-async def _view(conn: AsyncConnection, r: Reservation, parts: tuple[RefundPart, ...] = ()) -> ReservationView:
-    b = await get_balances(conn, cmd.PersonRef(r.payer_psn_no))
+async def _view(conn: AsyncConnection, env: Env, r: Reservation, parts: tuple[RefundPart, ...] = ()) -> ReservationView:
+    b = await get_balances(conn, env, cmd.PersonRef(r.payer_psn_no))
     return ReservationView(r, b.personal_available_fen, b.pool_available_fen, parts)
 
 
-async def get_balances(conn: AsyncConnection, c: cmd.PersonRef) -> BalancesView:
-    funds = await reservations.payer_funds(conn, c.psn_no)
-    found = await journal.balances(conn, [funds.own_account_id, funds.pool_account_id])
-    own = found.get(funds.own_account_id) if funds.own_account_id is not None else None
-    pool = found.get(funds.pool_account_id) if funds.pool_account_id is not None else None
-    return BalancesView(c.psn_no, own, funds.pool_id, pool)
+async def get_balances(conn: AsyncConnection, env: Env, c: cmd.PersonRef) -> BalancesView:
+    """Both parts of the own account (money of an earlier year still in the current-year part, before its first
+    movement of the year rolls it over, counts as prior years already), and the active pool's."""
+    year = env.today().year
+    funds = await reservations.payer_funds(conn, c.psn_no, year)
+    active_pool = funds.pool_account_id
+    found = await journal.balances(conn, [*(p.account_id for p in funds.own), active_pool])
+    personal = None
+    if funds.own:
+        by_part = {p.part: found[p.account_id] for p in funds.own}
+        stale = any(p.part is Part.CURRENT and p.year is not None and p.year < year for p in funds.own)
+        personal = PersonalBalanceView.of(by_part, stale)
+    pool = found.get(active_pool) if active_pool is not None else None
+    return BalancesView(
+        c.psn_no, personal, funds.pool.pool_id if active_pool is not None and funds.pool else None, pool
+    )

@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.accounts.domain import commands as cmd
 from services.accounts.domain import identity, rules
-from services.accounts.domain.journal import TxnKind, transfer
+from services.accounts.domain.journal import TxnKind, spend_own, transfer
 from services.accounts.domain.model import Acceptor, Person, Relation, Source
-from services.accounts.storage import journal, persons, pools
+from services.accounts.storage import journal, personal, persons, pools
 from services.accounts.usecases.env import Env
 from services.accounts.views import MemberView, PersonView, PoolRole, PoolView, Transferred
 from services.common.errors import DomainError, Reason
@@ -34,8 +34,9 @@ async def _creator_check(conn: AsyncConnection, env: Env, creator: PersonView) -
 
 
 async def _available(conn: AsyncConnection, psn_no: str) -> int:
-    own = await persons.personal_account_id(conn, psn_no)
-    return (await journal.balances(conn, [own]))[own].available_fen if own is not None else 0
+    """Both parts of the person's own account, available now (0 without one)."""
+    own = await personal.read(conn, psn_no)
+    return own.available_fen if own is not None else 0
 
 
 async def _identify(conn: AsyncConnection, env: Env, name: str, id_number: str) -> PersonView:
@@ -127,15 +128,16 @@ async def remove_member(conn: AsyncConnection, c: cmd.RemoveMember) -> PoolView:
     return await pools.load(conn, c.pool_id)
 
 
-async def dissolve_pool(conn: AsyncConnection, c: cmd.DissolvePool) -> tuple[PoolView, int]:
-    returned = await dissolve(conn, c.pool_id, "CREATOR_REQUEST")
+async def dissolve_pool(conn: AsyncConnection, env: Env, c: cmd.DissolvePool) -> tuple[PoolView, int]:
+    returned = await dissolve(conn, env, c.pool_id, "CREATOR_REQUEST")
     return await pools.load(conn, c.pool_id), returned
 
 
-async def dissolve(conn: AsyncConnection, pool_id: int, reason: str) -> int:
-    """Rules 7 and 10: the pool's available money goes back to the creator's personal account; money still held
-    by open reservations follows when each ends (domain/reservation.py). Returns the fen moved now."""
-    family = await pools.lock_family(conn, pool_id, with_accounts=True)
+async def dissolve(conn: AsyncConnection, env: Env, pool_id: int, reason: str) -> int:
+    """Rules 7 and 10: the pool's available money goes back to the creator's personal account (its current-year
+    part); money still held by open reservations follows when each ends (domain/reservation.py). Returns the fen
+    moved now."""
+    family = await pools.lock_family(conn, pool_id, accounts_in_year=env.today().year)
     family.require_active()
     returned = family.pool_available_fen
     await journal.book(
@@ -143,7 +145,7 @@ async def dissolve(conn: AsyncConnection, pool_id: int, reason: str) -> int:
         transfer(
             TxnKind.POOL_RETURN,
             family.pool.account_id,
-            family.creator_account_id,
+            family.creator.current_id,
             returned,
             from_source=Source.FAMILY_POOL,
             to_source=Source.PERSONAL_ACCOUNT,
@@ -158,24 +160,27 @@ async def dissolve(conn: AsyncConnection, pool_id: int, reason: str) -> int:
 
 async def transfer_to_pool(conn: AsyncConnection, env: Env, c: cmd.TransferToPool) -> Transferred:
     """Rule 6: at least the minimum each time, from a creator whose balance is at the minimum."""
-    family = await pools.lock_family(conn, c.pool_id, with_accounts=True)
+    policy = env.policy()
+    family = await pools.lock_family(conn, c.pool_id, accounts_in_year=env.today().year)
     family.require_active()
-    rules.first(rules.transfer_violations(family.creator_available_fen, c.amount_fen, env.policy()))
+    rules.first(rules.transfer_violations(family.creator_available_fen, c.amount_fen, policy))
+    assert family.creator_funds is not None and family.pool_balance is not None
+    parts = [(account, available) for _, account, available in family.creator_funds.parts_in(policy.own_account_order)]
     txn = await journal.book(
         conn,
-        transfer(
+        spend_own(
             TxnKind.POOL_TRANSFER,
-            family.creator_account_id,
+            parts,
             family.pool.account_id,
             c.amount_fen,
-            from_source=Source.PERSONAL_ACCOUNT,
             to_source=Source.FAMILY_POOL,
             psn_no=family.pool.creator_psn_no,
             pool_id=c.pool_id,
         ),
     )
-    after = await journal.balances(conn, [family.pool.account_id, family.creator_account_id])
-    return Transferred(txn, after[family.pool.account_id].balance_fen, after[family.creator_account_id].balance_fen)
+    return Transferred(
+        txn, family.pool_balance.balance_fen + c.amount_fen, family.creator_funds.balance_fen - c.amount_fen
+    )
 
 
 async def get_pool(conn: AsyncConnection, c: cmd.PoolRef) -> PoolView:

@@ -14,7 +14,7 @@ from services.accounts.domain.model import (
     Source,
     apply_life_event,
 )
-from services.accounts.storage import journal, persons, pools
+from services.accounts.storage import journal, personal, persons, pools
 from services.accounts.usecases.env import Env
 from services.accounts.usecases.pools import dissolve
 from services.accounts.views import Booked, LifeEventOutcome, PersonView, PoolRole
@@ -31,6 +31,7 @@ async def register_person(conn: AsyncConnection, env: Env, c: cmd.RegisterPerson
             name_hash=identity.keyed_hash(env.id_hash_key, identity.normalize_name(c.name)),
             name_masked=identity.mask_name(c.name),
             birth_date=identity.birth_date(c.id_number),
+            year=env.today().year,
         ),
     )
     return await persons.get(conn, c.person.psn_no)
@@ -40,7 +41,7 @@ async def get_person(conn: AsyncConnection, c: cmd.PersonRef) -> PersonView:
     return await persons.get(conn, c.psn_no)
 
 
-async def record_life_event(conn: AsyncConnection, c: cmd.RecordLifeEvent) -> LifeEventOutcome:
+async def record_life_event(conn: AsyncConnection, env: Env, c: cmd.RecordLifeEvent) -> LifeEventOutcome:
     await persons.lock(conn, [c.psn_no])
     before = await persons.get(conn, c.psn_no)
     person = before.person
@@ -50,7 +51,7 @@ async def record_life_event(conn: AsyncConnection, c: cmd.RecordLifeEvent) -> Li
     dissolved, returned, left = None, 0, None
     if before.pool_id is not None and before.pool_role is PoolRole.CREATOR:
         if c.event is not LifeEvent.REGION_CHANGED or c.new_region_code != old_region:
-            returned = await dissolve(conn, before.pool_id, AUTO_DISSOLUTION_REASONS[c.event])
+            returned = await dissolve(conn, env, before.pool_id, AUTO_DISSOLUTION_REASONS[c.event])
             dissolved = before.pool_id
     elif before.pool_id is not None and c.event in MEMBER_LEAVING_EVENTS:
         membership = await pools.open_membership(conn, before.pool_id, c.psn_no)
@@ -60,23 +61,22 @@ async def record_life_event(conn: AsyncConnection, c: cmd.RecordLifeEvent) -> Li
     return LifeEventOutcome(await persons.get(conn, c.psn_no), dissolved, returned, left)
 
 
-async def credit_personal_account(conn: AsyncConnection, c: cmd.CreditPersonalAccount) -> Booked:
-    """Books a contribution from the external contribution fund."""
+async def credit_personal_account(conn: AsyncConnection, env: Env, c: cmd.CreditPersonalAccount) -> Booked:
+    """Books a contribution from the external contribution fund into this year's part of the account (当年)."""
     view = await persons.get(conn, c.psn_no)
-    account = await persons.personal_account_id(conn, c.psn_no)
-    if account is None or not view.person.has_personal_account:
+    own = await personal.lock(conn, c.psn_no, env.today().year)
+    if own is None or not view.person.has_personal_account:
         raise DomainError(Reason.NO_PERSONAL_ACCOUNT)
-    await journal.lock_accounts(conn, [account])
     txn = await journal.book(
         conn,
         transfer(
             TxnKind.CONTRIBUTION,
             CONTRIBUTION_FUND,
-            account,
+            own.account.current_id,
             c.amount_fen,
             to_source=Source.PERSONAL_ACCOUNT,
             psn_no=c.psn_no,
             description=c.memo,
         ),
     )
-    return Booked(txn, (await journal.balances(conn, [account]))[account].balance_fen)
+    return Booked(txn, own.balance_fen + c.amount_fen)

@@ -26,7 +26,7 @@ from gongji.accounts.v1 import reservation_pb2 as gongji_dot_accounts_dot_v1_dot
 from gongji.common.v1 import common_pb2 as gongji_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(gongji/accounts/v1/payment_service.proto\x12\x12gongji.accounts.v1\x1a$gongji/accounts/v1/reservation.proto\x1a\x1dgongji/common/v1/common.proto\"]\n\nCredential\x12\x38\n\x0fmdtrt_cert_type\x18\x01 \x01(\x0e\x32\x1f.gongji.common.v1.MdtrtCertType\x12\x15\n\rmdtrt_cert_no\x18\x02 \x01(\t\"\xae\x02\n\x0eReserveRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x14\n\x0cpayer_psn_no\x18\x02 \x01(\t\x12\x12\n\namount_fen\x18\x03 \x01(\x03\x12\x30\n\x07sources\x18\x04 \x03(\x0e\x32\x1f.gongji.common.v1.FundingSource\x12\x18\n\x10hold_ttl_seconds\x18\x05 \x01(\x05\x12\x16\n\x0e\x61ll_or_nothing\x18\x06 \x01(\x08\x12\x19\n\x11\x64\x65\x62it_immediately\x18\x07 \x01(\x08\x12\x16\n\x0e\x66ixmedins_code\x18\x08 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\t \x01(\t\x12\x32\n\ncredential\x18\n \x01(\x0b\x32\x1e.gongji.accounts.v1.Credential\"G\n\x0fReserveResponse\x12\x34\n\x0breservation\x18\x01 \x01(\x0b\x32\x1f.gongji.accounts.v1.Reservation\"N\n\x0c\x44\x65\x62itRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x16\n\x0ereservation_id\x18\x02 \x01(\t\x12\x12\n\namount_fen\x18\x03 \x01(\x03\"E\n\rDebitResponse\x12\x34\n\x0breservation\x18\x01 \x01(\x0b\x32\x1f.gongji.accounts.v1.Reservation\"<\n\x0eReleaseRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x16\n\x0ereservation_id\x18\x02 \x01(\t\"G\n\x0fReleaseResponse\x12\x34\n\x0breservation\x18\x01 \x01(\x0b\x32\x1f.gongji.accounts.v1.Reservation\"O\n\rRefundRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x16\n\x0ereservation_id\x18\x02 \x01(\t\x12\x12\n\namount_fen\x18\x03 \x01(\x03\"u\n\x0eRefundResponse\x12\x34\n\x0breservation\x18\x01 \x01(\x0b\x32\x1f.gongji.accounts.v1.Reservation\x12-\n\x05parts\x18\x02 \x03(\x0b\x32\x1e.gongji.accounts.v1.RefundPart\"/\n\x15GetReservationRequest\x12\x16\n\x0ereservation_id\x18\x01 \x01(\t\"N\n\x16GetReservationResponse\x12\x34\n\x0breservation\x18\x01 \x01(\x0b\x32\x1f.gongji.accounts.v1.Reservation\"\x9e\x01\n\x0cQuoteRequest\x12\x14\n\x0cpayer_psn_no\x18\x01 \x01(\t\x12\x12\n\namount_fen\x18\x02 \x01(\x03\x12\x30\n\x07sources\x18\x03 \x03(\x0e\x32\x1f.gongji.common.v1.FundingSource\x12\x32\n\ncredential\x18\x04 \x01(\x0b\x32\x1e.gongji.accounts.v1.Credential\"\xa0\x01\n\rQuoteResponse\x12\x30\n\x04legs\x18\x01 \x03(\x0b\x32\".gongji.accounts.v1.ReservationLeg\x12\x15\n\runcovered_fen\x18\x02 \x01(\x03\x12$\n\x1cpayer_personal_available_fen\x18\x03 \x01(\x03\x12 \n\x18payer_pool_available_fen\x18\x04 \x01(\x03\"\"\n\x0c\x46\x65nceRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\"Y\n\rFenceResponse\x12\x18\n\x10\x61lready_executed\x18\x01 \x01(\x08\x12\x16\n\x0e\x61lready_failed\x18\x02 \x01(\x08\x12\x16\n\x0ereservation_id\x18\x03 \x01(\t2\xdc\x04\n\x0ePaymentService\x12R\n\x07Reserve\x12\".gongji.accounts.v1.ReserveRequest\x1a#.gongji.accounts.v1.ReserveResponse\x12L\n\x05\x44\x65\x62it\x12 .gongji.accounts.v1.DebitRequest\x1a!.gongji.accounts.v1.DebitResponse\x12R\n\x07Release\x12\".gongji.accounts.v1.ReleaseRequest\x1a#.gongji.accounts.v1.ReleaseResponse\x12O\n\x06Refund\x12!.gongji.accounts.v1.RefundRequest\x1a\".gongji.accounts.v1.RefundResponse\x12g\n\x0eGetReservation\x12).gongji.accounts.v1.GetReservationRequest\x1a*.gongji.accounts.v1.GetReservationResponse\x12L\n\x05Quote\x12 .gongji.accounts.v1.QuoteRequest\x1a!.gongji.accounts.v1.QuoteResponse\x12L\n\x05\x46\x65nce\x12 .gongji.accounts.v1.FenceRequest\x1a!.gongji.accounts.v1.FenceResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(gongji/accounts/v1/payment_service.proto\x12\x12gongji.accounts.v1\x1a$gongji/accounts/v1/reservation.proto\x1a\x1dgongji/common/v1/common.proto\"]\n\nCredential\x12\x38\n\x0fmdtrt_cert_type\x18\x01 \x01(\x0e\x32\x1f.gongji.common.v1.MdtrtCertType\x12\x15\n\rmdtrt_cert_no\x18\x02 \x01(\t\"\xc7\x02\n\x0eReserveRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x14\n\x0cpayer_psn_no\x18\x02 \x01(\t\x12\x12\n\namount_fen\x18\x03 \x01(\x03\x12\x30\n\x07sources\x18\x04 \x03(\x0e\x32\x1f.gongji.common.v1.FundingSource\x12\x18\n\x10hold_ttl_seconds\x18\x05 \x01(\x05\x12\x16\n\x0e\x61ll_or_nothing\x18\x06 \x01(\x08\x12\x19\n\x11\x64\x65\x62it_immediately\x18\x07 \x01(\x08\x12\x16\n\x0e\x66ixmedins_code\x18\x08 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\t \x01(\t\x12\x32\n\ncredential\x18\n \x01(\x0b\x32\x1e.gongji.accounts.v1.Credential\x12\x17\n\x0fmdtrtarea_admvs\x18\x0b \x01(\t\"G\n\x0fReserveResponse\x12\x34\n\x0breservation\x18\x01 \x01(\x0b\x32\x1f.gongji.accounts.v1.Reservation\"N\n\x0c\x44\x65\x62itRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x16\n\x0ereservation_id\x18\x02 \x01(\t\x12\x12\n\namount_fen\x18\x03 \x01(\x03\"E\n\rDebitResponse\x12\x34\n\x0breservation\x18\x01 \x01(\x0b\x32\x1f.gongji.accounts.v1.Reservation\"<\n\x0eReleaseRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x16\n\x0ereservation_id\x18\x02 \x01(\t\"G\n\x0fReleaseResponse\x12\x34\n\x0breservation\x18\x01 \x01(\x0b\x32\x1f.gongji.accounts.v1.Reservation\"O\n\rRefundRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x16\n\x0ereservation_id\x18\x02 \x01(\t\x12\x12\n\namount_fen\x18\x03 \x01(\x03\"u\n\x0eRefundResponse\x12\x34\n\x0breservation\x18\x01 \x01(\x0b\x32\x1f.gongji.accounts.v1.Reservation\x12-\n\x05parts\x18\x02 \x03(\x0b\x32\x1e.gongji.accounts.v1.RefundPart\"/\n\x15GetReservationRequest\x12\x16\n\x0ereservation_id\x18\x01 \x01(\t\"N\n\x16GetReservationResponse\x12\x34\n\x0breservation\x18\x01 \x01(\x0b\x32\x1f.gongji.accounts.v1.Reservation\"\xb7\x01\n\x0cQuoteRequest\x12\x14\n\x0cpayer_psn_no\x18\x01 \x01(\t\x12\x12\n\namount_fen\x18\x02 \x01(\x03\x12\x30\n\x07sources\x18\x03 \x03(\x0e\x32\x1f.gongji.common.v1.FundingSource\x12\x32\n\ncredential\x18\x04 \x01(\x0b\x32\x1e.gongji.accounts.v1.Credential\x12\x17\n\x0fmdtrtarea_admvs\x18\x05 \x01(\t\"\xa0\x01\n\rQuoteResponse\x12\x30\n\x04legs\x18\x01 \x03(\x0b\x32\".gongji.accounts.v1.ReservationLeg\x12\x15\n\runcovered_fen\x18\x02 \x01(\x03\x12$\n\x1cpayer_personal_available_fen\x18\x03 \x01(\x03\x12 \n\x18payer_pool_available_fen\x18\x04 \x01(\x03\"\"\n\x0c\x46\x65nceRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\"Y\n\rFenceResponse\x12\x18\n\x10\x61lready_executed\x18\x01 \x01(\x08\x12\x16\n\x0e\x61lready_failed\x18\x02 \x01(\x08\x12\x16\n\x0ereservation_id\x18\x03 \x01(\t2\xdc\x04\n\x0ePaymentService\x12R\n\x07Reserve\x12\".gongji.accounts.v1.ReserveRequest\x1a#.gongji.accounts.v1.ReserveResponse\x12L\n\x05\x44\x65\x62it\x12 .gongji.accounts.v1.DebitRequest\x1a!.gongji.accounts.v1.DebitResponse\x12R\n\x07Release\x12\".gongji.accounts.v1.ReleaseRequest\x1a#.gongji.accounts.v1.ReleaseResponse\x12O\n\x06Refund\x12!.gongji.accounts.v1.RefundRequest\x1a\".gongji.accounts.v1.RefundResponse\x12g\n\x0eGetReservation\x12).gongji.accounts.v1.GetReservationRequest\x1a*.gongji.accounts.v1.GetReservationResponse\x12L\n\x05Quote\x12 .gongji.accounts.v1.QuoteRequest\x1a!.gongji.accounts.v1.QuoteResponse\x12L\n\x05\x46\x65nce\x12 .gongji.accounts.v1.FenceRequest\x1a!.gongji.accounts.v1.FenceResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,33 +36,33 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CREDENTIAL']._serialized_start=133
   _globals['_CREDENTIAL']._serialized_end=226
   _globals['_RESERVEREQUEST']._serialized_start=229
-  _globals['_RESERVEREQUEST']._serialized_end=531
-  _globals['_RESERVERESPONSE']._serialized_start=533
-  _globals['_RESERVERESPONSE']._serialized_end=604
-  _globals['_DEBITREQUEST']._serialized_start=606
-  _globals['_DEBITREQUEST']._serialized_end=684
-  _globals['_DEBITRESPONSE']._serialized_start=686
-  _globals['_DEBITRESPONSE']._serialized_end=755
-  _globals['_RELEASEREQUEST']._serialized_start=757
-  _globals['_RELEASEREQUEST']._serialized_end=817
-  _globals['_RELEASERESPONSE']._serialized_start=819
-  _globals['_RELEASERESPONSE']._serialized_end=890
-  _globals['_REFUNDREQUEST']._serialized_start=892
-  _globals['_REFUNDREQUEST']._serialized_end=971
-  _globals['_REFUNDRESPONSE']._serialized_start=973
-  _globals['_REFUNDRESPONSE']._serialized_end=1090
-  _globals['_GETRESERVATIONREQUEST']._serialized_start=1092
-  _globals['_GETRESERVATIONREQUEST']._serialized_end=1139
-  _globals['_GETRESERVATIONRESPONSE']._serialized_start=1141
-  _globals['_GETRESERVATIONRESPONSE']._serialized_end=1219
-  _globals['_QUOTEREQUEST']._serialized_start=1222
-  _globals['_QUOTEREQUEST']._serialized_end=1380
-  _globals['_QUOTERESPONSE']._serialized_start=1383
-  _globals['_QUOTERESPONSE']._serialized_end=1543
-  _globals['_FENCEREQUEST']._serialized_start=1545
-  _globals['_FENCEREQUEST']._serialized_end=1579
-  _globals['_FENCERESPONSE']._serialized_start=1581
-  _globals['_FENCERESPONSE']._serialized_end=1670
-  _globals['_PAYMENTSERVICE']._serialized_start=1673
-  _globals['_PAYMENTSERVICE']._serialized_end=2277
+  _globals['_RESERVEREQUEST']._serialized_end=556
+  _globals['_RESERVERESPONSE']._serialized_start=558
+  _globals['_RESERVERESPONSE']._serialized_end=629
+  _globals['_DEBITREQUEST']._serialized_start=631
+  _globals['_DEBITREQUEST']._serialized_end=709
+  _globals['_DEBITRESPONSE']._serialized_start=711
+  _globals['_DEBITRESPONSE']._serialized_end=780
+  _globals['_RELEASEREQUEST']._serialized_start=782
+  _globals['_RELEASEREQUEST']._serialized_end=842
+  _globals['_RELEASERESPONSE']._serialized_start=844
+  _globals['_RELEASERESPONSE']._serialized_end=915
+  _globals['_REFUNDREQUEST']._serialized_start=917
+  _globals['_REFUNDREQUEST']._serialized_end=996
+  _globals['_REFUNDRESPONSE']._serialized_start=998
+  _globals['_REFUNDRESPONSE']._serialized_end=1115
+  _globals['_GETRESERVATIONREQUEST']._serialized_start=1117
+  _globals['_GETRESERVATIONREQUEST']._serialized_end=1164
+  _globals['_GETRESERVATIONRESPONSE']._serialized_start=1166
+  _globals['_GETRESERVATIONRESPONSE']._serialized_end=1244
+  _globals['_QUOTEREQUEST']._serialized_start=1247
+  _globals['_QUOTEREQUEST']._serialized_end=1430
+  _globals['_QUOTERESPONSE']._serialized_start=1433
+  _globals['_QUOTERESPONSE']._serialized_end=1593
+  _globals['_FENCEREQUEST']._serialized_start=1595
+  _globals['_FENCEREQUEST']._serialized_end=1629
+  _globals['_FENCERESPONSE']._serialized_start=1631
+  _globals['_FENCERESPONSE']._serialized_end=1720
+  _globals['_PAYMENTSERVICE']._serialized_start=1723
+  _globals['_PAYMENTSERVICE']._serialized_end=2327
 # @@protoc_insertion_point(module_scope)

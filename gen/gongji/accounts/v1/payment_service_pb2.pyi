@@ -17,7 +17,7 @@ class Credential(_message.Message):
     def __init__(self, mdtrt_cert_type: _Optional[_Union[_common_pb2.MdtrtCertType, str]] = ..., mdtrt_cert_no: _Optional[str] = ...) -> None: ...
 
 class ReserveRequest(_message.Message):
-    __slots__ = ("request_id", "payer_psn_no", "amount_fen", "sources", "hold_ttl_seconds", "all_or_nothing", "debit_immediately", "fixmedins_code", "description", "credential")
+    __slots__ = ("request_id", "payer_psn_no", "amount_fen", "sources", "hold_ttl_seconds", "all_or_nothing", "debit_immediately", "fixmedins_code", "description", "credential", "mdtrtarea_admvs")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     PAYER_PSN_NO_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
@@ -28,6 +28,7 @@ class ReserveRequest(_message.Message):
     FIXMEDINS_CODE_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     CREDENTIAL_FIELD_NUMBER: _ClassVar[int]
+    MDTRTAREA_ADMVS_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     payer_psn_no: str
     amount_fen: int
@@ -38,7 +39,8 @@ class ReserveRequest(_message.Message):
     fixmedins_code: str
     description: str
     credential: Credential
-    def __init__(self, request_id: _Optional[str] = ..., payer_psn_no: _Optional[str] = ..., amount_fen: _Optional[int] = ..., sources: _Optional[_Iterable[_Union[_common_pb2.FundingSource, str]]] = ..., hold_ttl_seconds: _Optional[int] = ..., all_or_nothing: _Optional[bool] = ..., debit_immediately: _Optional[bool] = ..., fixmedins_code: _Optional[str] = ..., description: _Optional[str] = ..., credential: _Optional[_Union[Credential, _Mapping]] = ...) -> None: ...
+    mdtrtarea_admvs: str
+    def __init__(self, request_id: _Optional[str] = ..., payer_psn_no: _Optional[str] = ..., amount_fen: _Optional[int] = ..., sources: _Optional[_Iterable[_Union[_common_pb2.FundingSource, str]]] = ..., hold_ttl_seconds: _Optional[int] = ..., all_or_nothing: _Optional[bool] = ..., debit_immediately: _Optional[bool] = ..., fixmedins_code: _Optional[str] = ..., description: _Optional[str] = ..., credential: _Optional[_Union[Credential, _Mapping]] = ..., mdtrtarea_admvs: _Optional[str] = ...) -> None: ...
 
 class ReserveResponse(_message.Message):
     __slots__ = ("reservation",)
@@ -107,16 +109,18 @@ class GetReservationResponse(_message.Message):
     def __init__(self, reservation: _Optional[_Union[_reservation_pb2.Reservation, _Mapping]] = ...) -> None: ...
 
 class QuoteRequest(_message.Message):
-    __slots__ = ("payer_psn_no", "amount_fen", "sources", "credential")
+    __slots__ = ("payer_psn_no", "amount_fen", "sources", "credential", "mdtrtarea_admvs")
     PAYER_PSN_NO_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
     SOURCES_FIELD_NUMBER: _ClassVar[int]
     CREDENTIAL_FIELD_NUMBER: _ClassVar[int]
+    MDTRTAREA_ADMVS_FIELD_NUMBER: _ClassVar[int]
     payer_psn_no: str
     amount_fen: int
     sources: _containers.RepeatedScalarFieldContainer[_common_pb2.FundingSource]
     credential: Credential
-    def __init__(self, payer_psn_no: _Optional[str] = ..., amount_fen: _Optional[int] = ..., sources: _Optional[_Iterable[_Union[_common_pb2.FundingSource, str]]] = ..., credential: _Optional[_Union[Credential, _Mapping]] = ...) -> None: ...
+    mdtrtarea_admvs: str
+    def __init__(self, payer_psn_no: _Optional[str] = ..., amount_fen: _Optional[int] = ..., sources: _Optional[_Iterable[_Union[_common_pb2.FundingSource, str]]] = ..., credential: _Optional[_Union[Credential, _Mapping]] = ..., mdtrtarea_admvs: _Optional[str] = ...) -> None: ...
 
 class QuoteResponse(_message.Message):
     __slots__ = ("legs", "uncovered_fen", "payer_personal_available_fen", "payer_pool_available_fen")

@@ -20,6 +20,7 @@ class TransactionKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TRANSACTION_KIND_REFUND: _ClassVar[TransactionKind]
     TRANSACTION_KIND_POOL_RETURN: _ClassVar[TransactionKind]
     TRANSACTION_KIND_RESIDENT_PREMIUM: _ClassVar[TransactionKind]
+    TRANSACTION_KIND_ROLLOVER: _ClassVar[TransactionKind]
 TRANSACTION_KIND_UNSPECIFIED: TransactionKind
 TRANSACTION_KIND_CONTRIBUTION: TransactionKind
 TRANSACTION_KIND_POOL_TRANSFER: TransactionKind
@@ -27,16 +28,21 @@ TRANSACTION_KIND_PAYMENT: TransactionKind
 TRANSACTION_KIND_REFUND: TransactionKind
 TRANSACTION_KIND_POOL_RETURN: TransactionKind
 TRANSACTION_KIND_RESIDENT_PREMIUM: TransactionKind
+TRANSACTION_KIND_ROLLOVER: TransactionKind
 
 class AccountBalance(_message.Message):
-    __slots__ = ("balance_fen", "held_fen", "available_fen")
+    __slots__ = ("balance_fen", "held_fen", "available_fen", "current_year_fen", "prior_years_fen")
     BALANCE_FEN_FIELD_NUMBER: _ClassVar[int]
     HELD_FEN_FIELD_NUMBER: _ClassVar[int]
     AVAILABLE_FEN_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_YEAR_FEN_FIELD_NUMBER: _ClassVar[int]
+    PRIOR_YEARS_FEN_FIELD_NUMBER: _ClassVar[int]
     balance_fen: int
     held_fen: int
     available_fen: int
-    def __init__(self, balance_fen: _Optional[int] = ..., held_fen: _Optional[int] = ..., available_fen: _Optional[int] = ...) -> None: ...
+    current_year_fen: int
+    prior_years_fen: int
+    def __init__(self, balance_fen: _Optional[int] = ..., held_fen: _Optional[int] = ..., available_fen: _Optional[int] = ..., current_year_fen: _Optional[int] = ..., prior_years_fen: _Optional[int] = ...) -> None: ...
 
 class TransactionRecord(_message.Message):
     __slots__ = ("journal_txn_id", "kind", "booked_at", "payer_psn_no", "fixmedins_code", "reservation_id", "total_fen", "split", "description", "channel", "actor")

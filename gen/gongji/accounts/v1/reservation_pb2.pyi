@@ -36,20 +36,22 @@ REFUND_DESTINATION_FAMILY_POOL: RefundDestination
 REFUND_DESTINATION_CREATOR_PERSONAL_ACCOUNT: RefundDestination
 
 class ReservationLeg(_message.Message):
-    __slots__ = ("source", "pool_id", "reserved_fen", "debited_fen", "refunded_fen", "shortfall_reason")
+    __slots__ = ("source", "pool_id", "reserved_fen", "debited_fen", "refunded_fen", "shortfall_reason", "part")
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     POOL_ID_FIELD_NUMBER: _ClassVar[int]
     RESERVED_FEN_FIELD_NUMBER: _ClassVar[int]
     DEBITED_FEN_FIELD_NUMBER: _ClassVar[int]
     REFUNDED_FEN_FIELD_NUMBER: _ClassVar[int]
     SHORTFALL_REASON_FIELD_NUMBER: _ClassVar[int]
+    PART_FIELD_NUMBER: _ClassVar[int]
     source: _common_pb2.FundingSource
     pool_id: str
     reserved_fen: int
     debited_fen: int
     refunded_fen: int
     shortfall_reason: str
-    def __init__(self, source: _Optional[_Union[_common_pb2.FundingSource, str]] = ..., pool_id: _Optional[str] = ..., reserved_fen: _Optional[int] = ..., debited_fen: _Optional[int] = ..., refunded_fen: _Optional[int] = ..., shortfall_reason: _Optional[str] = ...) -> None: ...
+    part: _common_pb2.AccountPart
+    def __init__(self, source: _Optional[_Union[_common_pb2.FundingSource, str]] = ..., pool_id: _Optional[str] = ..., reserved_fen: _Optional[int] = ..., debited_fen: _Optional[int] = ..., refunded_fen: _Optional[int] = ..., shortfall_reason: _Optional[str] = ..., part: _Optional[_Union[_common_pb2.AccountPart, str]] = ...) -> None: ...
 
 class Reservation(_message.Message):
     __slots__ = ("reservation_id", "payer_psn_no", "status", "requested_fen", "reserved_fen", "uncovered_fen", "debited_fen", "refunded_fen", "legs", "expires_at", "fixmedins_code", "payer_personal_available_fen", "payer_pool_available_fen")

@@ -37,6 +37,12 @@ class FundingSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     FUNDING_SOURCE_PERSONAL_ACCOUNT: _ClassVar[FundingSource]
     FUNDING_SOURCE_FAMILY_POOL: _ClassVar[FundingSource]
 
+class AccountPart(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ACCOUNT_PART_UNSPECIFIED: _ClassVar[AccountPart]
+    ACCOUNT_PART_CURRENT_YEAR: _ClassVar[AccountPart]
+    ACCOUNT_PART_PRIOR_YEARS: _ClassVar[AccountPart]
+
 class MdtrtCertType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     MDTRT_CERT_TYPE_UNSPECIFIED: _ClassVar[MdtrtCertType]
@@ -63,17 +69,22 @@ RELATION_GRANDCHILD_MATERNAL: Relation
 FUNDING_SOURCE_UNSPECIFIED: FundingSource
 FUNDING_SOURCE_PERSONAL_ACCOUNT: FundingSource
 FUNDING_SOURCE_FAMILY_POOL: FundingSource
+ACCOUNT_PART_UNSPECIFIED: AccountPart
+ACCOUNT_PART_CURRENT_YEAR: AccountPart
+ACCOUNT_PART_PRIOR_YEARS: AccountPart
 MDTRT_CERT_TYPE_UNSPECIFIED: MdtrtCertType
 MDTRT_CERT_TYPE_ELECTRONIC_CREDENTIAL: MdtrtCertType
 MDTRT_CERT_TYPE_ID_CARD: MdtrtCertType
 MDTRT_CERT_TYPE_SOCIAL_SECURITY_CARD: MdtrtCertType
 
 class SourceAmount(_message.Message):
-    __slots__ = ("source", "amount_fen", "pool_id")
+    __slots__ = ("source", "amount_fen", "pool_id", "part")
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
     POOL_ID_FIELD_NUMBER: _ClassVar[int]
+    PART_FIELD_NUMBER: _ClassVar[int]
     source: FundingSource
     amount_fen: int
     pool_id: str
-    def __init__(self, source: _Optional[_Union[FundingSource, str]] = ..., amount_fen: _Optional[int] = ..., pool_id: _Optional[str] = ...) -> None: ...
+    part: AccountPart
+    def __init__(self, source: _Optional[_Union[FundingSource, str]] = ..., amount_fen: _Optional[int] = ..., pool_id: _Optional[str] = ..., part: _Optional[_Union[AccountPart, str]] = ...) -> None: ...
