@@ -12,8 +12,10 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.accounts import app
+from services.common.db import make_engine
 from tests import processes
 from tools.devdb import EmbeddedPostgres, free_port
 from tools.kit import Accounts
@@ -48,6 +50,15 @@ def _migrate(url: str) -> None:
     except ImportError:
         return
     migrate_settlement(url)
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A direct connection to the test database, for what no RPC may do: look under the hood, or break the rules
+    on purpose to see the database refuse."""
+    made = make_engine(database_url, pool_size=1)
+    yield made
+    await made.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -171,6 +171,15 @@ class LifeEventOutcome:
 
 
 @dataclass(frozen=True)
+class YearOpened:
+    """What a year-end rollover call moved, and how many accounts still hold an earlier year."""
+
+    accounts: int
+    moved_fen: int
+    remaining: int
+
+
+@dataclass(frozen=True)
 class Booked:
     """A money movement into or out of one personal account: its journal transaction and the balance after it."""
 

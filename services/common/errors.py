@@ -91,6 +91,10 @@ class Reason(Enum):
         "The invitation has expired; the creator must invite again.",
         "邀请已过期，请创建人重新邀请。",
     )
+    YEAR_NOT_CURRENT = (
+        "Only the current insurance year can be opened; check the year and the server's date.",
+        "只能开启当前医保年度，请核对年度和服务器日期。",
+    )
     # why a source gave less than was asked at the till (the seed page's FAQ), besides reasons above
     NOT_BOUND = ("The payer is not bound to any family pool.", "未绑定家庭共济关系。")
     POOL_EMPTY = ("The family pool's balance is not enough.", "共济账户余额不足。")

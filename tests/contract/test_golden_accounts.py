@@ -98,6 +98,9 @@ async def recorded(accounts) -> Recorder:
         "resident_has_no_account",
         {"requestId": "x", "psnNo": "{resident_psn}", "amountFen": "100"},
     )
+    # how many accounts a rollover moves depends on the whole database: the contract records its refusals
+    await r.case("RollOverYear", "not_the_current_year", {"requestId": "x", "year": 2000})
+    await r.case("RollOverYear", "bad_input", {"requestId": "x", "maxAccounts": -1})
     await r.case("CheckEligibility", "create_pool_ok", {"createPool": {}, "creatorPsnNo": "{creator_psn}"})
     await r.case("CheckEligibility", "resident_creator", {"createPool": {}, "creatorPsnNo": "{resident_psn}"})
     pool = await r.case(

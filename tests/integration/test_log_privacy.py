@@ -8,14 +8,12 @@ import io
 import json
 import logging
 import re
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.common.db import make_engine
 from services.common.logs import JsonFormatter
 from services.common.rpc import abort_for
 from tools.kit import id_number
@@ -24,13 +22,6 @@ NAME = "欧阳娜娜"
 ID_NUMBER = id_number("630104")
 PLANTED = f"{NAME} {ID_NUMBER}"
 ID_SHAPED = re.compile(r"\d{17}[\dX]")
-
-
-@pytest.fixture(scope="module")
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    made = make_engine(database_url, pool_size=1)
-    yield made
-    await made.dispose()
 
 
 async def _error(engine: AsyncEngine, statement: str) -> DBAPIError:

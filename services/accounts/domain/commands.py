@@ -35,6 +35,12 @@ class CreditPersonalAccount:
     memo: str
 
 
+@dataclass(frozen=True)
+class RollOverYear:
+    year: int
+    max_accounts: int  # 0: all
+
+
 # ---------------------------------------------------------------- family pools
 
 

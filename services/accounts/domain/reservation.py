@@ -174,6 +174,7 @@ class RefundPart:
     source: Source
     destination: RefundDestination
     amount_fen: int
+    part: Part | None = None  # the part of the personal account it went to
 
 
 @dataclass
@@ -320,7 +321,8 @@ class Reservation:
             # A dissolved pool's part lands in its creator's own account, and is that account's money everywhere.
             to_own = destination is not RefundDestination.FAMILY_POOL
             postings.append(Posting(account, amount, Source.PERSONAL_ACCOUNT if to_own else leg.source))
-            parts.append(RefundPart(leg.source, destination, amount))
+            into = (leg.part or Part.CURRENT) if to_own else None  # a dissolved pool's part: the creator's this year
+            parts.append(RefundPart(leg.source, destination, amount, into))
             # The pool's records show the refund only if the pool (or, dissolved, its creator) got part of it.
             records_pool = records_pool or leg.pool_id
         entry = JournalEntry(

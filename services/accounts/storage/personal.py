@@ -119,13 +119,20 @@ _ROLL_OVER = (
     "  FROM due WHERE la.id = due.current_id), "
     "legs AS (UPDATE accounts.reservation_legs l SET account_id = due.prior_id, part = 'PRIOR' "
     "  FROM due WHERE l.account_id = due.current_id) "
-    "SELECT count(*) FROM due"
+    "SELECT count(*), coalesce(sum(balance_fen), 0) FROM due"
 )
 
 
-async def roll_over(conn: AsyncConnection, year: int, psn_nos: list[str]) -> int:
-    """Rolls over those of these people's accounts that still hold an earlier year; returns how many. None twice:
-    each current-year part says which year it holds. The accounts are locked by id first (the global order)."""
+@dataclass(frozen=True)
+class Rolled:
+    accounts: int
+    moved_fen: int
+
+
+async def roll_over(conn: AsyncConnection, year: int, psn_nos: list[str]) -> Rolled:
+    """Rolls over those of these people's accounts that still hold an earlier year: how many, and the money moved.
+    None twice: each current-year part says which year it holds. The accounts are locked by id first (the global
+    order)."""
     locked = await conn.execute(
         sql(
             "SELECT id FROM accounts.ledger_accounts WHERE psn_no = ANY(:psn_no) AND kind = 'PERSONAL' "
@@ -134,12 +141,13 @@ async def roll_over(conn: AsyncConnection, year: int, psn_nos: list[str]) -> int
         {"psn_no": psn_nos},
     )
     if not locked.all():
-        return 0
-    return int((await conn.execute(sql(_ROLL_OVER), {"year": year, "psn_no": psn_nos})).scalar_one())
+        return Rolled(0, 0)
+    row = (await conn.execute(sql(_ROLL_OVER), {"year": year, "psn_no": psn_nos})).one()
+    return Rolled(int(row[0]), int(row[1]))
 
 
-async def due(conn: AsyncConnection, year: int, limit: int) -> list[str]:
-    """Up to `limit` people whose current-year part still holds an earlier year (for the year-end call)."""
+async def due(conn: AsyncConnection, year: int, limit: int | None = None) -> list[str]:
+    """The people (up to `limit`) whose current-year part still holds an earlier year (for the year-end call)."""
     rows = await conn.execute(
         sql(
             "SELECT psn_no FROM accounts.ledger_accounts WHERE part = 'CURRENT' AND current_year < :year "
@@ -148,3 +156,14 @@ async def due(conn: AsyncConnection, year: int, limit: int) -> list[str]:
         {"year": year, "limit": limit},
     )
     return [r.psn_no for r in rows]
+
+
+async def count_due(conn: AsyncConnection, year: int) -> int:
+    return int(
+        (
+            await conn.execute(
+                sql("SELECT count(*) FROM accounts.ledger_accounts WHERE part = 'CURRENT' AND current_year < :year"),
+                {"year": year},
+            )
+        ).scalar_one()
+    )

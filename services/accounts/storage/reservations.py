@@ -197,7 +197,7 @@ async def lock_and_load(
     creators = await _pools(conn, pool_ids) if pool_ids else {}
     people = [r.payer_psn_no, *(p.creator_psn_no for p in creators.values())]
     await journal.lock_accounts(conn, [leg.account_id for leg in r.legs], owners=people)
-    if await personal.roll_over(conn, year, people):
+    if (await personal.roll_over(conn, year, people)).accounts:
         r = await get(conn, reservation_id, lock=True)  # its legs now draw on the prior years' part
     return r, await _pools(conn, pool_ids) if pool_ids else {}
 

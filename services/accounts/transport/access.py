@@ -20,7 +20,7 @@ def _allow(prefix: str, methods: str, *roles: str) -> dict[str, frozenset[str]]:
 
 
 ACCESS: dict[str, frozenset[str]] = {
-    **_allow(_REGISTRY, "RegisterPerson RecordLifeEvent CreditPersonalAccount", REGISTRY),
+    **_allow(_REGISTRY, "RegisterPerson RecordLifeEvent CreditPersonalAccount RollOverYear", REGISTRY),
     **_allow(
         _FAMILY,
         "CreatePool InviteMember AcceptInvitation DeclineInvitation RemoveMember DissolvePool "

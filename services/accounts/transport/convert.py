@@ -152,6 +152,7 @@ def refund_part(p: RefundPart) -> reservation_pb2.RefundPart:
         source="FUNDING_SOURCE_" + p.source.value,
         destination="REFUND_DESTINATION_" + p.destination.value,
         amount_fen=p.amount_fen,
+        part=part(p.part),
     )
 
 

@@ -81,6 +81,17 @@ def credit_personal_account(r: registry.CreditPersonalAccountRequest) -> cmd.Cre
     return f.done(cmd.CreditPersonalAccount(f.psn_no(r.psn_no), f.fen(r.amount_fen), f.text(r.memo, "memo", 200)))
 
 
+def roll_over_year(r: registry.RollOverYearRequest) -> cmd.RollOverYear:
+    f = Fields()
+    f.request_id(r.request_id)
+    return f.done(
+        cmd.RollOverYear(
+            f.in_range(r.year, 2000, 2100, "year", "required, e.g. 2027"),
+            f.in_range(r.max_accounts, 0, 10_000_000, "max_accounts", "0 (all) to 10,000,000"),
+        )
+    )
+
+
 # ---------------------------------------------------------------- family pools
 
 

@@ -50,6 +50,13 @@ class RegistryServicer(Handlers, registry_service_pb2_grpc.RegistryServiceServic
             balance_fen=out.balance_fen, journal_txn_id=str(out.journal_txn_id)
         )
 
+    @write(parse.roll_over_year)
+    async def RollOverYear(self, c: cmd.RollOverYear, tx: Tx) -> registry.RollOverYearResponse:
+        out = await registry_uc.roll_over_year(tx, self.env, c)
+        return registry.RollOverYearResponse(
+            year=c.year, rolled_accounts=out.accounts, moved_fen=out.moved_fen, remaining_accounts=out.remaining
+        )
+
 
 class FamilyServicer(Handlers, family_service_pb2_grpc.FamilyServiceServicer):
     """What the insured and the service counter do: pools, bindings, transfers, premiums, balances, records."""

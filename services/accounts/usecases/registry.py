@@ -17,7 +17,7 @@ from services.accounts.domain.model import (
 from services.accounts.storage import journal, personal, persons, pools
 from services.accounts.usecases.env import Env
 from services.accounts.usecases.pools import dissolve
-from services.accounts.views import Booked, LifeEventOutcome, PersonView, PoolRole
+from services.accounts.views import Booked, LifeEventOutcome, PersonView, PoolRole, YearOpened
 from services.common.errors import DomainError, Reason
 
 
@@ -80,3 +80,13 @@ async def credit_personal_account(conn: AsyncConnection, env: Env, c: cmd.Credit
         ),
     )
     return Booked(txn, own.balance_fen + c.amount_fen)
+
+
+async def roll_over_year(conn: AsyncConnection, env: Env, c: cmd.RollOverYear) -> YearOpened:
+    """Rule 8's year end: the current-year part of every account (or of the next `max_accounts`) moves to the prior
+    years. An account that moved already, by this call or by its own first movement of the year, is not due."""
+    if c.year != env.today().year:
+        raise DomainError(Reason.YEAR_NOT_CURRENT, f"(the current year is {env.today().year})")
+    people = await personal.due(conn, c.year, c.max_accounts or None)
+    rolled = await personal.roll_over(conn, c.year, people) if people else personal.Rolled(0, 0)
+    return YearOpened(rolled.accounts, rolled.moved_fen, await personal.count_due(conn, c.year))

@@ -108,3 +108,25 @@ class CreditPersonalAccountResponse(_message.Message):
     balance_fen: int
     journal_txn_id: str
     def __init__(self, balance_fen: _Optional[int] = ..., journal_txn_id: _Optional[str] = ...) -> None: ...
+
+class RollOverYearRequest(_message.Message):
+    __slots__ = ("request_id", "year", "max_accounts")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    MAX_ACCOUNTS_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    year: int
+    max_accounts: int
+    def __init__(self, request_id: _Optional[str] = ..., year: _Optional[int] = ..., max_accounts: _Optional[int] = ...) -> None: ...
+
+class RollOverYearResponse(_message.Message):
+    __slots__ = ("year", "rolled_accounts", "moved_fen", "remaining_accounts")
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    ROLLED_ACCOUNTS_FIELD_NUMBER: _ClassVar[int]
+    MOVED_FEN_FIELD_NUMBER: _ClassVar[int]
+    REMAINING_ACCOUNTS_FIELD_NUMBER: _ClassVar[int]
+    year: int
+    rolled_accounts: int
+    moved_fen: int
+    remaining_accounts: int
+    def __init__(self, year: _Optional[int] = ..., rolled_accounts: _Optional[int] = ..., moved_fen: _Optional[int] = ..., remaining_accounts: _Optional[int] = ...) -> None: ...

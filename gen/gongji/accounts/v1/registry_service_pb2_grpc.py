@@ -51,6 +51,11 @@ class RegistryServiceStub:
                 request_serializer=gongji_dot_accounts_dot_v1_dot_registry__service__pb2.CreditPersonalAccountRequest.SerializeToString,
                 response_deserializer=gongji_dot_accounts_dot_v1_dot_registry__service__pb2.CreditPersonalAccountResponse.FromString,
                 _registered_method=True)
+        self.RollOverYear = channel.unary_unary(
+                '/gongji.accounts.v1.RegistryService/RollOverYear',
+                request_serializer=gongji_dot_accounts_dot_v1_dot_registry__service__pb2.RollOverYearRequest.SerializeToString,
+                response_deserializer=gongji_dot_accounts_dot_v1_dot_registry__service__pb2.RollOverYearResponse.FromString,
+                _registered_method=True)
 
 
 class RegistryServiceServicer:
@@ -79,6 +84,15 @@ class RegistryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RollOverYear(self, request, context):
+        """Opens an insurance year (rule 8): moves each personal account's current-year money (当年) to its prior-years
+        part (历年), held money with it. Each account rolls over once per year, whoever gets there first: this call, or
+        the account's first movement of the new year. Calling again for the same year moves nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RegistryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -96,6 +110,11 @@ def add_RegistryServiceServicer_to_server(servicer, server):
                     servicer.CreditPersonalAccount,
                     request_deserializer=gongji_dot_accounts_dot_v1_dot_registry__service__pb2.CreditPersonalAccountRequest.FromString,
                     response_serializer=gongji_dot_accounts_dot_v1_dot_registry__service__pb2.CreditPersonalAccountResponse.SerializeToString,
+            ),
+            'RollOverYear': grpc.unary_unary_rpc_method_handler(
+                    servicer.RollOverYear,
+                    request_deserializer=gongji_dot_accounts_dot_v1_dot_registry__service__pb2.RollOverYearRequest.FromString,
+                    response_serializer=gongji_dot_accounts_dot_v1_dot_registry__service__pb2.RollOverYearResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -181,6 +200,33 @@ class RegistryService:
             '/gongji.accounts.v1.RegistryService/CreditPersonalAccount',
             gongji_dot_accounts_dot_v1_dot_registry__service__pb2.CreditPersonalAccountRequest.SerializeToString,
             gongji_dot_accounts_dot_v1_dot_registry__service__pb2.CreditPersonalAccountResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RollOverYear(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gongji.accounts.v1.RegistryService/RollOverYear',
+            gongji_dot_accounts_dot_v1_dot_registry__service__pb2.RollOverYearRequest.SerializeToString,
+            gongji_dot_accounts_dot_v1_dot_registry__service__pb2.RollOverYearResponse.FromString,
             options,
             channel_credentials,
             insecure,
