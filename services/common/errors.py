@@ -175,6 +175,14 @@ class Reason(Enum):
         "Another operation changed the same accounts at the same moment; retry.",
         "同一账户正被其他操作修改，请重试。",
     )
+    ACCOUNT_BUSY = (
+        "Another operation on the same account is still in progress; nothing was done; retry shortly.",
+        "同一账户的其他业务仍在处理中，本次未做任何处理，请稍后重试。",
+    )
+    SERVICE_BUSY = (
+        "The service is at capacity right now; nothing was done; retry shortly.",
+        "系统繁忙，本次未做任何处理，请稍后重试。",
+    )
     # transport
     INVALID_ARGUMENT = (
         "The request is incomplete or malformed; see the field violations.",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
-from typing import TypeVar, get_type_hints
+from typing import Protocol, TypeVar, get_type_hints
 
 from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -15,6 +15,7 @@ from services.accounts.storage import act_as
 from services.accounts.transport.access import DELEGATED, OWN_CHANNEL
 from services.accounts.usecases.env import Env
 from services.common.auth import actor
+from services.common.gate import KeyedGate
 from services.common.idempotency import IdempotentRunner
 from services.common.rpc import Ctx, guarded
 
@@ -34,10 +35,33 @@ class Handlers:
         self.env = env
         # Requests can carry ID numbers: their stored fingerprints are keyed like every other hash of personal data.
         self.idempotent = IdempotentRunner(engine, "accounts.idempotency_keys", env.id_hash_key)
+        self.gate = KeyedGate()
 
 
-def write(parse: Callable[[Req], Cmd]) -> Callable[[Method[S, Cmd, Resp]], Handler[S, Req, Resp]]:
-    """An idempotent write: parse, then run the method in one transaction that also stores its outcome."""
+class _ForPayer(Protocol):
+    @property
+    def payer_psn_no(self) -> str: ...
+
+
+class _OnReservation(Protocol):
+    @property
+    def reservation_id(self) -> int: ...
+
+
+def by_payer(c: _ForPayer) -> str:
+    """A payment's contention key: its payer, whose account rows it locks."""
+    return "payer:" + c.payer_psn_no
+
+
+def by_reservation(c: _OnReservation) -> str:
+    return f"reservation:{c.reservation_id}"
+
+
+def write(
+    parse: Callable[[Req], Cmd], contended: Callable[[Cmd], str] | None = None
+) -> Callable[[Method[S, Cmd, Resp]], Handler[S, Req, Resp]]:
+    """An idempotent write: parse, then run the method in one transaction that also stores its outcome. With
+    `contended`, requests with the same key pass the handlers' gate a few at a time (services/common/gate.py)."""
 
     def decorate(method: Method[S, Cmd, Resp]) -> Handler[S, Req, Resp]:
         name, response_type = method.__name__, get_type_hints(method)["return"]
@@ -52,8 +76,12 @@ def write(parse: Callable[[Req], Cmd]) -> Callable[[Method[S, Cmd, Resp]], Handl
                 await act_as(conn, who)
                 return await method(self, command, conn)
 
-            out: Resp = await self.idempotent.run(name, request, response_type, work)
-            return out
+            if contended is None:
+                out: Resp = await self.idempotent.run(name, request, response_type, work)
+                return out
+            async with self.gate.enter(contended(command)):
+                gated: Resp = await self.idempotent.run(name, request, response_type, work)
+                return gated
 
         return handler
 

@@ -17,7 +17,7 @@ from gongji.accounts.v1 import registry_service_pb2 as registry
 from services.accounts.domain import commands as cmd
 from services.accounts.transport import convert as cv
 from services.accounts.transport import parse
-from services.accounts.transport.handlers import Handlers, read, write
+from services.accounts.transport.handlers import Handlers, by_payer, by_reservation, read, write
 from services.accounts.usecases import ledger as ledger_uc
 from services.accounts.usecases import payments, pools
 from services.accounts.usecases import registry as registry_uc
@@ -133,19 +133,19 @@ class FamilyServicer(Handlers, family_service_pb2_grpc.FamilyServiceServicer):
 class PaymentServicer(Handlers, payment_service_pb2_grpc.PaymentServiceServicer):
     """Money for payments, as the settlement service uses it (rules 8 and 9)."""
 
-    @write(parse.reserve)
+    @write(parse.reserve, by_payer)
     async def Reserve(self, c: cmd.Reserve, tx: Tx) -> payment.ReserveResponse:
         return payment.ReserveResponse(reservation=cv.reservation(await payments.reserve(tx, self.env, c)))
 
-    @write(parse.debit)
+    @write(parse.debit, by_reservation)
     async def Debit(self, c: cmd.Debit, tx: Tx) -> payment.DebitResponse:
         return payment.DebitResponse(reservation=cv.reservation(await payments.debit(tx, self.env, c)))
 
-    @write(parse.reservation_ref)
+    @write(parse.reservation_ref, by_reservation)
     async def Release(self, c: cmd.ReservationRef, tx: Tx) -> payment.ReleaseResponse:
         return payment.ReleaseResponse(reservation=cv.reservation(await payments.release(tx, self.env, c)))
 
-    @write(parse.refund)
+    @write(parse.refund, by_reservation)
     async def Refund(self, c: cmd.Refund, tx: Tx) -> payment.RefundResponse:
         out = await payments.refund(tx, self.env, c)
         return payment.RefundResponse(reservation=cv.reservation(out), parts=cv.refund_parts(out))
