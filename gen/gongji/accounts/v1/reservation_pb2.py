@@ -26,21 +26,21 @@ from gongji.common.v1 import common_pb2 as gongji_dot_common_dot_v1_dot_common__
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$gongji/accounts/v1/reservation.proto\x12\x12gongji.accounts.v1\x1a\x1dgongji/common/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xda\x01\n\x0eReservationLeg\x12/\n\x06source\x18\x01 \x01(\x0e\x32\x1f.gongji.common.v1.FundingSource\x12\x0f\n\x07pool_id\x18\x02 \x01(\t\x12\x14\n\x0creserved_fen\x18\x03 \x01(\x03\x12\x13\n\x0b\x64\x65\x62ited_fen\x18\x04 \x01(\x03\x12\x14\n\x0crefunded_fen\x18\x05 \x01(\x03\x12\x18\n\x10shortfall_reason\x18\x06 \x01(\t\x12+\n\x04part\x18\x07 \x01(\x0e\x32\x1d.gongji.common.v1.AccountPart\"\xa3\x03\n\x0bReservation\x12\x16\n\x0ereservation_id\x18\x01 \x01(\t\x12\x14\n\x0cpayer_psn_no\x18\x02 \x01(\t\x12\x35\n\x06status\x18\x03 \x01(\x0e\x32%.gongji.accounts.v1.ReservationStatus\x12\x15\n\rrequested_fen\x18\x04 \x01(\x03\x12\x14\n\x0creserved_fen\x18\x05 \x01(\x03\x12\x15\n\runcovered_fen\x18\x06 \x01(\x03\x12\x13\n\x0b\x64\x65\x62ited_fen\x18\x07 \x01(\x03\x12\x14\n\x0crefunded_fen\x18\x08 \x01(\x03\x12\x30\n\x04legs\x18\t \x03(\x0b\x32\".gongji.accounts.v1.ReservationLeg\x12.\n\nexpires_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0e\x66ixmedins_code\x18\x0b \x01(\t\x12$\n\x1cpayer_personal_available_fen\x18\x0c \x01(\x03\x12 \n\x18payer_pool_available_fen\x18\r \x01(\x03\"\x8d\x01\n\nRefundPart\x12/\n\x06source\x18\x01 \x01(\x0e\x32\x1f.gongji.common.v1.FundingSource\x12:\n\x0b\x64\x65stination\x18\x02 \x01(\x0e\x32%.gongji.accounts.v1.RefundDestination\x12\x12\n\namount_fen\x18\x03 \x01(\x03*\xb5\x01\n\x11ReservationStatus\x12\"\n\x1eRESERVATION_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n\x17RESERVATION_STATUS_HELD\x10\x01\x12\x1e\n\x1aRESERVATION_STATUS_DEBITED\x10\x02\x12\x1f\n\x1bRESERVATION_STATUS_RELEASED\x10\x03\x12\x1e\n\x1aRESERVATION_STATUS_EXPIRED\x10\x04*\xb5\x01\n\x11RefundDestination\x12\"\n\x1eREFUND_DESTINATION_UNSPECIFIED\x10\x00\x12\'\n#REFUND_DESTINATION_PERSONAL_ACCOUNT\x10\x01\x12\"\n\x1eREFUND_DESTINATION_FAMILY_POOL\x10\x02\x12/\n+REFUND_DESTINATION_CREATOR_PERSONAL_ACCOUNT\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$gongji/accounts/v1/reservation.proto\x12\x12gongji.accounts.v1\x1a\x1dgongji/common/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xda\x01\n\x0eReservationLeg\x12/\n\x06source\x18\x01 \x01(\x0e\x32\x1f.gongji.common.v1.FundingSource\x12\x0f\n\x07pool_id\x18\x02 \x01(\t\x12\x14\n\x0creserved_fen\x18\x03 \x01(\x03\x12\x13\n\x0b\x64\x65\x62ited_fen\x18\x04 \x01(\x03\x12\x14\n\x0crefunded_fen\x18\x05 \x01(\x03\x12\x18\n\x10shortfall_reason\x18\x06 \x01(\t\x12+\n\x04part\x18\x07 \x01(\x0e\x32\x1d.gongji.common.v1.AccountPart\"\xa3\x03\n\x0bReservation\x12\x16\n\x0ereservation_id\x18\x01 \x01(\t\x12\x14\n\x0cpayer_psn_no\x18\x02 \x01(\t\x12\x35\n\x06status\x18\x03 \x01(\x0e\x32%.gongji.accounts.v1.ReservationStatus\x12\x15\n\rrequested_fen\x18\x04 \x01(\x03\x12\x14\n\x0creserved_fen\x18\x05 \x01(\x03\x12\x15\n\runcovered_fen\x18\x06 \x01(\x03\x12\x13\n\x0b\x64\x65\x62ited_fen\x18\x07 \x01(\x03\x12\x14\n\x0crefunded_fen\x18\x08 \x01(\x03\x12\x30\n\x04legs\x18\t \x03(\x0b\x32\".gongji.accounts.v1.ReservationLeg\x12.\n\nexpires_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0e\x66ixmedins_code\x18\x0b \x01(\t\x12$\n\x1cpayer_personal_available_fen\x18\x0c \x01(\x03\x12 \n\x18payer_pool_available_fen\x18\r \x01(\x03\"\xdb\x01\n\nRefundPart\x12/\n\x06source\x18\x01 \x01(\x0e\x32\x1f.gongji.common.v1.FundingSource\x12:\n\x0b\x64\x65stination\x18\x02 \x01(\x0e\x32%.gongji.accounts.v1.RefundDestination\x12\x12\n\namount_fen\x18\x03 \x01(\x03\x12\x0f\n\x07pool_id\x18\x04 \x01(\t\x12\x0e\n\x06psn_no\x18\x05 \x01(\t\x12+\n\x04part\x18\x06 \x01(\x0e\x32\x1d.gongji.common.v1.AccountPart*\xb5\x01\n\x11ReservationStatus\x12\"\n\x1eRESERVATION_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n\x17RESERVATION_STATUS_HELD\x10\x01\x12\x1e\n\x1aRESERVATION_STATUS_DEBITED\x10\x02\x12\x1f\n\x1bRESERVATION_STATUS_RELEASED\x10\x03\x12\x1e\n\x1aRESERVATION_STATUS_EXPIRED\x10\x04*\xb5\x01\n\x11RefundDestination\x12\"\n\x1eREFUND_DESTINATION_UNSPECIFIED\x10\x00\x12\'\n#REFUND_DESTINATION_PERSONAL_ACCOUNT\x10\x01\x12\"\n\x1eREFUND_DESTINATION_FAMILY_POOL\x10\x02\x12/\n+REFUND_DESTINATION_CREATOR_PERSONAL_ACCOUNT\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'gongji.accounts.v1.reservation_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_RESERVATIONSTATUS']._serialized_start=912
-  _globals['_RESERVATIONSTATUS']._serialized_end=1093
-  _globals['_REFUNDDESTINATION']._serialized_start=1096
-  _globals['_REFUNDDESTINATION']._serialized_end=1277
+  _globals['_RESERVATIONSTATUS']._serialized_start=990
+  _globals['_RESERVATIONSTATUS']._serialized_end=1171
+  _globals['_REFUNDDESTINATION']._serialized_start=1174
+  _globals['_REFUNDDESTINATION']._serialized_end=1355
   _globals['_RESERVATIONLEG']._serialized_start=125
   _globals['_RESERVATIONLEG']._serialized_end=343
   _globals['_RESERVATION']._serialized_start=346
   _globals['_RESERVATION']._serialized_end=765
   _globals['_REFUNDPART']._serialized_start=768
-  _globals['_REFUNDPART']._serialized_end=909
+  _globals['_REFUNDPART']._serialized_end=987
 # @@protoc_insertion_point(module_scope)
