@@ -22,6 +22,15 @@ from tools.kit import Accounts
 from tools.kit import accounts_v1 as pb
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "last: runs after every other test of the session (reads what they did)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `last` run at the end of the session, whatever their folder."""
+    items.sort(key=lambda item: item.get_closest_marker("last") is not None)
+
+
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
     given = os.environ.get("TEST_DATABASE_URL")

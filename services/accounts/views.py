@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from services.accounts.domain.model import Acceptor, Part, Person, Relation, Source
+from services.accounts.domain.model import Acceptor, Part, Person, Relation
+from services.accounts.domain.records import Line, StatementLines, total_fen
 from services.accounts.domain.reservation import Leg, RefundPart, Reservation
 
 
@@ -137,6 +138,8 @@ class QuoteView:
 
 @dataclass(frozen=True)
 class RecordView:
+    """One record as its reader sees it (domain/records.py): the lines that are theirs, and the balances after it."""
+
     journal_txn_id: int
     kind: str
     booked_at: dt.datetime
@@ -145,14 +148,31 @@ class RecordView:
     fixmedins_code: str
     reservation_id: int | None
     description: str
-    split: list[tuple[Source, Part | None, int]]  # signed fen per source (and part): negative when money left it
+    split: list[Line]  # signed fen per account: negative when money left it
     booked_by: str = ""  # who did it: "CHANNEL:identity"
+    personal_after: PersonalBalanceView | None = None  # a person's own account right after it
+    pool_after: BalanceView | None = None  # the pool's (in a pool's records, or a creator's record moving their pool)
 
     @property
     def total_fen(self) -> int:
-        """What moved: money out of the sources, or, when nothing left them, money into them."""
-        out = sum(-amount for _, _, amount in self.split if amount < 0)
-        return out or sum(amount for _, _, amount in self.split if amount > 0)
+        """What moved, as the reader sees it: money out of the sources, or, when nothing left them, money into them."""
+        return total_fen(self.split)
+
+
+@dataclass(frozen=True)
+class StatementView:
+    """A person's personal account over one calendar year (Asia/Shanghai), per part."""
+
+    psn_no: str
+    year: int
+    period_start: dt.datetime
+    period_end: dt.datetime
+    current_year: StatementLines
+    prior_years: StatementLines
+
+    @property
+    def total(self) -> StatementLines:
+        return self.current_year + self.prior_years
 
 
 @dataclass(frozen=True)

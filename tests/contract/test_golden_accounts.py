@@ -293,6 +293,12 @@ async def recorded(accounts) -> Recorder:
     await r.case("Release", "released", {"requestId": "x", "reservationId": "{reservation2}"})
     await r.case("ListTransactions", "pool", {"poolId": "{pool}", "pageSize": 3})
     await r.case("ListTransactions", "bad_page_size", {"psnNo": "{creator_psn}", "pageSize": 1000})
+    await r.case("ListTransactions", "person", {"psnNo": "{creator_psn}", "pageSize": 50})
+    # a year before any of this run's money moved (a fixed year keeps the file the same every year)
+    await r.case("GetAnnualStatement", "before_any_movement", {"psnNo": "{creator_psn}", "year": 2025})
+    await r.case("GetAnnualStatement", "no_personal_account", {"psnNo": "{resident_psn}", "year": 2025})
+    await r.case("GetAnnualStatement", "bad_year", {"psnNo": "{creator_psn}", "year": 1999})
+    await r.case("GetBalances", "as_of_before_any_movement", {"psnNo": "{creator_psn}", "asOf": "2025-01-01T00:00:00Z"})
     await r.case(
         "PayResidentPremium",
         "paid",

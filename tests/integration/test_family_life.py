@@ -58,12 +58,16 @@ async def test_family_pays_own_account_first_then_pool_then_cash(accounts) -> No
     assert reason_of(err.value) == "REFUND_EXCEEDS_DEBITED"
     assert await f.own_balance(spouse) == 10_000
 
-    # Consumption records show the split per source.
-    records = (await accounts.ListTransactions(pb.ListTransactionsRequest(pool_id=pool_id))).records
+    # Consumption records show the split per source: the payer's all of it, the pool's what the pool paid.
+    records = (await accounts.ListTransactions(pb.ListTransactionsRequest(psn_no=spouse.psn_no))).records
     payment = next(rec for rec in records if rec.kind == pb.TRANSACTION_KIND_PAYMENT)
     assert payment.payer_psn_no == spouse.psn_no
     assert payment.total_fen == 50_000
     assert {(s.source, s.amount_fen) for s in payment.split} == {(OWN, -10_000), (POOL, -40_000)}
+    records = (await accounts.ListTransactions(pb.ListTransactionsRequest(pool_id=pool_id))).records
+    payment = next(rec for rec in records if rec.kind == pb.TRANSACTION_KIND_PAYMENT)
+    assert (payment.payer_psn_no, payment.total_fen) == (spouse.psn_no, 40_000)
+    assert {(s.source, s.amount_fen) for s in payment.split} == {(POOL, -40_000)}
 
     # Dissolving returns the pool's balance to the creator.
     dissolved = await accounts.DissolvePool(pb.DissolvePoolRequest(request_id=rid(), pool_id=pool_id))

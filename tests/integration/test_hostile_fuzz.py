@@ -79,6 +79,7 @@ class World:
             "hold_ttl_seconds": st.integers(0, 900),
             "page_size": st.integers(0, 5),
             "premium_year": st.integers(2026, 2028),
+            "year": st.integers(2024, 2028),
             "sources": st.sampled_from([[OWN], [POOL], [OWN, POOL], [POOL, OWN]]),
             "relation": st.sampled_from([cpb.RELATION_SPOUSE, cpb.RELATION_CHILD, cpb.RELATION_PARENT]),
             "insurance_type": st.sampled_from([EMPLOYEE, RESIDENT]),

@@ -75,9 +75,15 @@ async def test_a_persons_records_show_the_split_per_source(accounts) -> None:
     )
     assert int(back.journal_txn_id) > int(payment.journal_txn_id) > int(contribution.journal_txn_id)
 
+    # the creator's records: their own account, and what their pool paid and got back for whom — never the
+    # spouse's own-account part of it
     theirs = await _records(accounts, psn_no=creator.psn_no)
-    assert [r.kind for r in theirs] == [pb.TRANSACTION_KIND_POOL_TRANSFER, pb.TRANSACTION_KIND_CONTRIBUTION]
-    transfer = theirs[0]
+    assert [(r.kind, r.payer_psn_no, r.total_fen, _split(r)) for r in theirs[:2]] == [
+        (pb.TRANSACTION_KIND_REFUND, spouse.psn_no, 5_000, [(POOL, 5_000, pool_id)]),
+        (pb.TRANSACTION_KIND_PAYMENT, spouse.psn_no, 5_000, [(POOL, -5_000, pool_id)]),
+    ]
+    assert [r.kind for r in theirs[2:]] == [pb.TRANSACTION_KIND_POOL_TRANSFER, pb.TRANSACTION_KIND_CONTRIBUTION]
+    transfer = theirs[2]
     assert (transfer.total_fen, _split(transfer)) == (60_000, [(OWN, -60_000, ""), (POOL, 60_000, pool_id)])
     assert transfer.payer_psn_no == ""  # only payments and refunds have a payer
 
@@ -99,12 +105,13 @@ async def test_a_pools_records_show_what_it_paid_for_whom_and_its_funding(accoun
     records = await _records(accounts, pool_id=pool_id)
     assert [(r.kind, r.payer_psn_no, r.total_fen) for r in records] == [
         (pb.TRANSACTION_KIND_PAYMENT, child.psn_no, 2_500),
-        (pb.TRANSACTION_KIND_PAYMENT, spouse.psn_no, 4_000),
+        (pb.TRANSACTION_KIND_PAYMENT, spouse.psn_no, 3_000),  # what the pool paid; the spouse's own 1,000 is hers
         (pb.TRANSACTION_KIND_POOL_TRANSFER, "", 50_000),
         (pb.TRANSACTION_KIND_POOL_TRANSFER, "", 60_000),
     ]
     assert _split(records[0]) == [(POOL, -2_500, pool_id)]
-    assert _split(records[1]) == [(OWN, -1_000, ""), (POOL, -3_000, pool_id)]
+    assert _split(records[1]) == [(POOL, -3_000, pool_id)]
+    assert [r.pool_balance_after.balance_fen for r in records] == [104_500, 107_000, 110_000, 60_000]
     pool_paid = sum(
         s.amount_fen for r in records if r.kind == pb.TRANSACTION_KIND_PAYMENT for s in r.split if s.source == POOL
     )

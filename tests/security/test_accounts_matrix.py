@@ -160,6 +160,7 @@ def real_request(rpc: Rpc, w: SimpleNamespace) -> Any:
         ),
         "GetBalances": lambda: pb.GetBalancesRequest(psn_no=w.spouse.psn_no),
         "ListTransactions": lambda: pb.ListTransactionsRequest(psn_no=w.spouse.psn_no),
+        "GetAnnualStatement": lambda: pb.GetAnnualStatementRequest(psn_no=w.spouse.psn_no, year=2026),
         "PayResidentPremium": lambda: pb.PayResidentPremiumRequest(
             request_id=rid(),
             payer_psn_no=w.creator.psn_no,

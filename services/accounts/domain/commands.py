@@ -5,6 +5,7 @@ The transport's parsers build these (services/accounts/transport/parse.py); the 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from services.accounts.domain.model import Acceptor, LifeEvent, Person, Relation, Source
@@ -135,6 +136,20 @@ class ListTransactions:
     owner: PoolRef
     before_id: int | None
     page_size: int
+
+
+@dataclass(frozen=True)
+class BalancesQuery:
+    """A person's balances now, or as booked at `as_of`."""
+
+    psn_no: str
+    as_of: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class AnnualStatement:
+    psn_no: str
+    year: int
 
 
 @dataclass(frozen=True)

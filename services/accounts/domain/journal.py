@@ -22,6 +22,7 @@ class TxnKind(StrEnum):
     REFUND = "REFUND"
     POOL_RETURN = "POOL_RETURN"
     RESIDENT_PREMIUM = "RESIDENT_PREMIUM"
+    ROLLOVER = "ROLLOVER"  # booked by storage/personal.py: the current year's money becomes prior years'
 
 
 @dataclass(frozen=True)

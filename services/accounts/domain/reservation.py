@@ -171,10 +171,14 @@ class Leg:
 
 @dataclass(frozen=True)
 class RefundPart:
+    """Where one part of a refund went: the pool, or whose personal account (and which part)."""
+
     source: Source
     destination: RefundDestination
     amount_fen: int
-    part: Part | None = None  # the part of the personal account it went to
+    pool_id: int | None = None  # the pool it went back to
+    psn_no: str = ""  # the personal account it went to: the payer's, or a dissolved pool's creator's
+    part: Part | None = None
 
 
 @dataclass
@@ -321,8 +325,7 @@ class Reservation:
             # A dissolved pool's part lands in its creator's own account, and is that account's money everywhere.
             to_own = destination is not RefundDestination.FAMILY_POOL
             postings.append(Posting(account, amount, Source.PERSONAL_ACCOUNT if to_own else leg.source))
-            into = (leg.part or Part.CURRENT) if to_own else None  # a dissolved pool's part: the creator's this year
-            parts.append(RefundPart(leg.source, destination, amount, into))
+            parts.append(self._refund_part(leg, destination, amount, pools))
             # The pool's records show the refund only if the pool (or, dissolved, its creator) got part of it.
             records_pool = records_pool or leg.pool_id
         entry = JournalEntry(
@@ -403,6 +406,17 @@ class Reservation:
                     )
                 )
         return out
+
+    def _refund_part(
+        self, leg: Leg, destination: RefundDestination, amount: int, pools: Mapping[int, PoolState]
+    ) -> RefundPart:
+        if destination is RefundDestination.FAMILY_POOL:
+            return RefundPart(leg.source, destination, amount, pool_id=leg.pool_id)
+        if destination is RefundDestination.CREATOR_PERSONAL_ACCOUNT:
+            assert leg.pool_id is not None
+            creator = pools[leg.pool_id].creator_psn_no
+            return RefundPart(leg.source, destination, amount, psn_no=creator, part=Part.CURRENT)
+        return RefundPart(leg.source, destination, amount, psn_no=self.payer_psn_no, part=leg.part)
 
     @staticmethod
     def _refund_destination(leg: Leg, pools: Mapping[int, PoolState]) -> tuple[RefundDestination, int]:

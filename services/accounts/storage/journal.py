@@ -3,15 +3,18 @@ the consumption records people and pools see (rule 12)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.accounts.domain.journal import JournalEntry
 from services.accounts.domain.model import Part, Source
+from services.accounts.domain.records import Line
 from services.accounts.storage import sql
-from services.accounts.views import BalanceView, RecordView
+from services.accounts.views import BalanceView
 
 
 async def lock_accounts(
@@ -101,35 +104,76 @@ async def book_all(conn: AsyncConnection, entries: Sequence[JournalEntry]) -> No
         await book(conn, entry)
 
 
+# The accounts whose balance a reader's records carry: a person's own (both parts) and the pools they created; a pool's.
+_TRACKED = {
+    "person": (
+        "SELECT id FROM accounts.ledger_accounts WHERE psn_no = :psn_no "
+        "UNION ALL SELECT account_id FROM accounts.pools WHERE creator_psn_no = :psn_no"
+    ),
+    "pool": "SELECT account_id AS id FROM accounts.pools WHERE id = :pool_id",
+}
+_BEFORE = "(CAST(:before_id AS bigint) IS NULL OR {col} < :before_id)"
+# Whose records (domain/records.py): a person's — what they did or paid (psn_no), and every movement of an account
+# they track; a pool's — every record that names it (what moved its account, and a refund of its part that went to
+# its creator after it was dissolved).
+_WHOSE = {
+    "person": (
+        "t.psn_no = :psn_no OR t.id IN (SELECT p2.txn_id FROM accounts.postings p2 JOIN tracked "
+        f"ON tracked.id = p2.account_id WHERE {_BEFORE.format(col='p2.txn_id')})"
+    ),
+    "pool": "t.pool_id = :pool_id",
+}
+_RECORDS = (
+    "WITH tracked AS ({tracked}), "
+    "page AS (SELECT t.id FROM accounts.journal_txns t WHERE ({whose}) AND "
+    f"{_BEFORE.format(col='t.id')} ORDER BY t.id DESC LIMIT :limit), "
+    # each tracked account's balance right after the page's newest record (an index-only scan of its postings)
+    "upto AS (SELECT p.account_id, sum(p.amount_fen) AS balance_fen FROM accounts.postings p "
+    "  JOIN tracked ON tracked.id = p.account_id WHERE p.txn_id <= (SELECT max(id) FROM page) GROUP BY p.account_id) "
+    "SELECT t.id, t.kind, t.booked_at, coalesce(t.psn_no, '') AS psn_no, t.pool_id, t.fixmedins_code, "
+    "t.reservation_id, t.description, t.booked_by, "
+    "array_agg(p.account_id ORDER BY p.id) AS accounts, array_agg(p.amount_fen ORDER BY p.id) AS amounts, "
+    "array_agg(p.source ORDER BY p.id) AS sources, array_agg(la.part ORDER BY p.id) AS parts, "
+    "array_agg(coalesce(la.psn_no, '') ORDER BY p.id) AS owners, array_agg(po.id ORDER BY p.id) AS pools, "
+    "(SELECT array_agg(account_id ORDER BY account_id) FROM upto) AS upto_accounts, "
+    "(SELECT array_agg(balance_fen ORDER BY account_id) FROM upto) AS upto_balances "
+    "FROM page JOIN accounts.journal_txns t ON t.id = page.id JOIN accounts.postings p ON p.txn_id = t.id "
+    "JOIN accounts.ledger_accounts la ON la.id = p.account_id LEFT JOIN accounts.pools po ON po.account_id = la.id "
+    "GROUP BY t.id ORDER BY t.id DESC"
+)
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """A journal transaction with every posting, as stored."""
+
+    journal_txn_id: int
+    kind: str
+    booked_at: dt.datetime
+    psn_no: str
+    pool_id: int | None
+    fixmedins_code: str
+    reservation_id: int | None
+    description: str
+    booked_by: str
+    lines: list[Line]
+
+
 async def records(
     conn: AsyncConnection, *, psn_no: str | None, pool_id: int | None, before_id: int | None, limit: int
-) -> list[RecordView]:
-    # A person's records: what they did, and whatever moved money in or out of their own account (e.g. a refund
-    # of a dissolved pool's part, which lands in its creator's account although the member paid).
-    whose = (
-        (
-            "(t.psn_no = :psn_no OR t.id IN (SELECT p2.txn_id FROM accounts.postings p2 "
-            "JOIN accounts.ledger_accounts a2 ON a2.id = p2.account_id WHERE a2.psn_no = :psn_no))"
+) -> tuple[list[RecordRow], dict[int, int]]:
+    """A page of a person's or a pool's records, newest first, every posting of each, and each tracked account's
+    balance right after the page's newest record (one statement: one snapshot)."""
+    reader = "person" if psn_no else "pool"
+    rows = (
+        await conn.execute(
+            sql(_RECORDS.format(tracked=_TRACKED[reader], whose=_WHOSE[reader])),
+            {"psn_no": psn_no, "pool_id": pool_id, "before_id": before_id, "limit": limit},
         )
-        if psn_no
-        else "t.pool_id = :pool_id"
-    )
-    rows = await conn.execute(
-        sql(
-            "SELECT t.id, t.kind, t.booked_at, coalesce(t.psn_no, '') AS psn_no, t.pool_id, t.fixmedins_code, "
-            "t.reservation_id, t.description, t.booked_by, "
-            "coalesce(array_agg(p.source ORDER BY p.id) FILTER (WHERE p.source IS NOT NULL), '{}') AS sources, "
-            "coalesce(array_agg(la.part ORDER BY p.id) FILTER (WHERE p.source IS NOT NULL), '{}') AS parts, "
-            "coalesce(array_agg(p.amount_fen ORDER BY p.id) FILTER (WHERE p.source IS NOT NULL), '{}') AS amounts "
-            "FROM accounts.journal_txns t JOIN accounts.postings p ON p.txn_id = t.id "
-            f"JOIN accounts.ledger_accounts la ON la.id = p.account_id WHERE {whose} "
-            "AND (CAST(:before_id AS bigint) IS NULL OR t.id < :before_id) "
-            "GROUP BY t.id ORDER BY t.id DESC LIMIT :limit"
-        ),
-        {"psn_no": psn_no, "pool_id": pool_id, "before_id": before_id, "limit": limit},
-    )
+    ).all()
+    upto = dict(zip(rows[0].upto_accounts or [], rows[0].upto_balances or [], strict=True)) if rows else {}
     return [
-        RecordView(
+        RecordRow(
             r.id,
             r.kind,
             r.booked_at,
@@ -138,11 +182,52 @@ async def records(
             r.fixmedins_code,
             r.reservation_id,
             r.description,
-            [
-                (Source(s), Part(part) if part else None, int(a))
-                for s, part, a in zip(r.sources, r.parts, r.amounts, strict=True)
-            ],
             r.booked_by,
+            [
+                Line(
+                    account,
+                    int(amount),
+                    Source(source) if source else None,
+                    Part(part) if part else None,
+                    owner,
+                    pool,
+                )
+                for account, amount, source, part, owner, pool in zip(
+                    r.accounts, r.amounts, r.sources, r.parts, r.owners, r.pools, strict=True
+                )
+            ],
         )
         for r in rows
-    ]
+    ], {int(k): int(v) for k, v in upto.items()}
+
+
+async def balances_as_of(conn: AsyncConnection, ids: Iterable[int | None], as_of: dt.datetime) -> dict[int, int]:
+    """Each account's balance as booked at `as_of`: the sum of its postings booked until then."""
+    rows = await conn.execute(
+        sql(
+            "SELECT la.id, (SELECT coalesce(sum(p.amount_fen), 0) FROM accounts.postings p "
+            "JOIN accounts.journal_txns t ON t.id = p.txn_id WHERE p.account_id = la.id AND t.booked_at <= :as_of) "
+            "AS balance_fen FROM accounts.ledger_accounts la WHERE la.id = ANY(:ids)"
+        ),
+        {"ids": [i for i in ids if i is not None], "as_of": as_of},
+    )
+    return {r.id: int(r.balance_fen) for r in rows}
+
+
+async def year_of(
+    conn: AsyncConnection, psn_no: str, start: dt.datetime, end: dt.datetime
+) -> dict[tuple[str, str], int]:
+    """A personal account over [start, end): per part, its balance at `start` ("OPENING") and at `end`
+    ("CLOSING"), and the sum of its postings in between per kind of journal transaction."""
+    rows = await conn.execute(
+        sql(
+            "WITH mine AS (SELECT p.amount_fen, la.part, t.kind, t.booked_at FROM accounts.ledger_accounts la "
+            "  JOIN accounts.postings p ON p.account_id = la.id JOIN accounts.journal_txns t ON t.id = p.txn_id "
+            "  WHERE la.psn_no = :psn_no AND t.booked_at < :end) "
+            "SELECT part, CASE WHEN booked_at < :start THEN 'OPENING' ELSE kind END AS line, sum(amount_fen) AS fen "
+            "FROM mine GROUP BY 1, 2 "
+            "UNION ALL SELECT part, 'CLOSING', sum(amount_fen) FROM mine GROUP BY 1"
+        ),
+        {"psn_no": psn_no, "start": start, "end": end},
+    )
+    return {(r.part, r.line): int(r.fen) for r in rows}

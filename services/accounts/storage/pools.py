@@ -65,6 +65,33 @@ async def get_row(conn: AsyncConnection, pool_id: int, lock: bool = False) -> Po
     return PoolRow(row.id, row.creator_psn_no, row.account_id, row.status == "ACTIVE")
 
 
+async def created_by(conn: AsyncConnection, psn_no: str) -> list[PoolRow]:
+    """Every pool this person created, active or dissolved."""
+    rows = await conn.execute(
+        sql("SELECT id, creator_psn_no, account_id, status FROM accounts.pools WHERE creator_psn_no = :psn_no"),
+        {"psn_no": psn_no},
+    )
+    return [PoolRow(r.id, r.creator_psn_no, r.account_id, r.status == "ACTIVE") for r in rows]
+
+
+async def of_person_at(conn: AsyncConnection, psn_no: str, at: dt.datetime) -> PoolRow | None:
+    """The pool the person created or was an active member of at that moment, if any."""
+    row = (
+        await conn.execute(
+            sql(
+                "SELECT po.id, po.creator_psn_no, po.account_id, po.status FROM accounts.pools po "
+                "WHERE po.created_at <= :at AND (po.dissolved_at IS NULL OR po.dissolved_at > :at) "
+                "AND (po.creator_psn_no = :psn_no OR EXISTS (SELECT 1 FROM accounts.memberships m "
+                "  WHERE m.pool_id = po.id AND m.psn_no = :psn_no AND m.joined_at <= :at "
+                "  AND (m.ended_at IS NULL OR m.ended_at > :at))) "
+                "ORDER BY po.created_at DESC LIMIT 1"
+            ),
+            {"psn_no": psn_no, "at": at},
+        )
+    ).first()
+    return PoolRow(row.id, row.creator_psn_no, row.account_id, row.status == "ACTIVE") if row else None
+
+
 async def lock_family(
     conn: AsyncConnection, pool_id: int, people: Iterable[str] = (), *, accounts_in_year: int | None = None
 ) -> LockedFamily:

@@ -27,7 +27,12 @@ ACCESS: dict[str, frozenset[str]] = {
         "TransferToPool PayResidentPremium",
         MEMBER_SERVICE,
     ),
-    **_allow(_FAMILY, "GetPerson GetPool CheckEligibility GetBalances ListTransactions", MEMBER_SERVICE, AUDITOR),
+    **_allow(
+        _FAMILY,
+        "GetPerson GetPool CheckEligibility GetBalances ListTransactions GetAnnualStatement",
+        MEMBER_SERVICE,
+        AUDITOR,
+    ),
     **_allow(_PAYMENT, "Reserve Debit Release Refund Quote Fence", SETTLEMENT),
     **_allow(_PAYMENT, "GetReservation", SETTLEMENT, AUDITOR),
     **_allow(_LEDGER, "VerifyLedger", AUDITOR),

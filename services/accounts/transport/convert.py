@@ -10,6 +10,7 @@ from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from gongji.accounts.v1 import payment_service_pb2, person_pb2, pool_pb2, records_pb2, reservation_pb2
 from gongji.common.v1 import common_pb2 as cpb
 from services.accounts.domain.model import InsuranceType, Part, Relation, Source
+from services.accounts.domain.records import StatementLines
 from services.accounts.domain.reservation import Leg, RefundPart
 from services.accounts.views import (
     BalanceView,
@@ -152,6 +153,8 @@ def refund_part(p: RefundPart) -> reservation_pb2.RefundPart:
         source="FUNDING_SOURCE_" + p.source.value,
         destination="REFUND_DESTINATION_" + p.destination.value,
         amount_fen=p.amount_fen,
+        pool_id=public_id(p.pool_id),
+        psn_no=p.psn_no,
         part=part(p.part),
     )
 
@@ -164,6 +167,17 @@ def balance(b: BalanceView | PersonalBalanceView | None) -> records_pb2.AccountB
     if b is None:
         return None
     out = records_pb2.AccountBalance(balance_fen=b.balance_fen, held_fen=b.held_fen, available_fen=b.available_fen)
+    if isinstance(b, PersonalBalanceView):
+        out.current_year_fen, out.prior_years_fen = b.current_year.balance_fen, b.prior_years.balance_fen
+    return out
+
+
+def booked(b: BalanceView | PersonalBalanceView | None) -> records_pb2.AccountBalance | None:
+    """A balance as booked at some moment (after a record, or as of a time): no holds, so held_fen and
+    available_fen stay 0."""
+    if b is None:
+        return None
+    out = records_pb2.AccountBalance(balance_fen=b.balance_fen)
     if isinstance(b, PersonalBalanceView):
         out.current_year_fen, out.prior_years_fen = b.current_year.balance_fen, b.prior_years.balance_fen
     return out
@@ -191,14 +205,22 @@ def record(r: RecordView) -> records_pb2.TransactionRecord:
         description=r.description,
         split=[
             cpb.SourceAmount(
-                source="FUNDING_SOURCE_" + s.value,
-                amount_fen=amount,
-                pool_id=public_id(r.pool_id) if s is Source.FAMILY_POOL else "",
-                part=part(p),
+                source="FUNDING_SOURCE_" + line.source.value,
+                amount_fen=line.amount_fen,
+                pool_id=public_id(line.pool_id),
+                part=part(line.part),
+                psn_no=line.psn_no,
             )
-            for s, p, amount in r.split
+            for line in r.split
+            if line.source is not None
         ],
+        personal_balance_after=booked(r.personal_after),
+        pool_balance_after=booked(r.pool_after),
     )
+
+
+def statement_lines(s: StatementLines) -> records_pb2.StatementLines:
+    return records_pb2.StatementLines(**{f: getattr(s, f) for f in s.__dataclass_fields__})
 
 
 def violation(err: DomainError) -> pool_pb2.Violation:

@@ -89,15 +89,19 @@ def write(
 
 
 def read(parse: Callable[[Req], Cmd]) -> Callable[[Method[S, Cmd, Resp]], Handler[S, Req, Resp]]:
-    """A read: parse, then run the method in one transaction that writes nothing."""
+    """A read: parse, then run the method in one read-only, repeatable-read transaction."""
 
     def decorate(method: Method[S, Cmd, Resp]) -> Handler[S, Req, Resp]:
         @guarded
         @functools.wraps(method)
         async def handler(self: S, request: Req, context: Ctx) -> Resp:
             command = parse(request)
-            async with self.engine.connect() as conn, conn.begin():
-                return await method(self, command, conn)
+            async with self.engine.connect() as conn:
+                # One snapshot for every statement of the read (a page of records and the balances it carries agree),
+                # and the database refuses any write.
+                await conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+                async with conn.begin():
+                    return await method(self, command, conn)
 
         return handler
 

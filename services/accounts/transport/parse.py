@@ -95,9 +95,22 @@ def roll_over_year(r: registry.RollOverYearRequest) -> cmd.RollOverYear:
 # ---------------------------------------------------------------- family pools
 
 
-def person_ref(r: family.GetPersonRequest | family.GetBalancesRequest) -> cmd.PersonRef:
+def person_ref(r: family.GetPersonRequest) -> cmd.PersonRef:
     f = Fields()
     return f.done(cmd.PersonRef(f.psn_no(r.psn_no)))
+
+
+def get_balances(r: family.GetBalancesRequest) -> cmd.BalancesQuery:
+    f = Fields()
+    as_of = f.timestamp(r.as_of, "as_of") if r.HasField("as_of") else None
+    return f.done(cmd.BalancesQuery(f.psn_no(r.psn_no), as_of))
+
+
+def annual_statement(r: family.GetAnnualStatementRequest) -> cmd.AnnualStatement:
+    f = Fields()
+    return f.done(
+        cmd.AnnualStatement(f.psn_no(r.psn_no), f.in_range(r.year, 2000, 2100, "year", "required, e.g. 2026"))
+    )
 
 
 def create_pool(r: family.CreatePoolRequest) -> cmd.CreatePool:

@@ -22,6 +22,7 @@ from services.accounts.usecases import ledger as ledger_uc
 from services.accounts.usecases import payments, pools
 from services.accounts.usecases import registry as registry_uc
 from services.common.rpc import Ctx, rpc
+from services.common.wire import ts
 
 
 class RegistryServicer(Handlers, registry_service_pb2_grpc.RegistryServiceServicer):
@@ -108,9 +109,14 @@ class FamilyServicer(Handlers, family_service_pb2_grpc.FamilyServiceServicer):
         found = await pools.check_eligibility(tx, self.env, c)
         return family.CheckEligibilityResponse(eligible=not found, violations=[cv.violation(e) for e in found])
 
-    @read(parse.person_ref)
-    async def GetBalances(self, c: cmd.PersonRef, tx: Tx) -> family.GetBalancesResponse:
-        b = await payments.get_balances(tx, self.env, c)
+    @read(parse.get_balances)
+    async def GetBalances(self, c: cmd.BalancesQuery, tx: Tx) -> family.GetBalancesResponse:
+        if c.as_of is not None:
+            b = await ledger_uc.balances_as_of(tx, c)
+            return family.GetBalancesResponse(
+                psn_no=b.psn_no, personal=cv.booked(b.personal), pool_id=cv.public_id(b.pool_id), pool=cv.booked(b.pool)
+            )
+        b = await payments.get_balances(tx, self.env, cmd.PersonRef(c.psn_no))
         return family.GetBalancesResponse(
             psn_no=b.psn_no, personal=cv.balance(b.personal), pool_id=cv.public_id(b.pool_id), pool=cv.balance(b.pool)
         )
@@ -120,6 +126,19 @@ class FamilyServicer(Handlers, family_service_pb2_grpc.FamilyServiceServicer):
         rows, before = await ledger_uc.list_records(tx, c)
         return family.ListTransactionsResponse(
             records=[cv.record(r) for r in rows], next_page_token=cv.public_id(before)
+        )
+
+    @read(parse.annual_statement)
+    async def GetAnnualStatement(self, c: cmd.AnnualStatement, tx: Tx) -> family.GetAnnualStatementResponse:
+        s = await ledger_uc.annual_statement(tx, c)
+        return family.GetAnnualStatementResponse(
+            psn_no=s.psn_no,
+            year=s.year,
+            period_start=ts(s.period_start),
+            period_end=ts(s.period_end),
+            current_year=cv.statement_lines(s.current_year),
+            prior_years=cv.statement_lines(s.prior_years),
+            total=cv.statement_lines(s.total),
         )
 
     @write(parse.pay_resident_premium)

@@ -2,29 +2,95 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.accounts.domain import commands as cmd
+from services.accounts.domain import records
 from services.accounts.domain.journal import PREMIUM_COLLECTION, TxnKind, spend_own
-from services.accounts.domain.model import InsuranceType, PersonStatus
+from services.accounts.domain.model import InsuranceType, Part, PersonStatus
 from services.accounts.storage import journal, personal, persons, pools, verification
-from services.accounts.usecases.env import Env
-from services.accounts.views import Booked, LedgerReport, RecordView
+from services.accounts.usecases.env import CHINA, Env
+from services.accounts.views import (
+    BalancesView,
+    BalanceView,
+    Booked,
+    LedgerReport,
+    PersonalBalanceView,
+    RecordView,
+    StatementView,
+)
 from services.common.errors import DomainError, Reason
 
 
 async def list_records(conn: AsyncConnection, c: cmd.ListTransactions) -> tuple[list[RecordView], int | None]:
-    """A page of records, newest first, and the id to continue before (None on the last page)."""
+    """A page of records, newest first, each with the balances after it, and the id to continue before (None on the
+    last page). Who sees what: domain/records.py."""
     if c.owner.pool_id is not None:
-        await pools.get_row(conn, c.owner.pool_id)
+        pool = await pools.get_row(conn, c.owner.pool_id)
+        reader = records.Reader(
+            pool_id=pool.pool_id, pools={pool.account_id: pool.pool_id}, creator_psn_no=pool.creator_psn_no
+        )
+        own = None
     else:
         await persons.get(conn, c.owner.psn_no)
-    rows = await journal.records(
+        created = await pools.created_by(conn, c.owner.psn_no)
+        reader = records.Reader(psn_no=c.owner.psn_no, pools={p.account_id: p.pool_id for p in created})
+        own = await personal.of(conn, c.owner.psn_no)
+    rows, upto = await journal.records(
         conn, psn_no=c.owner.psn_no or None, pool_id=c.owner.pool_id, before_id=c.before_id, limit=c.page_size + 1
     )
     more = len(rows) > c.page_size
     rows = rows[: c.page_size]
-    return rows, (rows[-1].journal_txn_id if more else None)
+    afters = records.balances_after([r.lines for r in rows], upto)
+    return [_record(r, reader, own, after) for r, after in zip(rows, afters, strict=True)], (
+        rows[-1].journal_txn_id if more else None
+    )
+
+
+def _record(
+    r: journal.RecordRow, reader: records.Reader, own: personal.PersonalAccount | None, after: dict[int, int]
+) -> RecordView:
+    personal_after = None
+    if own is not None:
+        personal_after = PersonalBalanceView(
+            BalanceView(after.get(own.current_id, 0), 0), BalanceView(after.get(own.prior_id, 0), 0)
+        )
+    moved_pools = [line.account_id for line in r.lines if line.account_id in reader.pools]
+    pool_account = next(iter(reader.pools)) if reader.is_pool else next(iter(moved_pools), None)
+    pool_after = BalanceView(after.get(pool_account, 0), 0) if pool_account is not None else None
+    return RecordView(
+        r.journal_txn_id,
+        r.kind,
+        r.booked_at,
+        r.psn_no,
+        r.pool_id,
+        r.fixmedins_code,
+        r.reservation_id,
+        r.description,
+        reader.lines(r.kind, r.psn_no, r.lines),
+        r.booked_by,
+        personal_after,
+        pool_after,
+    )
+
+
+async def annual_statement(conn: AsyncConnection, c: cmd.AnnualStatement) -> StatementView:
+    """Rule 12: a person's personal account over a calendar year (Asia/Shanghai), per part, as booked."""
+    await persons.get(conn, c.psn_no)
+    if await personal.of(conn, c.psn_no) is None:
+        raise DomainError(Reason.NO_PERSONAL_ACCOUNT, metadata={"psn_no": c.psn_no})
+    start = dt.datetime(c.year, 1, 1, tzinfo=CHINA)
+    end = dt.datetime(c.year + 1, 1, 1, tzinfo=CHINA)
+    sums = await journal.year_of(conn, c.psn_no, start, end)
+
+    def part(p: Part) -> records.StatementLines:
+        by_kind = {line: fen for (part, line), fen in sums.items() if part == p.value}
+        opening, closing = by_kind.pop("OPENING", 0), by_kind.pop("CLOSING", 0)
+        return records.StatementLines.of(opening, by_kind, closing)
+
+    return StatementView(c.psn_no, c.year, start, end, part(Part.CURRENT), part(Part.PRIOR))
 
 
 async def pay_resident_premium(conn: AsyncConnection, env: Env, c: cmd.PayResidentPremium) -> Booked:
@@ -59,6 +125,26 @@ async def pay_resident_premium(conn: AsyncConnection, env: Env, c: cmd.PayReside
         ),
     )
     return Booked(txn, own.balance_fen - c.amount_fen)
+
+
+async def balances_as_of(conn: AsyncConnection, c: cmd.BalancesQuery) -> BalancesView:
+    """A person's balances as booked at a past moment (rule 12): both parts of the own account, and the pool they
+    created or belonged to then. Holds are not kept per moment: held is 0."""
+    assert c.as_of is not None
+    await persons.get(conn, c.psn_no)
+    own = await personal.of(conn, c.psn_no)
+    pool = await pools.of_person_at(conn, c.psn_no, c.as_of)
+    found = await journal.balances_as_of(
+        conn, [*((own.current_id, own.prior_id) if own else ()), pool.account_id if pool else None], c.as_of
+    )
+    return BalancesView(
+        c.psn_no,
+        PersonalBalanceView(BalanceView(found[own.current_id], 0), BalanceView(found[own.prior_id], 0))
+        if own
+        else None,
+        pool.pool_id if pool else None,
+        BalanceView(found[pool.account_id], 0) if pool else None,
+    )
 
 
 async def verify(conn: AsyncConnection) -> LedgerReport:

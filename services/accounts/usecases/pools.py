@@ -112,6 +112,8 @@ async def _acceptance(
 
 async def decline_invitation(conn: AsyncConnection, c: cmd.InvitationRef) -> MemberView:
     invitation = await pools.membership(conn, c.invitation_id, lock=True)
+    if not (await pools.get_row(conn, invitation.pool_id)).active:
+        raise DomainError(Reason.POOL_DISSOLVED, metadata={"pool_id": str(invitation.pool_id)})  # as accepting says
     if invitation.status != "INVITED":
         raise DomainError(Reason.INVITATION_NOT_FOUND, f"(it is {invitation.status.lower()})")
     await pools.set_membership_status(conn, invitation.membership_id, "DECLINED")

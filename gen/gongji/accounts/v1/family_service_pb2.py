@@ -26,73 +26,78 @@ from gongji.accounts.v1 import person_pb2 as gongji_dot_accounts_dot_v1_dot_pers
 from gongji.accounts.v1 import pool_pb2 as gongji_dot_accounts_dot_v1_dot_pool__pb2
 from gongji.accounts.v1 import records_pb2 as gongji_dot_accounts_dot_v1_dot_records__pb2
 from gongji.common.v1 import common_pb2 as gongji_dot_common_dot_v1_dot_common__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'gongji/accounts/v1/family_service.proto\x12\x12gongji.accounts.v1\x1a\x1fgongji/accounts/v1/person.proto\x1a\x1dgongji/accounts/v1/pool.proto\x1a gongji/accounts/v1/records.proto\x1a\x1dgongji/common/v1/common.proto\"\"\n\x10GetPersonRequest\x12\x0e\n\x06psn_no\x18\x01 \x01(\t\"?\n\x11GetPersonResponse\x12*\n\x06person\x18\x01 \x01(\x0b\x32\x1a.gongji.accounts.v1.Person\"Z\n\x11\x43reatePoolRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x16\n\x0e\x63reator_psn_no\x18\x02 \x01(\t\x12\x19\n\x11\x61greement_version\x18\x03 \x01(\t\"<\n\x12\x43reatePoolResponse\x12&\n\x04pool\x18\x01 \x01(\x0b\x32\x18.gongji.accounts.v1.Pool\"\x97\x01\n\x13InviteMemberRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07pool_id\x18\x02 \x01(\t\x12\x13\n\x0bmember_name\x18\x03 \x01(\t\x12\x18\n\x10member_id_number\x18\x04 \x01(\t\x12,\n\x08relation\x18\x05 \x01(\x0e\x32\x1a.gongji.common.v1.Relation\"F\n\x14InviteMemberResponse\x12.\n\ninvitation\x18\x01 \x01(\x0b\x32\x1a.gongji.accounts.v1.Member\"\xb2\x01\n\x17\x41\x63\x63\x65ptInvitationRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x15\n\rinvitation_id\x18\x02 \x01(\t\x12.\n\x06member\x18\x03 \x01(\x0b\x32\x1c.gongji.accounts.v1.IdentityH\x00\x12\x30\n\x08guardian\x18\x04 \x01(\x0b\x32\x1c.gongji.accounts.v1.IdentityH\x00\x42\n\n\x08\x61\x63\x63\x65ptor\"B\n\x18\x41\x63\x63\x65ptInvitationResponse\x12&\n\x04pool\x18\x01 \x01(\x0b\x32\x18.gongji.accounts.v1.Pool\"E\n\x18\x44\x65\x63lineInvitationRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x15\n\rinvitation_id\x18\x02 \x01(\t\"K\n\x19\x44\x65\x63lineInvitationResponse\x12.\n\ninvitation\x18\x01 \x01(\x0b\x32\x1a.gongji.accounts.v1.Member\"Q\n\x13RemoveMemberRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07pool_id\x18\x02 \x01(\t\x12\x15\n\rmember_psn_no\x18\x03 \x01(\t\">\n\x14RemoveMemberResponse\x12&\n\x04pool\x18\x01 \x01(\x0b\x32\x18.gongji.accounts.v1.Pool\":\n\x13\x44issolvePoolRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07pool_id\x18\x02 \x01(\t\"T\n\x14\x44issolvePoolResponse\x12&\n\x04pool\x18\x01 \x01(\x0b\x32\x18.gongji.accounts.v1.Pool\x12\x14\n\x0creturned_fen\x18\x02 \x01(\x03\"P\n\x15TransferToPoolRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07pool_id\x18\x02 \x01(\t\x12\x12\n\namount_fen\x18\x03 \x01(\x03\"g\n\x16TransferToPoolResponse\x12\x18\n\x10pool_balance_fen\x18\x01 \x01(\x03\x12\x1b\n\x13\x63reator_balance_fen\x18\x02 \x01(\x03\x12\x16\n\x0ejournal_txn_id\x18\x03 \x01(\t\"=\n\x0eGetPoolRequest\x12\x11\n\x07pool_id\x18\x01 \x01(\tH\x00\x12\x10\n\x06psn_no\x18\x02 \x01(\tH\x00\x42\x06\n\x04pool\"9\n\x0fGetPoolResponse\x12&\n\x04pool\x18\x01 \x01(\x0b\x32\x18.gongji.accounts.v1.Pool\"\xbc\x03\n\x17\x43heckEligibilityRequest\x12\x16\n\x0e\x63reator_psn_no\x18\x01 \x01(\t\x12M\n\x0b\x63reate_pool\x18\x02 \x01(\x0b\x32\x36.gongji.accounts.v1.CheckEligibilityRequest.CreatePoolH\x00\x12M\n\x0b\x62ind_member\x18\x03 \x01(\x0b\x32\x36.gongji.accounts.v1.CheckEligibilityRequest.BindMemberH\x00\x12H\n\x08transfer\x18\x04 \x01(\x0b\x32\x34.gongji.accounts.v1.CheckEligibilityRequest.TransferH\x00\x1a\x0c\n\nCreatePool\x1ai\n\nBindMember\x12\x13\n\x0bmember_name\x18\x01 \x01(\t\x12\x18\n\x10member_id_number\x18\x02 \x01(\t\x12,\n\x08relation\x18\x03 \x01(\x0e\x32\x1a.gongji.common.v1.Relation\x1a\x1e\n\x08Transfer\x12\x12\n\namount_fen\x18\x01 \x01(\x03\x42\x08\n\x06\x61\x63tion\"_\n\x18\x43heckEligibilityResponse\x12\x10\n\x08\x65ligible\x18\x01 \x01(\x08\x12\x31\n\nviolations\x18\x02 \x03(\x0b\x32\x1d.gongji.accounts.v1.Violation\"$\n\x12GetBalancesRequest\x12\x0e\n\x06psn_no\x18\x01 \x01(\t\"\x9e\x01\n\x13GetBalancesResponse\x12\x0e\n\x06psn_no\x18\x01 \x01(\t\x12\x34\n\x08personal\x18\x02 \x01(\x0b\x32\".gongji.accounts.v1.AccountBalance\x12\x0f\n\x07pool_id\x18\x03 \x01(\t\x12\x30\n\x04pool\x18\x04 \x01(\x0b\x32\".gongji.accounts.v1.AccountBalance\"n\n\x17ListTransactionsRequest\x12\x10\n\x06psn_no\x18\x01 \x01(\tH\x00\x12\x11\n\x07pool_id\x18\x02 \x01(\tH\x00\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\tB\x07\n\x05owner\"k\n\x18ListTransactionsResponse\x12\x36\n\x07records\x18\x01 \x03(\x0b\x32%.gongji.accounts.v1.TransactionRecord\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xb9\x01\n\x19PayResidentPremiumRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x14\n\x0cpayer_psn_no\x18\x02 \x01(\t\x12\x1a\n\x12\x62\x65neficiary_psn_no\x18\x03 \x01(\t\x12,\n\x08relation\x18\x04 \x01(\x0e\x32\x1a.gongji.common.v1.Relation\x12\x12\n\namount_fen\x18\x05 \x01(\x03\x12\x14\n\x0cpremium_year\x18\x06 \x01(\x05\"O\n\x1aPayResidentPremiumResponse\x12\x19\n\x11payer_balance_fen\x18\x01 \x01(\x03\x12\x16\n\x0ejournal_txn_id\x18\x02 \x01(\t2\xc0\n\n\rFamilyService\x12X\n\tGetPerson\x12$.gongji.accounts.v1.GetPersonRequest\x1a%.gongji.accounts.v1.GetPersonResponse\x12[\n\nCreatePool\x12%.gongji.accounts.v1.CreatePoolRequest\x1a&.gongji.accounts.v1.CreatePoolResponse\x12\x61\n\x0cInviteMember\x12\'.gongji.accounts.v1.InviteMemberRequest\x1a(.gongji.accounts.v1.InviteMemberResponse\x12m\n\x10\x41\x63\x63\x65ptInvitation\x12+.gongji.accounts.v1.AcceptInvitationRequest\x1a,.gongji.accounts.v1.AcceptInvitationResponse\x12p\n\x11\x44\x65\x63lineInvitation\x12,.gongji.accounts.v1.DeclineInvitationRequest\x1a-.gongji.accounts.v1.DeclineInvitationResponse\x12\x61\n\x0cRemoveMember\x12\'.gongji.accounts.v1.RemoveMemberRequest\x1a(.gongji.accounts.v1.RemoveMemberResponse\x12\x61\n\x0c\x44issolvePool\x12\'.gongji.accounts.v1.DissolvePoolRequest\x1a(.gongji.accounts.v1.DissolvePoolResponse\x12g\n\x0eTransferToPool\x12).gongji.accounts.v1.TransferToPoolRequest\x1a*.gongji.accounts.v1.TransferToPoolResponse\x12R\n\x07GetPool\x12\".gongji.accounts.v1.GetPoolRequest\x1a#.gongji.accounts.v1.GetPoolResponse\x12m\n\x10\x43heckEligibility\x12+.gongji.accounts.v1.CheckEligibilityRequest\x1a,.gongji.accounts.v1.CheckEligibilityResponse\x12^\n\x0bGetBalances\x12&.gongji.accounts.v1.GetBalancesRequest\x1a\'.gongji.accounts.v1.GetBalancesResponse\x12m\n\x10ListTransactions\x12+.gongji.accounts.v1.ListTransactionsRequest\x1a,.gongji.accounts.v1.ListTransactionsResponse\x12s\n\x12PayResidentPremium\x12-.gongji.accounts.v1.PayResidentPremiumRequest\x1a..gongji.accounts.v1.PayResidentPremiumResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'gongji/accounts/v1/family_service.proto\x12\x12gongji.accounts.v1\x1a\x1fgongji/accounts/v1/person.proto\x1a\x1dgongji/accounts/v1/pool.proto\x1a gongji/accounts/v1/records.proto\x1a\x1dgongji/common/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\"\n\x10GetPersonRequest\x12\x0e\n\x06psn_no\x18\x01 \x01(\t\"?\n\x11GetPersonResponse\x12*\n\x06person\x18\x01 \x01(\x0b\x32\x1a.gongji.accounts.v1.Person\"Z\n\x11\x43reatePoolRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x16\n\x0e\x63reator_psn_no\x18\x02 \x01(\t\x12\x19\n\x11\x61greement_version\x18\x03 \x01(\t\"<\n\x12\x43reatePoolResponse\x12&\n\x04pool\x18\x01 \x01(\x0b\x32\x18.gongji.accounts.v1.Pool\"\x97\x01\n\x13InviteMemberRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07pool_id\x18\x02 \x01(\t\x12\x13\n\x0bmember_name\x18\x03 \x01(\t\x12\x18\n\x10member_id_number\x18\x04 \x01(\t\x12,\n\x08relation\x18\x05 \x01(\x0e\x32\x1a.gongji.common.v1.Relation\"F\n\x14InviteMemberResponse\x12.\n\ninvitation\x18\x01 \x01(\x0b\x32\x1a.gongji.accounts.v1.Member\"\xb2\x01\n\x17\x41\x63\x63\x65ptInvitationRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x15\n\rinvitation_id\x18\x02 \x01(\t\x12.\n\x06member\x18\x03 \x01(\x0b\x32\x1c.gongji.accounts.v1.IdentityH\x00\x12\x30\n\x08guardian\x18\x04 \x01(\x0b\x32\x1c.gongji.accounts.v1.IdentityH\x00\x42\n\n\x08\x61\x63\x63\x65ptor\"B\n\x18\x41\x63\x63\x65ptInvitationResponse\x12&\n\x04pool\x18\x01 \x01(\x0b\x32\x18.gongji.accounts.v1.Pool\"E\n\x18\x44\x65\x63lineInvitationRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x15\n\rinvitation_id\x18\x02 \x01(\t\"K\n\x19\x44\x65\x63lineInvitationResponse\x12.\n\ninvitation\x18\x01 \x01(\x0b\x32\x1a.gongji.accounts.v1.Member\"Q\n\x13RemoveMemberRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07pool_id\x18\x02 \x01(\t\x12\x15\n\rmember_psn_no\x18\x03 \x01(\t\">\n\x14RemoveMemberResponse\x12&\n\x04pool\x18\x01 \x01(\x0b\x32\x18.gongji.accounts.v1.Pool\":\n\x13\x44issolvePoolRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07pool_id\x18\x02 \x01(\t\"T\n\x14\x44issolvePoolResponse\x12&\n\x04pool\x18\x01 \x01(\x0b\x32\x18.gongji.accounts.v1.Pool\x12\x14\n\x0creturned_fen\x18\x02 \x01(\x03\"P\n\x15TransferToPoolRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07pool_id\x18\x02 \x01(\t\x12\x12\n\namount_fen\x18\x03 \x01(\x03\"g\n\x16TransferToPoolResponse\x12\x18\n\x10pool_balance_fen\x18\x01 \x01(\x03\x12\x1b\n\x13\x63reator_balance_fen\x18\x02 \x01(\x03\x12\x16\n\x0ejournal_txn_id\x18\x03 \x01(\t\"=\n\x0eGetPoolRequest\x12\x11\n\x07pool_id\x18\x01 \x01(\tH\x00\x12\x10\n\x06psn_no\x18\x02 \x01(\tH\x00\x42\x06\n\x04pool\"9\n\x0fGetPoolResponse\x12&\n\x04pool\x18\x01 \x01(\x0b\x32\x18.gongji.accounts.v1.Pool\"\xbc\x03\n\x17\x43heckEligibilityRequest\x12\x16\n\x0e\x63reator_psn_no\x18\x01 \x01(\t\x12M\n\x0b\x63reate_pool\x18\x02 \x01(\x0b\x32\x36.gongji.accounts.v1.CheckEligibilityRequest.CreatePoolH\x00\x12M\n\x0b\x62ind_member\x18\x03 \x01(\x0b\x32\x36.gongji.accounts.v1.CheckEligibilityRequest.BindMemberH\x00\x12H\n\x08transfer\x18\x04 \x01(\x0b\x32\x34.gongji.accounts.v1.CheckEligibilityRequest.TransferH\x00\x1a\x0c\n\nCreatePool\x1ai\n\nBindMember\x12\x13\n\x0bmember_name\x18\x01 \x01(\t\x12\x18\n\x10member_id_number\x18\x02 \x01(\t\x12,\n\x08relation\x18\x03 \x01(\x0e\x32\x1a.gongji.common.v1.Relation\x1a\x1e\n\x08Transfer\x12\x12\n\namount_fen\x18\x01 \x01(\x03\x42\x08\n\x06\x61\x63tion\"_\n\x18\x43heckEligibilityResponse\x12\x10\n\x08\x65ligible\x18\x01 \x01(\x08\x12\x31\n\nviolations\x18\x02 \x03(\x0b\x32\x1d.gongji.accounts.v1.Violation\"O\n\x12GetBalancesRequest\x12\x0e\n\x06psn_no\x18\x01 \x01(\t\x12)\n\x05\x61s_of\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x9e\x01\n\x13GetBalancesResponse\x12\x0e\n\x06psn_no\x18\x01 \x01(\t\x12\x34\n\x08personal\x18\x02 \x01(\x0b\x32\".gongji.accounts.v1.AccountBalance\x12\x0f\n\x07pool_id\x18\x03 \x01(\t\x12\x30\n\x04pool\x18\x04 \x01(\x0b\x32\".gongji.accounts.v1.AccountBalance\"n\n\x17ListTransactionsRequest\x12\x10\n\x06psn_no\x18\x01 \x01(\tH\x00\x12\x11\n\x07pool_id\x18\x02 \x01(\tH\x00\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\tB\x07\n\x05owner\"k\n\x18ListTransactionsResponse\x12\x36\n\x07records\x18\x01 \x03(\x0b\x32%.gongji.accounts.v1.TransactionRecord\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"9\n\x19GetAnnualStatementRequest\x12\x0e\n\x06psn_no\x18\x01 \x01(\t\x12\x0c\n\x04year\x18\x02 \x01(\x05\"\xc2\x02\n\x1aGetAnnualStatementResponse\x12\x0e\n\x06psn_no\x18\x01 \x01(\t\x12\x0c\n\x04year\x18\x02 \x01(\x05\x12\x30\n\x0cperiod_start\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nperiod_end\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\x0c\x63urrent_year\x18\x05 \x01(\x0b\x32\".gongji.accounts.v1.StatementLines\x12\x37\n\x0bprior_years\x18\x06 \x01(\x0b\x32\".gongji.accounts.v1.StatementLines\x12\x31\n\x05total\x18\x07 \x01(\x0b\x32\".gongji.accounts.v1.StatementLines\"\xb9\x01\n\x19PayResidentPremiumRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x14\n\x0cpayer_psn_no\x18\x02 \x01(\t\x12\x1a\n\x12\x62\x65neficiary_psn_no\x18\x03 \x01(\t\x12,\n\x08relation\x18\x04 \x01(\x0e\x32\x1a.gongji.common.v1.Relation\x12\x12\n\namount_fen\x18\x05 \x01(\x03\x12\x14\n\x0cpremium_year\x18\x06 \x01(\x05\"O\n\x1aPayResidentPremiumResponse\x12\x19\n\x11payer_balance_fen\x18\x01 \x01(\x03\x12\x16\n\x0ejournal_txn_id\x18\x02 \x01(\t2\xb5\x0b\n\rFamilyService\x12X\n\tGetPerson\x12$.gongji.accounts.v1.GetPersonRequest\x1a%.gongji.accounts.v1.GetPersonResponse\x12[\n\nCreatePool\x12%.gongji.accounts.v1.CreatePoolRequest\x1a&.gongji.accounts.v1.CreatePoolResponse\x12\x61\n\x0cInviteMember\x12\'.gongji.accounts.v1.InviteMemberRequest\x1a(.gongji.accounts.v1.InviteMemberResponse\x12m\n\x10\x41\x63\x63\x65ptInvitation\x12+.gongji.accounts.v1.AcceptInvitationRequest\x1a,.gongji.accounts.v1.AcceptInvitationResponse\x12p\n\x11\x44\x65\x63lineInvitation\x12,.gongji.accounts.v1.DeclineInvitationRequest\x1a-.gongji.accounts.v1.DeclineInvitationResponse\x12\x61\n\x0cRemoveMember\x12\'.gongji.accounts.v1.RemoveMemberRequest\x1a(.gongji.accounts.v1.RemoveMemberResponse\x12\x61\n\x0c\x44issolvePool\x12\'.gongji.accounts.v1.DissolvePoolRequest\x1a(.gongji.accounts.v1.DissolvePoolResponse\x12g\n\x0eTransferToPool\x12).gongji.accounts.v1.TransferToPoolRequest\x1a*.gongji.accounts.v1.TransferToPoolResponse\x12R\n\x07GetPool\x12\".gongji.accounts.v1.GetPoolRequest\x1a#.gongji.accounts.v1.GetPoolResponse\x12m\n\x10\x43heckEligibility\x12+.gongji.accounts.v1.CheckEligibilityRequest\x1a,.gongji.accounts.v1.CheckEligibilityResponse\x12^\n\x0bGetBalances\x12&.gongji.accounts.v1.GetBalancesRequest\x1a\'.gongji.accounts.v1.GetBalancesResponse\x12m\n\x10ListTransactions\x12+.gongji.accounts.v1.ListTransactionsRequest\x1a,.gongji.accounts.v1.ListTransactionsResponse\x12s\n\x12GetAnnualStatement\x12-.gongji.accounts.v1.GetAnnualStatementRequest\x1a..gongji.accounts.v1.GetAnnualStatementResponse\x12s\n\x12PayResidentPremium\x12-.gongji.accounts.v1.PayResidentPremiumRequest\x1a..gongji.accounts.v1.PayResidentPremiumResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'gongji.accounts.v1.family_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_GETPERSONREQUEST']._serialized_start=192
-  _globals['_GETPERSONREQUEST']._serialized_end=226
-  _globals['_GETPERSONRESPONSE']._serialized_start=228
-  _globals['_GETPERSONRESPONSE']._serialized_end=291
-  _globals['_CREATEPOOLREQUEST']._serialized_start=293
-  _globals['_CREATEPOOLREQUEST']._serialized_end=383
-  _globals['_CREATEPOOLRESPONSE']._serialized_start=385
-  _globals['_CREATEPOOLRESPONSE']._serialized_end=445
-  _globals['_INVITEMEMBERREQUEST']._serialized_start=448
-  _globals['_INVITEMEMBERREQUEST']._serialized_end=599
-  _globals['_INVITEMEMBERRESPONSE']._serialized_start=601
-  _globals['_INVITEMEMBERRESPONSE']._serialized_end=671
-  _globals['_ACCEPTINVITATIONREQUEST']._serialized_start=674
-  _globals['_ACCEPTINVITATIONREQUEST']._serialized_end=852
-  _globals['_ACCEPTINVITATIONRESPONSE']._serialized_start=854
-  _globals['_ACCEPTINVITATIONRESPONSE']._serialized_end=920
-  _globals['_DECLINEINVITATIONREQUEST']._serialized_start=922
-  _globals['_DECLINEINVITATIONREQUEST']._serialized_end=991
-  _globals['_DECLINEINVITATIONRESPONSE']._serialized_start=993
-  _globals['_DECLINEINVITATIONRESPONSE']._serialized_end=1068
-  _globals['_REMOVEMEMBERREQUEST']._serialized_start=1070
-  _globals['_REMOVEMEMBERREQUEST']._serialized_end=1151
-  _globals['_REMOVEMEMBERRESPONSE']._serialized_start=1153
-  _globals['_REMOVEMEMBERRESPONSE']._serialized_end=1215
-  _globals['_DISSOLVEPOOLREQUEST']._serialized_start=1217
-  _globals['_DISSOLVEPOOLREQUEST']._serialized_end=1275
-  _globals['_DISSOLVEPOOLRESPONSE']._serialized_start=1277
-  _globals['_DISSOLVEPOOLRESPONSE']._serialized_end=1361
-  _globals['_TRANSFERTOPOOLREQUEST']._serialized_start=1363
-  _globals['_TRANSFERTOPOOLREQUEST']._serialized_end=1443
-  _globals['_TRANSFERTOPOOLRESPONSE']._serialized_start=1445
-  _globals['_TRANSFERTOPOOLRESPONSE']._serialized_end=1548
-  _globals['_GETPOOLREQUEST']._serialized_start=1550
-  _globals['_GETPOOLREQUEST']._serialized_end=1611
-  _globals['_GETPOOLRESPONSE']._serialized_start=1613
-  _globals['_GETPOOLRESPONSE']._serialized_end=1670
-  _globals['_CHECKELIGIBILITYREQUEST']._serialized_start=1673
-  _globals['_CHECKELIGIBILITYREQUEST']._serialized_end=2117
-  _globals['_CHECKELIGIBILITYREQUEST_CREATEPOOL']._serialized_start=1956
-  _globals['_CHECKELIGIBILITYREQUEST_CREATEPOOL']._serialized_end=1968
-  _globals['_CHECKELIGIBILITYREQUEST_BINDMEMBER']._serialized_start=1970
-  _globals['_CHECKELIGIBILITYREQUEST_BINDMEMBER']._serialized_end=2075
-  _globals['_CHECKELIGIBILITYREQUEST_TRANSFER']._serialized_start=2077
-  _globals['_CHECKELIGIBILITYREQUEST_TRANSFER']._serialized_end=2107
-  _globals['_CHECKELIGIBILITYRESPONSE']._serialized_start=2119
-  _globals['_CHECKELIGIBILITYRESPONSE']._serialized_end=2214
-  _globals['_GETBALANCESREQUEST']._serialized_start=2216
-  _globals['_GETBALANCESREQUEST']._serialized_end=2252
-  _globals['_GETBALANCESRESPONSE']._serialized_start=2255
-  _globals['_GETBALANCESRESPONSE']._serialized_end=2413
-  _globals['_LISTTRANSACTIONSREQUEST']._serialized_start=2415
-  _globals['_LISTTRANSACTIONSREQUEST']._serialized_end=2525
-  _globals['_LISTTRANSACTIONSRESPONSE']._serialized_start=2527
-  _globals['_LISTTRANSACTIONSRESPONSE']._serialized_end=2634
-  _globals['_PAYRESIDENTPREMIUMREQUEST']._serialized_start=2637
-  _globals['_PAYRESIDENTPREMIUMREQUEST']._serialized_end=2822
-  _globals['_PAYRESIDENTPREMIUMRESPONSE']._serialized_start=2824
-  _globals['_PAYRESIDENTPREMIUMRESPONSE']._serialized_end=2903
-  _globals['_FAMILYSERVICE']._serialized_start=2906
-  _globals['_FAMILYSERVICE']._serialized_end=4250
+  _globals['_GETPERSONREQUEST']._serialized_start=225
+  _globals['_GETPERSONREQUEST']._serialized_end=259
+  _globals['_GETPERSONRESPONSE']._serialized_start=261
+  _globals['_GETPERSONRESPONSE']._serialized_end=324
+  _globals['_CREATEPOOLREQUEST']._serialized_start=326
+  _globals['_CREATEPOOLREQUEST']._serialized_end=416
+  _globals['_CREATEPOOLRESPONSE']._serialized_start=418
+  _globals['_CREATEPOOLRESPONSE']._serialized_end=478
+  _globals['_INVITEMEMBERREQUEST']._serialized_start=481
+  _globals['_INVITEMEMBERREQUEST']._serialized_end=632
+  _globals['_INVITEMEMBERRESPONSE']._serialized_start=634
+  _globals['_INVITEMEMBERRESPONSE']._serialized_end=704
+  _globals['_ACCEPTINVITATIONREQUEST']._serialized_start=707
+  _globals['_ACCEPTINVITATIONREQUEST']._serialized_end=885
+  _globals['_ACCEPTINVITATIONRESPONSE']._serialized_start=887
+  _globals['_ACCEPTINVITATIONRESPONSE']._serialized_end=953
+  _globals['_DECLINEINVITATIONREQUEST']._serialized_start=955
+  _globals['_DECLINEINVITATIONREQUEST']._serialized_end=1024
+  _globals['_DECLINEINVITATIONRESPONSE']._serialized_start=1026
+  _globals['_DECLINEINVITATIONRESPONSE']._serialized_end=1101
+  _globals['_REMOVEMEMBERREQUEST']._serialized_start=1103
+  _globals['_REMOVEMEMBERREQUEST']._serialized_end=1184
+  _globals['_REMOVEMEMBERRESPONSE']._serialized_start=1186
+  _globals['_REMOVEMEMBERRESPONSE']._serialized_end=1248
+  _globals['_DISSOLVEPOOLREQUEST']._serialized_start=1250
+  _globals['_DISSOLVEPOOLREQUEST']._serialized_end=1308
+  _globals['_DISSOLVEPOOLRESPONSE']._serialized_start=1310
+  _globals['_DISSOLVEPOOLRESPONSE']._serialized_end=1394
+  _globals['_TRANSFERTOPOOLREQUEST']._serialized_start=1396
+  _globals['_TRANSFERTOPOOLREQUEST']._serialized_end=1476
+  _globals['_TRANSFERTOPOOLRESPONSE']._serialized_start=1478
+  _globals['_TRANSFERTOPOOLRESPONSE']._serialized_end=1581
+  _globals['_GETPOOLREQUEST']._serialized_start=1583
+  _globals['_GETPOOLREQUEST']._serialized_end=1644
+  _globals['_GETPOOLRESPONSE']._serialized_start=1646
+  _globals['_GETPOOLRESPONSE']._serialized_end=1703
+  _globals['_CHECKELIGIBILITYREQUEST']._serialized_start=1706
+  _globals['_CHECKELIGIBILITYREQUEST']._serialized_end=2150
+  _globals['_CHECKELIGIBILITYREQUEST_CREATEPOOL']._serialized_start=1989
+  _globals['_CHECKELIGIBILITYREQUEST_CREATEPOOL']._serialized_end=2001
+  _globals['_CHECKELIGIBILITYREQUEST_BINDMEMBER']._serialized_start=2003
+  _globals['_CHECKELIGIBILITYREQUEST_BINDMEMBER']._serialized_end=2108
+  _globals['_CHECKELIGIBILITYREQUEST_TRANSFER']._serialized_start=2110
+  _globals['_CHECKELIGIBILITYREQUEST_TRANSFER']._serialized_end=2140
+  _globals['_CHECKELIGIBILITYRESPONSE']._serialized_start=2152
+  _globals['_CHECKELIGIBILITYRESPONSE']._serialized_end=2247
+  _globals['_GETBALANCESREQUEST']._serialized_start=2249
+  _globals['_GETBALANCESREQUEST']._serialized_end=2328
+  _globals['_GETBALANCESRESPONSE']._serialized_start=2331
+  _globals['_GETBALANCESRESPONSE']._serialized_end=2489
+  _globals['_LISTTRANSACTIONSREQUEST']._serialized_start=2491
+  _globals['_LISTTRANSACTIONSREQUEST']._serialized_end=2601
+  _globals['_LISTTRANSACTIONSRESPONSE']._serialized_start=2603
+  _globals['_LISTTRANSACTIONSRESPONSE']._serialized_end=2710
+  _globals['_GETANNUALSTATEMENTREQUEST']._serialized_start=2712
+  _globals['_GETANNUALSTATEMENTREQUEST']._serialized_end=2769
+  _globals['_GETANNUALSTATEMENTRESPONSE']._serialized_start=2772
+  _globals['_GETANNUALSTATEMENTRESPONSE']._serialized_end=3094
+  _globals['_PAYRESIDENTPREMIUMREQUEST']._serialized_start=3097
+  _globals['_PAYRESIDENTPREMIUMREQUEST']._serialized_end=3282
+  _globals['_PAYRESIDENTPREMIUMRESPONSE']._serialized_start=3284
+  _globals['_PAYRESIDENTPREMIUMRESPONSE']._serialized_end=3363
+  _globals['_FAMILYSERVICE']._serialized_start=3366
+  _globals['_FAMILYSERVICE']._serialized_end=4827
 # @@protoc_insertion_point(module_scope)

@@ -1,7 +1,10 @@
+import datetime
+
 from gongji.accounts.v1 import person_pb2 as _person_pb2
 from gongji.accounts.v1 import pool_pb2 as _pool_pb2
 from gongji.accounts.v1 import records_pb2 as _records_pb2
 from gongji.common.v1 import common_pb2 as _common_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -194,10 +197,12 @@ class CheckEligibilityResponse(_message.Message):
     def __init__(self, eligible: _Optional[bool] = ..., violations: _Optional[_Iterable[_Union[_pool_pb2.Violation, _Mapping]]] = ...) -> None: ...
 
 class GetBalancesRequest(_message.Message):
-    __slots__ = ("psn_no",)
+    __slots__ = ("psn_no", "as_of")
     PSN_NO_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
     psn_no: str
-    def __init__(self, psn_no: _Optional[str] = ...) -> None: ...
+    as_of: _timestamp_pb2.Timestamp
+    def __init__(self, psn_no: _Optional[str] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class GetBalancesResponse(_message.Message):
     __slots__ = ("psn_no", "personal", "pool_id", "pool")
@@ -230,6 +235,32 @@ class ListTransactionsResponse(_message.Message):
     records: _containers.RepeatedCompositeFieldContainer[_records_pb2.TransactionRecord]
     next_page_token: str
     def __init__(self, records: _Optional[_Iterable[_Union[_records_pb2.TransactionRecord, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GetAnnualStatementRequest(_message.Message):
+    __slots__ = ("psn_no", "year")
+    PSN_NO_FIELD_NUMBER: _ClassVar[int]
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    psn_no: str
+    year: int
+    def __init__(self, psn_no: _Optional[str] = ..., year: _Optional[int] = ...) -> None: ...
+
+class GetAnnualStatementResponse(_message.Message):
+    __slots__ = ("psn_no", "year", "period_start", "period_end", "current_year", "prior_years", "total")
+    PSN_NO_FIELD_NUMBER: _ClassVar[int]
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_START_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_END_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_YEAR_FIELD_NUMBER: _ClassVar[int]
+    PRIOR_YEARS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    psn_no: str
+    year: int
+    period_start: _timestamp_pb2.Timestamp
+    period_end: _timestamp_pb2.Timestamp
+    current_year: _records_pb2.StatementLines
+    prior_years: _records_pb2.StatementLines
+    total: _records_pb2.StatementLines
+    def __init__(self, psn_no: _Optional[str] = ..., year: _Optional[int] = ..., period_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., period_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., current_year: _Optional[_Union[_records_pb2.StatementLines, _Mapping]] = ..., prior_years: _Optional[_Union[_records_pb2.StatementLines, _Mapping]] = ..., total: _Optional[_Union[_records_pb2.StatementLines, _Mapping]] = ...) -> None: ...
 
 class PayResidentPremiumRequest(_message.Message):
     __slots__ = ("request_id", "payer_psn_no", "beneficiary_psn_no", "relation", "amount_fen", "premium_year")

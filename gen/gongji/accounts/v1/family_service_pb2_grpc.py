@@ -95,6 +95,11 @@ class FamilyServiceStub:
                 request_serializer=gongji_dot_accounts_dot_v1_dot_family__service__pb2.ListTransactionsRequest.SerializeToString,
                 response_deserializer=gongji_dot_accounts_dot_v1_dot_family__service__pb2.ListTransactionsResponse.FromString,
                 _registered_method=True)
+        self.GetAnnualStatement = channel.unary_unary(
+                '/gongji.accounts.v1.FamilyService/GetAnnualStatement',
+                request_serializer=gongji_dot_accounts_dot_v1_dot_family__service__pb2.GetAnnualStatementRequest.SerializeToString,
+                response_deserializer=gongji_dot_accounts_dot_v1_dot_family__service__pb2.GetAnnualStatementResponse.FromString,
+                _registered_method=True)
         self.PayResidentPremium = channel.unary_unary(
                 '/gongji.accounts.v1.FamilyService/PayResidentPremium',
                 request_serializer=gongji_dot_accounts_dot_v1_dot_family__service__pb2.PayResidentPremiumRequest.SerializeToString,
@@ -190,6 +195,13 @@ class FamilyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetAnnualStatement(self, request, context):
+        """A person's annual statement of their personal account: opening, each kind of movement and closing, per part.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def PayResidentPremium(self, request, context):
         """Pays a near relative's resident-insurance premium from the payer's personal account (居民医保缴费代缴).
         """
@@ -259,6 +271,11 @@ def add_FamilyServiceServicer_to_server(servicer, server):
                     servicer.ListTransactions,
                     request_deserializer=gongji_dot_accounts_dot_v1_dot_family__service__pb2.ListTransactionsRequest.FromString,
                     response_serializer=gongji_dot_accounts_dot_v1_dot_family__service__pb2.ListTransactionsResponse.SerializeToString,
+            ),
+            'GetAnnualStatement': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAnnualStatement,
+                    request_deserializer=gongji_dot_accounts_dot_v1_dot_family__service__pb2.GetAnnualStatementRequest.FromString,
+                    response_serializer=gongji_dot_accounts_dot_v1_dot_family__service__pb2.GetAnnualStatementResponse.SerializeToString,
             ),
             'PayResidentPremium': grpc.unary_unary_rpc_method_handler(
                     servicer.PayResidentPremium,
@@ -591,6 +608,33 @@ class FamilyService:
             '/gongji.accounts.v1.FamilyService/ListTransactions',
             gongji_dot_accounts_dot_v1_dot_family__service__pb2.ListTransactionsRequest.SerializeToString,
             gongji_dot_accounts_dot_v1_dot_family__service__pb2.ListTransactionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAnnualStatement(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gongji.accounts.v1.FamilyService/GetAnnualStatement',
+            gongji_dot_accounts_dot_v1_dot_family__service__pb2.GetAnnualStatementRequest.SerializeToString,
+            gongji_dot_accounts_dot_v1_dot_family__service__pb2.GetAnnualStatementResponse.FromString,
             options,
             channel_credentials,
             insecure,

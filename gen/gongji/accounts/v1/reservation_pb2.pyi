@@ -84,13 +84,17 @@ class Reservation(_message.Message):
     def __init__(self, reservation_id: _Optional[str] = ..., payer_psn_no: _Optional[str] = ..., status: _Optional[_Union[ReservationStatus, str]] = ..., requested_fen: _Optional[int] = ..., reserved_fen: _Optional[int] = ..., uncovered_fen: _Optional[int] = ..., debited_fen: _Optional[int] = ..., refunded_fen: _Optional[int] = ..., legs: _Optional[_Iterable[_Union[ReservationLeg, _Mapping]]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., fixmedins_code: _Optional[str] = ..., payer_personal_available_fen: _Optional[int] = ..., payer_pool_available_fen: _Optional[int] = ...) -> None: ...
 
 class RefundPart(_message.Message):
-    __slots__ = ("source", "destination", "amount_fen", "part")
+    __slots__ = ("source", "destination", "amount_fen", "part", "pool_id", "psn_no")
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     DESTINATION_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
     PART_FIELD_NUMBER: _ClassVar[int]
+    POOL_ID_FIELD_NUMBER: _ClassVar[int]
+    PSN_NO_FIELD_NUMBER: _ClassVar[int]
     source: _common_pb2.FundingSource
     destination: RefundDestination
     amount_fen: int
     part: _common_pb2.AccountPart
-    def __init__(self, source: _Optional[_Union[_common_pb2.FundingSource, str]] = ..., destination: _Optional[_Union[RefundDestination, str]] = ..., amount_fen: _Optional[int] = ..., part: _Optional[_Union[_common_pb2.AccountPart, str]] = ...) -> None: ...
+    pool_id: str
+    psn_no: str
+    def __init__(self, source: _Optional[_Union[_common_pb2.FundingSource, str]] = ..., destination: _Optional[_Union[RefundDestination, str]] = ..., amount_fen: _Optional[int] = ..., part: _Optional[_Union[_common_pb2.AccountPart, str]] = ..., pool_id: _Optional[str] = ..., psn_no: _Optional[str] = ...) -> None: ...

@@ -24,25 +24,25 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dgongji/common/v1/common.proto\x12\x10gongji.common.v1\"\x91\x01\n\x0cSourceAmount\x12/\n\x06source\x18\x01 \x01(\x0e\x32\x1f.gongji.common.v1.FundingSource\x12\x12\n\namount_fen\x18\x02 \x01(\x03\x12\x0f\n\x07pool_id\x18\x03 \x01(\t\x12+\n\x04part\x18\x04 \x01(\x0e\x32\x1d.gongji.common.v1.AccountPart*i\n\rInsuranceType\x12\x1e\n\x1aINSURANCE_TYPE_UNSPECIFIED\x10\x00\x12\x1b\n\x17INSURANCE_TYPE_EMPLOYEE\x10\x01\x12\x1b\n\x17INSURANCE_TYPE_RESIDENT\x10\x02*\x9a\x01\n\x0cPersonStatus\x12\x1d\n\x19PERSON_STATUS_UNSPECIFIED\x10\x00\x12\x18\n\x14PERSON_STATUS_ACTIVE\x10\x01\x12\x1b\n\x17PERSON_STATUS_SUSPENDED\x10\x02\x12\x18\n\x14PERSON_STATUS_EXITED\x10\x03\x12\x1a\n\x16PERSON_STATUS_DECEASED\x10\x04*\x82\x02\n\x08Relation\x12\x18\n\x14RELATION_UNSPECIFIED\x10\x00\x12\x13\n\x0fRELATION_SPOUSE\x10\x01\x12\x13\n\x0fRELATION_PARENT\x10\x02\x12\x12\n\x0eRELATION_CHILD\x10\x03\x12\x14\n\x10RELATION_SIBLING\x10\x04\x12!\n\x1dRELATION_GRANDPARENT_PATERNAL\x10\x05\x12!\n\x1dRELATION_GRANDPARENT_MATERNAL\x10\x06\x12 \n\x1cRELATION_GRANDCHILD_PATERNAL\x10\x07\x12 \n\x1cRELATION_GRANDCHILD_MATERNAL\x10\x08*t\n\rFundingSource\x12\x1e\n\x1a\x46UNDING_SOURCE_UNSPECIFIED\x10\x00\x12#\n\x1f\x46UNDING_SOURCE_PERSONAL_ACCOUNT\x10\x01\x12\x1e\n\x1a\x46UNDING_SOURCE_FAMILY_POOL\x10\x02*h\n\x0b\x41\x63\x63ountPart\x12\x1c\n\x18\x41\x43\x43OUNT_PART_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x41\x43\x43OUNT_PART_CURRENT_YEAR\x10\x01\x12\x1c\n\x18\x41\x43\x43OUNT_PART_PRIOR_YEARS\x10\x02*\xa2\x01\n\rMdtrtCertType\x12\x1f\n\x1bMDTRT_CERT_TYPE_UNSPECIFIED\x10\x00\x12)\n%MDTRT_CERT_TYPE_ELECTRONIC_CREDENTIAL\x10\x01\x12\x1b\n\x17MDTRT_CERT_TYPE_ID_CARD\x10\x02\x12(\n$MDTRT_CERT_TYPE_SOCIAL_SECURITY_CARD\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dgongji/common/v1/common.proto\x12\x10gongji.common.v1\"\xa1\x01\n\x0cSourceAmount\x12/\n\x06source\x18\x01 \x01(\x0e\x32\x1f.gongji.common.v1.FundingSource\x12\x12\n\namount_fen\x18\x02 \x01(\x03\x12\x0f\n\x07pool_id\x18\x03 \x01(\t\x12+\n\x04part\x18\x04 \x01(\x0e\x32\x1d.gongji.common.v1.AccountPart\x12\x0e\n\x06psn_no\x18\x05 \x01(\t*i\n\rInsuranceType\x12\x1e\n\x1aINSURANCE_TYPE_UNSPECIFIED\x10\x00\x12\x1b\n\x17INSURANCE_TYPE_EMPLOYEE\x10\x01\x12\x1b\n\x17INSURANCE_TYPE_RESIDENT\x10\x02*\x9a\x01\n\x0cPersonStatus\x12\x1d\n\x19PERSON_STATUS_UNSPECIFIED\x10\x00\x12\x18\n\x14PERSON_STATUS_ACTIVE\x10\x01\x12\x1b\n\x17PERSON_STATUS_SUSPENDED\x10\x02\x12\x18\n\x14PERSON_STATUS_EXITED\x10\x03\x12\x1a\n\x16PERSON_STATUS_DECEASED\x10\x04*\x82\x02\n\x08Relation\x12\x18\n\x14RELATION_UNSPECIFIED\x10\x00\x12\x13\n\x0fRELATION_SPOUSE\x10\x01\x12\x13\n\x0fRELATION_PARENT\x10\x02\x12\x12\n\x0eRELATION_CHILD\x10\x03\x12\x14\n\x10RELATION_SIBLING\x10\x04\x12!\n\x1dRELATION_GRANDPARENT_PATERNAL\x10\x05\x12!\n\x1dRELATION_GRANDPARENT_MATERNAL\x10\x06\x12 \n\x1cRELATION_GRANDCHILD_PATERNAL\x10\x07\x12 \n\x1cRELATION_GRANDCHILD_MATERNAL\x10\x08*t\n\rFundingSource\x12\x1e\n\x1a\x46UNDING_SOURCE_UNSPECIFIED\x10\x00\x12#\n\x1f\x46UNDING_SOURCE_PERSONAL_ACCOUNT\x10\x01\x12\x1e\n\x1a\x46UNDING_SOURCE_FAMILY_POOL\x10\x02*h\n\x0b\x41\x63\x63ountPart\x12\x1c\n\x18\x41\x43\x43OUNT_PART_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x41\x43\x43OUNT_PART_CURRENT_YEAR\x10\x01\x12\x1c\n\x18\x41\x43\x43OUNT_PART_PRIOR_YEARS\x10\x02*\xa2\x01\n\rMdtrtCertType\x12\x1f\n\x1bMDTRT_CERT_TYPE_UNSPECIFIED\x10\x00\x12)\n%MDTRT_CERT_TYPE_ELECTRONIC_CREDENTIAL\x10\x01\x12\x1b\n\x17MDTRT_CERT_TYPE_ID_CARD\x10\x02\x12(\n$MDTRT_CERT_TYPE_SOCIAL_SECURITY_CARD\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'gongji.common.v1.common_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_INSURANCETYPE']._serialized_start=199
-  _globals['_INSURANCETYPE']._serialized_end=304
-  _globals['_PERSONSTATUS']._serialized_start=307
-  _globals['_PERSONSTATUS']._serialized_end=461
-  _globals['_RELATION']._serialized_start=464
-  _globals['_RELATION']._serialized_end=722
-  _globals['_FUNDINGSOURCE']._serialized_start=724
-  _globals['_FUNDINGSOURCE']._serialized_end=840
-  _globals['_ACCOUNTPART']._serialized_start=842
-  _globals['_ACCOUNTPART']._serialized_end=946
-  _globals['_MDTRTCERTTYPE']._serialized_start=949
-  _globals['_MDTRTCERTTYPE']._serialized_end=1111
+  _globals['_INSURANCETYPE']._serialized_start=215
+  _globals['_INSURANCETYPE']._serialized_end=320
+  _globals['_PERSONSTATUS']._serialized_start=323
+  _globals['_PERSONSTATUS']._serialized_end=477
+  _globals['_RELATION']._serialized_start=480
+  _globals['_RELATION']._serialized_end=738
+  _globals['_FUNDINGSOURCE']._serialized_start=740
+  _globals['_FUNDINGSOURCE']._serialized_end=856
+  _globals['_ACCOUNTPART']._serialized_start=858
+  _globals['_ACCOUNTPART']._serialized_end=962
+  _globals['_MDTRTCERTTYPE']._serialized_start=965
+  _globals['_MDTRTCERTTYPE']._serialized_end=1127
   _globals['_SOURCEAMOUNT']._serialized_start=52
-  _globals['_SOURCEAMOUNT']._serialized_end=197
+  _globals['_SOURCEAMOUNT']._serialized_end=213
 # @@protoc_insertion_point(module_scope)

@@ -78,13 +78,15 @@ MDTRT_CERT_TYPE_ID_CARD: MdtrtCertType
 MDTRT_CERT_TYPE_SOCIAL_SECURITY_CARD: MdtrtCertType
 
 class SourceAmount(_message.Message):
-    __slots__ = ("source", "amount_fen", "pool_id", "part")
+    __slots__ = ("source", "amount_fen", "pool_id", "part", "psn_no")
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
     POOL_ID_FIELD_NUMBER: _ClassVar[int]
     PART_FIELD_NUMBER: _ClassVar[int]
+    PSN_NO_FIELD_NUMBER: _ClassVar[int]
     source: FundingSource
     amount_fen: int
     pool_id: str
     part: AccountPart
-    def __init__(self, source: _Optional[_Union[FundingSource, str]] = ..., amount_fen: _Optional[int] = ..., pool_id: _Optional[str] = ..., part: _Optional[_Union[AccountPart, str]] = ...) -> None: ...
+    psn_no: str
+    def __init__(self, source: _Optional[_Union[FundingSource, str]] = ..., amount_fen: _Optional[int] = ..., pool_id: _Optional[str] = ..., part: _Optional[_Union[AccountPart, str]] = ..., psn_no: _Optional[str] = ...) -> None: ...
