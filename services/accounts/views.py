@@ -52,6 +52,7 @@ class PoolView:
     dissolved_at: dt.datetime | None
     dissolution_reason: str
     members: tuple[MemberView, ...] = ()
+    paused: bool = False  # active, but its creator's insurance is suspended: it cannot pay, be funded or grow
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,10 @@ class Reason(Enum):
         "The person is not actively insured (suspended, exited or deceased).",
         "该人员未处于正常参保状态（暂停、终止参保或已死亡）。",
     )
+    STATUS_CHANGE_NOT_ALLOWED = (
+        "The person's insurance has ended (exited or deceased): it can be neither suspended nor resumed.",
+        "该人员已终止参保或已死亡，不能暂停或恢复参保。",
+    )
     NO_PERSONAL_ACCOUNT = (
         "The person is resident-insured and has no personal account.",
         "该人员参加城乡居民医保，没有职工医保个人账户。",

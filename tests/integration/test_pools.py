@@ -759,7 +759,7 @@ async def test_bad_registration_names_every_bad_field(accounts) -> None:
                 name="",
                 id_number="11010519490230002" + check_digit("11010519490230002"),
                 region_code="63010",
-                disabled_veteran_level=7,
+                disabled_veteran_level=11,
             )
         )
     )

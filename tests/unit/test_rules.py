@@ -103,6 +103,18 @@ def test_veteran_level_0_means_none_and_is_fine() -> None:
     assert rules.creator_violations(person(disabled_veteran_level=0), TODAY, False) == []
 
 
+@pytest.mark.parametrize("level", [7, 8, 9, 10])
+def test_veterans_of_levels_7_to_10_may_create(level: int) -> None:
+    assert rules.creator_violations(person(disabled_veteran_level=level), TODAY, False) == []
+
+
+def test_which_veteran_levels_bar_a_creator_is_policy() -> None:
+    stricter = dataclasses.replace(TODAY, max_barred_veteran_level=8)
+    assert reasons(rules.creator_violations(person(disabled_veteran_level=8), stricter, False)) == [
+        "CREATOR_NOT_ELIGIBLE"
+    ]
+
+
 def test_several_creator_problems_give_one_not_eligible_naming_each() -> None:
     found = rules.creator_violations(
         person(chronic_disease_benefit=True, retired_cadre=True, disabled_veteran_level=2), TODAY, False
@@ -137,6 +149,13 @@ def test_a_resident_insured_relative_may_join() -> None:
 def test_member_must_be_insured(status: PersonStatus) -> None:
     found = rules.member_violations(person("C"), person("M", status=status), Relation.CHILD, TODAY, ctx())
     assert reasons(found) == ["PERSON_NOT_INSURED"] and "relative" in found[0].message
+
+
+def test_a_suspended_creators_pool_takes_no_one_in() -> None:
+    found = rules.member_violations(
+        person("C", status=PersonStatus.SUSPENDED), person("M"), Relation.CHILD, TODAY, ctx()
+    )
+    assert reasons(found) == ["PERSON_NOT_INSURED"] and "creator" in found[0].message
 
 
 @pytest.mark.parametrize("relation", [Relation.SPOUSE, Relation.PARENT, Relation.CHILD])
@@ -263,6 +282,11 @@ def test_every_transfer_violation_listed_together() -> None:
         "CREATOR_BALANCE_BELOW_MINIMUM",
         "INSUFFICIENT_FUNDS",
     ]
+
+
+def test_a_suspended_creator_transfers_nothing() -> None:
+    found = rules.transfer_violations(100_000, 50_000, TODAY, creator_insured=False)
+    assert reasons(found) == ["PERSON_NOT_INSURED"] and "creator" in found[0].message
 
 
 def test_transfer_minimums_come_from_policy() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.accounts.domain.model import Acceptor, LifeEvent, Person, Relation, Source
+from services.accounts.domain.model import Acceptor, Change, Person, Relation, Source
 from services.common.credentials import Credential
 
 # ---------------------------------------------------------------- registry
@@ -23,9 +23,7 @@ class RegisterPerson:
 @dataclass(frozen=True)
 class RecordLifeEvent:
     psn_no: str
-    event: LifeEvent
-    new_region_code: str = ""  # REGION_CHANGED
-    veteran_level: int = 0  # DISABLED_VETERAN_GRANTED
+    change: Change
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,8 @@ class Policy:
     invitation_ttl_seconds: int
     default_hold_ttl_seconds: int
     max_hold_ttl_seconds: int
+    # Rules 1 and 10: disabled veterans of levels 1 to this one (一至六级) may not run a pool.
+    max_barred_veteran_level: int
     # Rule 8: which part of the own account a payment, a transfer or a premium draws first (先历年后当年 by default).
     own_account_order: tuple[Part, ...] = (Part.PRIOR, Part.CURRENT)
     regions: Regions = field(default_factory=Regions)  # from the file's [coordinating_regions], not per period

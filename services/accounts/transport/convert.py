@@ -102,6 +102,7 @@ def pool(p: PoolView) -> pool_pb2.Pool:
         created_at=ts(p.created_at),
         dissolved_at=ts(p.dissolved_at),
         dissolution_reason=p.dissolution_reason,
+        paused=p.paused,
     )
 
 

@@ -11,7 +11,7 @@ from gongji.accounts.v1 import payment_service_pb2 as payment
 from gongji.accounts.v1 import registry_service_pb2 as registry
 from services.accounts.domain import commands as cmd
 from services.accounts.domain.identity import is_valid_id_number
-from services.accounts.domain.model import Acceptor, LifeEvent, Person, PersonStatus, Source
+from services.accounts.domain.model import VETERAN_LEVELS, Acceptor, Change, LifeEvent, Person, PersonStatus, Source
 from services.accounts.transport import convert as cv
 from services.common import credentials
 from services.common.credentials import Credential
@@ -40,7 +40,9 @@ def register_person(r: registry.RegisterPersonRequest) -> cmd.RegisterPerson:
         status=PersonStatus.ACTIVE,
         chronic_disease_benefit=r.chronic_disease_benefit,
         retired_cadre=r.retired_cadre,
-        disabled_veteran_level=f.in_range(r.disabled_veteran_level, 0, 6, "disabled_veteran_level", "0 (none) or 1..6"),
+        disabled_veteran_level=f.in_range(
+            r.disabled_veteran_level, 0, VETERAN_LEVELS.stop - 1, "disabled_veteran_level", "0 (none) or 1..10"
+        ),
     )
     return f.done(
         cmd.RegisterPerson(person, f.text(r.name, "name", 64, required=True), _id_number(f, r.id_number, "id_number"))
@@ -49,10 +51,16 @@ def register_person(r: registry.RegisterPersonRequest) -> cmd.RegisterPerson:
 
 _EVENTS = {
     "chronic_disease_benefit_granted": LifeEvent.CHRONIC_DISEASE_BENEFIT_GRANTED,
+    "chronic_disease_benefit_revoked": LifeEvent.CHRONIC_DISEASE_BENEFIT_REVOKED,
     "insurance_ended": LifeEvent.INSURANCE_ENDED,
+    "insurance_suspended": LifeEvent.INSURANCE_SUSPENDED,
+    "insurance_resumed": LifeEvent.INSURANCE_RESUMED,
+    "insurance_type_changed": LifeEvent.INSURANCE_TYPE_CHANGED,
     "region_changed": LifeEvent.REGION_CHANGED,
     "retired_cadre_granted": LifeEvent.RETIRED_CADRE_GRANTED,
+    "retired_cadre_revoked": LifeEvent.RETIRED_CADRE_REVOKED,
     "disabled_veteran_granted": LifeEvent.DISABLED_VETERAN_GRANTED,
+    "disabled_veteran_revoked": LifeEvent.DISABLED_VETERAN_REVOKED,
     "died": LifeEvent.DIED,
 }
 
@@ -61,18 +69,29 @@ def record_life_event(r: registry.RecordLifeEventRequest) -> cmd.RecordLifeEvent
     f = Fields()
     f.request_id(r.request_id)
     which = f.which(r.WhichOneof("event"), "event")
-    region = veteran_level = None
+    change = Change(_EVENTS.get(which, LifeEvent.DIED))
     if which == "region_changed":
         region = f.matches(
             r.region_changed.new_region_code, REGION, "region_changed.new_region_code", "required: 6 digits"
         )
-    if which == "disabled_veteran_granted":
-        veteran_level = f.in_range(
-            r.disabled_veteran_granted.level, 1, 6, "disabled_veteran_granted.level", "required: 1..6"
+        change = Change(change.event, new_region_code=region)
+    elif which == "disabled_veteran_granted":
+        level = f.in_range(
+            r.disabled_veteran_granted.level,
+            VETERAN_LEVELS.start,
+            VETERAN_LEVELS.stop - 1,
+            "disabled_veteran_granted.level",
+            "required: 1..10",
         )
-    return f.done(
-        cmd.RecordLifeEvent(f.psn_no(r.psn_no), _EVENTS.get(which, LifeEvent.DIED), region or "", veteran_level or 0)
-    )
+        change = Change(change.event, veteran_level=level)
+    elif which == "insurance_type_changed":
+        new_type = f.required(
+            cv.insurance_type(r.insurance_type_changed.new_insurance_type),
+            "insurance_type_changed.new_insurance_type",
+            "required: EMPLOYEE or RESIDENT",
+        )
+        change = Change(change.event, new_insurance_type=new_type)
+    return f.done(cmd.RecordLifeEvent(f.psn_no(r.psn_no), change))
 
 
 def credit_personal_account(r: registry.CreditPersonalAccountRequest) -> cmd.CreditPersonalAccount:

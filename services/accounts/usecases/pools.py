@@ -163,7 +163,12 @@ async def transfer_to_pool(conn: AsyncConnection, env: Env, c: cmd.TransferToPoo
     policy = env.policy()
     family = await pools.lock_family(conn, c.pool_id, accounts_in_year=env.today().year)
     family.require_active()
-    rules.first(rules.transfer_violations(family.creator_available_fen, c.amount_fen, policy))
+    creator = await persons.get(conn, family.pool.creator_psn_no)
+    rules.first(
+        rules.transfer_violations(
+            family.creator_available_fen, c.amount_fen, policy, creator_insured=creator.person.insured
+        )
+    )
     assert family.creator_funds is not None and family.pool_balance is not None
     parts = [(account, available) for _, account, available in family.creator_funds.parts_in(policy.own_account_order)]
     txn = await journal.book(
@@ -200,7 +205,12 @@ async def check_eligibility(conn: AsyncConnection, env: Env, c: cmd.CheckEligibi
     if creator.pool_id is None or creator.pool_role is not PoolRole.CREATOR:
         return [DomainError(Reason.POOL_NOT_FOUND, "(the creator has no active pool)")]
     if isinstance(c.action, cmd.TransferCheck):
-        return rules.transfer_violations(await _available(conn, c.creator_psn_no), c.action.amount_fen, env.policy())
+        return rules.transfer_violations(
+            await _available(conn, c.creator_psn_no),
+            c.action.amount_fen,
+            env.policy(),
+            creator_insured=creator.person.insured,
+        )
     try:
         member = await _identify(conn, env, c.action.member_name, c.action.member_id_number)
     except DomainError as err:
