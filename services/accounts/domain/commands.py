@@ -5,6 +5,7 @@ The transport's parsers build these (services/accounts/transport/parse.py); the 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from services.accounts.domain.model import Acceptor, Change, Person, Relation, Source
@@ -120,6 +121,7 @@ class TransferCheck:
 class CheckEligibility:
     creator_psn_no: str
     action: CreatePoolCheck | BindMemberCheck | TransferCheck
+    on_date: dt.date | None = None  # whose policy applies; None: today
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ InvalidArgument listing every bad field at once."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from gongji.accounts.v1 import family_service_pb2 as family
@@ -208,7 +209,22 @@ def check_eligibility(r: family.CheckEligibilityRequest) -> cmd.CheckEligibility
         )
     elif which == "transfer":
         action = cmd.TransferCheck(f.fen(r.transfer.amount_fen, "transfer.amount_fen"))
-    return f.done(cmd.CheckEligibility(creator, action))
+    return f.done(cmd.CheckEligibility(creator, action, _day(f, r.on_date, "on_date") if r.on_date else None))
+
+
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _day(f: Fields, value: str, field: str) -> dt.date | None:
+    """A calendar day, YYYY-MM-DD, in the years policy can speak of (2000 to 2100)."""
+    day = None
+    if DAY.fullmatch(value):
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            day = None
+    f.check(day is not None and 2000 <= day.year <= 2100, field, "a day as YYYY-MM-DD (years 2000 to 2100), or empty")
+    return day
 
 
 def list_transactions(r: family.ListTransactionsRequest) -> cmd.ListTransactions:

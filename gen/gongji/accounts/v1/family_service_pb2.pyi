@@ -157,7 +157,7 @@ class GetPoolResponse(_message.Message):
     def __init__(self, pool: _Optional[_Union[_pool_pb2.Pool, _Mapping]] = ...) -> None: ...
 
 class CheckEligibilityRequest(_message.Message):
-    __slots__ = ("creator_psn_no", "create_pool", "bind_member", "transfer")
+    __slots__ = ("creator_psn_no", "create_pool", "bind_member", "transfer", "on_date")
     class CreatePool(_message.Message):
         __slots__ = ()
         def __init__(self) -> None: ...
@@ -179,11 +179,13 @@ class CheckEligibilityRequest(_message.Message):
     CREATE_POOL_FIELD_NUMBER: _ClassVar[int]
     BIND_MEMBER_FIELD_NUMBER: _ClassVar[int]
     TRANSFER_FIELD_NUMBER: _ClassVar[int]
+    ON_DATE_FIELD_NUMBER: _ClassVar[int]
     creator_psn_no: str
     create_pool: CheckEligibilityRequest.CreatePool
     bind_member: CheckEligibilityRequest.BindMember
     transfer: CheckEligibilityRequest.Transfer
-    def __init__(self, creator_psn_no: _Optional[str] = ..., create_pool: _Optional[_Union[CheckEligibilityRequest.CreatePool, _Mapping]] = ..., bind_member: _Optional[_Union[CheckEligibilityRequest.BindMember, _Mapping]] = ..., transfer: _Optional[_Union[CheckEligibilityRequest.Transfer, _Mapping]] = ...) -> None: ...
+    on_date: str
+    def __init__(self, creator_psn_no: _Optional[str] = ..., create_pool: _Optional[_Union[CheckEligibilityRequest.CreatePool, _Mapping]] = ..., bind_member: _Optional[_Union[CheckEligibilityRequest.BindMember, _Mapping]] = ..., transfer: _Optional[_Union[CheckEligibilityRequest.Transfer, _Mapping]] = ..., on_date: _Optional[str] = ...) -> None: ...
 
 class CheckEligibilityResponse(_message.Message):
     __slots__ = ("eligible", "violations")
