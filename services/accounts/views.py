@@ -148,6 +148,8 @@ class RecordView:
     description: str
     split: list[tuple[Source, Part | None, int]]  # signed fen per source (and part): negative when money left it
     booked_by: str = ""  # who did it: "CHANNEL:identity"
+    beneficiary_psn_no: str = ""  # a resident premium: whose it paid (rule 11)
+    premium_year: int = 0  # a resident premium: for which insurance year
 
     @property
     def total_fen(self) -> int:
@@ -177,6 +179,15 @@ class Booked:
 
     journal_txn_id: int
     balance_fen: int
+
+
+@dataclass(frozen=True)
+class PremiumPaid:
+    """A resident premium paid (rule 11): its journal transaction, the amount, the payer's balance after it."""
+
+    journal_txn_id: int
+    amount_fen: int
+    payer_balance_fen: int
 
 
 @dataclass(frozen=True)

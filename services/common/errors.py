@@ -47,6 +47,19 @@ class Reason(Enum):
         "The relative is not resident-insured; only resident premiums can be paid this way.",
         "该亲属未参加城乡居民医保，只能为居民医保参保人代缴保费。",
     )
+    PREMIUM_YEAR_NOT_OPEN = (
+        "A resident premium can be paid only for an insurance year open for payment now: the current one or, as the "
+        "policy allows, the next.",
+        "只能缴纳当前开放缴费年度（本年度或政策允许的下一年度）的居民医保个人缴费。",
+    )
+    PREMIUM_AMOUNT_NOT_STANDARD = (
+        "The amount is not the resident premium standard for that year and region; leave it out to pay the standard.",
+        "金额与该年度、该统筹区的居民医保个人缴费标准不符；不填金额即按标准缴费。",
+    )
+    PREMIUM_ALREADY_PAID = (
+        "This relative's resident premium for that insurance year has already been paid (by this or another payer).",
+        "该亲属该年度的居民医保个人缴费已缴纳（本人或他人代缴），不能重复缴费。",
+    )
     # pool and bindings
     CREATOR_NOT_ELIGIBLE = (
         "The creator may not run a family pool: must be actively employee-insured in this "

@@ -304,3 +304,81 @@ def test_first_raises_the_first_violation_and_nothing_when_none() -> None:
     with pytest.raises(DomainError) as err:
         rules.first(found)
     assert err.value.reason.name == "TRANSFER_BELOW_MINIMUM"
+
+
+# ---------------------------------------------------------------- rule 11: a relative's resident premium
+
+
+def premium(
+    payer: Person | None = None,
+    beneficiary: Person | None = None,
+    relation: Relation = Relation.CHILD,
+    policy: Policy = TODAY,
+    *,
+    year: int = 2027,
+    amount: int = 0,
+    standard: int = 40_000,
+) -> list[str]:
+    ask = rules.PremiumRequest(relation, year, amount, standard, current_year=2026)
+    return reasons(
+        rules.premium_violations(
+            payer or person("P"), beneficiary or person("B", insurance_type=InsuranceType.RESIDENT), ask, policy
+        )
+    )
+
+
+def test_an_employee_may_pay_a_resident_childs_standard_premium() -> None:
+    assert premium() == []
+    assert premium(amount=40_000) == []
+
+
+def test_a_premium_is_paid_only_for_a_resident_insured_relative() -> None:
+    assert premium(beneficiary=person("B")) == ["NOT_RESIDENT_INSURED"]
+
+
+def test_a_premium_is_paid_by_an_insured_employee() -> None:
+    assert premium(payer=person("P", status=PersonStatus.SUSPENDED)) == ["PERSON_NOT_INSURED"]
+    assert premium(payer=person("P", insurance_type=InsuranceType.RESIDENT)) == ["NO_PERSONAL_ACCOUNT"]
+
+
+def test_a_dead_relatives_premium_is_not_paid_but_a_suspended_ones_is() -> None:
+    dead = person("B", insurance_type=InsuranceType.RESIDENT, status=PersonStatus.DECEASED)
+    assert premium(beneficiary=dead) == ["PERSON_NOT_INSURED"]
+    assert premium(beneficiary=person("B", insurance_type=InsuranceType.RESIDENT, status=PersonStatus.SUSPENDED)) == []
+
+
+@pytest.mark.parametrize("relation", NEW_RELATIONS)
+def test_the_premium_relation_set_is_the_policys_of_the_day(relation: Relation) -> None:
+    assert premium(relation=relation, policy=BEFORE_2024_12) == ["RELATION_NOT_ALLOWED"]
+    assert premium(relation=relation, policy=FROM_2024_12) == []
+
+
+def test_a_premium_relation_set_of_its_own() -> None:
+    narrow = dataclasses.replace(TODAY, premium_relations=frozenset({Relation.CHILD}))
+    assert premium(relation=Relation.SPOUSE, policy=narrow) == ["RELATION_NOT_ALLOWED"]
+    assert premium(relation=Relation.CHILD, policy=narrow) == []
+
+
+def test_a_premium_is_paid_within_the_region_scope_of_a_binding() -> None:
+    far = person("B", insurance_type=InsuranceType.RESIDENT, region_code="630202")
+    assert premium(beneficiary=far) == ["DIFFERENT_REGION"]
+    assert premium(beneficiary=far, policy=scoped("PROVINCE")) == []
+
+
+@pytest.mark.parametrize(("year", "open_"), [(2025, False), (2026, True), (2027, True), (2028, False)])
+def test_a_premium_is_paid_for_this_year_or_the_next(year: int, open_: bool) -> None:
+    assert premium(year=year) == ([] if open_ else ["PREMIUM_YEAR_NOT_OPEN"])
+
+
+def test_how_far_ahead_premiums_open_is_policy() -> None:
+    two_ahead = dataclasses.replace(TODAY, resident_premium_years_ahead=2)
+    assert premium(year=2028, policy=two_ahead) == []
+
+
+@pytest.mark.parametrize("amount", [39_999, 40_001, 38_000])
+def test_a_premium_other_than_the_standard_is_refused(amount: int) -> None:
+    ask = rules.PremiumRequest(Relation.CHILD, 2027, amount, 40_000, current_year=2026)
+    found = rules.premium_violations(person("P"), person("B", insurance_type=InsuranceType.RESIDENT), ask, TODAY)
+    assert reasons(found) == ["PREMIUM_AMOUNT_NOT_STANDARD"]
+    assert found[0].metadata == {"standard_fen": "40000"}
+    assert STATUS[found[0].reason] == grpc.StatusCode.INVALID_ARGUMENT

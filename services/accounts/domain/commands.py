@@ -136,7 +136,7 @@ class PayResidentPremium:
     payer_psn_no: str
     beneficiary_psn_no: str
     relation: Relation
-    amount_fen: int
+    amount_fen: int  # 0: the standard of that year and region; otherwise it must be that standard
     premium_year: int
 
 

@@ -177,3 +177,57 @@ def member_leaves(member: Person, creator: Person, policy: Policy) -> bool:
     whose insurance type changes stays bound (both types may be members)."""
     ended = member.status in (PersonStatus.EXITED, PersonStatus.DECEASED)
     return ended or not same_scope(creator.region_code, member.region_code, policy)
+
+
+# ---------------------------------------------------------------- rule 11: a relative's resident premium
+
+
+@dataclass(frozen=True)
+class PremiumRequest:
+    """What a resident premium payment asks (rule 11), with the standard of its insurance year and region."""
+
+    relation: Relation
+    premium_year: int
+    amount_fen: int  # 0: the standard
+    standard_fen: int  # of that year (the policy in force on its 1 January) and the beneficiary's region
+    current_year: int
+
+
+def premium_violations(payer: Person, beneficiary: Person, ask: PremiumRequest, policy: Policy) -> list[DomainError]:
+    """Rule 11 (居民医保缴费代缴): an actively insured employee pays, from the personal account, the standard resident
+    premium of a resident-insured near relative (the policy's premium relations) in the same region scope as a
+    binding (rule 5), for the current insurance year or one of the next the policy opens. Funds, and whether the year
+    was paid already, are the use case's to check."""
+    out: list[DomainError] = []
+    if not payer.insured:
+        out.append(DomainError(Reason.PERSON_NOT_INSURED, "(payer)"))
+    if not payer.has_personal_account:
+        out.append(DomainError(Reason.NO_PERSONAL_ACCOUNT, "(payer)"))
+    if beneficiary.insurance_type is not InsuranceType.RESIDENT:
+        out.append(DomainError(Reason.NOT_RESIDENT_INSURED))
+    if beneficiary.status is PersonStatus.DECEASED:
+        out.append(DomainError(Reason.PERSON_NOT_INSURED, "(beneficiary)"))
+    if ask.relation not in policy.premium_relations:
+        out.append(
+            DomainError(Reason.RELATION_NOT_ALLOWED, f"({ask.relation.value})", {"relation": ask.relation.value})
+        )
+    if not same_scope(payer.region_code, beneficiary.region_code, policy):
+        out.append(DomainError(Reason.DIFFERENT_REGION, f"(scope {policy.region_scope})"))
+    last_open = ask.current_year + policy.resident_premium_years_ahead
+    if not ask.current_year <= ask.premium_year <= last_open:
+        out.append(
+            DomainError(
+                Reason.PREMIUM_YEAR_NOT_OPEN,
+                f"(open: {ask.current_year} to {last_open})",
+                {"first_open_year": str(ask.current_year), "last_open_year": str(last_open)},
+            )
+        )
+    elif ask.amount_fen and ask.amount_fen != ask.standard_fen:
+        out.append(
+            DomainError(
+                Reason.PREMIUM_AMOUNT_NOT_STANDARD,
+                f"(the standard is {ask.standard_fen} fen)",
+                {"standard_fen": str(ask.standard_fen)},
+            )
+        )
+    return out

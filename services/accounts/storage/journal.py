@@ -104,12 +104,15 @@ async def book_all(conn: AsyncConnection, entries: Sequence[JournalEntry]) -> No
 async def records(
     conn: AsyncConnection, *, psn_no: str | None, pool_id: int | None, before_id: int | None, limit: int
 ) -> list[RecordView]:
-    # A person's records: what they did, and whatever moved money in or out of their own account (e.g. a refund
-    # of a dissolved pool's part, which lands in its creator's account although the member paid).
+    # A person's records: what they did, whatever moved money in or out of their own account (e.g. a refund of a
+    # dissolved pool's part, which lands in its creator's account although the member paid), and the resident
+    # premiums a relative paid for them (rule 11).
     whose = (
         (
             "(t.psn_no = :psn_no OR t.id IN (SELECT p2.txn_id FROM accounts.postings p2 "
-            "JOIN accounts.ledger_accounts a2 ON a2.id = p2.account_id WHERE a2.psn_no = :psn_no))"
+            "JOIN accounts.ledger_accounts a2 ON a2.id = p2.account_id WHERE a2.psn_no = :psn_no) "
+            "OR t.id IN (SELECT rp2.journal_txn_id FROM accounts.resident_premiums rp2 "
+            "WHERE rp2.beneficiary_psn_no = :psn_no))"
         )
         if psn_no
         else "t.pool_id = :pool_id"
@@ -120,11 +123,13 @@ async def records(
             "t.reservation_id, t.description, t.booked_by, "
             "coalesce(array_agg(p.source ORDER BY p.id) FILTER (WHERE p.source IS NOT NULL), '{}') AS sources, "
             "coalesce(array_agg(la.part ORDER BY p.id) FILTER (WHERE p.source IS NOT NULL), '{}') AS parts, "
-            "coalesce(array_agg(p.amount_fen ORDER BY p.id) FILTER (WHERE p.source IS NOT NULL), '{}') AS amounts "
+            "coalesce(array_agg(p.amount_fen ORDER BY p.id) FILTER (WHERE p.source IS NOT NULL), '{}') AS amounts, "
+            "coalesce(rp.beneficiary_psn_no, '') AS beneficiary_psn_no, coalesce(rp.premium_year, 0) AS premium_year "
             "FROM accounts.journal_txns t JOIN accounts.postings p ON p.txn_id = t.id "
-            f"JOIN accounts.ledger_accounts la ON la.id = p.account_id WHERE {whose} "
+            "JOIN accounts.ledger_accounts la ON la.id = p.account_id "
+            f"LEFT JOIN accounts.resident_premiums rp ON rp.journal_txn_id = t.id WHERE {whose} "
             "AND (CAST(:before_id AS bigint) IS NULL OR t.id < :before_id) "
-            "GROUP BY t.id ORDER BY t.id DESC LIMIT :limit"
+            "GROUP BY t.id, rp.id ORDER BY t.id DESC LIMIT :limit"
         ),
         {"psn_no": psn_no, "pool_id": pool_id, "before_id": before_id, "limit": limit},
     )
@@ -143,6 +148,8 @@ async def records(
                 for s, part, a in zip(r.sources, r.parts, r.amounts, strict=True)
             ],
             r.booked_by,
+            r.beneficiary_psn_no,
+            int(r.premium_year),
         )
         for r in rows
     ]

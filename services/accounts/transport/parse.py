@@ -242,7 +242,7 @@ def pay_resident_premium(r: family.PayResidentPremiumRequest) -> cmd.PayResident
             f.psn_no(r.payer_psn_no, "payer_psn_no"),
             f.psn_no(r.beneficiary_psn_no, "beneficiary_psn_no"),
             f.required(cv.relation(r.relation), "relation"),
-            f.fen(r.amount_fen),
+            f.fen(r.amount_fen, zero_ok=True),  # 0: the standard
             f.in_range(r.premium_year, 2000, 2100, "premium_year", "required, e.g. 2027"),
         )
     )

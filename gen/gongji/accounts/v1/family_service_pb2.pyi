@@ -250,9 +250,11 @@ class PayResidentPremiumRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., payer_psn_no: _Optional[str] = ..., beneficiary_psn_no: _Optional[str] = ..., relation: _Optional[_Union[_common_pb2.Relation, str]] = ..., amount_fen: _Optional[int] = ..., premium_year: _Optional[int] = ...) -> None: ...
 
 class PayResidentPremiumResponse(_message.Message):
-    __slots__ = ("payer_balance_fen", "journal_txn_id")
+    __slots__ = ("payer_balance_fen", "journal_txn_id", "amount_fen")
     PAYER_BALANCE_FEN_FIELD_NUMBER: _ClassVar[int]
     JOURNAL_TXN_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
     payer_balance_fen: int
     journal_txn_id: str
-    def __init__(self, payer_balance_fen: _Optional[int] = ..., journal_txn_id: _Optional[str] = ...) -> None: ...
+    amount_fen: int
+    def __init__(self, payer_balance_fen: _Optional[int] = ..., journal_txn_id: _Optional[str] = ..., amount_fen: _Optional[int] = ...) -> None: ...
