@@ -53,6 +53,7 @@ class PoolView:
     dissolved_at: dt.datetime | None
     dissolution_reason: str
     members: tuple[MemberView, ...] = ()
+    paused: bool = False  # active, but its creator's insurance is suspended: it cannot pay, be funded or grow
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,8 @@ class RecordView:
     booked_by: str = ""  # who did it: "CHANNEL:identity"
     personal_after: PersonalBalanceView | None = None  # a person's own account right after it
     pool_after: BalanceView | None = None  # the pool's (in a pool's records, or a creator's record moving their pool)
+    beneficiary_psn_no: str = ""  # a resident premium: whose it paid (rule 11)
+    premium_year: int = 0  # a resident premium: for which insurance year
 
     @property
     def total_fen(self) -> int:
@@ -205,6 +208,15 @@ class Booked:
 
     journal_txn_id: int
     balance_fen: int
+
+
+@dataclass(frozen=True)
+class PremiumPaid:
+    """A resident premium paid (rule 11): its journal transaction, the amount, the payer's balance after it."""
+
+    journal_txn_id: int
+    amount_fen: int
+    payer_balance_fen: int
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,10 @@ class Reason(Enum):
         "The person is not actively insured (suspended, exited or deceased).",
         "该人员未处于正常参保状态（暂停、终止参保或已死亡）。",
     )
+    STATUS_CHANGE_NOT_ALLOWED = (
+        "The person's insurance has ended (exited or deceased): it can be neither suspended nor resumed.",
+        "该人员已终止参保或已死亡，不能暂停或恢复参保。",
+    )
     NO_PERSONAL_ACCOUNT = (
         "The person is resident-insured and has no personal account.",
         "该人员参加城乡居民医保，没有职工医保个人账户。",
@@ -42,6 +46,19 @@ class Reason(Enum):
     NOT_RESIDENT_INSURED = (
         "The relative is not resident-insured; only resident premiums can be paid this way.",
         "该亲属未参加城乡居民医保，只能为居民医保参保人代缴保费。",
+    )
+    PREMIUM_YEAR_NOT_OPEN = (
+        "A resident premium can be paid only for an insurance year open for payment now: the current one or, as the "
+        "policy allows, the next.",
+        "只能缴纳当前开放缴费年度（本年度或政策允许的下一年度）的居民医保个人缴费。",
+    )
+    PREMIUM_AMOUNT_NOT_STANDARD = (
+        "The amount is not the resident premium standard for that year and region; leave it out to pay the standard.",
+        "金额与该年度、该统筹区的居民医保个人缴费标准不符；不填金额即按标准缴费。",
+    )
+    PREMIUM_ALREADY_PAID = (
+        "This relative's resident premium for that insurance year has already been paid (by this or another payer).",
+        "该亲属该年度的居民医保个人缴费已缴纳（本人或他人代缴），不能重复缴费。",
     )
     # pool and bindings
     CREATOR_NOT_ELIGIBLE = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -33,7 +34,10 @@ class Recorder:
         self.stub = stub
         self.files = {m: GoldenFile("accounts", m) for m in METHODS}
         run = rid()[:8]
-        self.values: dict[str, str] = {"run": run}
+        # The insurance year whose resident premium is open next (China's calendar): the recorded request says
+        # "{next_year}", whatever the year the test runs in.
+        next_year = str(dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).year + 1)
+        self.values: dict[str, str] = {"run": run, "next_year": next_year}
 
     def name(self, key: str, value: str) -> str:
         self.values[key] = value
@@ -155,6 +159,15 @@ async def recorded(accounts) -> Recorder:
         {
             "creatorPsnNo": "{creator_psn}",
             "bindMember": {"memberName": "王小明", "memberIdNumber": "{resident_id}", "relation": "RELATION_CHILD"},
+        },
+    )
+    await r.case(
+        "CheckEligibility",
+        "bind_sibling_before_december_2024",
+        {
+            "creatorPsnNo": "{creator_psn}",
+            "bindMember": {"memberName": "王小明", "memberIdNumber": "{resident_id}", "relation": "RELATION_SIBLING"},
+            "onDate": "2024-11-30",
         },
     )
     await r.case(
@@ -299,33 +312,41 @@ async def recorded(accounts) -> Recorder:
     await r.case("GetAnnualStatement", "no_personal_account", {"psnNo": "{resident_psn}", "year": 2025})
     await r.case("GetAnnualStatement", "bad_year", {"psnNo": "{creator_psn}", "year": 1999})
     await r.case("GetBalances", "as_of_before_any_movement", {"psnNo": "{creator_psn}", "asOf": "2025-01-01T00:00:00Z"})
+    premium = {"requestId": "x", "payerPsnNo": "{creator_psn}", "premiumYear": "{next_year}"}
     await r.case(
         "PayResidentPremium",
         "paid",
-        {
-            "requestId": "x",
-            "payerPsnNo": "{creator_psn}",
-            "beneficiaryPsnNo": "{resident_psn}",
-            "relation": "RELATION_CHILD",
-            "amountFen": "38000",
-            "premiumYear": 2027,
-        },
+        {**premium, "beneficiaryPsnNo": "{resident_psn}", "relation": "RELATION_CHILD"},
+    )
+    await r.case(
+        "PayResidentPremium",
+        "already_paid",
+        {**premium, "beneficiaryPsnNo": "{resident_psn}", "relation": "RELATION_CHILD"},
+    )
+    await r.case(
+        "PayResidentPremium",
+        "not_the_standard",
+        {**premium, "beneficiaryPsnNo": "{resident_psn}", "relation": "RELATION_CHILD", "amountFen": "38000"},
     )
     await r.case(
         "PayResidentPremium",
         "not_resident",
-        {
-            "requestId": "x",
-            "payerPsnNo": "{creator_psn}",
-            "beneficiaryPsnNo": "{member_psn}",
-            "relation": "RELATION_SPOUSE",
-            "amountFen": "38000",
-            "premiumYear": 2027,
-        },
+        {**premium, "beneficiaryPsnNo": "{member_psn}", "relation": "RELATION_SPOUSE"},
     )
     await r.case("RemoveMember", "not_a_member", {"requestId": "x", "poolId": "{pool}", "memberPsnNo": "{member_psn}"})
     await r.case("RemoveMember", "removed", {"requestId": "x", "poolId": "{pool}", "memberPsnNo": "{resident_psn}"})
+    await r.case(
+        "RecordLifeEvent", "creator_suspended", {"requestId": "x", "psnNo": "{creator_psn}", "insuranceSuspended": {}}
+    )
+    await r.case(
+        "RecordLifeEvent", "creator_resumed", {"requestId": "x", "psnNo": "{creator_psn}", "insuranceResumed": {}}
+    )
     await r.case("RecordLifeEvent", "member_died", {"requestId": "x", "psnNo": "{member_psn}", "died": {}})
+    await r.case(
+        "RecordLifeEvent",
+        "veteran_level_out_of_range",
+        {"requestId": "x", "psnNo": "{creator_psn}", "disabledVeteranGranted": {"level": 11}},
+    )
     await r.case(
         "RecordLifeEvent",
         "creator_chronic_benefit",

@@ -92,6 +92,13 @@ async def test_creator_event_dissolves_the_pool_and_returns_its_available_money(
         ("retired_cadre_granted", {}, {"retired_cadre": True}),
         ("disabled_veteran_granted", {"level": 3}, {"disabled_veteran_level": 3}),
         ("died", {}, {"status": cpb.PERSON_STATUS_DECEASED}),
+        ("insurance_suspended", {}, {"status": cpb.PERSON_STATUS_SUSPENDED}),
+        ("insurance_resumed", {}, {"status": cpb.PERSON_STATUS_ACTIVE}),
+        ("insurance_type_changed", {"new_insurance_type": RESIDENT}, {"insurance_type": RESIDENT}),
+        ("disabled_veteran_granted", {"level": 10}, {"disabled_veteran_level": 10}),
+        ("chronic_disease_benefit_revoked", {}, {"chronic_disease_benefit": False}),
+        ("retired_cadre_revoked", {}, {"retired_cadre": False}),
+        ("disabled_veteran_revoked", {}, {"disabled_veteran_level": 0}),
     ],
 )
 async def test_the_registry_records_the_event(accounts, event, extra, expected) -> None:
@@ -309,9 +316,10 @@ async def test_life_event_for_an_unknown_person_is_person_not_found(accounts) ->
         ("region_changed", {}),
         ("region_changed", {"new_region_code": "6302"}),
         ("disabled_veteran_granted", {}),
-        ("disabled_veteran_granted", {"level": 7}),
+        ("disabled_veteran_granted", {"level": 11}),
+        ("insurance_type_changed", {}),
     ],
-    ids=["no-event", "no-region", "short-region", "no-level", "level-7"],
+    ids=["no-event", "no-region", "short-region", "no-level", "level-11", "no-insurance-type"],
 )
 async def test_incomplete_life_events_are_invalid_and_change_nothing(accounts, event, extra) -> None:
     f = Family(accounts)

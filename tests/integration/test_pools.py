@@ -759,7 +759,7 @@ async def test_bad_registration_names_every_bad_field(accounts) -> None:
                 name="",
                 id_number="11010519490230002" + check_digit("11010519490230002"),
                 region_code="63010",
-                disabled_veteran_level=7,
+                disabled_veteran_level=11,
             )
         )
     )
@@ -785,3 +785,60 @@ async def test_bad_pool_requests_are_invalid_argument(accounts) -> None:
         await _invalid(accounts.CheckEligibility(pb.CheckEligibilityRequest(creator_psn_no="P1", bind_member={})))
     ) == {"bind_member.member_name", "bind_member.member_id_number", "bind_member.relation"}
     assert set(await _invalid(accounts.CheckEligibility(pb.CheckEligibilityRequest()))) == {"action", "creator_psn_no"}
+
+
+# ---------------------------------------------------------------- CheckEligibility on another day (rule 2's dates)
+
+
+def _check_binding(accounts, creator: Insured, relative: Insured, relation: int, on_date: str = ""):  # type: ignore[no-untyped-def]
+    return accounts.CheckEligibility(
+        pb.CheckEligibilityRequest(
+            creator_psn_no=creator.psn_no,
+            bind_member=dict(member_name=relative.name, member_id_number=relative.id_number, relation=relation),
+            on_date=on_date,
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    "relation",
+    [cpb.RELATION_SIBLING, cpb.RELATION_GRANDPARENT_PATERNAL, cpb.RELATION_GRANDCHILD_MATERNAL],
+    ids=["sibling", "grandparent", "grandchild"],
+)
+async def test_check_eligibility_on_a_day_uses_the_relation_set_of_that_day(accounts, relation) -> None:
+    f = Family(accounts)
+    creator = await f.person(credit_fen=60_000)
+    relative = await f.person()
+    pool_id = await f.create_pool(creator)
+
+    before = await _check_binding(accounts, creator, relative, relation, "2024-11-30")
+    from_then = await _check_binding(accounts, creator, relative, relation, "2024-12-01")
+    today = await _check_binding(accounts, creator, relative, relation)
+
+    assert (before.eligible, [v.reason for v in before.violations]) == (False, ["RELATION_NOT_ALLOWED"])
+    assert (from_then.eligible, list(from_then.violations)) == (True, [])
+    assert today.eligible
+    assert [m.psn_no for m in (await _pool(accounts, pool_id)).members] == []
+
+
+async def test_a_spouse_is_eligible_on_either_side_of_december_2024(accounts) -> None:
+    f = Family(accounts)
+    creator = await f.person(credit_fen=60_000)
+    spouse = await f.person()
+    await f.create_pool(creator)
+    for day in ("2023-01-01", "2024-11-30", "2024-12-01"):
+        assert (await _check_binding(accounts, creator, spouse, cpb.RELATION_SPOUSE, day)).eligible, day
+
+
+@pytest.mark.parametrize("day", ["2024-13-01", "2024-02-30", "2024/12/01", "20241201", "1999-12-31", "tomorrow"])
+async def test_check_eligibility_on_a_day_that_is_not_one_is_invalid(accounts, day) -> None:
+    f = Family(accounts)
+    creator = await f.person(credit_fen=60_000)
+    err = await fails(
+        accounts.CheckEligibility(
+            pb.CheckEligibilityRequest(creator_psn_no=creator.psn_no, create_pool={}, on_date=day)
+        ),
+        "INVALID_ARGUMENT",
+        grpc.StatusCode.INVALID_ARGUMENT,
+    )
+    assert "YYYY-MM-DD" in bad_fields(err)["on_date"]

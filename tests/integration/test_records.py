@@ -194,20 +194,22 @@ async def test_a_statement_reads_like_a_bank_statement_across_both_parts(account
     await f.credit(who, 20_000)  # this year's
     big = await f.reserve(who, 55_000, (OWN,), debit_immediately=True)  # 40,000 prior years, 15,000 this year
     await accounts.Refund(pb.RefundRequest(request_id=rid(), reservation_id=big.reservation_id, amount_fen=5_000))
-    await accounts.PayResidentPremium(
+    await f.credit(who, 40_000)
+    premium = await accounts.PayResidentPremium(
         pb.PayResidentPremiumRequest(
             request_id=rid(),
             payer_psn_no=who.psn_no,
             beneficiary_psn_no=child.psn_no,
             relation=cpb.RELATION_CHILD,
-            amount_fen=2_000,
             premium_year=THIS_YEAR + 1,
         )
     )
+    assert premium.amount_fen == 40_000  # the standard (config/policy.toml)
 
     records = await _all(accounts, psn_no=who.psn_no)
     assert [(r.kind, _after(r)) for r in records] == [
-        (pb.TRANSACTION_KIND_RESIDENT_PREMIUM, (5_000, 3_000, 8_000)),  # prior years first
+        (pb.TRANSACTION_KIND_RESIDENT_PREMIUM, (10_000, 0, 10_000)),  # prior years first
+        (pb.TRANSACTION_KIND_CONTRIBUTION, (45_000, 5_000, 50_000)),
         (pb.TRANSACTION_KIND_REFUND, (5_000, 5_000, 10_000)),  # back to the parts it came from, prior years first
         (pb.TRANSACTION_KIND_PAYMENT, (5_000, 0, 5_000)),
         (pb.TRANSACTION_KIND_CONTRIBUTION, (20_000, 40_000, 60_000)),
@@ -232,19 +234,19 @@ async def test_a_statement_reads_like_a_bank_statement_across_both_parts(account
     current, prior, total = statement.current_year, statement.prior_years, statement.total
     assert (current.opening_fen, current.contributions_fen, current.rollover_fen, current.payments_fen) == (
         0,
-        70_000,
+        110_000,
         -50_000,
         -15_000,
     )
-    assert (current.refunds_fen, current.premiums_fen, current.closing_fen) == (0, 0, 5_000)
+    assert (current.refunds_fen, current.premiums_fen, current.closing_fen) == (0, -35_000, 10_000)
     assert (prior.opening_fen, prior.rollover_fen, prior.payments_fen, prior.refunds_fen, prior.premiums_fen) == (
         0,
         50_000,
         -50_000,
         5_000,
-        -2_000,
+        -5_000,
     )
-    assert prior.closing_fen == 3_000
+    assert prior.closing_fen == 0
     for lines in (current, prior, total):
         movements = (
             lines.contributions_fen
@@ -265,7 +267,7 @@ async def test_a_statement_reads_like_a_bank_statement_across_both_parts(account
         0,
         -65_000,
         5_000,
-        -2_000,
+        -40_000,
     )
     assert (statement.psn_no, statement.year) == (who.psn_no, THIS_YEAR)
     assert statement.period_start.ToDatetime(dt.UTC) == dt.datetime(THIS_YEAR - 1, 12, 31, 16, tzinfo=dt.UTC)

@@ -30,12 +30,18 @@ def book() -> PolicyBook:
 def _first_period(book: PolicyBook) -> dict[str, object]:
     raw = {f.name: getattr(book.periods[0], f.name) for f in dataclasses.fields(Policy) if f.name != "regions"}
     raw["relations"] = sorted(r.name for r in book.periods[0].relations)
+    raw["premium_relations"] = sorted(r.name for r in book.periods[0].premium_relations)
     raw["own_account_order"] = [p.name for p in book.periods[0].own_account_order]
     return raw
 
 
 def test_the_shipped_policy_file_loads_with_qinghai_numbers(book: PolicyBook) -> None:
-    assert [p.effective_from for p in book.periods] == [dt.date(2023, 1, 1), dt.date(2024, 12, 1)]
+    assert [p.effective_from for p in book.periods] == [
+        dt.date(2023, 1, 1),
+        dt.date(2024, 1, 1),
+        dt.date(2024, 12, 1),
+        dt.date(2025, 1, 1),
+    ]
     first = book.periods[0]
     assert first.province_code == "63"
     assert (first.min_transfer_fen, first.min_creator_balance_fen, first.max_members) == (50_000, 50_000, 5)
@@ -58,7 +64,11 @@ def test_a_later_period_carries_over_what_it_does_not_repeat(book: PolicyBook) -
     old, new = book.at(dt.date(2024, 11, 30)), book.at(dt.date(2024, 12, 1))
     assert (new.min_transfer_fen, new.min_creator_balance_fen, new.max_members) == (50_000, 50_000, 5)
     assert (new.province_code, new.region_scope) == ("63", "SAME_REGION")
-    assert dataclasses.replace(old, effective_from=new.effective_from, relations=new.relations) == new
+    assert new.premium_relations == new.relations == WIDENED and old.premium_relations == ORIGINAL
+    same = dataclasses.replace(
+        old, effective_from=new.effective_from, relations=new.relations, premium_relations=new.premium_relations
+    )
+    assert same == new
 
 
 def test_a_period_changing_one_number_keeps_the_others() -> None:
@@ -131,3 +141,37 @@ def test_same_region_compares_coordinating_regions_from_the_table(book: PolicyBo
     assert regions.region("630202") == "630200" != regions.region("630102")  # Haidong is another
     assert regions.region("632899") == "632800"  # a code the table does not list: its prefecture's region
     assert regions.region("110105") == "110105"  # outside the table and its prefectures: a region of its own
+
+
+# ---------------------------------------------------------------- rule 11: resident premium standards
+
+
+@pytest.mark.parametrize(
+    ("year", "fen"), [(2023, 35_000), (2024, 38_000), (2025, 40_000), (2026, 40_000), (2027, 40_000)]
+)
+def test_the_resident_premium_of_an_insurance_year_is_the_one_in_force_on_its_first_day(
+    book: PolicyBook, year: int, fen: int
+) -> None:
+    assert book.for_insurance_year(year).resident_premium_for("630102") == fen
+    assert book.for_insurance_year(year) == book.at(dt.date(year, 1, 1))
+
+
+def test_a_coordinating_region_may_have_its_own_premium_standard(book: PolicyBook) -> None:
+    first = _first_period(book)
+    regional = PolicyBook.from_periods(
+        [first, {"effective_from": dt.date(2027, 1, 1), "resident_premium_fen_by_region": {"632700": 33_000}}],
+        book.periods[0].regions,
+    ).for_insurance_year(2027)
+    assert regional.resident_premium_for("632722") == regional.resident_premium_for("632700") == 33_000  # 玉树
+    assert regional.resident_premium_for("630102") == regional.resident_premium_fen == 35_000  # the province's
+
+
+@pytest.mark.parametrize("fen", [0, -1, "400"])
+def test_a_regional_premium_must_be_a_positive_amount(book: PolicyBook, fen: object) -> None:
+    with pytest.raises(ValueError, match="resident_premium_fen_by_region"):
+        PolicyBook.from_periods([{**_first_period(book), "resident_premium_fen_by_region": {"630100": fen}}])
+
+
+def test_premium_relations_widen_in_december_2024_like_the_binding_relations(book: PolicyBook) -> None:
+    assert book.at(dt.date(2024, 11, 30)).premium_relations == ORIGINAL
+    assert book.at(dt.date(2024, 12, 1)).premium_relations == WIDENED

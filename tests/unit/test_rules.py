@@ -103,6 +103,18 @@ def test_veteran_level_0_means_none_and_is_fine() -> None:
     assert rules.creator_violations(person(disabled_veteran_level=0), TODAY, False) == []
 
 
+@pytest.mark.parametrize("level", [7, 8, 9, 10])
+def test_veterans_of_levels_7_to_10_may_create(level: int) -> None:
+    assert rules.creator_violations(person(disabled_veteran_level=level), TODAY, False) == []
+
+
+def test_which_veteran_levels_bar_a_creator_is_policy() -> None:
+    stricter = dataclasses.replace(TODAY, max_barred_veteran_level=8)
+    assert reasons(rules.creator_violations(person(disabled_veteran_level=8), stricter, False)) == [
+        "CREATOR_NOT_ELIGIBLE"
+    ]
+
+
 def test_several_creator_problems_give_one_not_eligible_naming_each() -> None:
     found = rules.creator_violations(
         person(chronic_disease_benefit=True, retired_cadre=True, disabled_veteran_level=2), TODAY, False
@@ -137,6 +149,13 @@ def test_a_resident_insured_relative_may_join() -> None:
 def test_member_must_be_insured(status: PersonStatus) -> None:
     found = rules.member_violations(person("C"), person("M", status=status), Relation.CHILD, TODAY, ctx())
     assert reasons(found) == ["PERSON_NOT_INSURED"] and "relative" in found[0].message
+
+
+def test_a_suspended_creators_pool_takes_no_one_in() -> None:
+    found = rules.member_violations(
+        person("C", status=PersonStatus.SUSPENDED), person("M"), Relation.CHILD, TODAY, ctx()
+    )
+    assert reasons(found) == ["PERSON_NOT_INSURED"] and "creator" in found[0].message
 
 
 @pytest.mark.parametrize("relation", [Relation.SPOUSE, Relation.PARENT, Relation.CHILD])
@@ -265,6 +284,11 @@ def test_every_transfer_violation_listed_together() -> None:
     ]
 
 
+def test_a_suspended_creator_transfers_nothing() -> None:
+    found = rules.transfer_violations(100_000, 50_000, TODAY, creator_insured=False)
+    assert reasons(found) == ["PERSON_NOT_INSURED"] and "creator" in found[0].message
+
+
 def test_transfer_minimums_come_from_policy() -> None:
     cheap = dataclasses.replace(TODAY, min_transfer_fen=10_000, min_creator_balance_fen=20_000)
     assert rules.transfer_violations(20_000, 10_000, cheap) == []
@@ -280,3 +304,81 @@ def test_first_raises_the_first_violation_and_nothing_when_none() -> None:
     with pytest.raises(DomainError) as err:
         rules.first(found)
     assert err.value.reason.name == "TRANSFER_BELOW_MINIMUM"
+
+
+# ---------------------------------------------------------------- rule 11: a relative's resident premium
+
+
+def premium(
+    payer: Person | None = None,
+    beneficiary: Person | None = None,
+    relation: Relation = Relation.CHILD,
+    policy: Policy = TODAY,
+    *,
+    year: int = 2027,
+    amount: int = 0,
+    standard: int = 40_000,
+) -> list[str]:
+    ask = rules.PremiumRequest(relation, year, amount, standard, current_year=2026)
+    return reasons(
+        rules.premium_violations(
+            payer or person("P"), beneficiary or person("B", insurance_type=InsuranceType.RESIDENT), ask, policy
+        )
+    )
+
+
+def test_an_employee_may_pay_a_resident_childs_standard_premium() -> None:
+    assert premium() == []
+    assert premium(amount=40_000) == []
+
+
+def test_a_premium_is_paid_only_for_a_resident_insured_relative() -> None:
+    assert premium(beneficiary=person("B")) == ["NOT_RESIDENT_INSURED"]
+
+
+def test_a_premium_is_paid_by_an_insured_employee() -> None:
+    assert premium(payer=person("P", status=PersonStatus.SUSPENDED)) == ["PERSON_NOT_INSURED"]
+    assert premium(payer=person("P", insurance_type=InsuranceType.RESIDENT)) == ["NO_PERSONAL_ACCOUNT"]
+
+
+def test_a_dead_relatives_premium_is_not_paid_but_a_suspended_ones_is() -> None:
+    dead = person("B", insurance_type=InsuranceType.RESIDENT, status=PersonStatus.DECEASED)
+    assert premium(beneficiary=dead) == ["PERSON_NOT_INSURED"]
+    assert premium(beneficiary=person("B", insurance_type=InsuranceType.RESIDENT, status=PersonStatus.SUSPENDED)) == []
+
+
+@pytest.mark.parametrize("relation", NEW_RELATIONS)
+def test_the_premium_relation_set_is_the_policys_of_the_day(relation: Relation) -> None:
+    assert premium(relation=relation, policy=BEFORE_2024_12) == ["RELATION_NOT_ALLOWED"]
+    assert premium(relation=relation, policy=FROM_2024_12) == []
+
+
+def test_a_premium_relation_set_of_its_own() -> None:
+    narrow = dataclasses.replace(TODAY, premium_relations=frozenset({Relation.CHILD}))
+    assert premium(relation=Relation.SPOUSE, policy=narrow) == ["RELATION_NOT_ALLOWED"]
+    assert premium(relation=Relation.CHILD, policy=narrow) == []
+
+
+def test_a_premium_is_paid_within_the_region_scope_of_a_binding() -> None:
+    far = person("B", insurance_type=InsuranceType.RESIDENT, region_code="630202")
+    assert premium(beneficiary=far) == ["DIFFERENT_REGION"]
+    assert premium(beneficiary=far, policy=scoped("PROVINCE")) == []
+
+
+@pytest.mark.parametrize(("year", "open_"), [(2025, False), (2026, True), (2027, True), (2028, False)])
+def test_a_premium_is_paid_for_this_year_or_the_next(year: int, open_: bool) -> None:
+    assert premium(year=year) == ([] if open_ else ["PREMIUM_YEAR_NOT_OPEN"])
+
+
+def test_how_far_ahead_premiums_open_is_policy() -> None:
+    two_ahead = dataclasses.replace(TODAY, resident_premium_years_ahead=2)
+    assert premium(year=2028, policy=two_ahead) == []
+
+
+@pytest.mark.parametrize("amount", [39_999, 40_001, 38_000])
+def test_a_premium_other_than_the_standard_is_refused(amount: int) -> None:
+    ask = rules.PremiumRequest(Relation.CHILD, 2027, amount, 40_000, current_year=2026)
+    found = rules.premium_violations(person("P"), person("B", insurance_type=InsuranceType.RESIDENT), ask, TODAY)
+    assert reasons(found) == ["PREMIUM_AMOUNT_NOT_STANDARD"]
+    assert found[0].metadata == {"standard_fen": "40000"}
+    assert STATUS[found[0].reason] == grpc.StatusCode.INVALID_ARGUMENT

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from services.accounts.domain.model import Acceptor, LifeEvent, Person, Relation, Source
+from services.accounts.domain.model import Acceptor, Change, Person, Relation, Source
 from services.common.credentials import Credential
 
 # ---------------------------------------------------------------- registry
@@ -24,9 +24,7 @@ class RegisterPerson:
 @dataclass(frozen=True)
 class RecordLifeEvent:
     psn_no: str
-    event: LifeEvent
-    new_region_code: str = ""  # REGION_CHANGED
-    veteran_level: int = 0  # DISABLED_VETERAN_GRANTED
+    change: Change
 
 
 @dataclass(frozen=True)
@@ -129,6 +127,7 @@ class TransferCheck:
 class CheckEligibility:
     creator_psn_no: str
     action: CreatePoolCheck | BindMemberCheck | TransferCheck
+    on_date: dt.date | None = None  # whose policy applies; None: today
 
 
 @dataclass(frozen=True)
@@ -157,7 +156,7 @@ class PayResidentPremium:
     payer_psn_no: str
     beneficiary_psn_no: str
     relation: Relation
-    amount_fen: int
+    amount_fen: int  # 0: the standard of that year and region; otherwise it must be that standard
     premium_year: int
 
 

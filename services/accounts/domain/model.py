@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from services.common.errors import DomainError, Reason
+
 
 class InsuranceType(StrEnum):
     EMPLOYEE = "EMPLOYEE"
@@ -52,12 +54,24 @@ class Source(StrEnum):
 
 
 class LifeEvent(StrEnum):
+    """What the registry reports happened to a person (rule 10 says what each does to pools and bindings)."""
+
     CHRONIC_DISEASE_BENEFIT_GRANTED = "CHRONIC_DISEASE_BENEFIT_GRANTED"
+    CHRONIC_DISEASE_BENEFIT_REVOKED = "CHRONIC_DISEASE_BENEFIT_REVOKED"
     INSURANCE_ENDED = "INSURANCE_ENDED"
+    INSURANCE_SUSPENDED = "INSURANCE_SUSPENDED"  # 暂停参保
+    INSURANCE_RESUMED = "INSURANCE_RESUMED"  # 恢复参保
+    INSURANCE_TYPE_CHANGED = "INSURANCE_TYPE_CHANGED"  # employee <-> resident
     REGION_CHANGED = "REGION_CHANGED"
     RETIRED_CADRE_GRANTED = "RETIRED_CADRE_GRANTED"
+    RETIRED_CADRE_REVOKED = "RETIRED_CADRE_REVOKED"
     DISABLED_VETERAN_GRANTED = "DISABLED_VETERAN_GRANTED"
+    DISABLED_VETERAN_REVOKED = "DISABLED_VETERAN_REVOKED"
     DIED = "DIED"
+
+
+# Disabled veterans are graded 1 (most severe) to 10 (一级至十级残疾军人); 0 in the registry means none.
+VETERAN_LEVELS = range(1, 11)
 
 
 @dataclass
@@ -72,38 +86,57 @@ class Person:
 
     @property
     def has_personal_account(self) -> bool:
+        """Employee-insured people are credited a personal account (a resident who was an employee keeps the money
+        of theirs, but nothing more is credited)."""
         return self.insurance_type is InsuranceType.EMPLOYEE
 
     @property
     def insured(self) -> bool:
+        """Actively insured: a suspended (暂停), exited or deceased person is not, for every rule."""
         return self.status is PersonStatus.ACTIVE
 
 
-def apply_life_event(person: Person, event: LifeEvent, new_region_code: str = "", veteran_level: int = 0) -> None:
-    """Updates the person's registry attributes for a life event (rule 10)."""
+@dataclass(frozen=True)
+class Change:
+    """A life event with what it carries: the new region, the new insurance type, the veteran level."""
+
+    event: LifeEvent
+    new_region_code: str = ""  # REGION_CHANGED
+    veteran_level: int = 0  # DISABLED_VETERAN_GRANTED
+    new_insurance_type: InsuranceType | None = None  # INSURANCE_TYPE_CHANGED
+
+
+def apply_life_event(person: Person, change: Change) -> None:
+    """Updates the person's registry attributes for a life event. Insurance that has ended (exited, deceased) can be
+    neither suspended nor resumed; suspending a suspended person or resuming an active one changes nothing."""
+    event = change.event
+    if event in (LifeEvent.INSURANCE_SUSPENDED, LifeEvent.INSURANCE_RESUMED) and person.status in (
+        PersonStatus.EXITED,
+        PersonStatus.DECEASED,
+    ):
+        raise DomainError(Reason.STATUS_CHANGE_NOT_ALLOWED, f"(the person is {person.status.value.lower()})")
     if event is LifeEvent.CHRONIC_DISEASE_BENEFIT_GRANTED:
         person.chronic_disease_benefit = True
+    elif event is LifeEvent.CHRONIC_DISEASE_BENEFIT_REVOKED:
+        person.chronic_disease_benefit = False
     elif event is LifeEvent.INSURANCE_ENDED:
         person.status = PersonStatus.EXITED
+    elif event is LifeEvent.INSURANCE_SUSPENDED:
+        person.status = PersonStatus.SUSPENDED
+    elif event is LifeEvent.INSURANCE_RESUMED:
+        person.status = PersonStatus.ACTIVE
+    elif event is LifeEvent.INSURANCE_TYPE_CHANGED:
+        assert change.new_insurance_type is not None, "the parser requires it"
+        person.insurance_type = change.new_insurance_type
     elif event is LifeEvent.REGION_CHANGED:
-        person.region_code = new_region_code
+        person.region_code = change.new_region_code
     elif event is LifeEvent.RETIRED_CADRE_GRANTED:
         person.retired_cadre = True
+    elif event is LifeEvent.RETIRED_CADRE_REVOKED:
+        person.retired_cadre = False
     elif event is LifeEvent.DISABLED_VETERAN_GRANTED:
-        person.disabled_veteran_level = veteran_level
+        person.disabled_veteran_level = change.veteran_level
+    elif event is LifeEvent.DISABLED_VETERAN_REVOKED:
+        person.disabled_veteran_level = 0
     elif event is LifeEvent.DIED:
         person.status = PersonStatus.DECEASED
-
-
-# Why a creator's pool dissolves by itself, per life event (rule 10), as recorded on the pool.
-AUTO_DISSOLUTION_REASONS = {
-    LifeEvent.CHRONIC_DISEASE_BENEFIT_GRANTED: "CREATOR_GRANTED_CHRONIC_DISEASE_BENEFIT",
-    LifeEvent.INSURANCE_ENDED: "CREATOR_LEFT_EMPLOYEE_INSURANCE",
-    LifeEvent.REGION_CHANGED: "CREATOR_CHANGED_REGION",
-    LifeEvent.RETIRED_CADRE_GRANTED: "CREATOR_GRANTED_RETIRED_CADRE_BENEFIT",
-    LifeEvent.DISABLED_VETERAN_GRANTED: "CREATOR_GRANTED_DISABLED_VETERAN_BENEFIT",
-    LifeEvent.DIED: "CREATOR_DIED",
-}
-
-# Life events after which a member leaves their pool automatically (rule 10).
-MEMBER_LEAVING_EVENTS = frozenset({LifeEvent.INSURANCE_ENDED, LifeEvent.DIED})

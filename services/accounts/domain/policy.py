@@ -1,5 +1,5 @@
-"""Effective-dated policy (rules 2, 3, 5, 6, 8 and hold limits): which numbers apply on a given day, and the table of
-coordinating regions (统筹区) that "same region" compares."""
+"""Effective-dated policy (rules 1-3, 5, 6, 8, 11 and hold limits): which numbers apply on a given day, and the table
+of coordinating regions (统筹区) that "same region" compares."""
 
 from __future__ import annotations
 
@@ -49,9 +49,22 @@ class Policy:
     invitation_ttl_seconds: int
     default_hold_ttl_seconds: int
     max_hold_ttl_seconds: int
+    # Rules 1 and 10: disabled veterans of levels 1 to this one (一至六级) may not run a pool.
+    max_barred_veteran_level: int
+    # Rule 11: whose resident premium an employee may pay (近亲属), the standard premium of an insurance year (the
+    # period in force on its 1 January says), per coordinating region where one differs, and how many years ahead
+    # of the current one a premium may be paid.
+    premium_relations: frozenset[Relation]
+    resident_premium_fen: int
+    resident_premium_years_ahead: int
     # Rule 8: which part of the own account a payment, a transfer or a premium draws first (先历年后当年 by default).
     own_account_order: tuple[Part, ...] = (Part.PRIOR, Part.CURRENT)
+    resident_premium_fen_by_region: Mapping[str, int] = field(default_factory=dict)  # coordinating region -> fen
     regions: Regions = field(default_factory=Regions)  # from the file's [coordinating_regions], not per period
+
+    def resident_premium_for(self, region_code: str) -> int:
+        """Rule 11: the resident premium standard (fen) of this period for a person insured in `region_code`."""
+        return self.resident_premium_fen_by_region.get(self.regions.region(region_code), self.resident_premium_fen)
 
 
 class PolicyBook:
@@ -61,6 +74,10 @@ class PolicyBook:
         if not periods:
             raise ValueError("policy needs at least one period")
         self.periods = sorted(periods, key=lambda p: p.effective_from)
+
+    def for_insurance_year(self, year: int) -> Policy:
+        """The policy of an insurance year (its premium standard, rule 11): the one in force on its 1 January."""
+        return self.at(dt.date(year, 1, 1))
 
     def at(self, day: dt.date) -> Policy:
         current = self.periods[0]
@@ -84,8 +101,14 @@ class PolicyBook:
             if unknown:
                 raise ValueError(f"unknown policy settings: {sorted(unknown)}")
             values = dict(raw)
-            if "relations" in values:
-                values["relations"] = frozenset(Relation[r] for r in values["relations"])  # type: ignore[attr-defined]
+            for relations in ("relations", "premium_relations"):
+                if relations in values:
+                    values[relations] = frozenset(Relation[r] for r in values[relations])  # type: ignore[attr-defined]
+            if "resident_premium_fen_by_region" in values:
+                by_region = dict(values["resident_premium_fen_by_region"])  # type: ignore[call-overload]
+                if not all(isinstance(fen, int) and fen > 0 for fen in by_region.values()):
+                    raise ValueError("resident_premium_fen_by_region: each standard is a positive amount in fen")
+                values["resident_premium_fen_by_region"] = by_region
             if "own_account_order" in values:
                 order = tuple(Part[p] for p in values["own_account_order"])  # type: ignore[attr-defined]
                 if sorted(order) != sorted(Part):

@@ -6,7 +6,8 @@ A person's records are their money:
   refunds, premiums, rollovers, a dissolved pool's money coming back);
 - their own payments and refunds (they are the payer), whoever paid: they see every source that paid for them and
   where each part of a refund went — a dissolved pool's part shows as its creator's personal account, named;
-- for a creator, every movement of the pools they created: what each paid and for whom, transfers, returns.
+- for a creator, every movement of the pools they created: what each paid and for whom, transfers, returns;
+- the resident premiums a relative paid for them (rule 11), with what paid it.
 Of a record they see the lines of their own account and of their pools, and, as its payer, all of a payment or
 refund; never another person's own account otherwise (a member's own-account part of a payment does not show in the
 creator's records, nor the creator's own movements in a member's).
@@ -52,7 +53,7 @@ class Reader:
     def is_pool(self) -> bool:
         return self.pool_id is not None
 
-    def sees(self, kind: str, payer_psn_no: str, line: Line) -> bool:
+    def sees(self, kind: str, payer_psn_no: str, line: Line, beneficiary_psn_no: str = "") -> bool:
         if line.source is None:
             return False
         if line.account_id in self.pools:
@@ -61,10 +62,12 @@ class Reader:
             return bool(line.psn_no) and line.psn_no == self.creator_psn_no
         if kind in CONSUMPTION and payer_psn_no == self.psn_no:
             return True
+        if kind == TxnKind.RESIDENT_PREMIUM.value and beneficiary_psn_no == self.psn_no:
+            return True  # the relative sees what paid their premium (rule 11)
         return line.psn_no == self.psn_no
 
-    def lines(self, kind: str, payer_psn_no: str, lines: Iterable[Line]) -> list[Line]:
-        return [line for line in lines if self.sees(kind, payer_psn_no, line)]
+    def lines(self, kind: str, payer_psn_no: str, lines: Iterable[Line], beneficiary_psn_no: str = "") -> list[Line]:
+        return [line for line in lines if self.sees(kind, payer_psn_no, line, beneficiary_psn_no)]
 
 
 def total_fen(lines: Iterable[Line]) -> int:

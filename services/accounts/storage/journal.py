@@ -119,7 +119,10 @@ _BEFORE = "(CAST(:before_id AS bigint) IS NULL OR {col} < :before_id)"
 _WHOSE = {
     "person": (
         "t.psn_no = :psn_no OR t.id IN (SELECT p2.txn_id FROM accounts.postings p2 JOIN tracked "
-        f"ON tracked.id = p2.account_id WHERE {_BEFORE.format(col='p2.txn_id')})"
+        f"ON tracked.id = p2.account_id WHERE {_BEFORE.format(col='p2.txn_id')}) "
+        # and the resident premiums a relative paid for them (rule 11)
+        "OR t.id IN (SELECT rp2.journal_txn_id FROM accounts.resident_premiums rp2 "
+        "WHERE rp2.beneficiary_psn_no = :psn_no)"
     ),
     "pool": "t.pool_id = :pool_id",
 }
@@ -136,10 +139,12 @@ _RECORDS = (
     "array_agg(p.source ORDER BY p.id) AS sources, array_agg(la.part ORDER BY p.id) AS parts, "
     "array_agg(coalesce(la.psn_no, '') ORDER BY p.id) AS owners, array_agg(po.id ORDER BY p.id) AS pools, "
     "(SELECT array_agg(account_id ORDER BY account_id) FROM upto) AS upto_accounts, "
-    "(SELECT array_agg(balance_fen ORDER BY account_id) FROM upto) AS upto_balances "
+    "(SELECT array_agg(balance_fen ORDER BY account_id) FROM upto) AS upto_balances, "
+    "coalesce(rp.beneficiary_psn_no, '') AS beneficiary_psn_no, coalesce(rp.premium_year, 0) AS premium_year "
     "FROM page JOIN accounts.journal_txns t ON t.id = page.id JOIN accounts.postings p ON p.txn_id = t.id "
     "JOIN accounts.ledger_accounts la ON la.id = p.account_id LEFT JOIN accounts.pools po ON po.account_id = la.id "
-    "GROUP BY t.id ORDER BY t.id DESC"
+    "LEFT JOIN accounts.resident_premiums rp ON rp.journal_txn_id = t.id "
+    "GROUP BY t.id, rp.id ORDER BY t.id DESC"
 )
 
 
@@ -157,6 +162,8 @@ class RecordRow:
     description: str
     booked_by: str
     lines: list[Line]
+    beneficiary_psn_no: str = ""  # a resident premium: whose it paid (rule 11)
+    premium_year: int = 0
 
 
 async def records(
@@ -196,6 +203,8 @@ async def records(
                     r.accounts, r.amounts, r.sources, r.parts, r.owners, r.pools, strict=True
                 )
             ],
+            r.beneficiary_psn_no,
+            int(r.premium_year),
         )
         for r in rows
     ], {int(k): int(v) for k, v in upto.items()}

@@ -140,13 +140,14 @@ async def lock(conn: AsyncConnection, psn_nos: Iterable[str]) -> None:
 async def update(conn: AsyncConnection, p: Person) -> None:
     await conn.execute(
         sql(
-            "UPDATE accounts.persons SET region_code = :region_code, status = :status, "
-            "chronic_disease_benefit = :chronic_disease_benefit, retired_cadre = :retired_cadre, "
+            "UPDATE accounts.persons SET insurance_type = :insurance_type, region_code = :region_code, "
+            "status = :status, chronic_disease_benefit = :chronic_disease_benefit, retired_cadre = :retired_cadre, "
             "disabled_veteran_level = :disabled_veteran_level, updated_at = now(), updated_by = accounts.actor() "
             "WHERE psn_no = :psn_no"
         ),
         {
             "psn_no": p.psn_no,
+            "insurance_type": p.insurance_type.value,
             "region_code": p.region_code,
             "status": p.status.value,
             "chronic_disease_benefit": p.chronic_disease_benefit,

@@ -152,8 +152,9 @@ async def load(conn: AsyncConnection, pool_id: int) -> PoolView:
         await conn.execute(
             sql(
                 "SELECT p.id, p.creator_psn_no, p.status, p.agreement_version, p.created_at, p.dissolved_at, "
-                "p.dissolution_reason, a.balance_fen, a.held_fen FROM accounts.pools p "
-                "JOIN accounts.ledger_accounts a ON a.id = p.account_id WHERE p.id = :id"
+                "p.dissolution_reason, a.balance_fen, a.held_fen, cr.status AS creator_status FROM accounts.pools p "
+                "JOIN accounts.ledger_accounts a ON a.id = p.account_id "
+                "JOIN accounts.persons cr ON cr.psn_no = p.creator_psn_no WHERE p.id = :id"
             ),
             {"id": pool_id},
         )
@@ -178,6 +179,7 @@ async def load(conn: AsyncConnection, pool_id: int) -> PoolView:
         row.dissolved_at,
         row.dissolution_reason or "",
         tuple(_member(m) for m in members),
+        paused=row.status == "ACTIVE" and row.creator_status == "SUSPENDED",
     )
 
 

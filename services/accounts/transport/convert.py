@@ -103,6 +103,7 @@ def pool(p: PoolView) -> pool_pb2.Pool:
         created_at=ts(p.created_at),
         dissolved_at=ts(p.dissolved_at),
         dissolution_reason=p.dissolution_reason,
+        paused=p.paused,
     )
 
 
@@ -198,7 +199,9 @@ def record(r: RecordView) -> records_pb2.TransactionRecord:
         journal_txn_id=str(r.journal_txn_id),
         kind="TRANSACTION_KIND_" + r.kind,
         booked_at=ts(r.booked_at),
-        payer_psn_no=r.psn_no if r.kind in ("PAYMENT", "REFUND") else "",
+        payer_psn_no=r.psn_no if r.kind in ("PAYMENT", "REFUND", "RESIDENT_PREMIUM") else "",
+        beneficiary_psn_no=r.beneficiary_psn_no,
+        premium_year=r.premium_year,
         fixmedins_code=r.fixmedins_code,
         reservation_id=public_id(r.reservation_id),
         total_fen=r.total_fen,

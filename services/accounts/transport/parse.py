@@ -3,6 +3,7 @@ InvalidArgument listing every bad field at once."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from gongji.accounts.v1 import family_service_pb2 as family
@@ -11,7 +12,7 @@ from gongji.accounts.v1 import payment_service_pb2 as payment
 from gongji.accounts.v1 import registry_service_pb2 as registry
 from services.accounts.domain import commands as cmd
 from services.accounts.domain.identity import is_valid_id_number
-from services.accounts.domain.model import Acceptor, LifeEvent, Person, PersonStatus, Source
+from services.accounts.domain.model import VETERAN_LEVELS, Acceptor, Change, LifeEvent, Person, PersonStatus, Source
 from services.accounts.transport import convert as cv
 from services.common import credentials
 from services.common.credentials import Credential
@@ -40,7 +41,9 @@ def register_person(r: registry.RegisterPersonRequest) -> cmd.RegisterPerson:
         status=PersonStatus.ACTIVE,
         chronic_disease_benefit=r.chronic_disease_benefit,
         retired_cadre=r.retired_cadre,
-        disabled_veteran_level=f.in_range(r.disabled_veteran_level, 0, 6, "disabled_veteran_level", "0 (none) or 1..6"),
+        disabled_veteran_level=f.in_range(
+            r.disabled_veteran_level, 0, VETERAN_LEVELS.stop - 1, "disabled_veteran_level", "0 (none) or 1..10"
+        ),
     )
     return f.done(
         cmd.RegisterPerson(person, f.text(r.name, "name", 64, required=True), _id_number(f, r.id_number, "id_number"))
@@ -49,10 +52,16 @@ def register_person(r: registry.RegisterPersonRequest) -> cmd.RegisterPerson:
 
 _EVENTS = {
     "chronic_disease_benefit_granted": LifeEvent.CHRONIC_DISEASE_BENEFIT_GRANTED,
+    "chronic_disease_benefit_revoked": LifeEvent.CHRONIC_DISEASE_BENEFIT_REVOKED,
     "insurance_ended": LifeEvent.INSURANCE_ENDED,
+    "insurance_suspended": LifeEvent.INSURANCE_SUSPENDED,
+    "insurance_resumed": LifeEvent.INSURANCE_RESUMED,
+    "insurance_type_changed": LifeEvent.INSURANCE_TYPE_CHANGED,
     "region_changed": LifeEvent.REGION_CHANGED,
     "retired_cadre_granted": LifeEvent.RETIRED_CADRE_GRANTED,
+    "retired_cadre_revoked": LifeEvent.RETIRED_CADRE_REVOKED,
     "disabled_veteran_granted": LifeEvent.DISABLED_VETERAN_GRANTED,
+    "disabled_veteran_revoked": LifeEvent.DISABLED_VETERAN_REVOKED,
     "died": LifeEvent.DIED,
 }
 
@@ -61,18 +70,29 @@ def record_life_event(r: registry.RecordLifeEventRequest) -> cmd.RecordLifeEvent
     f = Fields()
     f.request_id(r.request_id)
     which = f.which(r.WhichOneof("event"), "event")
-    region = veteran_level = None
+    change = Change(_EVENTS.get(which, LifeEvent.DIED))
     if which == "region_changed":
         region = f.matches(
             r.region_changed.new_region_code, REGION, "region_changed.new_region_code", "required: 6 digits"
         )
-    if which == "disabled_veteran_granted":
-        veteran_level = f.in_range(
-            r.disabled_veteran_granted.level, 1, 6, "disabled_veteran_granted.level", "required: 1..6"
+        change = Change(change.event, new_region_code=region)
+    elif which == "disabled_veteran_granted":
+        level = f.in_range(
+            r.disabled_veteran_granted.level,
+            VETERAN_LEVELS.start,
+            VETERAN_LEVELS.stop - 1,
+            "disabled_veteran_granted.level",
+            "required: 1..10",
         )
-    return f.done(
-        cmd.RecordLifeEvent(f.psn_no(r.psn_no), _EVENTS.get(which, LifeEvent.DIED), region or "", veteran_level or 0)
-    )
+        change = Change(change.event, veteran_level=level)
+    elif which == "insurance_type_changed":
+        new_type = f.required(
+            cv.insurance_type(r.insurance_type_changed.new_insurance_type),
+            "insurance_type_changed.new_insurance_type",
+            "required: EMPLOYEE or RESIDENT",
+        )
+        change = Change(change.event, new_insurance_type=new_type)
+    return f.done(cmd.RecordLifeEvent(f.psn_no(r.psn_no), change))
 
 
 def credit_personal_account(r: registry.CreditPersonalAccountRequest) -> cmd.CreditPersonalAccount:
@@ -213,7 +233,22 @@ def check_eligibility(r: family.CheckEligibilityRequest) -> cmd.CheckEligibility
         )
     elif which == "transfer":
         action = cmd.TransferCheck(f.fen(r.transfer.amount_fen, "transfer.amount_fen"))
-    return f.done(cmd.CheckEligibility(creator, action))
+    return f.done(cmd.CheckEligibility(creator, action, _day(f, r.on_date, "on_date") if r.on_date else None))
+
+
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _day(f: Fields, value: str, field: str) -> dt.date | None:
+    """A calendar day, YYYY-MM-DD, in the years policy can speak of (2000 to 2100)."""
+    day = None
+    if DAY.fullmatch(value):
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            day = None
+    f.check(day is not None and 2000 <= day.year <= 2100, field, "a day as YYYY-MM-DD (years 2000 to 2100), or empty")
+    return day
 
 
 def list_transactions(r: family.ListTransactionsRequest) -> cmd.ListTransactions:
@@ -231,7 +266,7 @@ def pay_resident_premium(r: family.PayResidentPremiumRequest) -> cmd.PayResident
             f.psn_no(r.payer_psn_no, "payer_psn_no"),
             f.psn_no(r.beneficiary_psn_no, "beneficiary_psn_no"),
             f.required(cv.relation(r.relation), "relation"),
-            f.fen(r.amount_fen),
+            f.fen(r.amount_fen, zero_ok=True),  # 0: the standard
             f.in_range(r.premium_year, 2000, 2100, "premium_year", "required, e.g. 2027"),
         )
     )

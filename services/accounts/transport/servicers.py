@@ -145,7 +145,7 @@ class FamilyServicer(Handlers, family_service_pb2_grpc.FamilyServiceServicer):
     async def PayResidentPremium(self, c: cmd.PayResidentPremium, tx: Tx) -> family.PayResidentPremiumResponse:
         out = await ledger_uc.pay_resident_premium(tx, self.env, c)
         return family.PayResidentPremiumResponse(
-            payer_balance_fen=out.balance_fen, journal_txn_id=str(out.journal_txn_id)
+            payer_balance_fen=out.payer_balance_fen, journal_txn_id=str(out.journal_txn_id), amount_fen=out.amount_fen
         )
 
 

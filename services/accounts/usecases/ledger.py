@@ -7,17 +7,17 @@ import datetime as dt
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.accounts.domain import commands as cmd
-from services.accounts.domain import records
+from services.accounts.domain import records, rules
 from services.accounts.domain.journal import PREMIUM_COLLECTION, TxnKind, spend_own
-from services.accounts.domain.model import InsuranceType, Part, PersonStatus
-from services.accounts.storage import journal, personal, persons, pools, verification
+from services.accounts.domain.model import Part
+from services.accounts.storage import journal, personal, persons, pools, premiums, verification
 from services.accounts.usecases.env import CHINA, Env
 from services.accounts.views import (
     BalancesView,
     BalanceView,
-    Booked,
     LedgerReport,
     PersonalBalanceView,
+    PremiumPaid,
     RecordView,
     StatementView,
 )
@@ -69,10 +69,12 @@ def _record(
         r.fixmedins_code,
         r.reservation_id,
         r.description,
-        reader.lines(r.kind, r.psn_no, r.lines),
+        reader.lines(r.kind, r.psn_no, r.lines, r.beneficiary_psn_no),
         r.booked_by,
         personal_after,
         pool_after,
+        r.beneficiary_psn_no,
+        r.premium_year,
     )
 
 
@@ -93,38 +95,46 @@ async def annual_statement(conn: AsyncConnection, c: cmd.AnnualStatement) -> Sta
     return StatementView(c.psn_no, c.year, start, end, part(Part.CURRENT), part(Part.PRIOR))
 
 
-async def pay_resident_premium(conn: AsyncConnection, env: Env, c: cmd.PayResidentPremium) -> Booked:
-    """Rule 11: an employee-insured person pays a near relative's resident-insurance premium."""
+async def pay_resident_premium(conn: AsyncConnection, env: Env, c: cmd.PayResidentPremium) -> PremiumPaid:
+    """Rule 11: an employee pays a near relative's resident premium — the standard of that insurance year and the
+    relative's region — from the personal account (its parts in the policy's order), once per relative and year
+    whoever pays. Both people's records show it."""
     await persons.lock(conn, [c.payer_psn_no, c.beneficiary_psn_no])
     payer = await persons.get(conn, c.payer_psn_no)
     beneficiary = await persons.get(conn, c.beneficiary_psn_no)
-    if not payer.person.insured:
-        raise DomainError(Reason.PERSON_NOT_INSURED, "(payer)")
-    if await personal.of(conn, c.payer_psn_no) is None:
-        raise DomainError(Reason.NO_PERSONAL_ACCOUNT, "(payer)")
-    if beneficiary.person.insurance_type is not InsuranceType.RESIDENT:
-        raise DomainError(Reason.NOT_RESIDENT_INSURED)
-    if beneficiary.person.status is PersonStatus.DECEASED or c.beneficiary_psn_no == c.payer_psn_no:
-        raise DomainError(Reason.PERSON_NOT_INSURED, "(beneficiary)")
-    if c.relation not in env.policy().relations:
-        raise DomainError(Reason.RELATION_NOT_ALLOWED, f"({c.relation.value})", {"relation": c.relation.value})
+    policy = env.policy()
+    standard = env.policies.for_insurance_year(c.premium_year).resident_premium_for(beneficiary.person.region_code)
+    ask = rules.PremiumRequest(c.relation, c.premium_year, c.amount_fen, standard, env.today().year)
+    rules.first(rules.premium_violations(payer.person, beneficiary.person, ask, policy))
+    if await premiums.paid(conn, c.beneficiary_psn_no, c.premium_year):
+        raise _already_paid(c)
     own = await personal.lock(conn, c.payer_psn_no, env.today().year)
-    assert own is not None
-    if own.available_fen < c.amount_fen:
+    if own is None:
+        raise DomainError(Reason.NO_PERSONAL_ACCOUNT, "(payer)")
+    if own.available_fen < standard:
         raise DomainError(Reason.INSUFFICIENT_FUNDS, "(payer's personal account)")
-    parts = [(account, available) for _, account, available in own.parts_in(env.policy().own_account_order)]
+    parts = [(account, available) for _, account, available in own.parts_in(policy.own_account_order)]
     txn = await journal.book(
         conn,
         spend_own(
             TxnKind.RESIDENT_PREMIUM,
             parts,
             PREMIUM_COLLECTION,
-            c.amount_fen,
+            standard,
             psn_no=c.payer_psn_no,
             description=f"resident premium {c.premium_year} for {c.beneficiary_psn_no}",
         ),
     )
-    return Booked(txn, own.balance_fen - c.amount_fen)
+    # The unique constraint decides between two payers at the same moment: the second finds the row and rolls back.
+    if not await premiums.insert(
+        conn, premiums.Premium(c.beneficiary_psn_no, c.premium_year, c.payer_psn_no, standard, txn)
+    ):
+        raise _already_paid(c)
+    return PremiumPaid(txn, standard, own.balance_fen - standard)
+
+
+def _already_paid(c: cmd.PayResidentPremium) -> DomainError:
+    return DomainError(Reason.PREMIUM_ALREADY_PAID, metadata={"premium_year": str(c.premium_year)})
 
 
 async def balances_as_of(conn: AsyncConnection, c: cmd.BalancesQuery) -> BalancesView:

@@ -14,6 +14,7 @@ from services.accounts.domain import commands as cmd
 from services.accounts.domain import identity, rules
 from services.accounts.domain.journal import TxnKind, spend_own, transfer
 from services.accounts.domain.model import Acceptor, Person, Relation, Source
+from services.accounts.domain.policy import Policy
 from services.accounts.storage import journal, personal, persons, pools
 from services.accounts.usecases.env import Env
 from services.accounts.views import MemberView, PersonView, PoolRole, PoolView, Transferred
@@ -23,12 +24,11 @@ from services.common.errors import DomainError, Reason
 async def create_pool(conn: AsyncConnection, env: Env, c: cmd.CreatePool) -> PoolView:
     await persons.lock(conn, [c.creator_psn_no])
     creator = await persons.get(conn, c.creator_psn_no)
-    rules.first(await _creator_check(conn, env, creator))
+    rules.first(await _creator_check(conn, env.policy(), creator))
     return await pools.load(conn, await pools.insert(conn, c.creator_psn_no, c.agreement_version))
 
 
-async def _creator_check(conn: AsyncConnection, env: Env, creator: PersonView) -> list[DomainError]:
-    policy = env.policy()
+async def _creator_check(conn: AsyncConnection, policy: Policy, creator: PersonView) -> list[DomainError]:
     out = rules.creator_violations(creator.person, policy, creator_already_bound=creator.pool_id is not None)
     return out + rules.funding_violations(await _available(conn, creator.person.psn_no), policy)
 
@@ -51,13 +51,13 @@ async def _identify(conn: AsyncConnection, env: Env, name: str, id_number: str) 
 
 
 async def _member_check(
-    conn: AsyncConnection, env: Env, pool_id: int, creator: Person, member: PersonView, relation: Relation
+    conn: AsyncConnection, policy: Policy, pool_id: int, creator: Person, member: PersonView, relation: Relation
 ) -> list[DomainError]:
     ctx = rules.BindingContext(
         member_already_bound=member.pool_id is not None,
         active_member_count=await pools.active_member_count(conn, pool_id),
     )
-    return rules.member_violations(creator, member.person, relation, env.policy(), ctx)
+    return rules.member_violations(creator, member.person, relation, policy, ctx)
 
 
 async def invite_member(conn: AsyncConnection, env: Env, c: cmd.InviteMember) -> MemberView:
@@ -67,7 +67,7 @@ async def invite_member(conn: AsyncConnection, env: Env, c: cmd.InviteMember) ->
     family.require_active()
     member = await persons.get(conn, identified.person.psn_no)
     creator = await persons.get(conn, family.pool.creator_psn_no)
-    rules.first(await _member_check(conn, env, c.pool_id, creator.person, member, c.relation))
+    rules.first(await _member_check(conn, env.policy(), c.pool_id, creator.person, member, c.relation))
     await pools.expire_lapsed_invitation(conn, c.pool_id, member.person.psn_no, env.now())
     expires_at = env.now() + dt.timedelta(seconds=env.policy().invitation_ttl_seconds)
     return await pools.insert_invitation(conn, c.pool_id, member.person.psn_no, c.relation, expires_at)
@@ -85,7 +85,9 @@ async def accept_invitation(conn: AsyncConnection, env: Env, c: cmd.AcceptInvita
     acceptance = await _acceptance(conn, env, invitation, c)
     creator = await persons.get(conn, family.pool.creator_psn_no)
     member = await persons.get(conn, invitation.psn_no)
-    rules.first(await _member_check(conn, env, invitation.pool_id, creator.person, member, invitation.relation))
+    rules.first(
+        await _member_check(conn, env.policy(), invitation.pool_id, creator.person, member, invitation.relation)
+    )
     await pools.accept(conn, invitation.membership_id, acceptance)
     return await pools.load(conn, invitation.pool_id)
 
@@ -165,7 +167,12 @@ async def transfer_to_pool(conn: AsyncConnection, env: Env, c: cmd.TransferToPoo
     policy = env.policy()
     family = await pools.lock_family(conn, c.pool_id, accounts_in_year=env.today().year)
     family.require_active()
-    rules.first(rules.transfer_violations(family.creator_available_fen, c.amount_fen, policy))
+    creator = await persons.get(conn, family.pool.creator_psn_no)
+    rules.first(
+        rules.transfer_violations(
+            family.creator_available_fen, c.amount_fen, policy, creator_insured=creator.person.insured
+        )
+    )
     assert family.creator_funds is not None and family.pool_balance is not None
     parts = [(account, available) for _, account, available in family.creator_funds.parts_in(policy.own_account_order)]
     txn = await journal.book(
@@ -195,16 +202,23 @@ async def get_pool(conn: AsyncConnection, c: cmd.PoolRef) -> PoolView:
 
 
 async def check_eligibility(conn: AsyncConnection, env: Env, c: cmd.CheckEligibility) -> list[DomainError]:
-    """Every rule a prospective pool, binding or transfer breaks."""
+    """Every rule a prospective pool, binding or transfer breaks, under the policy in force today or on the day asked
+    about (the people, bindings and balances are always today's)."""
+    policy = env.policies.at(c.on_date or env.today())
     creator = await persons.get(conn, c.creator_psn_no)
     if isinstance(c.action, cmd.CreatePoolCheck):
-        return await _creator_check(conn, env, creator)
+        return await _creator_check(conn, policy, creator)
     if creator.pool_id is None or creator.pool_role is not PoolRole.CREATOR:
         return [DomainError(Reason.POOL_NOT_FOUND, "(the creator has no active pool)")]
     if isinstance(c.action, cmd.TransferCheck):
-        return rules.transfer_violations(await _available(conn, c.creator_psn_no), c.action.amount_fen, env.policy())
+        return rules.transfer_violations(
+            await _available(conn, c.creator_psn_no),
+            c.action.amount_fen,
+            policy,
+            creator_insured=creator.person.insured,
+        )
     try:
         member = await _identify(conn, env, c.action.member_name, c.action.member_id_number)
     except DomainError as err:
         return [err]
-    return await _member_check(conn, env, creator.pool_id, creator.person, member, c.action.relation)
+    return await _member_check(conn, policy, creator.pool_id, creator.person, member, c.action.relation)

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.accounts.domain import commands as cmd
-from services.accounts.domain import identity
+from services.accounts.domain import identity, rules
 from services.accounts.domain.journal import CONTRIBUTION_FUND, TxnKind, transfer
-from services.accounts.domain.model import (
-    AUTO_DISSOLUTION_REASONS,
-    MEMBER_LEAVING_EVENTS,
-    LifeEvent,
-    Source,
-    apply_life_event,
-)
+from services.accounts.domain.model import Source, apply_life_event
 from services.accounts.storage import journal, personal, persons, pools
 from services.accounts.usecases.env import Env
 from services.accounts.usecases.pools import dissolve
@@ -42,20 +38,27 @@ async def get_person(conn: AsyncConnection, c: cmd.PersonRef) -> PersonView:
 
 
 async def record_life_event(conn: AsyncConnection, env: Env, c: cmd.RecordLifeEvent) -> LifeEventOutcome:
+    """Rule 10: records the change, then dissolves the pool of a creator who may no longer run one, or takes a member
+    out of a pool they may no longer be in. A suspension pauses (the rules read the status at each step) and
+    dissolves nothing; a resumption restores; a revoked benefit re-creates nothing."""
     await persons.lock(conn, [c.psn_no])
     before = await persons.get(conn, c.psn_no)
-    person = before.person
-    old_region = person.region_code
-    apply_life_event(person, c.event, c.new_region_code, c.veteran_level)
+    person = dataclasses.replace(before.person)
+    apply_life_event(person, c.change)
     await persons.update(conn, person)
+    if person.has_personal_account and await personal.of(conn, c.psn_no) is None:
+        await personal.create(conn, c.psn_no, env.today().year)  # a resident who became employee-insured
+    policy = env.policy()
     dissolved, returned, left = None, 0, None
     if before.pool_id is not None and before.pool_role is PoolRole.CREATOR:
-        if c.event is not LifeEvent.REGION_CHANGED or c.new_region_code != old_region:
-            returned = await dissolve(conn, env, before.pool_id, AUTO_DISSOLUTION_REASONS[c.event])
+        reason = rules.dissolution_reason(before.person, person, policy)
+        if reason is not None:
+            returned = await dissolve(conn, env, before.pool_id, reason)
             dissolved = before.pool_id
-    elif before.pool_id is not None and c.event in MEMBER_LEAVING_EVENTS:
+    elif before.pool_id is not None:
+        creator = await persons.get(conn, (await pools.get_row(conn, before.pool_id)).creator_psn_no)
         membership = await pools.open_membership(conn, before.pool_id, c.psn_no)
-        if membership is not None:
+        if membership is not None and rules.member_leaves(person, creator.person, policy):
             await pools.set_membership_status(conn, membership.membership_id, "LEFT")
             left = before.pool_id
     return LifeEventOutcome(await persons.get(conn, c.psn_no), dissolved, returned, left)

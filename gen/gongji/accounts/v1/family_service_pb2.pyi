@@ -160,7 +160,7 @@ class GetPoolResponse(_message.Message):
     def __init__(self, pool: _Optional[_Union[_pool_pb2.Pool, _Mapping]] = ...) -> None: ...
 
 class CheckEligibilityRequest(_message.Message):
-    __slots__ = ("creator_psn_no", "create_pool", "bind_member", "transfer")
+    __slots__ = ("creator_psn_no", "create_pool", "bind_member", "transfer", "on_date")
     class CreatePool(_message.Message):
         __slots__ = ()
         def __init__(self) -> None: ...
@@ -182,11 +182,13 @@ class CheckEligibilityRequest(_message.Message):
     CREATE_POOL_FIELD_NUMBER: _ClassVar[int]
     BIND_MEMBER_FIELD_NUMBER: _ClassVar[int]
     TRANSFER_FIELD_NUMBER: _ClassVar[int]
+    ON_DATE_FIELD_NUMBER: _ClassVar[int]
     creator_psn_no: str
     create_pool: CheckEligibilityRequest.CreatePool
     bind_member: CheckEligibilityRequest.BindMember
     transfer: CheckEligibilityRequest.Transfer
-    def __init__(self, creator_psn_no: _Optional[str] = ..., create_pool: _Optional[_Union[CheckEligibilityRequest.CreatePool, _Mapping]] = ..., bind_member: _Optional[_Union[CheckEligibilityRequest.BindMember, _Mapping]] = ..., transfer: _Optional[_Union[CheckEligibilityRequest.Transfer, _Mapping]] = ...) -> None: ...
+    on_date: str
+    def __init__(self, creator_psn_no: _Optional[str] = ..., create_pool: _Optional[_Union[CheckEligibilityRequest.CreatePool, _Mapping]] = ..., bind_member: _Optional[_Union[CheckEligibilityRequest.BindMember, _Mapping]] = ..., transfer: _Optional[_Union[CheckEligibilityRequest.Transfer, _Mapping]] = ..., on_date: _Optional[str] = ...) -> None: ...
 
 class CheckEligibilityResponse(_message.Message):
     __slots__ = ("eligible", "violations")
@@ -279,9 +281,11 @@ class PayResidentPremiumRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., payer_psn_no: _Optional[str] = ..., beneficiary_psn_no: _Optional[str] = ..., relation: _Optional[_Union[_common_pb2.Relation, str]] = ..., amount_fen: _Optional[int] = ..., premium_year: _Optional[int] = ...) -> None: ...
 
 class PayResidentPremiumResponse(_message.Message):
-    __slots__ = ("payer_balance_fen", "journal_txn_id")
+    __slots__ = ("payer_balance_fen", "journal_txn_id", "amount_fen")
     PAYER_BALANCE_FEN_FIELD_NUMBER: _ClassVar[int]
     JOURNAL_TXN_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
     payer_balance_fen: int
     journal_txn_id: str
-    def __init__(self, payer_balance_fen: _Optional[int] = ..., journal_txn_id: _Optional[str] = ...) -> None: ...
+    amount_fen: int
+    def __init__(self, payer_balance_fen: _Optional[int] = ..., journal_txn_id: _Optional[str] = ..., amount_fen: _Optional[int] = ...) -> None: ...

@@ -175,7 +175,8 @@ class FamilyServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def CheckEligibility(self, request, context):
-        """Lists every rule a prospective pool, binding or transfer would break (not only the first).
+        """Lists every rule a prospective pool, binding or transfer would break (not only the first), under the policy in
+        force today or on the day asked about.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

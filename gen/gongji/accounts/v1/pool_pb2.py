@@ -26,23 +26,23 @@ from gongji.common.v1 import common_pb2 as gongji_dot_common_dot_v1_dot_common__
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dgongji/accounts/v1/pool.proto\x12\x12gongji.accounts.v1\x1a\x1dgongji/common/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8f\x03\n\x06Member\x12\x15\n\rinvitation_id\x18\x01 \x01(\t\x12\x0e\n\x06psn_no\x18\x02 \x01(\t\x12\x13\n\x0bname_masked\x18\x03 \x01(\t\x12,\n\x08relation\x18\x04 \x01(\x0e\x32\x1a.gongji.common.v1.Relation\x12\x30\n\x06status\x18\x05 \x01(\x0e\x32 .gongji.accounts.v1.MemberStatus\x12.\n\ninvited_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x39\n\x15invitation_expires_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tjoined_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\x0b\x61\x63\x63\x65pted_by\x18\t \x01(\x0e\x32\x1c.gongji.accounts.v1.Acceptor\x12\x1c\n\x14guardian_name_masked\x18\n \x01(\t\"\xe3\x02\n\x04Pool\x12\x0f\n\x07pool_id\x18\x01 \x01(\t\x12\x16\n\x0e\x63reator_psn_no\x18\x02 \x01(\t\x12.\n\x06status\x18\x03 \x01(\x0e\x32\x1e.gongji.accounts.v1.PoolStatus\x12\x19\n\x11\x61greement_version\x18\x04 \x01(\t\x12\x13\n\x0b\x62\x61lance_fen\x18\x05 \x01(\x03\x12\x10\n\x08held_fen\x18\x06 \x01(\x03\x12\x15\n\ravailable_fen\x18\x07 \x01(\x03\x12+\n\x07members\x18\x08 \x03(\x0b\x32\x1a.gongji.accounts.v1.Member\x12.\n\ncreated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x64issolved_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1a\n\x12\x64issolution_reason\x18\x0b \x01(\t\",\n\tViolation\x12\x0e\n\x06reason\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t*\\\n\nPoolStatus\x12\x1b\n\x17POOL_STATUS_UNSPECIFIED\x10\x00\x12\x16\n\x12POOL_STATUS_ACTIVE\x10\x01\x12\x19\n\x15POOL_STATUS_DISSOLVED\x10\x02*\xcc\x01\n\x0cMemberStatus\x12\x1d\n\x19MEMBER_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15MEMBER_STATUS_INVITED\x10\x01\x12\x18\n\x14MEMBER_STATUS_ACTIVE\x10\x02\x12\x1a\n\x16MEMBER_STATUS_DECLINED\x10\x03\x12\x19\n\x15MEMBER_STATUS_REMOVED\x10\x04\x12\x16\n\x12MEMBER_STATUS_LEFT\x10\x05\x12\x19\n\x15MEMBER_STATUS_EXPIRED\x10\x06*P\n\x08\x41\x63\x63\x65ptor\x12\x18\n\x14\x41\x43\x43\x45PTOR_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x41\x43\x43\x45PTOR_MEMBER\x10\x01\x12\x15\n\x11\x41\x43\x43\x45PTOR_GUARDIAN\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dgongji/accounts/v1/pool.proto\x12\x12gongji.accounts.v1\x1a\x1dgongji/common/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8f\x03\n\x06Member\x12\x15\n\rinvitation_id\x18\x01 \x01(\t\x12\x0e\n\x06psn_no\x18\x02 \x01(\t\x12\x13\n\x0bname_masked\x18\x03 \x01(\t\x12,\n\x08relation\x18\x04 \x01(\x0e\x32\x1a.gongji.common.v1.Relation\x12\x30\n\x06status\x18\x05 \x01(\x0e\x32 .gongji.accounts.v1.MemberStatus\x12.\n\ninvited_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x39\n\x15invitation_expires_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tjoined_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\x0b\x61\x63\x63\x65pted_by\x18\t \x01(\x0e\x32\x1c.gongji.accounts.v1.Acceptor\x12\x1c\n\x14guardian_name_masked\x18\n \x01(\t\"\xf3\x02\n\x04Pool\x12\x0f\n\x07pool_id\x18\x01 \x01(\t\x12\x16\n\x0e\x63reator_psn_no\x18\x02 \x01(\t\x12.\n\x06status\x18\x03 \x01(\x0e\x32\x1e.gongji.accounts.v1.PoolStatus\x12\x19\n\x11\x61greement_version\x18\x04 \x01(\t\x12\x13\n\x0b\x62\x61lance_fen\x18\x05 \x01(\x03\x12\x10\n\x08held_fen\x18\x06 \x01(\x03\x12\x15\n\ravailable_fen\x18\x07 \x01(\x03\x12+\n\x07members\x18\x08 \x03(\x0b\x32\x1a.gongji.accounts.v1.Member\x12.\n\ncreated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x64issolved_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1a\n\x12\x64issolution_reason\x18\x0b \x01(\t\x12\x0e\n\x06paused\x18\x0c \x01(\x08\",\n\tViolation\x12\x0e\n\x06reason\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t*\\\n\nPoolStatus\x12\x1b\n\x17POOL_STATUS_UNSPECIFIED\x10\x00\x12\x16\n\x12POOL_STATUS_ACTIVE\x10\x01\x12\x19\n\x15POOL_STATUS_DISSOLVED\x10\x02*\xcc\x01\n\x0cMemberStatus\x12\x1d\n\x19MEMBER_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15MEMBER_STATUS_INVITED\x10\x01\x12\x18\n\x14MEMBER_STATUS_ACTIVE\x10\x02\x12\x1a\n\x16MEMBER_STATUS_DECLINED\x10\x03\x12\x19\n\x15MEMBER_STATUS_REMOVED\x10\x04\x12\x16\n\x12MEMBER_STATUS_LEFT\x10\x05\x12\x19\n\x15MEMBER_STATUS_EXPIRED\x10\x06*P\n\x08\x41\x63\x63\x65ptor\x12\x18\n\x14\x41\x43\x43\x45PTOR_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x41\x43\x43\x45PTOR_MEMBER\x10\x01\x12\x15\n\x11\x41\x43\x43\x45PTOR_GUARDIAN\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'gongji.accounts.v1.pool_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_POOLSTATUS']._serialized_start=923
-  _globals['_POOLSTATUS']._serialized_end=1015
-  _globals['_MEMBERSTATUS']._serialized_start=1018
-  _globals['_MEMBERSTATUS']._serialized_end=1222
-  _globals['_ACCEPTOR']._serialized_start=1224
-  _globals['_ACCEPTOR']._serialized_end=1304
+  _globals['_POOLSTATUS']._serialized_start=939
+  _globals['_POOLSTATUS']._serialized_end=1031
+  _globals['_MEMBERSTATUS']._serialized_start=1034
+  _globals['_MEMBERSTATUS']._serialized_end=1238
+  _globals['_ACCEPTOR']._serialized_start=1240
+  _globals['_ACCEPTOR']._serialized_end=1320
   _globals['_MEMBER']._serialized_start=118
   _globals['_MEMBER']._serialized_end=517
   _globals['_POOL']._serialized_start=520
-  _globals['_POOL']._serialized_end=875
-  _globals['_VIOLATION']._serialized_start=877
-  _globals['_VIOLATION']._serialized_end=921
+  _globals['_POOL']._serialized_end=891
+  _globals['_VIOLATION']._serialized_start=893
+  _globals['_VIOLATION']._serialized_end=937
 # @@protoc_insertion_point(module_scope)

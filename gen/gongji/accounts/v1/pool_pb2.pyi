@@ -71,7 +71,7 @@ class Member(_message.Message):
     def __init__(self, invitation_id: _Optional[str] = ..., psn_no: _Optional[str] = ..., name_masked: _Optional[str] = ..., relation: _Optional[_Union[_common_pb2.Relation, str]] = ..., status: _Optional[_Union[MemberStatus, str]] = ..., invited_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., invitation_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., joined_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., accepted_by: _Optional[_Union[Acceptor, str]] = ..., guardian_name_masked: _Optional[str] = ...) -> None: ...
 
 class Pool(_message.Message):
-    __slots__ = ("pool_id", "creator_psn_no", "status", "agreement_version", "balance_fen", "held_fen", "available_fen", "members", "created_at", "dissolved_at", "dissolution_reason")
+    __slots__ = ("pool_id", "creator_psn_no", "status", "agreement_version", "balance_fen", "held_fen", "available_fen", "members", "created_at", "dissolved_at", "dissolution_reason", "paused")
     POOL_ID_FIELD_NUMBER: _ClassVar[int]
     CREATOR_PSN_NO_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -83,6 +83,7 @@ class Pool(_message.Message):
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     DISSOLVED_AT_FIELD_NUMBER: _ClassVar[int]
     DISSOLUTION_REASON_FIELD_NUMBER: _ClassVar[int]
+    PAUSED_FIELD_NUMBER: _ClassVar[int]
     pool_id: str
     creator_psn_no: str
     status: PoolStatus
@@ -94,7 +95,8 @@ class Pool(_message.Message):
     created_at: _timestamp_pb2.Timestamp
     dissolved_at: _timestamp_pb2.Timestamp
     dissolution_reason: str
-    def __init__(self, pool_id: _Optional[str] = ..., creator_psn_no: _Optional[str] = ..., status: _Optional[_Union[PoolStatus, str]] = ..., agreement_version: _Optional[str] = ..., balance_fen: _Optional[int] = ..., held_fen: _Optional[int] = ..., available_fen: _Optional[int] = ..., members: _Optional[_Iterable[_Union[Member, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., dissolved_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., dissolution_reason: _Optional[str] = ...) -> None: ...
+    paused: bool
+    def __init__(self, pool_id: _Optional[str] = ..., creator_psn_no: _Optional[str] = ..., status: _Optional[_Union[PoolStatus, str]] = ..., agreement_version: _Optional[str] = ..., balance_fen: _Optional[int] = ..., held_fen: _Optional[int] = ..., available_fen: _Optional[int] = ..., members: _Optional[_Iterable[_Union[Member, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., dissolved_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., dissolution_reason: _Optional[str] = ..., paused: _Optional[bool] = ...) -> None: ...
 
 class Violation(_message.Message):
     __slots__ = ("reason", "message")

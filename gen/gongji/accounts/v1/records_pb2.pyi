@@ -45,7 +45,7 @@ class AccountBalance(_message.Message):
     def __init__(self, balance_fen: _Optional[int] = ..., held_fen: _Optional[int] = ..., available_fen: _Optional[int] = ..., current_year_fen: _Optional[int] = ..., prior_years_fen: _Optional[int] = ...) -> None: ...
 
 class TransactionRecord(_message.Message):
-    __slots__ = ("journal_txn_id", "kind", "booked_at", "payer_psn_no", "fixmedins_code", "reservation_id", "total_fen", "split", "description", "channel", "actor", "personal_balance_after", "pool_balance_after")
+    __slots__ = ("journal_txn_id", "kind", "booked_at", "payer_psn_no", "fixmedins_code", "reservation_id", "total_fen", "split", "description", "channel", "actor", "personal_balance_after", "pool_balance_after", "beneficiary_psn_no", "premium_year")
     JOURNAL_TXN_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     BOOKED_AT_FIELD_NUMBER: _ClassVar[int]
@@ -59,6 +59,8 @@ class TransactionRecord(_message.Message):
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     PERSONAL_BALANCE_AFTER_FIELD_NUMBER: _ClassVar[int]
     POOL_BALANCE_AFTER_FIELD_NUMBER: _ClassVar[int]
+    BENEFICIARY_PSN_NO_FIELD_NUMBER: _ClassVar[int]
+    PREMIUM_YEAR_FIELD_NUMBER: _ClassVar[int]
     journal_txn_id: str
     kind: TransactionKind
     booked_at: _timestamp_pb2.Timestamp
@@ -72,7 +74,9 @@ class TransactionRecord(_message.Message):
     actor: str
     personal_balance_after: AccountBalance
     pool_balance_after: AccountBalance
-    def __init__(self, journal_txn_id: _Optional[str] = ..., kind: _Optional[_Union[TransactionKind, str]] = ..., booked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., payer_psn_no: _Optional[str] = ..., fixmedins_code: _Optional[str] = ..., reservation_id: _Optional[str] = ..., total_fen: _Optional[int] = ..., split: _Optional[_Iterable[_Union[_common_pb2.SourceAmount, _Mapping]]] = ..., description: _Optional[str] = ..., channel: _Optional[str] = ..., actor: _Optional[str] = ..., personal_balance_after: _Optional[_Union[AccountBalance, _Mapping]] = ..., pool_balance_after: _Optional[_Union[AccountBalance, _Mapping]] = ...) -> None: ...
+    beneficiary_psn_no: str
+    premium_year: int
+    def __init__(self, journal_txn_id: _Optional[str] = ..., kind: _Optional[_Union[TransactionKind, str]] = ..., booked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., payer_psn_no: _Optional[str] = ..., fixmedins_code: _Optional[str] = ..., reservation_id: _Optional[str] = ..., total_fen: _Optional[int] = ..., split: _Optional[_Iterable[_Union[_common_pb2.SourceAmount, _Mapping]]] = ..., description: _Optional[str] = ..., channel: _Optional[str] = ..., actor: _Optional[str] = ..., personal_balance_after: _Optional[_Union[AccountBalance, _Mapping]] = ..., pool_balance_after: _Optional[_Union[AccountBalance, _Mapping]] = ..., beneficiary_psn_no: _Optional[str] = ..., premium_year: _Optional[int] = ...) -> None: ...
 
 class StatementLines(_message.Message):
     __slots__ = ("opening_fen", "contributions_fen", "payments_fen", "transfers_to_pool_fen", "refunds_fen", "premiums_fen", "rollover_fen", "pool_returns_fen", "closing_fen")

@@ -26,7 +26,7 @@ from gongji.accounts.v1 import person_pb2 as gongji_dot_accounts_dot_v1_dot_pers
 from gongji.common.v1 import common_pb2 as gongji_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)gongji/accounts/v1/registry_service.proto\x12\x12gongji.accounts.v1\x1a\x1fgongji/accounts/v1/person.proto\x1a\x1dgongji/common/v1/common.proto\"\x82\x02\n\x15RegisterPersonRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0e\n\x06psn_no\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x11\n\tid_number\x18\x04 \x01(\t\x12\x37\n\x0einsurance_type\x18\x05 \x01(\x0e\x32\x1f.gongji.common.v1.InsuranceType\x12\x13\n\x0bregion_code\x18\x06 \x01(\t\x12\x1f\n\x17\x63hronic_disease_benefit\x18\x07 \x01(\x08\x12\x15\n\rretired_cadre\x18\x08 \x01(\x08\x12\x1e\n\x16\x64isabled_veteran_level\x18\t \x01(\x05\"D\n\x16RegisterPersonResponse\x12*\n\x06person\x18\x01 \x01(\x0b\x32\x1a.gongji.accounts.v1.Person\"\x90\x06\n\x16RecordLifeEventRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0e\n\x06psn_no\x18\x02 \x01(\t\x12r\n\x1f\x63hronic_disease_benefit_granted\x18\x03 \x01(\x0b\x32G.gongji.accounts.v1.RecordLifeEventRequest.ChronicDiseaseBenefitGrantedH\x00\x12T\n\x0finsurance_ended\x18\x04 \x01(\x0b\x32\x39.gongji.accounts.v1.RecordLifeEventRequest.InsuranceEndedH\x00\x12R\n\x0eregion_changed\x18\x05 \x01(\x0b\x32\x38.gongji.accounts.v1.RecordLifeEventRequest.RegionChangedH\x00\x12_\n\x15retired_cadre_granted\x18\x06 \x01(\x0b\x32>.gongji.accounts.v1.RecordLifeEventRequest.RetiredCadreGrantedH\x00\x12\x65\n\x18\x64isabled_veteran_granted\x18\x07 \x01(\x0b\x32\x41.gongji.accounts.v1.RecordLifeEventRequest.DisabledVeteranGrantedH\x00\x12?\n\x04\x64ied\x18\x08 \x01(\x0b\x32/.gongji.accounts.v1.RecordLifeEventRequest.DiedH\x00\x1a\x1e\n\x1c\x43hronicDiseaseBenefitGranted\x1a\x10\n\x0eInsuranceEnded\x1a(\n\rRegionChanged\x12\x17\n\x0fnew_region_code\x18\x01 \x01(\t\x1a\x15\n\x13RetiredCadreGranted\x1a\'\n\x16\x44isabledVeteranGranted\x12\r\n\x05level\x18\x01 \x01(\x05\x1a\x06\n\x04\x44iedB\x07\n\x05\x65vent\"\x8c\x01\n\x17RecordLifeEventResponse\x12*\n\x06person\x18\x01 \x01(\x0b\x32\x1a.gongji.accounts.v1.Person\x12\x19\n\x11\x64issolved_pool_id\x18\x02 \x01(\t\x12\x14\n\x0creturned_fen\x18\x03 \x01(\x03\x12\x14\n\x0cleft_pool_id\x18\x04 \x01(\t\"d\n\x1c\x43reditPersonalAccountRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0e\n\x06psn_no\x18\x02 \x01(\t\x12\x12\n\namount_fen\x18\x03 \x01(\x03\x12\x0c\n\x04memo\x18\x04 \x01(\t\"L\n\x1d\x43reditPersonalAccountResponse\x12\x13\n\x0b\x62\x61lance_fen\x18\x01 \x01(\x03\x12\x16\n\x0ejournal_txn_id\x18\x02 \x01(\t\"M\n\x13RollOverYearRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0c\n\x04year\x18\x02 \x01(\x05\x12\x14\n\x0cmax_accounts\x18\x03 \x01(\x05\"l\n\x14RollOverYearResponse\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12\x17\n\x0frolled_accounts\x18\x02 \x01(\x03\x12\x11\n\tmoved_fen\x18\x03 \x01(\x03\x12\x1a\n\x12remaining_accounts\x18\x04 \x01(\x03\x32\xc7\x03\n\x0fRegistryService\x12g\n\x0eRegisterPerson\x12).gongji.accounts.v1.RegisterPersonRequest\x1a*.gongji.accounts.v1.RegisterPersonResponse\x12j\n\x0fRecordLifeEvent\x12*.gongji.accounts.v1.RecordLifeEventRequest\x1a+.gongji.accounts.v1.RecordLifeEventResponse\x12|\n\x15\x43reditPersonalAccount\x12\x30.gongji.accounts.v1.CreditPersonalAccountRequest\x1a\x31.gongji.accounts.v1.CreditPersonalAccountResponse\x12\x61\n\x0cRollOverYear\x12\'.gongji.accounts.v1.RollOverYearRequest\x1a(.gongji.accounts.v1.RollOverYearResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)gongji/accounts/v1/registry_service.proto\x12\x12gongji.accounts.v1\x1a\x1fgongji/accounts/v1/person.proto\x1a\x1dgongji/common/v1/common.proto\"\x82\x02\n\x15RegisterPersonRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0e\n\x06psn_no\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x11\n\tid_number\x18\x04 \x01(\t\x12\x37\n\x0einsurance_type\x18\x05 \x01(\x0e\x32\x1f.gongji.common.v1.InsuranceType\x12\x13\n\x0bregion_code\x18\x06 \x01(\t\x12\x1f\n\x17\x63hronic_disease_benefit\x18\x07 \x01(\x08\x12\x15\n\rretired_cadre\x18\x08 \x01(\x08\x12\x1e\n\x16\x64isabled_veteran_level\x18\t \x01(\x05\"D\n\x16RegisterPersonResponse\x12*\n\x06person\x18\x01 \x01(\x0b\x32\x1a.gongji.accounts.v1.Person\"\xb7\x0c\n\x16RecordLifeEventRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0e\n\x06psn_no\x18\x02 \x01(\t\x12r\n\x1f\x63hronic_disease_benefit_granted\x18\x03 \x01(\x0b\x32G.gongji.accounts.v1.RecordLifeEventRequest.ChronicDiseaseBenefitGrantedH\x00\x12T\n\x0finsurance_ended\x18\x04 \x01(\x0b\x32\x39.gongji.accounts.v1.RecordLifeEventRequest.InsuranceEndedH\x00\x12R\n\x0eregion_changed\x18\x05 \x01(\x0b\x32\x38.gongji.accounts.v1.RecordLifeEventRequest.RegionChangedH\x00\x12_\n\x15retired_cadre_granted\x18\x06 \x01(\x0b\x32>.gongji.accounts.v1.RecordLifeEventRequest.RetiredCadreGrantedH\x00\x12\x65\n\x18\x64isabled_veteran_granted\x18\x07 \x01(\x0b\x32\x41.gongji.accounts.v1.RecordLifeEventRequest.DisabledVeteranGrantedH\x00\x12?\n\x04\x64ied\x18\x08 \x01(\x0b\x32/.gongji.accounts.v1.RecordLifeEventRequest.DiedH\x00\x12\\\n\x13insurance_suspended\x18\t \x01(\x0b\x32=.gongji.accounts.v1.RecordLifeEventRequest.InsuranceSuspendedH\x00\x12X\n\x11insurance_resumed\x18\n \x01(\x0b\x32;.gongji.accounts.v1.RecordLifeEventRequest.InsuranceResumedH\x00\x12\x61\n\x16insurance_type_changed\x18\x0b \x01(\x0b\x32?.gongji.accounts.v1.RecordLifeEventRequest.InsuranceTypeChangedH\x00\x12r\n\x1f\x63hronic_disease_benefit_revoked\x18\x0c \x01(\x0b\x32G.gongji.accounts.v1.RecordLifeEventRequest.ChronicDiseaseBenefitRevokedH\x00\x12_\n\x15retired_cadre_revoked\x18\r \x01(\x0b\x32>.gongji.accounts.v1.RecordLifeEventRequest.RetiredCadreRevokedH\x00\x12\x65\n\x18\x64isabled_veteran_revoked\x18\x0e \x01(\x0b\x32\x41.gongji.accounts.v1.RecordLifeEventRequest.DisabledVeteranRevokedH\x00\x1a\x1e\n\x1c\x43hronicDiseaseBenefitGranted\x1a\x10\n\x0eInsuranceEnded\x1a(\n\rRegionChanged\x12\x17\n\x0fnew_region_code\x18\x01 \x01(\t\x1a\x15\n\x13RetiredCadreGranted\x1a\'\n\x16\x44isabledVeteranGranted\x12\r\n\x05level\x18\x01 \x01(\x05\x1a\x06\n\x04\x44ied\x1a\x14\n\x12InsuranceSuspended\x1a\x12\n\x10InsuranceResumed\x1aS\n\x14InsuranceTypeChanged\x12;\n\x12new_insurance_type\x18\x01 \x01(\x0e\x32\x1f.gongji.common.v1.InsuranceType\x1a\x1e\n\x1c\x43hronicDiseaseBenefitRevoked\x1a\x15\n\x13RetiredCadreRevoked\x1a\x18\n\x16\x44isabledVeteranRevokedB\x07\n\x05\x65vent\"\x8c\x01\n\x17RecordLifeEventResponse\x12*\n\x06person\x18\x01 \x01(\x0b\x32\x1a.gongji.accounts.v1.Person\x12\x19\n\x11\x64issolved_pool_id\x18\x02 \x01(\t\x12\x14\n\x0creturned_fen\x18\x03 \x01(\x03\x12\x14\n\x0cleft_pool_id\x18\x04 \x01(\t\"d\n\x1c\x43reditPersonalAccountRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0e\n\x06psn_no\x18\x02 \x01(\t\x12\x12\n\namount_fen\x18\x03 \x01(\x03\x12\x0c\n\x04memo\x18\x04 \x01(\t\"L\n\x1d\x43reditPersonalAccountResponse\x12\x13\n\x0b\x62\x61lance_fen\x18\x01 \x01(\x03\x12\x16\n\x0ejournal_txn_id\x18\x02 \x01(\t\"M\n\x13RollOverYearRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0c\n\x04year\x18\x02 \x01(\x05\x12\x14\n\x0cmax_accounts\x18\x03 \x01(\x05\"l\n\x14RollOverYearResponse\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12\x17\n\x0frolled_accounts\x18\x02 \x01(\x03\x12\x11\n\tmoved_fen\x18\x03 \x01(\x03\x12\x1a\n\x12remaining_accounts\x18\x04 \x01(\x03\x32\xc7\x03\n\x0fRegistryService\x12g\n\x0eRegisterPerson\x12).gongji.accounts.v1.RegisterPersonRequest\x1a*.gongji.accounts.v1.RegisterPersonResponse\x12j\n\x0fRecordLifeEvent\x12*.gongji.accounts.v1.RecordLifeEventRequest\x1a+.gongji.accounts.v1.RecordLifeEventResponse\x12|\n\x15\x43reditPersonalAccount\x12\x30.gongji.accounts.v1.CreditPersonalAccountRequest\x1a\x31.gongji.accounts.v1.CreditPersonalAccountResponse\x12\x61\n\x0cRollOverYear\x12\'.gongji.accounts.v1.RollOverYearRequest\x1a(.gongji.accounts.v1.RollOverYearResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,29 +38,41 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_REGISTERPERSONRESPONSE']._serialized_start=390
   _globals['_REGISTERPERSONRESPONSE']._serialized_end=458
   _globals['_RECORDLIFEEVENTREQUEST']._serialized_start=461
-  _globals['_RECORDLIFEEVENTREQUEST']._serialized_end=1245
-  _globals['_RECORDLIFEEVENTREQUEST_CHRONICDISEASEBENEFITGRANTED']._serialized_start=1074
-  _globals['_RECORDLIFEEVENTREQUEST_CHRONICDISEASEBENEFITGRANTED']._serialized_end=1104
-  _globals['_RECORDLIFEEVENTREQUEST_INSURANCEENDED']._serialized_start=1106
-  _globals['_RECORDLIFEEVENTREQUEST_INSURANCEENDED']._serialized_end=1122
-  _globals['_RECORDLIFEEVENTREQUEST_REGIONCHANGED']._serialized_start=1124
-  _globals['_RECORDLIFEEVENTREQUEST_REGIONCHANGED']._serialized_end=1164
-  _globals['_RECORDLIFEEVENTREQUEST_RETIREDCADREGRANTED']._serialized_start=1166
-  _globals['_RECORDLIFEEVENTREQUEST_RETIREDCADREGRANTED']._serialized_end=1187
-  _globals['_RECORDLIFEEVENTREQUEST_DISABLEDVETERANGRANTED']._serialized_start=1189
-  _globals['_RECORDLIFEEVENTREQUEST_DISABLEDVETERANGRANTED']._serialized_end=1228
-  _globals['_RECORDLIFEEVENTREQUEST_DIED']._serialized_start=1230
-  _globals['_RECORDLIFEEVENTREQUEST_DIED']._serialized_end=1236
-  _globals['_RECORDLIFEEVENTRESPONSE']._serialized_start=1248
-  _globals['_RECORDLIFEEVENTRESPONSE']._serialized_end=1388
-  _globals['_CREDITPERSONALACCOUNTREQUEST']._serialized_start=1390
-  _globals['_CREDITPERSONALACCOUNTREQUEST']._serialized_end=1490
-  _globals['_CREDITPERSONALACCOUNTRESPONSE']._serialized_start=1492
-  _globals['_CREDITPERSONALACCOUNTRESPONSE']._serialized_end=1568
-  _globals['_ROLLOVERYEARREQUEST']._serialized_start=1570
-  _globals['_ROLLOVERYEARREQUEST']._serialized_end=1647
-  _globals['_ROLLOVERYEARRESPONSE']._serialized_start=1649
-  _globals['_ROLLOVERYEARRESPONSE']._serialized_end=1757
-  _globals['_REGISTRYSERVICE']._serialized_start=1760
-  _globals['_REGISTRYSERVICE']._serialized_end=2215
+  _globals['_RECORDLIFEEVENTREQUEST']._serialized_end=2052
+  _globals['_RECORDLIFEEVENTREQUEST_CHRONICDISEASEBENEFITGRANTED']._serialized_start=1673
+  _globals['_RECORDLIFEEVENTREQUEST_CHRONICDISEASEBENEFITGRANTED']._serialized_end=1703
+  _globals['_RECORDLIFEEVENTREQUEST_INSURANCEENDED']._serialized_start=1705
+  _globals['_RECORDLIFEEVENTREQUEST_INSURANCEENDED']._serialized_end=1721
+  _globals['_RECORDLIFEEVENTREQUEST_REGIONCHANGED']._serialized_start=1723
+  _globals['_RECORDLIFEEVENTREQUEST_REGIONCHANGED']._serialized_end=1763
+  _globals['_RECORDLIFEEVENTREQUEST_RETIREDCADREGRANTED']._serialized_start=1765
+  _globals['_RECORDLIFEEVENTREQUEST_RETIREDCADREGRANTED']._serialized_end=1786
+  _globals['_RECORDLIFEEVENTREQUEST_DISABLEDVETERANGRANTED']._serialized_start=1788
+  _globals['_RECORDLIFEEVENTREQUEST_DISABLEDVETERANGRANTED']._serialized_end=1827
+  _globals['_RECORDLIFEEVENTREQUEST_DIED']._serialized_start=1829
+  _globals['_RECORDLIFEEVENTREQUEST_DIED']._serialized_end=1835
+  _globals['_RECORDLIFEEVENTREQUEST_INSURANCESUSPENDED']._serialized_start=1837
+  _globals['_RECORDLIFEEVENTREQUEST_INSURANCESUSPENDED']._serialized_end=1857
+  _globals['_RECORDLIFEEVENTREQUEST_INSURANCERESUMED']._serialized_start=1859
+  _globals['_RECORDLIFEEVENTREQUEST_INSURANCERESUMED']._serialized_end=1877
+  _globals['_RECORDLIFEEVENTREQUEST_INSURANCETYPECHANGED']._serialized_start=1879
+  _globals['_RECORDLIFEEVENTREQUEST_INSURANCETYPECHANGED']._serialized_end=1962
+  _globals['_RECORDLIFEEVENTREQUEST_CHRONICDISEASEBENEFITREVOKED']._serialized_start=1964
+  _globals['_RECORDLIFEEVENTREQUEST_CHRONICDISEASEBENEFITREVOKED']._serialized_end=1994
+  _globals['_RECORDLIFEEVENTREQUEST_RETIREDCADREREVOKED']._serialized_start=1996
+  _globals['_RECORDLIFEEVENTREQUEST_RETIREDCADREREVOKED']._serialized_end=2017
+  _globals['_RECORDLIFEEVENTREQUEST_DISABLEDVETERANREVOKED']._serialized_start=2019
+  _globals['_RECORDLIFEEVENTREQUEST_DISABLEDVETERANREVOKED']._serialized_end=2043
+  _globals['_RECORDLIFEEVENTRESPONSE']._serialized_start=2055
+  _globals['_RECORDLIFEEVENTRESPONSE']._serialized_end=2195
+  _globals['_CREDITPERSONALACCOUNTREQUEST']._serialized_start=2197
+  _globals['_CREDITPERSONALACCOUNTREQUEST']._serialized_end=2297
+  _globals['_CREDITPERSONALACCOUNTRESPONSE']._serialized_start=2299
+  _globals['_CREDITPERSONALACCOUNTRESPONSE']._serialized_end=2375
+  _globals['_ROLLOVERYEARREQUEST']._serialized_start=2377
+  _globals['_ROLLOVERYEARREQUEST']._serialized_end=2454
+  _globals['_ROLLOVERYEARRESPONSE']._serialized_start=2456
+  _globals['_ROLLOVERYEARRESPONSE']._serialized_end=2564
+  _globals['_REGISTRYSERVICE']._serialized_start=2567
+  _globals['_REGISTRYSERVICE']._serialized_end=3022
 # @@protoc_insertion_point(module_scope)

@@ -36,7 +36,7 @@ class RegisterPersonResponse(_message.Message):
     def __init__(self, person: _Optional[_Union[_person_pb2.Person, _Mapping]] = ...) -> None: ...
 
 class RecordLifeEventRequest(_message.Message):
-    __slots__ = ("request_id", "psn_no", "chronic_disease_benefit_granted", "insurance_ended", "region_changed", "retired_cadre_granted", "disabled_veteran_granted", "died")
+    __slots__ = ("request_id", "psn_no", "chronic_disease_benefit_granted", "insurance_ended", "region_changed", "retired_cadre_granted", "disabled_veteran_granted", "died", "insurance_suspended", "insurance_resumed", "insurance_type_changed", "chronic_disease_benefit_revoked", "retired_cadre_revoked", "disabled_veteran_revoked")
     class ChronicDiseaseBenefitGranted(_message.Message):
         __slots__ = ()
         def __init__(self) -> None: ...
@@ -59,6 +59,26 @@ class RecordLifeEventRequest(_message.Message):
     class Died(_message.Message):
         __slots__ = ()
         def __init__(self) -> None: ...
+    class InsuranceSuspended(_message.Message):
+        __slots__ = ()
+        def __init__(self) -> None: ...
+    class InsuranceResumed(_message.Message):
+        __slots__ = ()
+        def __init__(self) -> None: ...
+    class InsuranceTypeChanged(_message.Message):
+        __slots__ = ("new_insurance_type",)
+        NEW_INSURANCE_TYPE_FIELD_NUMBER: _ClassVar[int]
+        new_insurance_type: _common_pb2.InsuranceType
+        def __init__(self, new_insurance_type: _Optional[_Union[_common_pb2.InsuranceType, str]] = ...) -> None: ...
+    class ChronicDiseaseBenefitRevoked(_message.Message):
+        __slots__ = ()
+        def __init__(self) -> None: ...
+    class RetiredCadreRevoked(_message.Message):
+        __slots__ = ()
+        def __init__(self) -> None: ...
+    class DisabledVeteranRevoked(_message.Message):
+        __slots__ = ()
+        def __init__(self) -> None: ...
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     PSN_NO_FIELD_NUMBER: _ClassVar[int]
     CHRONIC_DISEASE_BENEFIT_GRANTED_FIELD_NUMBER: _ClassVar[int]
@@ -67,6 +87,12 @@ class RecordLifeEventRequest(_message.Message):
     RETIRED_CADRE_GRANTED_FIELD_NUMBER: _ClassVar[int]
     DISABLED_VETERAN_GRANTED_FIELD_NUMBER: _ClassVar[int]
     DIED_FIELD_NUMBER: _ClassVar[int]
+    INSURANCE_SUSPENDED_FIELD_NUMBER: _ClassVar[int]
+    INSURANCE_RESUMED_FIELD_NUMBER: _ClassVar[int]
+    INSURANCE_TYPE_CHANGED_FIELD_NUMBER: _ClassVar[int]
+    CHRONIC_DISEASE_BENEFIT_REVOKED_FIELD_NUMBER: _ClassVar[int]
+    RETIRED_CADRE_REVOKED_FIELD_NUMBER: _ClassVar[int]
+    DISABLED_VETERAN_REVOKED_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     psn_no: str
     chronic_disease_benefit_granted: RecordLifeEventRequest.ChronicDiseaseBenefitGranted
@@ -75,7 +101,13 @@ class RecordLifeEventRequest(_message.Message):
     retired_cadre_granted: RecordLifeEventRequest.RetiredCadreGranted
     disabled_veteran_granted: RecordLifeEventRequest.DisabledVeteranGranted
     died: RecordLifeEventRequest.Died
-    def __init__(self, request_id: _Optional[str] = ..., psn_no: _Optional[str] = ..., chronic_disease_benefit_granted: _Optional[_Union[RecordLifeEventRequest.ChronicDiseaseBenefitGranted, _Mapping]] = ..., insurance_ended: _Optional[_Union[RecordLifeEventRequest.InsuranceEnded, _Mapping]] = ..., region_changed: _Optional[_Union[RecordLifeEventRequest.RegionChanged, _Mapping]] = ..., retired_cadre_granted: _Optional[_Union[RecordLifeEventRequest.RetiredCadreGranted, _Mapping]] = ..., disabled_veteran_granted: _Optional[_Union[RecordLifeEventRequest.DisabledVeteranGranted, _Mapping]] = ..., died: _Optional[_Union[RecordLifeEventRequest.Died, _Mapping]] = ...) -> None: ...
+    insurance_suspended: RecordLifeEventRequest.InsuranceSuspended
+    insurance_resumed: RecordLifeEventRequest.InsuranceResumed
+    insurance_type_changed: RecordLifeEventRequest.InsuranceTypeChanged
+    chronic_disease_benefit_revoked: RecordLifeEventRequest.ChronicDiseaseBenefitRevoked
+    retired_cadre_revoked: RecordLifeEventRequest.RetiredCadreRevoked
+    disabled_veteran_revoked: RecordLifeEventRequest.DisabledVeteranRevoked
+    def __init__(self, request_id: _Optional[str] = ..., psn_no: _Optional[str] = ..., chronic_disease_benefit_granted: _Optional[_Union[RecordLifeEventRequest.ChronicDiseaseBenefitGranted, _Mapping]] = ..., insurance_ended: _Optional[_Union[RecordLifeEventRequest.InsuranceEnded, _Mapping]] = ..., region_changed: _Optional[_Union[RecordLifeEventRequest.RegionChanged, _Mapping]] = ..., retired_cadre_granted: _Optional[_Union[RecordLifeEventRequest.RetiredCadreGranted, _Mapping]] = ..., disabled_veteran_granted: _Optional[_Union[RecordLifeEventRequest.DisabledVeteranGranted, _Mapping]] = ..., died: _Optional[_Union[RecordLifeEventRequest.Died, _Mapping]] = ..., insurance_suspended: _Optional[_Union[RecordLifeEventRequest.InsuranceSuspended, _Mapping]] = ..., insurance_resumed: _Optional[_Union[RecordLifeEventRequest.InsuranceResumed, _Mapping]] = ..., insurance_type_changed: _Optional[_Union[RecordLifeEventRequest.InsuranceTypeChanged, _Mapping]] = ..., chronic_disease_benefit_revoked: _Optional[_Union[RecordLifeEventRequest.ChronicDiseaseBenefitRevoked, _Mapping]] = ..., retired_cadre_revoked: _Optional[_Union[RecordLifeEventRequest.RetiredCadreRevoked, _Mapping]] = ..., disabled_veteran_revoked: _Optional[_Union[RecordLifeEventRequest.DisabledVeteranRevoked, _Mapping]] = ...) -> None: ...
 
 class RecordLifeEventResponse(_message.Message):
     __slots__ = ("person", "dissolved_pool_id", "returned_fen", "left_pool_id")

@@ -71,7 +71,8 @@ class RegistryServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def RecordLifeEvent(self, request, context):
-        """Records a change in a person's insurance or life (rule 10); dissolves or leaves pools automatically.
+        """Records a change in a person's insurance or life (rule 10): dissolves a creator's pool, or makes a member leave
+        theirs, where the rules say so; a suspension pauses instead (nothing is dissolved).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
