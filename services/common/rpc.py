@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 
 C = grpc.StatusCode
 # What the client should do next follows from the code: FAILED_PRECONDITION fix the state first, NOT_FOUND check
-# the id, ALREADY_EXISTS use a new request id, UNAVAILABLE / ABORTED retry the same call, INTERNAL retry the same id.
+# the id, ALREADY_EXISTS it is done already (a person registered, a premium paid) or, REQUEST_ID_REUSED, use a new
+# request id for a new request, UNAVAILABLE / ABORTED retry the same call, INTERNAL retry the same id.
 STATUS: dict[Reason, grpc.StatusCode] = {
     Reason.PERSON_NOT_FOUND: C.NOT_FOUND,
     Reason.PERSON_ALREADY_REGISTERED: C.ALREADY_EXISTS,
