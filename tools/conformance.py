@@ -65,7 +65,7 @@ class Kit:
         creator = await family.person(psn=f"CONF{run}C", name="测试", credit_fen=500_000)
         payer = await family.person(psn=f"CONF{run}M", name="测试", credit_fen=10_000)
         self.creator, self.payer = creator.psn_no, payer.psn_no
-        self.card, self.other_card = payer.cert(), creator.cert()
+        self.card, self.other_card = payer.charge(), {**creator.cert(), **kit.visit(f"MDTRT-{payer.psn_no}")}
         self.pool_id = await family.create_pool(creator, transfer_fen=60_000)
         await family.bind(self.pool_id, payer)
         self.started = Timestamp()
@@ -145,8 +145,8 @@ class Kit:
             )
 
         before = await self.call("PreSettle", quote(self.card))
-        await self.fails("Settle", sale({}), "INVALID_ARGUMENT")
-        await self.fails("Settle", sale(kit.cert(kit.SOCIAL_SECURITY_CARD, "not a card")), "INVALID_ARGUMENT")
+        await self.fails("Settle", sale(kit.visit()), "INVALID_ARGUMENT")
+        await self.fails("Settle", sale(kit.charge(kit.SOCIAL_SECURITY_CARD, "not a card")), "INVALID_ARGUMENT")
         someone_else = sale(self.other_card)
         await self.fails("Settle", someone_else, "CREDENTIAL_MISMATCH")
         await self.fails("Settle", someone_else, "CREDENTIAL_MISMATCH")  # the replay answers the same

@@ -33,12 +33,17 @@ from services.settlement.domain.accounts import (
     RefundOutcome,
     ReserveCall,
 )
+from services.settlement.domain.model import Shortfall, Source
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-OWN_THEN_POOL = [cpb.FUNDING_SOURCE_PERSONAL_ACCOUNT, cpb.FUNDING_SOURCE_FAMILY_POOL]
+# Settlement's account sources as accounts names them (cash is never asked of accounts).
+SOURCES = {
+    Source.PERSONAL_ACCOUNT: cpb.FUNDING_SOURCE_PERSONAL_ACCOUNT,
+    Source.FAMILY_POOL: cpb.FUNDING_SOURCE_FAMILY_POOL,
+}
 # Worth retrying: the call did not happen, or we do not know (and the request id makes a repeat harmless).
 RETRYABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.ABORTED}
 
@@ -74,6 +79,7 @@ CONSUMER_CONTRACT: dict[str, Use] = {
                 "reservation.legs.source",
                 "reservation.legs.debited_fen",
                 "reservation.legs.reserved_fen",
+                "reservation.legs.shortfall_reason",
                 "reservation.expires_at",
                 "reservation.payer_personal_available_fen",
                 "reservation.payer_pool_available_fen",
@@ -100,7 +106,7 @@ CONSUMER_CONTRACT: dict[str, Use] = {
     ),
     "Refund": Use(
         frozenset({"request_id", "reservation_id", "amount_fen"}),
-        frozenset({"parts.source", "parts.amount_fen"}),
+        frozenset({"parts.source", "parts.destination", "parts.amount_fen"}),
         frozenset({"REFUND_EXCEEDS_DEBITED"}),
     ),
     "GetReservation": Use(
@@ -110,7 +116,15 @@ CONSUMER_CONTRACT: dict[str, Use] = {
     "Fence": Use(frozenset({"request_id"}), frozenset({"already_executed", "reservation_id"})),
     "Quote": Use(
         frozenset({"payer_psn_no", "amount_fen", "sources", "credential"}),
-        frozenset({"legs.source", "legs.reserved_fen", "payer_personal_available_fen", "payer_pool_available_fen"}),
+        frozenset(
+            {
+                "legs.source",
+                "legs.reserved_fen",
+                "legs.shortfall_reason",
+                "payer_personal_available_fen",
+                "payer_pool_available_fen",
+            }
+        ),
         frozenset({"PERSON_NOT_INSURED", "CREDENTIAL_MISMATCH"}),
     ),
 }
@@ -151,7 +165,7 @@ class AccountsClient:
             request_id=c.request_id,
             payer_psn_no=c.payer_psn_no,
             amount_fen=c.amount_fen,
-            sources=OWN_THEN_POOL,
+            sources=[SOURCES[x] for x in c.sources],
             hold_ttl_seconds=c.hold_ttl_seconds,
             debit_immediately=c.debit_immediately,
             fixmedins_code=c.fixmedins_code,
@@ -188,9 +202,20 @@ class AccountsClient:
         request = apb.FenceRequest(request_id=request_id)
         return fenced(await self._call("Fence", lambda t: self.stub.Fence(request, timeout=t), budget_s))
 
-    async def quote(self, payer_psn_no: str, amount_fen: int, c: Credential, *, budget_s: float | None = None) -> Quote:
+    async def quote(
+        self,
+        payer_psn_no: str,
+        amount_fen: int,
+        c: Credential,
+        sources: tuple[Source, ...],
+        *,
+        budget_s: float | None = None,
+    ) -> Quote:
         request = apb.QuoteRequest(
-            payer_psn_no=payer_psn_no, amount_fen=amount_fen, sources=OWN_THEN_POOL, credential=credential(c)
+            payer_psn_no=payer_psn_no,
+            amount_fen=amount_fen,
+            sources=[SOURCES[x] for x in sources],
+            credential=credential(c),
         )
         return quote(await self._call("Quote", lambda t: self.stub.Quote(request, timeout=t), budget_s))
 
@@ -212,6 +237,16 @@ def _by_source(legs: Sequence[rpb.ReservationLeg], field: str) -> Parts:
     )
 
 
+def _shortfalls(legs: Sequence[rpb.ReservationLeg]) -> tuple[Shortfall, ...]:
+    """Why each requested source gave less than was still needed (legs without a reason gave all that was needed)."""
+    by_source = {v: k for k, v in SOURCES.items()}
+    return tuple(
+        Shortfall(by_source[leg.source], leg.shortfall_reason)
+        for leg in legs
+        if leg.shortfall_reason and leg.source in by_source
+    )
+
+
 def _payer(r: rpb.Reservation | apb.QuoteResponse) -> Balances:
     return Balances(own_available_fen=r.payer_personal_available_fen, pool_available_fen=r.payer_pool_available_fen)
 
@@ -229,6 +264,7 @@ def hold(out: apb.ReserveResponse) -> Hold:
         debited=_by_source(r.legs, "debited_fen"),
         expires_at=r.expires_at.ToDatetime(dt.UTC) if r.HasField("expires_at") else None,
         payer=_payer(r),
+        shortfalls=_shortfalls(r.legs),
     )
 
 
@@ -243,7 +279,10 @@ def released(out: apb.ReleaseResponse) -> HoldStatus:
 def refunded(out: apb.RefundResponse) -> RefundOutcome:
     own = sum(p.amount_fen for p in out.parts if p.source == cpb.FUNDING_SOURCE_PERSONAL_ACCOUNT)
     pool = sum(p.amount_fen for p in out.parts if p.source == cpb.FUNDING_SOURCE_FAMILY_POOL)
-    return RefundOutcome(own_fen=own, pool_fen=pool)
+    to_creator = sum(
+        p.amount_fen for p in out.parts if p.destination == rpb.REFUND_DESTINATION_CREATOR_PERSONAL_ACCOUNT
+    )
+    return RefundOutcome(own_fen=own, pool_fen=pool, to_creator_fen=to_creator)
 
 
 def hold_state(out: apb.GetReservationResponse) -> HoldState:
@@ -256,7 +295,7 @@ def fenced(out: apb.FenceResponse) -> FenceOutcome:
 
 
 def quote(out: apb.QuoteResponse) -> Quote:
-    return Quote(reserved=_by_source(out.legs, "reserved_fen"), payer=_payer(out))
+    return Quote(reserved=_by_source(out.legs, "reserved_fen"), payer=_payer(out), shortfalls=_shortfalls(out.legs))
 
 
 # How each RPC's answer becomes settlement's own type (tests/contract/test_consumer.py checks that each reads no

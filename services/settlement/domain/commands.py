@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from services.common.credentials import Credential
-from services.settlement.domain.model import Kind
+from services.settlement.domain.model import AccountUse, Kind, Visit
 from services.settlement.domain.reconcile import Item, Totals
 
 
@@ -16,6 +16,8 @@ class PreSettle:
     payer_psn_no: str
     amount_fen: int
     credential: Credential
+    visit: Visit = Visit()
+    account_use: AccountUse = AccountUse.OWN_THEN_POOL
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class Pay:
     credential: Credential  # what the payer presented; part of the request (its fingerprint), stored only hashed
     description: str = ""
     hold_ttl_seconds: int = 0
+    visit: Visit = Visit()
+    account_use: AccountUse = AccountUse.OWN_THEN_POOL
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ class ListSettlements:
     period: Period
     after: tuple[dt.datetime, str] | None  # the page token: (created_at, id) of the last one seen
     page_size: int
+    mdtrt_id: str = ""  # only this visit's
 
 
 @dataclass(frozen=True)

@@ -20,22 +20,19 @@ built, so no code path can take a settlement anywhere this table does not allow.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
-from services.common.credentials import Credential
 from services.common.errors import DomainError, Reason
-from services.common.personal_data import keyed_hash
-from services.settlement.domain import commands as cmd
+from services.settlement.domain import charges
 from services.settlement.domain.accounts import (
     AccountsDeclined,
     FenceOutcome,
     Hold,
     HoldStatus,
     Payment,
-    ReserveCall,
 )
+from services.settlement.domain.charges import request_id as request_id
 from services.settlement.domain.model import (
     NOTHING_PAID,
     UNFINISHED,
@@ -62,6 +59,7 @@ MOVES: dict[Status, frozenset[Status]] = {
 # The undo intents: whoever finds one drives it to its end (usecases/reverse.py: undo).
 UNDOING = frozenset({S.COMPENSATING, S.REVERSING})
 MESSAGE_LIMIT = 500  # characters of a decline message kept
+DEFAULT_HOLD_TTL_S = 900  # an all-cash authorization (no hold at accounts) lapses like accounts' default hold
 
 
 @dataclass(frozen=True)
@@ -79,6 +77,8 @@ class Changes:
     decline_reason: str | None = None
     decline_message: str | None = None
     expires_at: dt.datetime | None = None
+    acct_shortfall_reason: str | None = None
+    acct_mulaid_shortfall_reason: str | None = None
 
     def values(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
@@ -102,88 +102,42 @@ class Move:
         return cls(frozenset({expected} if isinstance(expected, Status) else expected), to, changes or Changes())
 
 
-# ---------------------------------------------------------------- exactly once with accounts
-
-
-def request_id(s: Settlement, step: str) -> str:
-    """The accounts request id of one step of one settlement: the same every time the step is tried."""
-    return f"stl-{s.id}-{step}"
-
-
-def reserve_call(s: Settlement, credential: Credential) -> ReserveCall:
-    """The reserve of a settlement's intent: the same call every time it is made, so accounts runs it once. The
-    credential is the POS request's (settlement keeps only its keyed hash): a retry can make the call again because
-    its fingerprint proves it carries the same credential; an undo never makes it again (it asks Fence)."""
-    return ReserveCall(
-        request_id=request_id(s, "reserve"),
-        payer_psn_no=s.payer_psn_no,
-        amount_fen=s.amount_fen,
-        credential=credential,
-        debit_immediately=s.kind is Kind.SALE,
-        hold_ttl_seconds=s.hold_ttl_seconds,
-        fixmedins_code=s.institution,
-        description=s.description,
-    )
-
-
 # ---------------------------------------------------------------- Settle and Authorize
-
-
-def fingerprint(c: cmd.Pay, cert_no_hash: bytes) -> bytes:
-    """What must be equal for a second request with the same pos_txn_id to count as a replay: the credential too,
-    by its keyed hash (an unkeyed hash of a request holding an ID number could be reversed by trying them all)."""
-    parts = (
-        c.kind.value,
-        c.payer_psn_no,
-        c.amount_fen,
-        c.description,
-        c.hold_ttl_seconds,
-        c.credential.cert_type.value,
-        cert_no_hash.hex(),
-    )
-    return hashlib.sha256("|".join(str(p) for p in parts).encode()).digest()
-
-
-def intent(c: cmd.Pay, institution: str, settlement_id: str, credential_key: bytes) -> Settlement:
-    """The intent of a Settle or Authorize. The credential's number is kept only as its keyed hash and masked."""
-    cert_no_hash = keyed_hash(credential_key, c.credential.cert_no)
-    return Settlement(
-        id=settlement_id,
-        institution=institution,
-        pos_txn_id=c.pos_txn_id,
-        kind=c.kind,
-        status=Status.PENDING,
-        payer_psn_no=c.payer_psn_no,
-        amount_fen=c.amount_fen,
-        description=c.description,
-        fingerprint=fingerprint(c, cert_no_hash),
-        hold_ttl_seconds=c.hold_ttl_seconds,
-        cert_type=c.credential.cert_type,
-        cert_no_hash=cert_no_hash,
-        cert_no_masked=c.credential.masked,
-    )
-
-
-def require_same_request(found: Settlement, wanted: Settlement) -> None:
-    """The same pos_txn_id with other content is refused (a tombstone answers every request: reversed)."""
-    if found.kind is not Kind.TOMBSTONE and (found.kind is not wanted.kind or found.fingerprint != wanted.fingerprint):
-        raise DomainError(Reason.REQUEST_ID_REUSED, "(pos_txn_id)", {"pos_txn_id": wanted.pos_txn_id})
 
 
 def reserved(s: Settlement, hold: Hold) -> Move:
     """A sale is paid at once; an authorization holds. Cash is what accounts did not cover."""
     sale = s.kind is Kind.SALE
     paid = hold.debited if sale else hold.reserved
+    cash = s.amount_fen - paid.total_fen
     changes = Changes(
         reservation_id=hold.reservation_id,
         acct_pay_fen=paid.own_fen,
         acct_mulaid_pay_fen=paid.pool_fen,
-        psn_cash_pay_fen=s.amount_fen - paid.total_fen,
+        psn_cash_pay_fen=cash,
         balc_fen=hold.payer.own_available_fen,
         pool_balc_fen=hold.payer.pool_available_fen,
         authorized_fen=None if sale else paid.total_fen,
         expires_at=None if sale else hold.expires_at,
     )
+    own_reason, pool_reason = charges.shortfall_reasons(charges.shortfalls(s.account_use, hold.shortfalls, cash))
+    changes = replace(changes, acct_shortfall_reason=own_reason, acct_mulaid_shortfall_reason=pool_reason)
+    return Move.of(Status.PENDING, Status.COMPLETED if sale else Status.AUTHORIZED, changes)
+
+
+def all_cash(s: Settlement, now: dt.datetime) -> Move:
+    """The patient let no account pay (acct_used_flag NONE): the whole personal part is cash, and accounts is not
+    asked. An authorization holds nothing; it lapses like any other."""
+    sale = s.kind is Kind.SALE
+    changes = Changes(
+        acct_pay_fen=0,
+        acct_mulaid_pay_fen=0,
+        psn_cash_pay_fen=s.amount_fen,
+        authorized_fen=None if sale else 0,
+        expires_at=None if sale else now + dt.timedelta(seconds=s.hold_ttl_seconds or DEFAULT_HOLD_TTL_S),
+    )
+    own_reason, pool_reason = charges.shortfall_reasons(charges.shortfalls(s.account_use, (), s.amount_fen))
+    changes = replace(changes, acct_shortfall_reason=own_reason, acct_mulaid_shortfall_reason=pool_reason)
     return Move.of(Status.PENDING, Status.COMPLETED if sale else Status.AUTHORIZED, changes)
 
 

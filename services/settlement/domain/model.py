@@ -38,6 +38,61 @@ FINAL = frozenset({Status.COMPLETED, Status.DECLINED, Status.VOIDED, Status.EXPI
 NOTHING_PAID = frozenset({Status.DECLINED, Status.VOIDED, Status.EXPIRED, Status.REVERSED})
 
 
+class AccountUse(StrEnum):
+    """How the patient lets the accounts be used (the national platform's acct_used_flag): own account then pool
+    (the default, rule 8), own account only, or none at all (all cash)."""
+
+    OWN_THEN_POOL = "OWN_THEN_POOL"
+    OWN_ONLY = "OWN_ONLY"
+    NONE = "NONE"
+
+
+class Source(StrEnum):
+    """Where the personal part is paid from (and refunded to)."""
+
+    PERSONAL_ACCOUNT = "PERSONAL_ACCOUNT"
+    FAMILY_POOL = "FAMILY_POOL"
+    CASH = "CASH"
+
+
+# The account sources in the order rule 8 uses them, and the ones each choice of the patient allows.
+ACCOUNT_SOURCES = (Source.PERSONAL_ACCOUNT, Source.FAMILY_POOL)
+ALLOWED: dict[AccountUse, tuple[Source, ...]] = {
+    AccountUse.OWN_THEN_POOL: ACCOUNT_SOURCES,
+    AccountUse.OWN_ONLY: (Source.PERSONAL_ACCOUNT,),
+    AccountUse.NONE: (),
+}
+
+
+@dataclass(frozen=True)
+class Visit:
+    """The visit and bill a charge belongs to, as the national platform names them (2206/2207): the visit id
+    (mdtrt_id), the platform's settlement id when known (setl_id), insurance type (insutype, e.g. 310 employee, 390
+    resident), medical type (med_type, e.g. 11 outpatient, 14 chronic/special disease outpatient, 21 inpatient, 41
+    pharmacy), the bill's total (medfee_sumamt) and what the pooled fund pays (fund_pay_sumamt). The personal part
+    (psn_part_amt) is the settlement's amount_fen: fund + personal part <= total (the rest the institution bears)."""
+
+    mdtrt_id: str = ""
+    setl_id: str = ""
+    insutype: str = ""
+    med_type: str = ""
+    medfee_sumamt_fen: int = 0
+    fund_pay_sumamt_fen: int = 0
+
+    @property
+    def inpatient(self) -> bool:
+        """An inpatient stay (med_type 2x, or 52 maternity inpatient): its deposit is held for weeks, not hours."""
+        return self.med_type.startswith("2") or self.med_type == "52"
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """Why an account source gave less than was still needed: a reason code of the reason table."""
+
+    source: Source
+    reason: str
+
+
 @dataclass
 class Split:
     """The national platform's names: acct_pay (own personal account), acct_mulaid_pay (pool), psn_cash_pay."""
@@ -45,6 +100,7 @@ class Split:
     acct_pay_fen: int = 0
     acct_mulaid_pay_fen: int = 0
     psn_cash_pay_fen: int = 0
+    shortfalls: tuple[Shortfall, ...] = ()
 
     @property
     def accounts_fen(self) -> int:
@@ -106,6 +162,8 @@ class Settlement:
     description: str = ""
     fingerprint: bytes = b""
     hold_ttl_seconds: int = 0
+    visit: Visit = field(default_factory=Visit)
+    account_use: AccountUse = AccountUse.OWN_THEN_POOL
     # The credential the payer presented: its type, its number's keyed hash and masked form, never the number.
     cert_type: CertType | None = None  # None: a tombstone (or a row from before credentials)
     cert_no_hash: bytes = b""

@@ -97,10 +97,10 @@ class PgStore(PgRecords):
             return await settlements.lapsed_authorizations(conn, now, limit)
 
     async def list_created(
-        self, institution: str, period: Period, after: tuple[dt.datetime, str] | None, limit: int
+        self, institution: str, period: Period, after: tuple[dt.datetime, str] | None, limit: int, mdtrt_id: str = ""
     ) -> list[Settlement]:
         async with self._statement() as conn:
-            return await settlements.list_created(conn, institution, period, after, limit)
+            return await settlements.list_created(conn, institution, period, after, limit, mdtrt_id)
 
     async def totals(self, institution: str, period: Period) -> Totals:
         async with self._statement() as conn:

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from gongji.settlement.v1 import settlement_pb2 as pb
 from services.common.credentials import CertType
+from services.common.errors import Reason
 from services.common.wire import ts
 from services.settlement.domain.lifecycle import visible_status
-from services.settlement.domain.model import Kind, Refund, RefundStatus, Settlement, Split, Status
+from services.settlement.domain.model import (
+    AccountUse,
+    Kind,
+    Refund,
+    RefundStatus,
+    Settlement,
+    Shortfall,
+    Split,
+    Status,
+    Visit,
+)
 from services.settlement.domain.reconcile import Item, Row, Totals
 
 
@@ -17,11 +28,46 @@ def cert_type(v: int) -> CertType | None:
     return CertType(pb.MdtrtCertType.Name(v).removeprefix("MDTRT_CERT_TYPE_"))
 
 
+def account_use(v: int) -> AccountUse | None:
+    """A wire acct_used_flag; UNSPECIFIED is the default (own account, then pool); None for an unknown value."""
+    if v == pb.ACCT_USED_FLAG_UNSPECIFIED:
+        return AccountUse.OWN_THEN_POOL
+    if v not in pb.AcctUsedFlag.values():
+        return None
+    return AccountUse(pb.AcctUsedFlag.Name(v).removeprefix("ACCT_USED_FLAG_"))
+
+
+def visit_pb(v: Visit) -> pb.Visit | None:
+    if not v.mdtrt_id:
+        return None
+    return pb.Visit(
+        mdtrt_id=v.mdtrt_id,
+        setl_id=v.setl_id,
+        insutype=v.insutype,
+        med_type=v.med_type,
+        medfee_sumamt_fen=v.medfee_sumamt_fen,
+        fund_pay_sumamt_fen=v.fund_pay_sumamt_fen,
+    )
+
+
+def shortfall_pb(x: Shortfall) -> pb.Shortfall:
+    """A source's shortfall with the clerk's message in both languages (empty for a reason this build does not
+    know, e.g. one a newer accounts service added)."""
+    reason = Reason.parse(x.reason)
+    return pb.Shortfall(
+        source="PAY_SOURCE_" + x.source.value,
+        reason=x.reason,
+        message=reason.message if reason else "",
+        message_zh=reason.message_zh if reason else "",
+    )
+
+
 def split_pb(split: Split) -> pb.Split:
     return pb.Split(
         acct_pay_fen=split.acct_pay_fen,
         acct_mulaid_pay_fen=split.acct_mulaid_pay_fen,
         psn_cash_pay_fen=split.psn_cash_pay_fen,
+        shortfalls=[shortfall_pb(x) for x in split.shortfalls],
     )
 
 
@@ -61,6 +107,8 @@ def settlement_pb(s: Settlement) -> pb.Settlement:
         mdtrt_cert_no_masked=s.cert_no_masked,
         created_by=s.created_by,
         updated_by=s.updated_by,
+        visit=visit_pb(s.visit),
+        acct_used_flag="ACCT_USED_FLAG_" + s.account_use.value if s.kind is not Kind.TOMBSTONE else None,
     )
 
 

@@ -20,7 +20,7 @@ from services.settlement.domain.accounts import (
 )
 from services.settlement.domain.commands import Period, SettlementRef
 from services.settlement.domain.lifecycle import Move
-from services.settlement.domain.model import NewRefund, Refund, RefundFinish, Settlement
+from services.settlement.domain.model import NewRefund, Refund, RefundFinish, Settlement, Source
 from services.settlement.domain.reconcile import Item, Totals
 
 
@@ -69,9 +69,10 @@ class Store(Records, Protocol):
         """AUTHORIZED settlements whose hold has lapsed."""
 
     async def list_created(
-        self, institution: str, period: Period, after: tuple[dt.datetime, str] | None, limit: int
+        self, institution: str, period: Period, after: tuple[dt.datetime, str] | None, limit: int, mdtrt_id: str = ""
     ) -> list[Settlement]:
-        """Created in the period, by (created_at, id), after the page token's; with refunds."""
+        """Created in the period (of one visit, if given), by (created_at, id), after the page token's; with
+        refunds."""
 
     async def totals(self, institution: str, period: Period) -> Totals:
         """Payments completed, and POS refunds completed, in the period."""
@@ -101,5 +102,11 @@ class Accounts(Protocol):
         """Bars a request id that has not run, so that it never runs late; tells whether it had run."""
 
     async def quote(
-        self, payer_psn_no: str, amount_fen: int, credential: Credential, *, budget_s: float | None = None
+        self,
+        payer_psn_no: str,
+        amount_fen: int,
+        credential: Credential,
+        sources: tuple[Source, ...],
+        *,
+        budget_s: float | None = None,
     ) -> Quote: ...

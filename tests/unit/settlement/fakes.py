@@ -34,6 +34,7 @@ from services.settlement.domain.accounts import (
 from services.settlement.domain.commands import Period, SettlementRef
 from services.settlement.domain.lifecycle import Move
 from services.settlement.domain.model import (
+    ACCOUNT_SOURCES,
     UNFINISHED,
     Kind,
     NewRefund,
@@ -41,6 +42,8 @@ from services.settlement.domain.model import (
     RefundFinish,
     RefundStatus,
     Settlement,
+    Shortfall,
+    Source,
     Split,
     Status,
 )
@@ -137,7 +140,12 @@ class FakeStore:
         if row.status not in m.expected:
             return None
         values = m.changes.values()
-        split = Split(*(values.pop(k, getattr(row.split, k)) for k in _SPLIT))  # type: ignore[arg-type]
+        shortfalls = row.split.shortfalls
+        if "acct_shortfall_reason" in values:
+            reasons = (values.pop("acct_shortfall_reason"), values.pop("acct_mulaid_shortfall_reason"))
+            found = zip(ACCOUNT_SOURCES, reasons, strict=True)
+            shortfalls = tuple(Shortfall(x, str(reason)) for x, reason in found if reason)
+        split = Split(*(values.pop(k, getattr(row.split, k)) for k in _SPLIT), shortfalls)  # type: ignore[arg-type]
         moved = dataclasses.replace(row, status=m.to, split=split, updated_at=self.clock(), **values)  # type: ignore[arg-type]
         self.t.settlements[settlement_id] = moved
         if m.to is Status.COMPLETED:
@@ -221,13 +229,14 @@ class FakeStore:
         return [s.id for s in sorted(rows, key=lambda s: _at(s.expires_at))][:limit]
 
     async def list_created(
-        self, institution: str, period: Period, after: tuple[dt.datetime, str] | None, limit: int
+        self, institution: str, period: Period, after: tuple[dt.datetime, str] | None, limit: int, mdtrt_id: str = ""
     ) -> list[Settlement]:
         rows = sorted(
             (
                 s
                 for s in self.t.settlements.values()
                 if s.institution == institution
+                and (not mdtrt_id or s.visit.mdtrt_id == mdtrt_id)
                 and period.start <= _at(s.created_at) < period.end
                 and (after is None or (_at(s.created_at), s.id) > after)
             ),
@@ -404,11 +413,14 @@ class FakeAccounts:
             payer = self._payer(c.payer_psn_no, c.credential)
             legs = []
             remaining = c.amount_fen
-            for source, account in (("own", payer.own), ("pool", payer.pool)):
+            shortfalls = []
+            for source, account in self._sources(payer, c.sources):
                 take = min(remaining, account.available_fen) if account is not None else 0
                 if account is not None and take:
                     legs.append(Leg(source, account, take))
                     remaining -= take
+                if remaining:
+                    shortfalls.append(_shortfall(source, account))
             r = Reservation(
                 f"R{next(self._ids)}",
                 payer,
@@ -425,7 +437,14 @@ class FakeAccounts:
                     leg.account.held_fen += leg.reserved_fen
             if c.debit_immediately:
                 r.status = HoldStatus.DEBITED
-            return Hold(r.id, r.parts("reserved_fen"), r.parts("debited_fen"), r.expires_at, self._balances(payer))
+            return Hold(
+                r.id,
+                r.parts("reserved_fen"),
+                r.parts("debited_fen"),
+                r.expires_at,
+                self._balances(payer),
+                tuple(shortfalls),
+            )
 
         return await self._call("Reserve", c.request_id, (c,), work, budget_s)
 
@@ -498,17 +517,35 @@ class FakeAccounts:
         return await self._call("Fence", "", (), work, budget_s)
 
     async def quote(
-        self, payer_psn_no: str, amount_fen: int, credential: Credential, *, budget_s: float | None = None
+        self,
+        payer_psn_no: str,
+        amount_fen: int,
+        credential: Credential,
+        sources: tuple[Source, ...],
+        *,
+        budget_s: float | None = None,
     ) -> Quote:
         def work() -> Quote:
             payer = self._payer(payer_psn_no, credential)
-            own = min(amount_fen, payer.own.available_fen) if payer.own else 0
-            pool = min(amount_fen - own, payer.pool.available_fen) if payer.pool else 0
-            return Quote(Parts(own, pool), self._balances(payer))
+            took = {"own": 0, "pool": 0}
+            shortfalls = []
+            for source, account in self._sources(payer, sources):
+                took[source] = min(amount_fen - sum(took.values()), account.available_fen) if account else 0
+                if sum(took.values()) < amount_fen:
+                    shortfalls.append(_shortfall(source, account))
+            return Quote(Parts(took["own"], took["pool"]), self._balances(payer), tuple(shortfalls))
 
         return await self._call("Quote", "", (), work, budget_s)
 
     # ------------------------------------------------------------ the machinery
+
+    @staticmethod
+    def _sources(payer: Payer, sources: tuple[Source, ...]) -> list[tuple[str, Account | None]]:
+        """The payer's accounts for the sources asked, in the order asked (as accounts' Reserve and Quote)."""
+        if not sources:
+            raise AccountsDeclined("INVALID_ARGUMENT", "sources: required")
+        by_source = {Source.PERSONAL_ACCOUNT: ("own", payer.own), Source.FAMILY_POOL: ("pool", payer.pool)}
+        return [by_source[x] for x in sources]
 
     async def _call(
         self, method: str, request_id: str, request: tuple[Any, ...], work: Callable[[], T], budget_s: float | None
@@ -593,6 +630,15 @@ class FakeAccounts:
     @staticmethod
     def _balances(payer: Payer) -> Balances:
         return Balances(payer.own.available_fen if payer.own else 0, payer.pool.available_fen if payer.pool else 0)
+
+
+def _shortfall(source: str, account: Account | None) -> Shortfall:
+    """Why a source gave less than was still needed, as accounts says it."""
+    if account is None:
+        reason = "NO_PERSONAL_ACCOUNT" if source == "own" else "NOT_BOUND"
+    else:
+        reason = "INSUFFICIENT_FUNDS"
+    return Shortfall(Source.PERSONAL_ACCOUNT if source == "own" else Source.FAMILY_POOL, reason)
 
 
 def _declining(reason: str) -> Callable[[], Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from services.common.errors import Reason
-from services.settlement.domain import lifecycle
+from services.settlement.domain import charges, lifecycle
 from services.settlement.domain.accounts import AccountsDeclined, HoldStatus
 from services.settlement.domain.model import Kind, RefundStatus, Status
 from services.settlement.usecases.deps import CrashPoint
@@ -76,7 +76,7 @@ async def test_a_payment_accounts_never_got_is_fenced_and_leaves_nothing(w: Worl
     assert out.status is Status.REVERSED and w.accounts.of(payer) == []
     late = await w.store.get(out.id)  # the original call, arriving late at accounts, is refused and does nothing
     with pytest.raises(AccountsDeclined) as err:
-        await w.accounts.reserve(lifecycle.reserve_call(late, w.card(payer)))
+        await w.accounts.reserve(charges.reserve_call(late, w.card(payer)))
     assert err.value.reason == "REQUEST_CANCELLED" and w.accounts.of(payer) == []
     assert await fails(w.settle(payer, 3_000, request)) is Reason.SETTLEMENT_REVERSED
 

@@ -35,6 +35,20 @@ class SettlementKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SETTLEMENT_KIND_AUTHORIZATION: _ClassVar[SettlementKind]
     SETTLEMENT_KIND_TOMBSTONE: _ClassVar[SettlementKind]
 
+class PaySource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PAY_SOURCE_UNSPECIFIED: _ClassVar[PaySource]
+    PAY_SOURCE_PERSONAL_ACCOUNT: _ClassVar[PaySource]
+    PAY_SOURCE_FAMILY_POOL: _ClassVar[PaySource]
+    PAY_SOURCE_CASH: _ClassVar[PaySource]
+
+class AcctUsedFlag(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ACCT_USED_FLAG_UNSPECIFIED: _ClassVar[AcctUsedFlag]
+    ACCT_USED_FLAG_OWN_THEN_POOL: _ClassVar[AcctUsedFlag]
+    ACCT_USED_FLAG_OWN_ONLY: _ClassVar[AcctUsedFlag]
+    ACCT_USED_FLAG_NONE: _ClassVar[AcctUsedFlag]
+
 class ReconcileRowResult(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     RECONCILE_ROW_RESULT_UNSPECIFIED: _ClassVar[ReconcileRowResult]
@@ -58,21 +72,59 @@ SETTLEMENT_KIND_UNSPECIFIED: SettlementKind
 SETTLEMENT_KIND_SALE: SettlementKind
 SETTLEMENT_KIND_AUTHORIZATION: SettlementKind
 SETTLEMENT_KIND_TOMBSTONE: SettlementKind
+PAY_SOURCE_UNSPECIFIED: PaySource
+PAY_SOURCE_PERSONAL_ACCOUNT: PaySource
+PAY_SOURCE_FAMILY_POOL: PaySource
+PAY_SOURCE_CASH: PaySource
+ACCT_USED_FLAG_UNSPECIFIED: AcctUsedFlag
+ACCT_USED_FLAG_OWN_THEN_POOL: AcctUsedFlag
+ACCT_USED_FLAG_OWN_ONLY: AcctUsedFlag
+ACCT_USED_FLAG_NONE: AcctUsedFlag
 RECONCILE_ROW_RESULT_UNSPECIFIED: ReconcileRowResult
 RECONCILE_ROW_RESULT_MATCH: ReconcileRowResult
 RECONCILE_ROW_RESULT_MISSING_HERE: ReconcileRowResult
 RECONCILE_ROW_RESULT_MISSING_THERE: ReconcileRowResult
 RECONCILE_ROW_RESULT_AMOUNT_DIFFERS: ReconcileRowResult
 
+class Visit(_message.Message):
+    __slots__ = ("mdtrt_id", "setl_id", "insutype", "med_type", "medfee_sumamt_fen", "fund_pay_sumamt_fen")
+    MDTRT_ID_FIELD_NUMBER: _ClassVar[int]
+    SETL_ID_FIELD_NUMBER: _ClassVar[int]
+    INSUTYPE_FIELD_NUMBER: _ClassVar[int]
+    MED_TYPE_FIELD_NUMBER: _ClassVar[int]
+    MEDFEE_SUMAMT_FEN_FIELD_NUMBER: _ClassVar[int]
+    FUND_PAY_SUMAMT_FEN_FIELD_NUMBER: _ClassVar[int]
+    mdtrt_id: str
+    setl_id: str
+    insutype: str
+    med_type: str
+    medfee_sumamt_fen: int
+    fund_pay_sumamt_fen: int
+    def __init__(self, mdtrt_id: _Optional[str] = ..., setl_id: _Optional[str] = ..., insutype: _Optional[str] = ..., med_type: _Optional[str] = ..., medfee_sumamt_fen: _Optional[int] = ..., fund_pay_sumamt_fen: _Optional[int] = ...) -> None: ...
+
+class Shortfall(_message.Message):
+    __slots__ = ("source", "reason", "message", "message_zh")
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_ZH_FIELD_NUMBER: _ClassVar[int]
+    source: PaySource
+    reason: str
+    message: str
+    message_zh: str
+    def __init__(self, source: _Optional[_Union[PaySource, str]] = ..., reason: _Optional[str] = ..., message: _Optional[str] = ..., message_zh: _Optional[str] = ...) -> None: ...
+
 class Split(_message.Message):
-    __slots__ = ("acct_pay_fen", "acct_mulaid_pay_fen", "psn_cash_pay_fen")
+    __slots__ = ("acct_pay_fen", "acct_mulaid_pay_fen", "psn_cash_pay_fen", "shortfalls")
     ACCT_PAY_FEN_FIELD_NUMBER: _ClassVar[int]
     ACCT_MULAID_PAY_FEN_FIELD_NUMBER: _ClassVar[int]
     PSN_CASH_PAY_FEN_FIELD_NUMBER: _ClassVar[int]
+    SHORTFALLS_FIELD_NUMBER: _ClassVar[int]
     acct_pay_fen: int
     acct_mulaid_pay_fen: int
     psn_cash_pay_fen: int
-    def __init__(self, acct_pay_fen: _Optional[int] = ..., acct_mulaid_pay_fen: _Optional[int] = ..., psn_cash_pay_fen: _Optional[int] = ...) -> None: ...
+    shortfalls: _containers.RepeatedCompositeFieldContainer[Shortfall]
+    def __init__(self, acct_pay_fen: _Optional[int] = ..., acct_mulaid_pay_fen: _Optional[int] = ..., psn_cash_pay_fen: _Optional[int] = ..., shortfalls: _Optional[_Iterable[_Union[Shortfall, _Mapping]]] = ...) -> None: ...
 
 class RefundRecord(_message.Message):
     __slots__ = ("refund_pos_txn_id", "amount_fen", "acct_refund_fen", "acct_mulaid_refund_fen", "completed", "created_at")
@@ -91,7 +143,7 @@ class RefundRecord(_message.Message):
     def __init__(self, refund_pos_txn_id: _Optional[str] = ..., amount_fen: _Optional[int] = ..., acct_refund_fen: _Optional[int] = ..., acct_mulaid_refund_fen: _Optional[int] = ..., completed: _Optional[bool] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Settlement(_message.Message):
-    __slots__ = ("settlement_id", "pos_txn_id", "fixmedins_code", "payer_psn_no", "kind", "status", "amount_fen", "authorized_fen", "split", "refunded_fen", "refunds", "balc_fen", "pool_balc_fen", "decline_reason", "decline_message", "expires_at", "created_at", "updated_at", "description", "mdtrt_cert_type", "mdtrt_cert_no_masked", "created_by", "updated_by")
+    __slots__ = ("settlement_id", "pos_txn_id", "fixmedins_code", "payer_psn_no", "kind", "status", "amount_fen", "authorized_fen", "split", "refunded_fen", "refunds", "balc_fen", "pool_balc_fen", "decline_reason", "decline_message", "expires_at", "created_at", "updated_at", "description", "mdtrt_cert_type", "mdtrt_cert_no_masked", "created_by", "updated_by", "visit", "acct_used_flag")
     SETTLEMENT_ID_FIELD_NUMBER: _ClassVar[int]
     POS_TXN_ID_FIELD_NUMBER: _ClassVar[int]
     FIXMEDINS_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -115,6 +167,8 @@ class Settlement(_message.Message):
     MDTRT_CERT_NO_MASKED_FIELD_NUMBER: _ClassVar[int]
     CREATED_BY_FIELD_NUMBER: _ClassVar[int]
     UPDATED_BY_FIELD_NUMBER: _ClassVar[int]
+    VISIT_FIELD_NUMBER: _ClassVar[int]
+    ACCT_USED_FLAG_FIELD_NUMBER: _ClassVar[int]
     settlement_id: str
     pos_txn_id: str
     fixmedins_code: str
@@ -138,19 +192,25 @@ class Settlement(_message.Message):
     mdtrt_cert_no_masked: str
     created_by: str
     updated_by: str
-    def __init__(self, settlement_id: _Optional[str] = ..., pos_txn_id: _Optional[str] = ..., fixmedins_code: _Optional[str] = ..., payer_psn_no: _Optional[str] = ..., kind: _Optional[_Union[SettlementKind, str]] = ..., status: _Optional[_Union[SettlementStatus, str]] = ..., amount_fen: _Optional[int] = ..., authorized_fen: _Optional[int] = ..., split: _Optional[_Union[Split, _Mapping]] = ..., refunded_fen: _Optional[int] = ..., refunds: _Optional[_Iterable[_Union[RefundRecord, _Mapping]]] = ..., balc_fen: _Optional[int] = ..., pool_balc_fen: _Optional[int] = ..., decline_reason: _Optional[str] = ..., decline_message: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., description: _Optional[str] = ..., mdtrt_cert_type: _Optional[_Union[MdtrtCertType, str]] = ..., mdtrt_cert_no_masked: _Optional[str] = ..., created_by: _Optional[str] = ..., updated_by: _Optional[str] = ...) -> None: ...
+    visit: Visit
+    acct_used_flag: AcctUsedFlag
+    def __init__(self, settlement_id: _Optional[str] = ..., pos_txn_id: _Optional[str] = ..., fixmedins_code: _Optional[str] = ..., payer_psn_no: _Optional[str] = ..., kind: _Optional[_Union[SettlementKind, str]] = ..., status: _Optional[_Union[SettlementStatus, str]] = ..., amount_fen: _Optional[int] = ..., authorized_fen: _Optional[int] = ..., split: _Optional[_Union[Split, _Mapping]] = ..., refunded_fen: _Optional[int] = ..., refunds: _Optional[_Iterable[_Union[RefundRecord, _Mapping]]] = ..., balc_fen: _Optional[int] = ..., pool_balc_fen: _Optional[int] = ..., decline_reason: _Optional[str] = ..., decline_message: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., description: _Optional[str] = ..., mdtrt_cert_type: _Optional[_Union[MdtrtCertType, str]] = ..., mdtrt_cert_no_masked: _Optional[str] = ..., created_by: _Optional[str] = ..., updated_by: _Optional[str] = ..., visit: _Optional[_Union[Visit, _Mapping]] = ..., acct_used_flag: _Optional[_Union[AcctUsedFlag, str]] = ...) -> None: ...
 
 class PreSettleRequest(_message.Message):
-    __slots__ = ("payer_psn_no", "amount_fen", "mdtrt_cert_type", "mdtrt_cert_no")
+    __slots__ = ("payer_psn_no", "amount_fen", "mdtrt_cert_type", "mdtrt_cert_no", "visit", "acct_used_flag")
     PAYER_PSN_NO_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
     MDTRT_CERT_TYPE_FIELD_NUMBER: _ClassVar[int]
     MDTRT_CERT_NO_FIELD_NUMBER: _ClassVar[int]
+    VISIT_FIELD_NUMBER: _ClassVar[int]
+    ACCT_USED_FLAG_FIELD_NUMBER: _ClassVar[int]
     payer_psn_no: str
     amount_fen: int
     mdtrt_cert_type: MdtrtCertType
     mdtrt_cert_no: str
-    def __init__(self, payer_psn_no: _Optional[str] = ..., amount_fen: _Optional[int] = ..., mdtrt_cert_type: _Optional[_Union[MdtrtCertType, str]] = ..., mdtrt_cert_no: _Optional[str] = ...) -> None: ...
+    visit: Visit
+    acct_used_flag: AcctUsedFlag
+    def __init__(self, payer_psn_no: _Optional[str] = ..., amount_fen: _Optional[int] = ..., mdtrt_cert_type: _Optional[_Union[MdtrtCertType, str]] = ..., mdtrt_cert_no: _Optional[str] = ..., visit: _Optional[_Union[Visit, _Mapping]] = ..., acct_used_flag: _Optional[_Union[AcctUsedFlag, str]] = ...) -> None: ...
 
 class PreSettleResponse(_message.Message):
     __slots__ = ("split", "balc_fen", "pool_balc_fen")
@@ -163,20 +223,24 @@ class PreSettleResponse(_message.Message):
     def __init__(self, split: _Optional[_Union[Split, _Mapping]] = ..., balc_fen: _Optional[int] = ..., pool_balc_fen: _Optional[int] = ...) -> None: ...
 
 class SettleRequest(_message.Message):
-    __slots__ = ("pos_txn_id", "payer_psn_no", "amount_fen", "description", "mdtrt_cert_type", "mdtrt_cert_no")
+    __slots__ = ("pos_txn_id", "payer_psn_no", "amount_fen", "description", "mdtrt_cert_type", "mdtrt_cert_no", "visit", "acct_used_flag")
     POS_TXN_ID_FIELD_NUMBER: _ClassVar[int]
     PAYER_PSN_NO_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     MDTRT_CERT_TYPE_FIELD_NUMBER: _ClassVar[int]
     MDTRT_CERT_NO_FIELD_NUMBER: _ClassVar[int]
+    VISIT_FIELD_NUMBER: _ClassVar[int]
+    ACCT_USED_FLAG_FIELD_NUMBER: _ClassVar[int]
     pos_txn_id: str
     payer_psn_no: str
     amount_fen: int
     description: str
     mdtrt_cert_type: MdtrtCertType
     mdtrt_cert_no: str
-    def __init__(self, pos_txn_id: _Optional[str] = ..., payer_psn_no: _Optional[str] = ..., amount_fen: _Optional[int] = ..., description: _Optional[str] = ..., mdtrt_cert_type: _Optional[_Union[MdtrtCertType, str]] = ..., mdtrt_cert_no: _Optional[str] = ...) -> None: ...
+    visit: Visit
+    acct_used_flag: AcctUsedFlag
+    def __init__(self, pos_txn_id: _Optional[str] = ..., payer_psn_no: _Optional[str] = ..., amount_fen: _Optional[int] = ..., description: _Optional[str] = ..., mdtrt_cert_type: _Optional[_Union[MdtrtCertType, str]] = ..., mdtrt_cert_no: _Optional[str] = ..., visit: _Optional[_Union[Visit, _Mapping]] = ..., acct_used_flag: _Optional[_Union[AcctUsedFlag, str]] = ...) -> None: ...
 
 class SettleResponse(_message.Message):
     __slots__ = ("settlement",)
@@ -185,7 +249,7 @@ class SettleResponse(_message.Message):
     def __init__(self, settlement: _Optional[_Union[Settlement, _Mapping]] = ...) -> None: ...
 
 class AuthorizeRequest(_message.Message):
-    __slots__ = ("pos_txn_id", "payer_psn_no", "amount_fen", "hold_ttl_seconds", "description", "mdtrt_cert_type", "mdtrt_cert_no")
+    __slots__ = ("pos_txn_id", "payer_psn_no", "amount_fen", "hold_ttl_seconds", "description", "mdtrt_cert_type", "mdtrt_cert_no", "visit", "acct_used_flag")
     POS_TXN_ID_FIELD_NUMBER: _ClassVar[int]
     PAYER_PSN_NO_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
@@ -193,6 +257,8 @@ class AuthorizeRequest(_message.Message):
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     MDTRT_CERT_TYPE_FIELD_NUMBER: _ClassVar[int]
     MDTRT_CERT_NO_FIELD_NUMBER: _ClassVar[int]
+    VISIT_FIELD_NUMBER: _ClassVar[int]
+    ACCT_USED_FLAG_FIELD_NUMBER: _ClassVar[int]
     pos_txn_id: str
     payer_psn_no: str
     amount_fen: int
@@ -200,7 +266,9 @@ class AuthorizeRequest(_message.Message):
     description: str
     mdtrt_cert_type: MdtrtCertType
     mdtrt_cert_no: str
-    def __init__(self, pos_txn_id: _Optional[str] = ..., payer_psn_no: _Optional[str] = ..., amount_fen: _Optional[int] = ..., hold_ttl_seconds: _Optional[int] = ..., description: _Optional[str] = ..., mdtrt_cert_type: _Optional[_Union[MdtrtCertType, str]] = ..., mdtrt_cert_no: _Optional[str] = ...) -> None: ...
+    visit: Visit
+    acct_used_flag: AcctUsedFlag
+    def __init__(self, pos_txn_id: _Optional[str] = ..., payer_psn_no: _Optional[str] = ..., amount_fen: _Optional[int] = ..., hold_ttl_seconds: _Optional[int] = ..., description: _Optional[str] = ..., mdtrt_cert_type: _Optional[_Union[MdtrtCertType, str]] = ..., mdtrt_cert_no: _Optional[str] = ..., visit: _Optional[_Union[Visit, _Mapping]] = ..., acct_used_flag: _Optional[_Union[AcctUsedFlag, str]] = ...) -> None: ...
 
 class AuthorizeResponse(_message.Message):
     __slots__ = ("settlement",)
@@ -285,16 +353,18 @@ class GetSettlementResponse(_message.Message):
     def __init__(self, settlement: _Optional[_Union[Settlement, _Mapping]] = ...) -> None: ...
 
 class ListSettlementsRequest(_message.Message):
-    __slots__ = ("period_start", "period_end", "page_size", "page_token")
+    __slots__ = ("period_start", "period_end", "page_size", "page_token", "mdtrt_id")
     PERIOD_START_FIELD_NUMBER: _ClassVar[int]
     PERIOD_END_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    MDTRT_ID_FIELD_NUMBER: _ClassVar[int]
     period_start: _timestamp_pb2.Timestamp
     period_end: _timestamp_pb2.Timestamp
     page_size: int
     page_token: str
-    def __init__(self, period_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., period_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    mdtrt_id: str
+    def __init__(self, period_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., period_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., mdtrt_id: _Optional[str] = ...) -> None: ...
 
 class ListSettlementsResponse(_message.Message):
     __slots__ = ("settlements", "next_page_token")
