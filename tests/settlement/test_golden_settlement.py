@@ -63,7 +63,7 @@ async def recorded(stack) -> Recorder:  # type: ignore[no-untyped-def]
         member=member.psn_no, pos1=rid(), pos2=rid(), pos3=rid(), pos4=rid(), refund1=rid(), refund2=rid(), never=rid()
     )
     r.values.update(pos5=rid(), pos6=rid(), pos7=rid(), member_id=member.id_number, creator_id=creator.id_number)
-    r.values.update(pos8=rid())
+    r.values.update(pos8=rid(), refund3=rid())
     # What a settlement shows of a card: its last four behind stars (the number itself would show as {..._id}).
     r.values.update(
         member_id_masked="*" * 14 + member.id_number[-4:], creator_id_masked="*" * 14 + creator.id_number[-4:]
@@ -164,6 +164,7 @@ async def recorded(stack) -> Recorder:  # type: ignore[no-untyped-def]
     )
     r.values["settlement3"] = auth["settlement"]["settlementId"]
     await r.case("Capture", "more_than_authorized", {"settlementId": "{settlement3}", "amountFen": "20001"})
+    await r.case("Capture", "zero_is_a_void", {"settlementId": "{settlement3}", "amountFen": "0"})
     await r.case("Capture", "captured_less", {"settlementId": "{settlement3}", "amountFen": "15000"})
     await r.case("Void", "after_capture", {"settlementId": "{settlement3}"})
     await r.case(
@@ -178,6 +179,9 @@ async def recorded(stack) -> Recorder:  # type: ignore[no-untyped-def]
         "Refund",
         "more_than_left",
         {"refundPosTxnId": "{refund2}", "settlementId": "{settlement1}", "amountFen": "10000"},
+    )
+    await r.case(
+        "Refund", "the_rest_as_the_whole_bill", {"refundPosTxnId": "{refund3}", "posTxnId": "{pos1}", "wholeBill": True}
     )
     await r.case("GetSettlement", "by_pos_txn_id", {"posTxnId": "{pos1}"})
     await r.case("GetSettlement", "unknown", {"posTxnId": "{never}"})

@@ -138,3 +138,98 @@ async def test_own_then_pool_own_only_and_none_with_each_sources_shortfall(stack
         pos_a("Settle", pb.SettleRequest(pos_txn_id=cash.pos_txn_id, **charge, acct_used_flag=own_only)),
         "REQUEST_ID_REUSED",
     )
+
+
+async def test_a_whole_bill_refund_with_cash_is_one_call_and_says_where_each_part_went(stack, pos_a) -> None:  # type: ignore[no-untyped-def]
+    f, member, pool_id = await _family(stack, own_fen=10_000, pool_fen=50_000)
+    paid = (
+        await pos_a(
+            "Settle",
+            pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, amount_fen=65_000, **member.charge()),
+        )
+    ).settlement
+    assert _split(paid.split) == (10_000, 50_000, 5_000)
+    # Partial, repeated: 2000 of the cash alone (no accounts call), then 6000 through the accounts (pool first).
+    cash = await pos_a(
+        "Refund",
+        pb.RefundRequest(refund_pos_txn_id=rid(), settlement_id=paid.settlement_id, psn_cash_refund_fen=2_000),
+    )
+    assert (cash.refund.psn_cash_refund_fen, cash.refund.amount_fen, cash.refund.completed) == (2_000, 0, True)
+    await pos_a("Refund", pb.RefundRequest(refund_pos_txn_id=rid(), settlement_id=paid.settlement_id, amount_fen=6_000))
+    await fails(
+        pos_a(
+            "Refund",
+            pb.RefundRequest(refund_pos_txn_id=rid(), settlement_id=paid.settlement_id, psn_cash_refund_fen=3_001),
+        ),
+        "REFUND_EXCEEDS_DEBITED",
+    )
+    # The whole bill: what is left of every source, in one call, the same answer when asked again.
+    whole = pb.RefundRequest(refund_pos_txn_id=rid(), pos_txn_id=paid.pos_txn_id, whole_bill=True)
+    out = await pos_a("Refund", whole)
+    r = out.refund
+    assert (r.whole_bill, r.amount_fen, r.psn_cash_refund_fen) == (True, 54_000, 3_000)
+    assert (r.acct_mulaid_refund_fen, r.acct_refund_fen, r.creator_acct_refund_fen) == (44_000, 10_000, 0)
+    assert (await pos_a("Refund", whole)).refund == r
+    assert out.settlement.refunded_fen == 60_000
+    assert await f.own_balance(member) == 10_000 and await f.pool_balance(pool_id) == 50_000
+    await fails(
+        pos_a("Refund", pb.RefundRequest(refund_pos_txn_id=rid(), settlement_id=paid.settlement_id, whole_bill=True)),
+        "REFUND_EXCEEDS_DEBITED",
+    )
+
+
+async def test_a_refund_after_the_pool_was_dissolved_says_it_went_to_the_creator(stack, pos_a) -> None:  # type: ignore[no-untyped-def]
+    f, member, pool_id = await _family(stack, own_fen=0, pool_fen=60_000)  # noqa: F841
+    paid = (
+        await pos_a(
+            "Settle",
+            pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, amount_fen=8_000, **member.charge()),
+        )
+    ).settlement
+    await stack.accounts.DissolvePool(apb.DissolvePoolRequest(request_id=rid(), pool_id=pool_id))
+    out = await pos_a("Refund", pb.RefundRequest(refund_pos_txn_id=rid(), pos_txn_id=paid.pos_txn_id, whole_bill=True))
+    assert (out.refund.acct_mulaid_refund_fen, out.refund.creator_acct_refund_fen) == (8_000, 8_000)
+
+
+async def test_an_inpatient_deposit_is_held_for_weeks_and_a_capture_recomputes_cash(stack, pos_a) -> None:  # type: ignore[no-untyped-def]
+    f, member, pool_id = await _family(stack, own_fen=10_000, pool_fen=50_000)
+    inpatient = member.charge(med_type="21", medfee_sumamt_fen=200_000, fund_pay_sumamt_fen=100_000)
+    now = dt.datetime.now(dt.UTC)
+    deposit = (
+        await pos_a(
+            "Authorize",
+            pb.AuthorizeRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, amount_fen=70_000, **inpatient),
+        )
+    ).settlement
+    held_for = deposit.expires_at.ToDatetime(dt.UTC) - now
+    assert dt.timedelta(days=20) < held_for <= dt.timedelta(days=21, minutes=1)  # the inpatient default: 3 weeks
+    assert _split(deposit.split) == (10_000, 50_000, 10_000) and deposit.authorized_fen == 60_000
+    longer = (
+        await pos_a(
+            "Authorize",
+            pb.AuthorizeRequest(
+                pos_txn_id=rid(), payer_psn_no=member.psn_no, amount_fen=1, hold_ttl_seconds=40 * 86_400, **inpatient
+            ),
+        )
+    ).settlement
+    assert longer.expires_at.ToDatetime(dt.UTC) - now > dt.timedelta(days=39)  # beyond a day: accounts allows it
+    await pos_a("Void", pb.VoidRequest(settlement_id=longer.settlement_id))
+    outpatient = (
+        await pos_a(
+            "Authorize",
+            pb.AuthorizeRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, amount_fen=1, **member.charge()),
+        )
+    ).settlement
+    assert outpatient.expires_at.ToDatetime(dt.UTC) - now <= dt.timedelta(hours=2, minutes=1)
+    await pos_a("Void", pb.VoidRequest(settlement_id=outpatient.settlement_id))
+
+    err = await fails(
+        pos_a("Capture", pb.CaptureRequest(settlement_id=deposit.settlement_id, amount_fen=0)), "INVALID_ARGUMENT"
+    )
+    assert set(bad_fields(err)) == {"amount_fen"}
+    # The final personal part (65000) is more than held (60000): the accounts pay all they hold, 5000 is cash.
+    done = (
+        await pos_a("Capture", pb.CaptureRequest(settlement_id=deposit.settlement_id, amount_fen=65_000))
+    ).settlement
+    assert done.status == pb.SETTLEMENT_STATUS_COMPLETED and _split(done.split) == (10_000, 50_000, 5_000)
+    assert await f.own_balance(member) == 0 and await f.pool_balance(pool_id) == 0

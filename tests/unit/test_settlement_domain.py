@@ -197,8 +197,9 @@ def test_capture_rules() -> None:
         Status.AUTHORIZED, Kind.AUTHORIZATION, authorized_fen=8_000, expires_at=dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
     )
     assert _reason(lambda: lifecycle.require_authorization(_s(Status.COMPLETED))) is Reason.NOT_AN_AUTHORIZATION
-    assert _reason(lambda: lifecycle.require_capturable(auth, 8_001)) is Reason.AMOUNT_EXCEEDS_RESERVED
-    lifecycle.require_capturable(auth, 8_000)
+    # A capture is the final personal part: at most the authorization's amount (10000: 8000 held, 2000 cash).
+    assert _reason(lambda: lifecycle.require_capturable(auth, 10_001)) is Reason.AMOUNT_EXCEEDS_RESERVED
+    lifecycle.require_capturable(auth, 10_000)
     assert not lifecycle.lapsed(auth, dt.datetime(2029, 12, 31, tzinfo=dt.UTC))
     assert lifecycle.lapsed(auth, dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
     capturing = _s(Status.CAPTURING, Kind.AUTHORIZATION, capture_fen=5_000)
@@ -207,8 +208,11 @@ def test_capture_rules() -> None:
     assert lifecycle.capture_declined(AccountsDeclined("RESERVATION_EXPIRED", "")).to is Status.EXPIRED
     declined = lifecycle.capture_declined(AccountsDeclined("RESERVATION_ALREADY_FINAL", "x" * 600))
     assert declined.to is Status.DECLINED and len(declined.changes.decline_message or "") == 500
-    done = lifecycle.captured(Payment(Parts(4_000, 1_000), Balances(6_000, 0)))
-    assert "psn_cash_pay_fen" not in done.changes.values()  # cash stays what the authorization left uncovered
+    assert lifecycle.capture_debit_fen(capturing) == 0  # it holds nothing (authorized_fen 0): all cash
+    held = _s(Status.CAPTURING, Kind.AUTHORIZATION, capture_fen=9_000, authorized_fen=8_000)
+    assert lifecycle.capture_debit_fen(held) == 8_000
+    done = lifecycle.captured(held, Payment(Parts(7_000, 1_000), Balances(6_000, 0)))
+    assert done.changes.psn_cash_pay_fen == 1_000  # the cash part, recomputed: the final part less what was paid
     assert (
         _reason(lambda: lifecycle.capture_answer(_s(Status.EXPIRED, Kind.AUTHORIZATION))) is Reason.RESERVATION_EXPIRED
     )

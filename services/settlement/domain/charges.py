@@ -21,6 +21,7 @@ from services.settlement.domain.model import (
     Source,
     Status,
 )
+from services.settlement.domain.policy import SettlementPolicy
 
 # ---------------------------------------------------------------- exactly once with accounts
 
@@ -89,7 +90,9 @@ def fingerprint(c: cmd.Pay, cert_no_hash: bytes) -> bytes:
     return hashlib.sha256("|".join(str(p) for p in parts).encode()).digest()
 
 
-def intent(c: cmd.Pay, institution: str, settlement_id: str, credential_key: bytes) -> Settlement:
+def intent(
+    c: cmd.Pay, institution: str, settlement_id: str, credential_key: bytes, policy: SettlementPolicy | None = None
+) -> Settlement:
     """The intent of a Settle or Authorize. The credential's number is kept only as its keyed hash and masked."""
     cert_no_hash = keyed_hash(credential_key, c.credential.cert_no)
     return Settlement(
@@ -102,7 +105,10 @@ def intent(c: cmd.Pay, institution: str, settlement_id: str, credential_key: byt
         amount_fen=c.amount_fen,
         description=c.description,
         fingerprint=fingerprint(c, cert_no_hash),
-        hold_ttl_seconds=c.hold_ttl_seconds,
+        # an authorization holds for its visit's kind (hours outpatient, weeks inpatient); a sale holds nothing
+        hold_ttl_seconds=(policy or SettlementPolicy()).hold_ttl_seconds(c.visit, c.hold_ttl_seconds)
+        if c.kind is Kind.AUTHORIZATION
+        else c.hold_ttl_seconds,
         visit=c.visit,
         account_use=c.account_use,
         cert_type=c.credential.cert_type,

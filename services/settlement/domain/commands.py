@@ -51,9 +51,14 @@ class Capture:
 
 @dataclass(frozen=True)
 class Refund:
+    """2208-style: `amount_fen` back through the accounts, `cash_fen` back in cash by the institution, or (whole_bill)
+    everything not yet refunded."""
+
     settlement: SettlementRef
     refund_pos_txn_id: str
     amount_fen: int
+    cash_fen: int = 0
+    whole_bill: bool = False
 
 
 @dataclass(frozen=True)

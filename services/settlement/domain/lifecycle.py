@@ -176,12 +176,19 @@ def require_authorization(s: Settlement) -> Settlement:
 
 
 def require_capturable(s: Settlement, amount_fen: int) -> None:
-    if amount_fen > s.authorized_fen:
+    """A capture is the final personal part of the bill: at most what was authorized (held and cash together)."""
+    if amount_fen > s.amount_fen:
         raise DomainError(
             Reason.AMOUNT_EXCEEDS_RESERVED,
-            f"(authorized {s.authorized_fen} fen)",
-            {"authorized_fen": str(s.authorized_fen)},
+            f"(authorized {s.amount_fen} fen, {s.authorized_fen} of them held)",
+            {"amount_fen": str(s.amount_fen), "authorized_fen": str(s.authorized_fen)},
         )
+
+
+def capture_debit_fen(s: Settlement) -> int:
+    """What a capture takes from the accounts: the final personal part, up to what they hold; the rest is cash."""
+    assert s.capture_fen is not None
+    return min(s.capture_fen, s.authorized_fen)
 
 
 def lapsed(s: Settlement, now: dt.datetime) -> bool:
@@ -203,16 +210,20 @@ def require_same_capture(s: Settlement, amount_fen: int) -> None:
         raise DomainError(Reason.SETTLEMENT_ALREADY_FINAL, "(a capture of another amount was made)")
 
 
-def captured(p: Payment) -> Move:
-    """The debit's split; cash stays what the authorization left uncovered."""
+def captured(s: Settlement, p: Payment | None) -> Move:
+    """The debit's split, and the cash part recomputed: the final personal part less what the accounts paid. (None:
+    nothing was held, so nothing was debited: all cash.)"""
+    assert s.capture_fen is not None
+    paid = p.debited.total_fen if p else 0
     return Move.of(
         Status.CAPTURING,
         Status.COMPLETED,
         Changes(
-            acct_pay_fen=p.debited.own_fen,
-            acct_mulaid_pay_fen=p.debited.pool_fen,
-            balc_fen=p.payer.own_available_fen,
-            pool_balc_fen=p.payer.pool_available_fen,
+            acct_pay_fen=p.debited.own_fen if p else 0,
+            acct_mulaid_pay_fen=p.debited.pool_fen if p else 0,
+            psn_cash_pay_fen=s.capture_fen - paid,
+            balc_fen=p.payer.own_available_fen if p else None,
+            pool_balc_fen=p.payer.pool_available_fen if p else None,
         ),
     )
 

@@ -126,28 +126,36 @@ class Refund:
     decline_reason: str = ""
     decline_message: str = ""
     created_at: dt.datetime | None = None
+    cash_fen: int = 0  # cash the institution returned itself (no accounts call)
+    to_creator_fen: int = 0  # of the pool's part, what went to the creator's own account (the pool was dissolved)
+    whole_bill: bool = False
 
 
 @dataclass(frozen=True)
 class NewRefund:
-    """The intent of a refund, written (status PENDING) before accounts is asked."""
+    """The intent of a refund, written (status PENDING) before accounts is asked. `amount_fen` goes back through
+    the accounts (0: nothing to ask them), `cash_fen` is the cash the institution returns itself."""
 
     settlement_id: str
     institution: str
     refund_pos_txn_id: str
     amount_fen: int
     is_reversal: bool = False
+    cash_fen: int = 0
+    whole_bill: bool = False
 
 
 @dataclass(frozen=True)
 class RefundFinish:
-    """How a pending refund ended: what went back to the own account and to the pool, or why accounts said no."""
+    """How a pending refund ended: what went back to the own account and to the pool (of which, to a dissolved pool's
+    creator), or why accounts said no."""
 
     status: RefundStatus
     acct_refund_fen: int = 0
     acct_mulaid_refund_fen: int = 0
     decline_reason: str = ""
     decline_message: str = ""
+    to_creator_fen: int = 0
 
 
 @dataclass
@@ -194,3 +202,11 @@ class Settlement:
             return 0
         taken = sum(r.amount_fen for r in self.refunds if r.status is not RefundStatus.DECLINED)
         return self.split.accounts_fen - taken
+
+    @property
+    def cash_refundable_fen(self) -> int:
+        """The cash part no refund has given back yet (or is giving back)."""
+        if self.status is not Status.COMPLETED:
+            return 0
+        taken = sum(r.cash_fen for r in self.refunds if r.status is not RefundStatus.DECLINED)
+        return self.split.psn_cash_pay_fen - taken

@@ -27,6 +27,9 @@ def _refund(r: Row[Any]) -> Refund:
         decline_reason=r.decline_reason,
         decline_message=r.decline_message,
         created_at=r.created_at,
+        cash_fen=r.cash_fen,
+        to_creator_fen=r.to_creator_fen,
+        whole_bill=r.whole_bill,
     )
 
 
@@ -63,8 +66,8 @@ async def insert(conn: AsyncConnection, r: NewRefund) -> Refund | None:
         await conn.execute(
             sql(
                 "INSERT INTO settlement.refunds (settlement_id, institution, refund_pos_txn_id, amount_fen, "
-                "is_reversal, status, requested_by) VALUES (:settlement_id, :institution, :refund_pos_txn_id, "
-                ":amount_fen, :is_reversal, 'PENDING', :actor) "
+                "is_reversal, status, requested_by, cash_fen, whole_bill) VALUES (:settlement_id, :institution, "
+                ":refund_pos_txn_id, :amount_fen, :is_reversal, 'PENDING', :actor, :cash_fen, :whole_bill) "
                 "ON CONFLICT (institution, refund_pos_txn_id) DO NOTHING RETURNING *"
             ),
             {
@@ -74,6 +77,8 @@ async def insert(conn: AsyncConnection, r: NewRefund) -> Refund | None:
                 "amount_fen": r.amount_fen,
                 "is_reversal": r.is_reversal,
                 "actor": current_actor(),
+                "cash_fen": r.cash_fen,
+                "whole_bill": r.whole_bill,
             },
         )
     ).first()
@@ -87,7 +92,8 @@ async def finish(conn: AsyncConnection, refund_id: int, f: RefundFinish) -> bool
             sql(
                 "UPDATE settlement.refunds SET status = :status, acct_refund_fen = :acct_refund_fen, "
                 "acct_mulaid_refund_fen = :acct_mulaid_refund_fen, decline_reason = :decline_reason, "
-                "decline_message = :decline_message, completed_at = now(), finished_by = :actor "
+                "decline_message = :decline_message, to_creator_fen = :to_creator_fen, completed_at = now(), "
+                "finished_by = :actor "
                 "WHERE id = :id AND status = 'PENDING' RETURNING id"
             ),
             {
@@ -97,6 +103,7 @@ async def finish(conn: AsyncConnection, refund_id: int, f: RefundFinish) -> bool
                 "acct_mulaid_refund_fen": f.acct_mulaid_refund_fen,
                 "decline_reason": f.decline_reason,
                 "decline_message": f.decline_message,
+                "to_creator_fen": f.to_creator_fen,
                 "actor": current_actor(),
             },
         )

@@ -26,7 +26,7 @@ async def totals(conn: AsyncConnection, institution: str, period: Period) -> Tot
     ref = (
         await conn.execute(
             sql(
-                "SELECT count(*) AS n, coalesce(sum(amount_fen), 0) AS total FROM settlement.refunds "
+                "SELECT count(*) AS n, coalesce(sum(amount_fen + cash_fen), 0) AS total FROM settlement.refunds "
                 "WHERE institution = :institution AND status = 'COMPLETED' AND NOT is_reversal "
                 "AND completed_at >= :period_start AND completed_at < :period_end"
             ),

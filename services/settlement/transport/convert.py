@@ -79,6 +79,9 @@ def refund_pb(r: Refund) -> pb.RefundRecord:
         acct_mulaid_refund_fen=r.acct_mulaid_refund_fen,
         completed=r.status is RefundStatus.COMPLETED,
         created_at=ts(r.created_at),
+        psn_cash_refund_fen=r.cash_fen,
+        creator_acct_refund_fen=r.to_creator_fen,
+        whole_bill=r.whole_bill,
     )
 
 

@@ -137,7 +137,9 @@ def authorize(r: pb.AuthorizeRequest) -> cmd.Pay:
 
 
 def capture(r: pb.CaptureRequest) -> cmd.Capture:
+    """A capture pays a positive final personal part: capturing nothing is a Void."""
     f = Fields()
+    f.check(r.amount_fen != 0, "amount_fen", "a capture of 0 is a Void: call Void")
     return f.done(
         cmd.Capture(
             _ref(f, r.WhichOneof("settlement"), r.settlement_id, r.pos_txn_id), f.fen(r.amount_fen, zero_ok=True)
@@ -151,12 +153,21 @@ def settlement_ref(r: pb.VoidRequest | pb.GetSettlementRequest) -> cmd.Settlemen
 
 
 def refund(r: pb.RefundRequest) -> cmd.Refund:
+    """Through the accounts and/or in cash, or the whole bill (then neither amount is given)."""
     f = Fields()
+    amount = f.fen(r.amount_fen, zero_ok=True)
+    cash = f.fen(r.psn_cash_refund_fen, "psn_cash_refund_fen", zero_ok=True)
+    if r.whole_bill:
+        f.check(amount == 0 and cash == 0, "whole_bill", "the whole bill is what is left: give no amounts with it")
+    else:
+        f.check(amount + cash > 0, "amount_fen", "required: amount_fen and/or psn_cash_refund_fen positive")
     return f.done(
         cmd.Refund(
             _ref(f, r.WhichOneof("settlement"), r.settlement_id, r.pos_txn_id),
             _pos(f, r.refund_pos_txn_id, "refund_pos_txn_id"),
-            f.fen(r.amount_fen),
+            amount,
+            cash,
+            r.whole_bill,
         )
     )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from services.common.errors import DomainError, Reason
 from services.settlement.domain import commands as cmd
 from services.settlement.domain import lifecycle
-from services.settlement.domain.accounts import AccountsDeclined
+from services.settlement.domain.accounts import AccountsDeclined, HoldStatus
 from services.settlement.domain.model import Settlement, Status
 from services.settlement.usecases.deps import Call, CrashPoint, Deps, find, move
 
@@ -28,15 +28,16 @@ async def capture(deps: Deps, c: cmd.Capture, call: Call) -> Settlement:
 
 async def finish_capture(deps: Deps, s: Settlement, budget_s: float | None) -> Settlement:
     """Debits the capture's amount from the hold (a CAPTURING settlement), and records what accounts answered."""
-    assert s.capture_fen is not None
+    if not s.reservation_id:  # an all-cash authorization (acct_used_flag NONE): nothing is held at accounts
+        return await move(deps, s, lifecycle.captured(s, None))
     try:
         paid = await deps.accounts.debit(
-            lifecycle.request_id(s, "capture"), s.reservation_id, s.capture_fen, budget_s=budget_s
+            lifecycle.request_id(s, "capture"), s.reservation_id, lifecycle.capture_debit_fen(s), budget_s=budget_s
         )
     except AccountsDeclined as d:
         return await move(deps, s, lifecycle.capture_declined(d))
     deps.crash(CrashPoint.AFTER_CAPTURE)
-    return await move(deps, s, lifecycle.captured(paid))
+    return await move(deps, s, lifecycle.captured(s, paid))
 
 
 async def void(deps: Deps, c: cmd.SettlementRef, call: Call) -> Settlement:
@@ -50,5 +51,7 @@ async def void(deps: Deps, c: cmd.SettlementRef, call: Call) -> Settlement:
 
 async def finish_void(deps: Deps, s: Settlement, budget_s: float | None) -> Settlement:
     """Releases the hold of a VOIDING settlement."""
+    if not s.reservation_id:  # an all-cash authorization: nothing is held at accounts
+        return await move(deps, s, lifecycle.released(HoldStatus.RELEASED))
     status = await deps.accounts.release(lifecycle.request_id(s, "void"), s.reservation_id, budget_s=budget_s)
     return await move(deps, s, lifecycle.released(status))

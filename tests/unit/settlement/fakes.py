@@ -183,6 +183,8 @@ class FakeStore:
             r.is_reversal,
             RefundStatus.PENDING,
             created_at=self.clock(),
+            cash_fen=r.cash_fen,
+            whole_bill=r.whole_bill,
         )
         self.t.refunds[row.id] = row
         self.t.refund_institution[row.id] = r.institution
@@ -261,7 +263,7 @@ class FakeStore:
             sum(p.acct_mulaid_pay_fen for p in paid),
             sum(p.psn_cash_pay_fen for p in paid),
             len(refunds),
-            sum(r.amount_fen for r in refunds),
+            sum(r.amount_fen + r.cash_fen for r in refunds),
         )
 
     async def completed_items(self, institution: str, period: Period) -> list[Item]:

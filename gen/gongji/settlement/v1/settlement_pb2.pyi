@@ -127,20 +127,26 @@ class Split(_message.Message):
     def __init__(self, acct_pay_fen: _Optional[int] = ..., acct_mulaid_pay_fen: _Optional[int] = ..., psn_cash_pay_fen: _Optional[int] = ..., shortfalls: _Optional[_Iterable[_Union[Shortfall, _Mapping]]] = ...) -> None: ...
 
 class RefundRecord(_message.Message):
-    __slots__ = ("refund_pos_txn_id", "amount_fen", "acct_refund_fen", "acct_mulaid_refund_fen", "completed", "created_at")
+    __slots__ = ("refund_pos_txn_id", "amount_fen", "acct_refund_fen", "acct_mulaid_refund_fen", "completed", "created_at", "psn_cash_refund_fen", "creator_acct_refund_fen", "whole_bill")
     REFUND_POS_TXN_ID_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
     ACCT_REFUND_FEN_FIELD_NUMBER: _ClassVar[int]
     ACCT_MULAID_REFUND_FEN_FIELD_NUMBER: _ClassVar[int]
     COMPLETED_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    PSN_CASH_REFUND_FEN_FIELD_NUMBER: _ClassVar[int]
+    CREATOR_ACCT_REFUND_FEN_FIELD_NUMBER: _ClassVar[int]
+    WHOLE_BILL_FIELD_NUMBER: _ClassVar[int]
     refund_pos_txn_id: str
     amount_fen: int
     acct_refund_fen: int
     acct_mulaid_refund_fen: int
     completed: bool
     created_at: _timestamp_pb2.Timestamp
-    def __init__(self, refund_pos_txn_id: _Optional[str] = ..., amount_fen: _Optional[int] = ..., acct_refund_fen: _Optional[int] = ..., acct_mulaid_refund_fen: _Optional[int] = ..., completed: _Optional[bool] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    psn_cash_refund_fen: int
+    creator_acct_refund_fen: int
+    whole_bill: bool
+    def __init__(self, refund_pos_txn_id: _Optional[str] = ..., amount_fen: _Optional[int] = ..., acct_refund_fen: _Optional[int] = ..., acct_mulaid_refund_fen: _Optional[int] = ..., completed: _Optional[bool] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., psn_cash_refund_fen: _Optional[int] = ..., creator_acct_refund_fen: _Optional[int] = ..., whole_bill: _Optional[bool] = ...) -> None: ...
 
 class Settlement(_message.Message):
     __slots__ = ("settlement_id", "pos_txn_id", "fixmedins_code", "payer_psn_no", "kind", "status", "amount_fen", "authorized_fen", "split", "refunded_fen", "refunds", "balc_fen", "pool_balc_fen", "decline_reason", "decline_message", "expires_at", "created_at", "updated_at", "description", "mdtrt_cert_type", "mdtrt_cert_no_masked", "created_by", "updated_by", "visit", "acct_used_flag")
@@ -307,16 +313,20 @@ class VoidResponse(_message.Message):
     def __init__(self, settlement: _Optional[_Union[Settlement, _Mapping]] = ...) -> None: ...
 
 class RefundRequest(_message.Message):
-    __slots__ = ("refund_pos_txn_id", "settlement_id", "pos_txn_id", "amount_fen")
+    __slots__ = ("refund_pos_txn_id", "settlement_id", "pos_txn_id", "amount_fen", "psn_cash_refund_fen", "whole_bill")
     REFUND_POS_TXN_ID_FIELD_NUMBER: _ClassVar[int]
     SETTLEMENT_ID_FIELD_NUMBER: _ClassVar[int]
     POS_TXN_ID_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
+    PSN_CASH_REFUND_FEN_FIELD_NUMBER: _ClassVar[int]
+    WHOLE_BILL_FIELD_NUMBER: _ClassVar[int]
     refund_pos_txn_id: str
     settlement_id: str
     pos_txn_id: str
     amount_fen: int
-    def __init__(self, refund_pos_txn_id: _Optional[str] = ..., settlement_id: _Optional[str] = ..., pos_txn_id: _Optional[str] = ..., amount_fen: _Optional[int] = ...) -> None: ...
+    psn_cash_refund_fen: int
+    whole_bill: bool
+    def __init__(self, refund_pos_txn_id: _Optional[str] = ..., settlement_id: _Optional[str] = ..., pos_txn_id: _Optional[str] = ..., amount_fen: _Optional[int] = ..., psn_cash_refund_fen: _Optional[int] = ..., whole_bill: _Optional[bool] = ...) -> None: ...
 
 class RefundResponse(_message.Message):
     __slots__ = ("settlement", "refund")
