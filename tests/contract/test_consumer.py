@@ -151,6 +151,10 @@ async def test_the_calls_settlement_makes_work_against_the_real_accounts(client,
     assert await accounts_client.refund(rid(), mixed.reservation_id, 4_000) == RefundOutcome(1_000, 3_000)
     assert await accounts_client.refund(rid(), paid.reservation_id, 3_000) == RefundOutcome(3_000, 0)
     await declined(accounts_client.refund(rid(), paid.reservation_id, 10_000))
+    # A clearing payout: at most what the institution's clearing holds (H1's: at least 6000 from the payments above).
+    held_after = await accounts_client.pay_out_clearing(rid(), "H1", "a closed period", 1)
+    assert held_after >= 5_999
+    await declined(accounts_client.pay_out_clearing(rid(), "H1", "a closed period", held_after + 1))
     held = await accounts_client.reserve(
         ReserveCall(
             rid(),

@@ -187,5 +187,12 @@ class Fence:
 
 
 @dataclass(frozen=True)
+class PayOutClearing:
+    fixmedins_code: str
+    period: str
+    amount_fen: int
+
+
+@dataclass(frozen=True)
 class NoArguments:
     """A request with nothing to parse (VerifyLedger)."""

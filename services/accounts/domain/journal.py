@@ -12,6 +12,7 @@ from services.accounts.domain.model import Source
 CONTRIBUTION_FUND = 1
 INSTITUTION_CLEARING = 2
 PREMIUM_COLLECTION = 3
+INSTITUTION_PAYOUT = 4  # what the fund paid out of institution clearing for closed periods (migration 0003)
 
 
 class TxnKind(StrEnum):
@@ -21,6 +22,7 @@ class TxnKind(StrEnum):
     REFUND = "REFUND"
     POOL_RETURN = "POOL_RETURN"
     RESIDENT_PREMIUM = "RESIDENT_PREMIUM"
+    CLEARING_PAYOUT = "CLEARING_PAYOUT"
 
 
 @dataclass(frozen=True)
@@ -66,4 +68,14 @@ def transfer(
         psn_no=psn_no,
         pool_id=pool_id,
         description=description,
+    )
+
+
+def clearing_payout(fixmedins_code: str, period: str, amount_fen: int) -> JournalEntry:
+    """The fund pays an institution what its clearing held for a closed period (3203)."""
+    return JournalEntry(
+        TxnKind.CLEARING_PAYOUT,
+        (Posting(INSTITUTION_CLEARING, -amount_fen), Posting(INSTITUTION_PAYOUT, amount_fen)),
+        fixmedins_code=fixmedins_code,
+        description=f"clearing payout {period}",
     )

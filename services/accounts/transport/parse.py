@@ -280,5 +280,20 @@ def fence(r: payment.FenceRequest) -> cmd.Fence:
     return f.done(cmd.Fence(f.request_id(r.request_id)))
 
 
+INSTITUTION = re.compile(r"^[A-Za-z0-9]{1,32}$")
+
+
+def pay_out_clearing(r: payment.PayOutClearingRequest) -> cmd.PayOutClearing:
+    f = Fields()
+    f.request_id(r.request_id)
+    return f.done(
+        cmd.PayOutClearing(
+            f.matches(r.fixmedins_code, INSTITUTION, "fixmedins_code", "required: 1-32 letters or digits"),
+            f.text(r.period, "period", 64, required=True),
+            f.fen(r.amount_fen),
+        )
+    )
+
+
 def no_arguments(r: ledger.VerifyLedgerRequest) -> cmd.NoArguments:
     return cmd.NoArguments()

@@ -114,6 +114,11 @@ CONSUMER_CONTRACT: dict[str, Use] = {
         frozenset({"reservation.status", "reservation.debited_fen", "reservation.refunded_fen"}),
     ),
     "Fence": Use(frozenset({"request_id"}), frozenset({"already_executed", "reservation_id"})),
+    "PayOutClearing": Use(
+        frozenset({"request_id", "fixmedins_code", "period", "amount_fen"}),
+        frozenset({"clearing_fen"}),
+        frozenset({"INSUFFICIENT_FUNDS"}),
+    ),
     "Quote": Use(
         frozenset({"payer_psn_no", "amount_fen", "sources", "credential"}),
         frozenset(
@@ -201,6 +206,16 @@ class AccountsClient:
         """Bars a request id that has not run, so that it never runs late; tells whether it had run."""
         request = apb.FenceRequest(request_id=request_id)
         return fenced(await self._call("Fence", lambda t: self.stub.Fence(request, timeout=t), budget_s))
+
+    async def pay_out_clearing(
+        self, request_id: str, fixmedins_code: str, period: str, amount_fen: int, *, budget_s: float | None = None
+    ) -> int:
+        """Pays the institution out of institution clearing for a closed period; what its clearing holds after."""
+        request = apb.PayOutClearingRequest(
+            request_id=request_id, fixmedins_code=fixmedins_code, period=period, amount_fen=amount_fen
+        )
+        out = await self._call("PayOutClearing", lambda t: self.stub.PayOutClearing(request, timeout=t), budget_s)
+        return paid_out(out)
 
     async def quote(
         self,
@@ -298,6 +313,10 @@ def quote(out: apb.QuoteResponse) -> Quote:
     return Quote(reserved=_by_source(out.legs, "reserved_fen"), payer=_payer(out), shortfalls=_shortfalls(out.legs))
 
 
+def paid_out(out: apb.PayOutClearingResponse) -> int:
+    return int(out.clearing_fen)
+
+
 # How each RPC's answer becomes settlement's own type (tests/contract/test_consumer.py checks that each reads no
 # more than CONSUMER_CONTRACT declares).
 ANSWERS: dict[str, Callable[[Any], object]] = {
@@ -308,4 +327,5 @@ ANSWERS: dict[str, Callable[[Any], object]] = {
     "GetReservation": hold_state,
     "Fence": fenced,
     "Quote": quote,
+    "PayOutClearing": paid_out,
 }

@@ -187,6 +187,7 @@ class Settlement:
     expires_at: dt.datetime | None = None
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
+    completed_at: dt.datetime | None = None  # when it was paid (a sale, or a capture): the period it belongs to
     created_by: str = ""  # who did it: "CHANNEL:identity" (services/common/actors.py)
     updated_by: str = ""
     refunds: list[Refund] = field(default_factory=list)

@@ -23,7 +23,8 @@ _COLUMNS = (
     "hold_ttl_seconds, mdtrt_cert_type, mdtrt_cert_no_hash, mdtrt_cert_no_masked, reservation_id, authorized_fen, "
     "capture_fen, acct_pay_fen, acct_mulaid_pay_fen, psn_cash_pay_fen, balc_fen, pool_balc_fen, decline_reason, "
     "decline_message, expires_at, created_at, updated_at, created_by, updated_by, mdtrt_id, setl_id, insutype, "
-    "med_type, medfee_sumamt_fen, fund_pay_sumamt_fen, account_use, acct_shortfall_reason, acct_mulaid_shortfall_reason"
+    "med_type, medfee_sumamt_fen, fund_pay_sumamt_fen, account_use, acct_shortfall_reason, "
+    "acct_mulaid_shortfall_reason, completed_at"
 )
 
 
@@ -60,6 +61,7 @@ def _settlement(r: Row[Any]) -> Settlement:
         expires_at=r.expires_at,
         created_at=r.created_at,
         updated_at=r.updated_at,
+        completed_at=r.completed_at,
         created_by=r.created_by,
         updated_by=r.updated_by,
     )

@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from services.settlement.domain.commands import Period, SettlementRef
 from services.settlement.domain.lifecycle import Move
 from services.settlement.domain.model import NewRefund, Refund, RefundFinish, Settlement
+from services.settlement.domain.periods import ClearingPeriod
 from services.settlement.domain.reconcile import Item, Totals
-from services.settlement.storage import refunds, reports, settlements
+from services.settlement.storage import periods, refunds, reports, settlements
 
 Connect = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
 
@@ -62,6 +63,22 @@ class PgRecords:
             await refunds.finish(conn, refund_id, f)
             return await refunds.get(conn, refund_id)
 
+    async def lock_periods(self, institution: str) -> None:
+        async with self._connect() as conn:
+            await periods.lock(conn, institution)
+
+    async def closed_through(self, institution: str) -> dt.datetime | None:
+        async with self._connect() as conn:
+            return await periods.closed_through(conn, institution)
+
+    async def find_period(self, institution: str, end: dt.datetime) -> ClearingPeriod | None:
+        async with self._connect() as conn:
+            return await periods.find(conn, institution, end)
+
+    async def close_period(self, institution: str, start: dt.datetime | None, end: dt.datetime) -> ClearingPeriod:
+        async with self._connect() as conn:
+            return await periods.close(conn, institution, start, end)
+
 
 class PgStore(PgRecords):
     def __init__(self, engine: AsyncEngine) -> None:
@@ -95,6 +112,14 @@ class PgStore(PgRecords):
     async def lapsed_authorizations(self, now: dt.datetime, limit: int) -> list[str]:
         async with self._statement() as conn:
             return await settlements.lapsed_authorizations(conn, now, limit)
+
+    async def period_paid(self, period_id: int) -> ClearingPeriod:
+        async with self._statement() as conn:
+            return await periods.paid(conn, period_id)
+
+    async def paying_periods(self, closed_before: dt.datetime, limit: int) -> list[ClearingPeriod]:
+        async with self._statement() as conn:
+            return await periods.paying(conn, closed_before, limit)
 
     async def list_created(
         self, institution: str, period: Period, after: tuple[dt.datetime, str] | None, limit: int, mdtrt_id: str = ""

@@ -18,6 +18,7 @@ from services.settlement.domain.model import (
     Status,
     Visit,
 )
+from services.settlement.domain.periods import ClearingPeriod
 from services.settlement.domain.reconcile import Item, Row, Totals
 
 
@@ -154,4 +155,20 @@ def row_pb(r: Row) -> pb.ReconcileRow:
         result="RECONCILE_ROW_RESULT_" + r.result,
         theirs=item_pb(r.theirs),
         ours=item_pb(r.ours),
+    )
+
+
+def period_pb(p: ClearingPeriod) -> pb.ClearingPeriod:
+    return pb.ClearingPeriod(
+        period_id=str(p.id),
+        period_start=ts(p.start),
+        period_end=ts(p.end),
+        acct_pay_fen=p.acct_pay_fen,
+        acct_mulaid_pay_fen=p.acct_mulaid_pay_fen,
+        acct_refund_fen=p.acct_refund_fen,
+        acct_mulaid_refund_fen=p.acct_mulaid_refund_fen,
+        owed_fen=p.owed_fen,
+        paid_out=p.paid_out,
+        closed_at=ts(p.closed_at),
+        closed_by=p.closed_by,
     )

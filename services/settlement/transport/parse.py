@@ -232,3 +232,11 @@ def _totals(f: Fields, t: pb.ReconcileTotals) -> None:
     """The institution's totals: counts and sums, none of them negative."""
     for name in _TOTALS:
         f.check(getattr(t, name) >= 0, f"totals.{name}", "must not be negative")
+
+
+def close_period(r: pb.ClosePeriodRequest) -> dt.datetime:
+    """The end of the period to close: required."""
+    f = Fields()
+    end = f.timestamp(r.period_end, "period_end")
+    f.check(r.HasField("period_end"), "period_end", "required: the end of the period (exclusive)")
+    return f.done(end or _NO_PERIOD.end)

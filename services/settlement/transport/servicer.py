@@ -3,6 +3,8 @@ auth interceptor, and the POS's remaining deadline goes down to every call to ac
 
 from __future__ import annotations
 
+import datetime as dt
+
 from gongji.settlement.v1 import settlement_pb2 as pb
 from gongji.settlement.v1 import settlement_pb2_grpc
 from services.common.actors import acting_as
@@ -11,7 +13,7 @@ from services.common.rpc import Ctx, rpc
 from services.settlement.domain import commands as cmd
 from services.settlement.transport import convert as cv
 from services.settlement.transport import parse
-from services.settlement.usecases import authorization, pay, query, refund, reverse
+from services.settlement.usecases import authorization, clearing, pay, query, refund, reverse
 from services.settlement.usecases.deps import Call, Deps
 
 # What we keep of the POS's deadline for our own bookkeeping after the last call to accounts.
@@ -85,3 +87,7 @@ class SettlementServicer(settlement_pb2_grpc.SettlementServiceServicer):  # type
             rows=[cv.row_pb(r) for r in out.rows],
             matched_rows=out.matched,
         )
+
+    @rpc(parse.close_period)
+    async def ClosePeriod(self, c: dt.datetime, context: Ctx) -> pb.ClosePeriodResponse:
+        return pb.ClosePeriodResponse(period=cv.period_pb(await clearing.close_period(self.deps, c, _call(context))))

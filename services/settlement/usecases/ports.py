@@ -21,6 +21,7 @@ from services.settlement.domain.accounts import (
 from services.settlement.domain.commands import Period, SettlementRef
 from services.settlement.domain.lifecycle import Move
 from services.settlement.domain.model import NewRefund, Refund, RefundFinish, Settlement, Source
+from services.settlement.domain.periods import ClearingPeriod
 from services.settlement.domain.reconcile import Item, Totals
 
 
@@ -55,6 +56,17 @@ class Records(Protocol):
     async def finish_refund(self, refund_id: int, f: RefundFinish) -> Refund:
         """Ends a PENDING refund (compare-and-set); answers with the refund as it now is."""
 
+    async def lock_periods(self, institution: str) -> None:
+        """Inside a transaction: holds the institution's periods (closes and reversals wait for each other)."""
+
+    async def closed_through(self, institution: str) -> dt.datetime | None:
+        """The end of the institution's last closed period."""
+
+    async def find_period(self, institution: str, end: dt.datetime) -> ClearingPeriod | None: ...
+
+    async def close_period(self, institution: str, start: dt.datetime | None, end: dt.datetime) -> ClearingPeriod:
+        """Writes a closed period with the totals of what completed in it (PAYING, or PAID when nothing is owed)."""
+
 
 class Store(Records, Protocol):
     def transaction(self) -> AbstractAsyncContextManager[Records]:
@@ -67,6 +79,11 @@ class Store(Records, Protocol):
 
     async def lapsed_authorizations(self, now: dt.datetime, limit: int) -> list[str]:
         """AUTHORIZED settlements whose hold has lapsed."""
+
+    async def period_paid(self, period_id: int) -> ClearingPeriod: ...
+
+    async def paying_periods(self, closed_before: dt.datetime, limit: int) -> list[ClearingPeriod]:
+        """Closed periods whose payout accounts has not (yet) confirmed."""
 
     async def list_created(
         self, institution: str, period: Period, after: tuple[dt.datetime, str] | None, limit: int, mdtrt_id: str = ""
@@ -100,6 +117,11 @@ class Accounts(Protocol):
 
     async def fence(self, request_id: str, *, budget_s: float | None = None) -> FenceOutcome:
         """Bars a request id that has not run, so that it never runs late; tells whether it had run."""
+
+    async def pay_out_clearing(
+        self, request_id: str, fixmedins_code: str, period: str, amount_fen: int, *, budget_s: float | None = None
+    ) -> int:
+        """Pays an institution out of institution clearing for a closed period (3203); what its clearing holds after."""
 
     async def quote(
         self,

@@ -8,7 +8,7 @@ import uuid
 
 from services.common.errors import DomainError, Reason
 from services.settlement.domain import commands as cmd
-from services.settlement.domain import lifecycle
+from services.settlement.domain import lifecycle, periods
 from services.settlement.domain.accounts import AccountsDeclined, HoldStatus
 from services.settlement.domain.model import NewRefund, RefundStatus, Settlement
 from services.settlement.usecases import refund
@@ -28,6 +28,10 @@ async def reverse(deps: Deps, c: cmd.Reverse, call: Call) -> Settlement:
         reversal = lifecycle.reversal(locked)
         if reversal is None:
             return locked
+        if locked.status not in lifecycle.UNDOING:  # an undo under way is finished whatever the time
+            await tx.lock_periods(call.institution)
+            closed = await tx.closed_through(call.institution)
+            periods.require_reversible(locked, deps.now(), closed, deps.policy)
         await tx.move(locked.id, reversal)
         s = await tx.get(locked.id)
     return await undo(deps, s, call.budget_s)

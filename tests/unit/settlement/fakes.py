@@ -47,6 +47,7 @@ from services.settlement.domain.model import (
     Split,
     Status,
 )
+from services.settlement.domain.periods import ClearingPeriod
 from services.settlement.domain.reconcile import Item, Totals
 from services.settlement.usecases.deps import CrashPoint
 
@@ -103,6 +104,7 @@ class _Tables:
     refunds: dict[int, Refund] = field(default_factory=dict)
     refund_institution: dict[int, str] = field(default_factory=dict)
     refund_completed_at: dict[int, dt.datetime] = field(default_factory=dict)
+    periods: list[ClearingPeriod] = field(default_factory=list)
 
 
 class FakeStore:
@@ -150,6 +152,7 @@ class FakeStore:
         self.t.settlements[settlement_id] = moved
         if m.to is Status.COMPLETED:
             self.t.completed_at[settlement_id] = self.clock()
+            moved.completed_at = self.clock()
         return self._out(moved, refunds=False)
 
     async def refunds_of(self, settlement_id: str) -> list[Refund]:
@@ -197,7 +200,53 @@ class FakeStore:
             self.t.refund_completed_at[refund_id] = self.clock()
         return copy.copy(self.t.refunds[refund_id])
 
+    async def lock_periods(self, institution: str) -> None:
+        pass  # a fake transaction is never interleaved
+
+    async def closed_through(self, institution: str) -> dt.datetime | None:
+        ends = [p.end for p in self.t.periods if p.institution == institution]
+        return max(ends) if ends else None
+
+    async def find_period(self, institution: str, end: dt.datetime) -> ClearingPeriod | None:
+        return next((p for p in self.t.periods if p.institution == institution and p.end == end), None)
+
+    async def close_period(self, institution: str, start: dt.datetime | None, end: dt.datetime) -> ClearingPeriod:
+        def within(at: dt.datetime | None) -> bool:
+            return at is not None and (start is None or start <= at) and at < end
+
+        paid = [s.split for s in self.t.settlements.values() if s.institution == institution and within(s.completed_at)]
+        back = [
+            r
+            for r in self.t.refunds.values()
+            if r.status is RefundStatus.COMPLETED
+            and self.t.refund_institution[r.id] == institution
+            and within(self.t.refund_completed_at.get(r.id))
+        ]
+        p = ClearingPeriod(
+            len(self.t.periods) + 1,
+            institution,
+            start,
+            end,
+            sum(x.acct_pay_fen for x in paid),
+            sum(x.acct_mulaid_pay_fen for x in paid),
+            sum(r.acct_refund_fen for r in back),
+            sum(r.acct_mulaid_refund_fen for r in back),
+            paid_out=False,
+            closed_at=self.clock(),
+        )
+        p = dataclasses.replace(p, paid_out=p.payout_fen == 0)
+        self.t.periods.append(p)
+        return p
+
     # ------------------------------------------------------------ Store
+
+    async def period_paid(self, period_id: int) -> ClearingPeriod:
+        i = next(i for i, p in enumerate(self.t.periods) if p.id == period_id)
+        self.t.periods[i] = dataclasses.replace(self.t.periods[i], paid_out=True)
+        return self.t.periods[i]
+
+    async def paying_periods(self, closed_before: dt.datetime, limit: int) -> list[ClearingPeriod]:
+        return [p for p in self.t.periods if not p.paid_out and _at(p.closed_at) < closed_before][:limit]
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[FakeStore]:
@@ -380,6 +429,7 @@ class FakeAccounts:
         self.knobs: list[Knob] = []
         self.calls: list[str] = []
         self.budgets: list[float | None] = []
+        self.paid_out: dict[str, int] = {}  # institution -> paid out of clearing for closed periods
         self._ids = itertools.count(1)
 
     # ------------------------------------------------------------ setting up and looking
@@ -517,6 +567,15 @@ class FakeAccounts:
             return FenceOutcome(True, outcome[2].reservation_id if isinstance(outcome[2], Hold) else "")
 
         return await self._call("Fence", "", (), work, budget_s)
+
+    async def pay_out_clearing(
+        self, request_id: str, fixmedins_code: str, period: str, amount_fen: int, *, budget_s: float | None = None
+    ) -> int:
+        def work() -> int:
+            self.paid_out[fixmedins_code] = self.paid_out.get(fixmedins_code, 0) + amount_fen
+            return 0
+
+        return await self._call("PayOutClearing", request_id, (fixmedins_code, period, amount_fen), work, budget_s)
 
     async def quote(
         self,

@@ -145,3 +145,23 @@ class FenceResponse(_message.Message):
     already_failed: bool
     reservation_id: str
     def __init__(self, already_executed: _Optional[bool] = ..., already_failed: _Optional[bool] = ..., reservation_id: _Optional[str] = ...) -> None: ...
+
+class PayOutClearingRequest(_message.Message):
+    __slots__ = ("request_id", "fixmedins_code", "period", "amount_fen")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    FIXMEDINS_CODE_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    fixmedins_code: str
+    period: str
+    amount_fen: int
+    def __init__(self, request_id: _Optional[str] = ..., fixmedins_code: _Optional[str] = ..., period: _Optional[str] = ..., amount_fen: _Optional[int] = ...) -> None: ...
+
+class PayOutClearingResponse(_message.Message):
+    __slots__ = ("journal_txn_id", "clearing_fen")
+    JOURNAL_TXN_ID_FIELD_NUMBER: _ClassVar[int]
+    CLEARING_FEN_FIELD_NUMBER: _ClassVar[int]
+    journal_txn_id: str
+    clearing_fen: int
+    def __init__(self, journal_txn_id: _Optional[str] = ..., clearing_fen: _Optional[int] = ...) -> None: ...

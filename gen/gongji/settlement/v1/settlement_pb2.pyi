@@ -451,3 +451,41 @@ class ReconcileResponse(_message.Message):
     rows: _containers.RepeatedCompositeFieldContainer[ReconcileRow]
     matched_rows: int
     def __init__(self, balanced: _Optional[bool] = ..., ours: _Optional[_Union[ReconcileTotals, _Mapping]] = ..., differing_totals: _Optional[_Iterable[str]] = ..., rows: _Optional[_Iterable[_Union[ReconcileRow, _Mapping]]] = ..., matched_rows: _Optional[int] = ...) -> None: ...
+
+class ClosePeriodRequest(_message.Message):
+    __slots__ = ("period_end",)
+    PERIOD_END_FIELD_NUMBER: _ClassVar[int]
+    period_end: _timestamp_pb2.Timestamp
+    def __init__(self, period_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ClearingPeriod(_message.Message):
+    __slots__ = ("period_id", "period_start", "period_end", "acct_pay_fen", "acct_mulaid_pay_fen", "acct_refund_fen", "acct_mulaid_refund_fen", "owed_fen", "paid_out", "closed_at", "closed_by")
+    PERIOD_ID_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_START_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_END_FIELD_NUMBER: _ClassVar[int]
+    ACCT_PAY_FEN_FIELD_NUMBER: _ClassVar[int]
+    ACCT_MULAID_PAY_FEN_FIELD_NUMBER: _ClassVar[int]
+    ACCT_REFUND_FEN_FIELD_NUMBER: _ClassVar[int]
+    ACCT_MULAID_REFUND_FEN_FIELD_NUMBER: _ClassVar[int]
+    OWED_FEN_FIELD_NUMBER: _ClassVar[int]
+    PAID_OUT_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_AT_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_BY_FIELD_NUMBER: _ClassVar[int]
+    period_id: str
+    period_start: _timestamp_pb2.Timestamp
+    period_end: _timestamp_pb2.Timestamp
+    acct_pay_fen: int
+    acct_mulaid_pay_fen: int
+    acct_refund_fen: int
+    acct_mulaid_refund_fen: int
+    owed_fen: int
+    paid_out: bool
+    closed_at: _timestamp_pb2.Timestamp
+    closed_by: str
+    def __init__(self, period_id: _Optional[str] = ..., period_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., period_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., acct_pay_fen: _Optional[int] = ..., acct_mulaid_pay_fen: _Optional[int] = ..., acct_refund_fen: _Optional[int] = ..., acct_mulaid_refund_fen: _Optional[int] = ..., owed_fen: _Optional[int] = ..., paid_out: _Optional[bool] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closed_by: _Optional[str] = ...) -> None: ...
+
+class ClosePeriodResponse(_message.Message):
+    __slots__ = ("period",)
+    PERIOD_FIELD_NUMBER: _ClassVar[int]
+    period: ClearingPeriod
+    def __init__(self, period: _Optional[_Union[ClearingPeriod, _Mapping]] = ...) -> None: ...
