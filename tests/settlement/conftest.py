@@ -62,7 +62,11 @@ class Pos:
     channel: grpc.aio.Channel
 
     async def __call__(self, method: str, request: object, timeout: float = 10) -> object:  # noqa: ANN401
-        return await getattr(self.stub, method)(request, metadata=self.metadata, timeout=timeout)
+        """The answer; for a server-streaming RPC (DetailFile), the list of its messages."""
+        call = getattr(self.stub, method)(request, metadata=self.metadata, timeout=timeout)
+        if isinstance(call, grpc.aio.UnaryStreamCall):
+            return [m async for m in call]
+        return await call
 
 
 @pytest.fixture(scope="session")

@@ -192,6 +192,8 @@ async def recorded(stack) -> Recorder:  # type: ignore[no-untyped-def]
     await r.case("ListSettlements", "no_period", {"pageSize": 10})
     await r.case("ListSettlements", "unknown_visit", {"mdtrtId": "MDTRT-NEVER", "pageSize": 10})
     await r.case("Reconcile", "balanced_empty_day", {**EMPTY_DAY, "totals": {}})
+    await r.case("DetailFile", "empty_day", EMPTY_DAY)
+    await r.case("DetailFile", "no_period", {})
     await r.case("ClosePeriod", "no_end", {})
     await r.case("ClosePeriod", "ending_in_the_future", {"periodEnd": "2999-01-01T00:00:00Z"})
     await r.case(

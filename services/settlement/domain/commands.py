@@ -85,6 +85,8 @@ class Reconcile:
     period: Period
     theirs: Totals
     items: tuple[Item, ...] | None  # None: totals only
+    insutype: str = ""  # only this insurance type ("": all)
+    clr_type: str = ""  # only this clearing type ("": all)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from services.settlement.domain.commands import Period, SettlementRef
 from services.settlement.domain.lifecycle import Move
 from services.settlement.domain.model import NewRefund, Refund, RefundFinish, Settlement
 from services.settlement.domain.periods import ClearingPeriod
-from services.settlement.domain.reconcile import Item, Totals
+from services.settlement.domain.reconcile import DetailRow, TypeTotals
 from services.settlement.storage import periods, refunds, reports, settlements
 
 Connect = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
@@ -127,10 +127,12 @@ class PgStore(PgRecords):
         async with self._statement() as conn:
             return await settlements.list_created(conn, institution, period, after, limit, mdtrt_id)
 
-    async def totals(self, institution: str, period: Period) -> Totals:
+    async def totals(
+        self, institution: str, period: Period, insutype: str = "", clr_type: str = ""
+    ) -> list[TypeTotals]:
         async with self._statement() as conn:
-            return await reports.totals(conn, institution, period)
+            return await reports.totals(conn, institution, period, insutype, clr_type)
 
-    async def completed_items(self, institution: str, period: Period) -> list[Item]:
+    async def detail(self, institution: str, period: Period, insutype: str = "", clr_type: str = "") -> list[DetailRow]:
         async with self._statement() as conn:
-            return await reports.completed_items(conn, institution, period)
+            return await reports.detail(conn, institution, period, insutype, clr_type)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from gongji.settlement.v1 import settlement_pb2 as pb
 from services.common.credentials import CertType
 from services.common.errors import Reason
@@ -19,7 +21,7 @@ from services.settlement.domain.model import (
     Visit,
 )
 from services.settlement.domain.periods import ClearingPeriod
-from services.settlement.domain.reconcile import Item, Row, Totals
+from services.settlement.domain.reconcile import DetailRow, Item, Row, Totals, TypeTotals
 
 
 def cert_type(v: int) -> CertType | None:
@@ -117,25 +119,28 @@ def settlement_pb(s: Settlement) -> pb.Settlement:
 
 
 def totals(t: pb.ReconcileTotals) -> Totals:
-    return Totals(
-        t.count, t.amount_fen, t.acct_pay_fen, t.acct_mulaid_pay_fen, t.psn_cash_pay_fen, t.refund_count, t.refund_fen
-    )
+    return Totals(**{f.name: getattr(t, f.name) for f in fields(Totals)})
 
 
 def totals_pb(t: Totals) -> pb.ReconcileTotals:
-    return pb.ReconcileTotals(
-        count=t.count,
-        amount_fen=t.amount_fen,
-        acct_pay_fen=t.acct_pay_fen,
-        acct_mulaid_pay_fen=t.acct_mulaid_pay_fen,
-        psn_cash_pay_fen=t.psn_cash_pay_fen,
-        refund_count=t.refund_count,
-        refund_fen=t.refund_fen,
-    )
+    return pb.ReconcileTotals(**{f.name: getattr(t, f.name) for f in fields(Totals)})
+
+
+def type_totals_pb(t: TypeTotals) -> pb.TypeTotals:
+    return pb.TypeTotals(insutype=t.insutype, clr_type=t.clr_type, totals=totals_pb(t.totals))
+
+
+def item_kind(v: int) -> str | None:
+    """A wire ReconcileItemKind; UNSPECIFIED is a payment; None for a value this build does not know."""
+    if v == pb.RECONCILE_ITEM_KIND_UNSPECIFIED:
+        return "PAYMENT"
+    if v not in pb.ReconcileItemKind.values():
+        return None
+    return pb.ReconcileItemKind.Name(v).removeprefix("RECONCILE_ITEM_KIND_")
 
 
 def item(i: pb.ReconcileItem) -> Item:
-    return Item(i.pos_txn_id, i.acct_pay_fen, i.acct_mulaid_pay_fen, i.psn_cash_pay_fen)
+    return Item(i.pos_txn_id, i.acct_pay_fen, i.acct_mulaid_pay_fen, i.psn_cash_pay_fen, item_kind(i.kind) or "PAYMENT")
 
 
 def item_pb(i: Item | None) -> pb.ReconcileItem | None:
@@ -146,6 +151,20 @@ def item_pb(i: Item | None) -> pb.ReconcileItem | None:
         acct_pay_fen=i.acct_pay_fen,
         acct_mulaid_pay_fen=i.acct_mulaid_pay_fen,
         psn_cash_pay_fen=i.psn_cash_pay_fen,
+        kind="RECONCILE_ITEM_KIND_" + i.kind,
+    )
+
+
+def detail_row_pb(r: DetailRow) -> pb.DetailRow:
+    return pb.DetailRow(
+        item=item_pb(r.item),
+        settlement_id=r.settlement_id,
+        mdtrt_id=r.mdtrt_id,
+        setl_id=r.setl_id,
+        insutype=r.insutype,
+        clr_type=r.clr_type,
+        completed_at=ts(r.completed_at),
+        line=r.line,
     )
 
 

@@ -223,9 +223,18 @@ def reconcile(r: pb.ReconcileRequest) -> cmd.Reconcile:
             _pos(f, i.pos_txn_id, f"items[{n}].pos_txn_id")
             for name in ("acct_pay_fen", "acct_mulaid_pay_fen", "psn_cash_pay_fen"):
                 f.fen(getattr(i, name), f"items[{n}].{name}", zero_ok=True)
-    f.check(len({i.pos_txn_id for i in r.items}) == len(r.items), "items", "each pos_txn_id at most once")
+            f.check(cv.item_kind(i.kind) is not None, f"items[{n}].kind", "PAYMENT, REFUND or REVERSAL")
+    keys = {(cv.item_kind(i.kind), i.pos_txn_id) for i in r.items}
+    f.check(len(keys) == len(r.items), "items", "each kind and pos_txn_id at most once")
+    f.check(not r.insutype or INSUTYPE.fullmatch(r.insutype) is not None, "insutype", "3 digits, e.g. 310")
+    f.check(r.clr_type in ("", "11", "21", "41"), "clr_type", "11, 21 or 41 (or empty: all)")
     items = tuple(cv.item(i) for i in r.items) if r.items else None
-    return f.done(cmd.Reconcile(period, cv.totals(r.totals), items))
+    return f.done(cmd.Reconcile(period, cv.totals(r.totals), items, r.insutype, r.clr_type))
+
+
+def detail_file(r: pb.DetailFileRequest) -> cmd.Period:
+    f = Fields()
+    return f.done(_period(f, r.period_start, r.period_end))
 
 
 def _totals(f: Fields, t: pb.ReconcileTotals) -> None:

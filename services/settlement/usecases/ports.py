@@ -22,7 +22,7 @@ from services.settlement.domain.commands import Period, SettlementRef
 from services.settlement.domain.lifecycle import Move
 from services.settlement.domain.model import NewRefund, Refund, RefundFinish, Settlement, Source
 from services.settlement.domain.periods import ClearingPeriod
-from services.settlement.domain.reconcile import Item, Totals
+from services.settlement.domain.reconcile import DetailRow, TypeTotals
 
 
 class Records(Protocol):
@@ -91,10 +91,14 @@ class Store(Records, Protocol):
         """Created in the period (of one visit, if given), by (created_at, id), after the page token's; with
         refunds."""
 
-    async def totals(self, institution: str, period: Period) -> Totals:
-        """Payments completed, and POS refunds completed, in the period."""
+    async def totals(
+        self, institution: str, period: Period, insutype: str = "", clr_type: str = ""
+    ) -> list[TypeTotals]:
+        """Payments completed (and not reversed), and POS refunds completed, in the period, by insurance type and
+        clearing type (of one only, when asked)."""
 
-    async def completed_items(self, institution: str, period: Period) -> list[Item]: ...
+    async def detail(self, institution: str, period: Period, insutype: str = "", clr_type: str = "") -> list[DetailRow]:
+        """Payment, refund and reversal rows of the period, in completion order."""
 
 
 class Accounts(Protocol):

@@ -9,7 +9,7 @@ from services.settlement.domain import charges, lifecycle
 from services.settlement.domain import commands as cmd
 from services.settlement.domain.accounts import AccountsDeclined
 from services.settlement.domain.model import ALLOWED, Settlement, Split
-from services.settlement.domain.reconcile import Reconciliation, reconcile_with
+from services.settlement.domain.reconcile import DetailRow, Reconciliation, reconcile_with, total
 from services.settlement.usecases.deps import Call, Deps, find
 
 
@@ -38,9 +38,17 @@ async def list_settlements(deps: Deps, c: cmd.ListSettlements, call: Call) -> Pa
 
 
 async def reconcile(deps: Deps, c: cmd.Reconcile, call: Call) -> Reconciliation:
-    ours = await deps.store.totals(call.institution, c.period)
-    our_items = await deps.store.completed_items(call.institution, c.period) if c.items is not None else None
-    return reconcile_with(c.theirs, ours, c.items, our_items)
+    """3201 (totals, by insurance type and clearing type) and, with the institution's rows, 3202."""
+    by_type = await deps.store.totals(call.institution, c.period, c.insutype, c.clr_type)
+    our_items = None
+    if c.items is not None:
+        our_items = [r.item for r in await deps.store.detail(call.institution, c.period, c.insutype, c.clr_type)]
+    return reconcile_with(c.theirs, total(by_type), c.items, our_items, tuple(by_type))
+
+
+async def detail_file(deps: Deps, period: cmd.Period, call: Call) -> list[DetailRow]:
+    """The period's detail file: its rows (the transport sends them, then their count and checksum)."""
+    return await deps.store.detail(call.institution, period)
 
 
 async def pre_settle(deps: Deps, c: cmd.PreSettle, call: Call) -> PreSettlement:

@@ -48,7 +48,8 @@ from services.settlement.domain.model import (
     Status,
 )
 from services.settlement.domain.periods import ClearingPeriod
-from services.settlement.domain.reconcile import Item, Totals
+from services.settlement.domain.reconcile import DetailRow, Item, Totals, TypeTotals
+from services.settlement.domain.reconcile import clr_type as clr_type_of
 from services.settlement.usecases.deps import CrashPoint
 
 T = TypeVar("T")
@@ -295,7 +296,9 @@ class FakeStore:
         )
         return [self._out(s) for s in rows[:limit]]
 
-    async def totals(self, institution: str, period: Period) -> Totals:
+    async def totals(
+        self, institution: str, period: Period, insutype: str = "", clr_type: str = ""
+    ) -> list[TypeTotals]:
         paid = [s.split for s in self._completed(institution, period)]
         refunds = [
             r
@@ -305,7 +308,7 @@ class FakeStore:
             and self.t.refund_institution[r.id] == institution
             and period.start <= self.t.refund_completed_at[r.id] < period.end
         ]
-        return Totals(
+        t = Totals(
             len(paid),
             sum(p.acct_pay_fen + p.acct_mulaid_pay_fen + p.psn_cash_pay_fen for p in paid),
             sum(p.acct_pay_fen for p in paid),
@@ -313,11 +316,24 @@ class FakeStore:
             sum(p.psn_cash_pay_fen for p in paid),
             len(refunds),
             sum(r.amount_fen + r.cash_fen for r in refunds),
+            sum(r.acct_refund_fen for r in refunds),
+            sum(r.acct_mulaid_refund_fen for r in refunds),
+            sum(r.cash_fen for r in refunds),
+            sum(1 for p in paid if p.acct_mulaid_pay_fen),
         )
+        return [TypeTotals("", "", t)]  # the fakes keep no types apart
 
-    async def completed_items(self, institution: str, period: Period) -> list[Item]:
+    async def detail(self, institution: str, period: Period, insutype: str = "", clr_type: str = "") -> list[DetailRow]:
         return [
-            Item(s.pos_txn_id, s.split.acct_pay_fen, s.split.acct_mulaid_pay_fen, s.split.psn_cash_pay_fen)
+            DetailRow(
+                Item(s.pos_txn_id, s.split.acct_pay_fen, s.split.acct_mulaid_pay_fen, s.split.psn_cash_pay_fen),
+                s.id,
+                s.visit.mdtrt_id,
+                s.visit.setl_id,
+                s.visit.insutype,
+                clr_type_of(s.visit.med_type),
+                self.t.completed_at[s.id],
+            )
             for s in self._completed(institution, period)
         ]
 

@@ -49,6 +49,13 @@ class AcctUsedFlag(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ACCT_USED_FLAG_OWN_ONLY: _ClassVar[AcctUsedFlag]
     ACCT_USED_FLAG_NONE: _ClassVar[AcctUsedFlag]
 
+class ReconcileItemKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RECONCILE_ITEM_KIND_UNSPECIFIED: _ClassVar[ReconcileItemKind]
+    RECONCILE_ITEM_KIND_PAYMENT: _ClassVar[ReconcileItemKind]
+    RECONCILE_ITEM_KIND_REFUND: _ClassVar[ReconcileItemKind]
+    RECONCILE_ITEM_KIND_REVERSAL: _ClassVar[ReconcileItemKind]
+
 class ReconcileRowResult(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     RECONCILE_ROW_RESULT_UNSPECIFIED: _ClassVar[ReconcileRowResult]
@@ -80,6 +87,10 @@ ACCT_USED_FLAG_UNSPECIFIED: AcctUsedFlag
 ACCT_USED_FLAG_OWN_THEN_POOL: AcctUsedFlag
 ACCT_USED_FLAG_OWN_ONLY: AcctUsedFlag
 ACCT_USED_FLAG_NONE: AcctUsedFlag
+RECONCILE_ITEM_KIND_UNSPECIFIED: ReconcileItemKind
+RECONCILE_ITEM_KIND_PAYMENT: ReconcileItemKind
+RECONCILE_ITEM_KIND_REFUND: ReconcileItemKind
+RECONCILE_ITEM_KIND_REVERSAL: ReconcileItemKind
 RECONCILE_ROW_RESULT_UNSPECIFIED: ReconcileRowResult
 RECONCILE_ROW_RESULT_MATCH: ReconcileRowResult
 RECONCILE_ROW_RESULT_MISSING_HERE: ReconcileRowResult
@@ -385,7 +396,7 @@ class ListSettlementsResponse(_message.Message):
     def __init__(self, settlements: _Optional[_Iterable[_Union[Settlement, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ReconcileTotals(_message.Message):
-    __slots__ = ("count", "amount_fen", "acct_pay_fen", "acct_mulaid_pay_fen", "psn_cash_pay_fen", "refund_count", "refund_fen")
+    __slots__ = ("count", "amount_fen", "acct_pay_fen", "acct_mulaid_pay_fen", "psn_cash_pay_fen", "refund_count", "refund_fen", "acct_refund_fen", "acct_mulaid_refund_fen", "psn_cash_refund_fen", "mulaid_count")
     COUNT_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
     ACCT_PAY_FEN_FIELD_NUMBER: _ClassVar[int]
@@ -393,6 +404,10 @@ class ReconcileTotals(_message.Message):
     PSN_CASH_PAY_FEN_FIELD_NUMBER: _ClassVar[int]
     REFUND_COUNT_FIELD_NUMBER: _ClassVar[int]
     REFUND_FEN_FIELD_NUMBER: _ClassVar[int]
+    ACCT_REFUND_FEN_FIELD_NUMBER: _ClassVar[int]
+    ACCT_MULAID_REFUND_FEN_FIELD_NUMBER: _ClassVar[int]
+    PSN_CASH_REFUND_FEN_FIELD_NUMBER: _ClassVar[int]
+    MULAID_COUNT_FIELD_NUMBER: _ClassVar[int]
     count: int
     amount_fen: int
     acct_pay_fen: int
@@ -400,19 +415,25 @@ class ReconcileTotals(_message.Message):
     psn_cash_pay_fen: int
     refund_count: int
     refund_fen: int
-    def __init__(self, count: _Optional[int] = ..., amount_fen: _Optional[int] = ..., acct_pay_fen: _Optional[int] = ..., acct_mulaid_pay_fen: _Optional[int] = ..., psn_cash_pay_fen: _Optional[int] = ..., refund_count: _Optional[int] = ..., refund_fen: _Optional[int] = ...) -> None: ...
+    acct_refund_fen: int
+    acct_mulaid_refund_fen: int
+    psn_cash_refund_fen: int
+    mulaid_count: int
+    def __init__(self, count: _Optional[int] = ..., amount_fen: _Optional[int] = ..., acct_pay_fen: _Optional[int] = ..., acct_mulaid_pay_fen: _Optional[int] = ..., psn_cash_pay_fen: _Optional[int] = ..., refund_count: _Optional[int] = ..., refund_fen: _Optional[int] = ..., acct_refund_fen: _Optional[int] = ..., acct_mulaid_refund_fen: _Optional[int] = ..., psn_cash_refund_fen: _Optional[int] = ..., mulaid_count: _Optional[int] = ...) -> None: ...
 
 class ReconcileItem(_message.Message):
-    __slots__ = ("pos_txn_id", "acct_pay_fen", "acct_mulaid_pay_fen", "psn_cash_pay_fen")
+    __slots__ = ("pos_txn_id", "acct_pay_fen", "acct_mulaid_pay_fen", "psn_cash_pay_fen", "kind")
     POS_TXN_ID_FIELD_NUMBER: _ClassVar[int]
     ACCT_PAY_FEN_FIELD_NUMBER: _ClassVar[int]
     ACCT_MULAID_PAY_FEN_FIELD_NUMBER: _ClassVar[int]
     PSN_CASH_PAY_FEN_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
     pos_txn_id: str
     acct_pay_fen: int
     acct_mulaid_pay_fen: int
     psn_cash_pay_fen: int
-    def __init__(self, pos_txn_id: _Optional[str] = ..., acct_pay_fen: _Optional[int] = ..., acct_mulaid_pay_fen: _Optional[int] = ..., psn_cash_pay_fen: _Optional[int] = ...) -> None: ...
+    kind: ReconcileItemKind
+    def __init__(self, pos_txn_id: _Optional[str] = ..., acct_pay_fen: _Optional[int] = ..., acct_mulaid_pay_fen: _Optional[int] = ..., psn_cash_pay_fen: _Optional[int] = ..., kind: _Optional[_Union[ReconcileItemKind, str]] = ...) -> None: ...
 
 class ReconcileRow(_message.Message):
     __slots__ = ("pos_txn_id", "result", "theirs", "ours")
@@ -427,30 +448,90 @@ class ReconcileRow(_message.Message):
     def __init__(self, pos_txn_id: _Optional[str] = ..., result: _Optional[_Union[ReconcileRowResult, str]] = ..., theirs: _Optional[_Union[ReconcileItem, _Mapping]] = ..., ours: _Optional[_Union[ReconcileItem, _Mapping]] = ...) -> None: ...
 
 class ReconcileRequest(_message.Message):
-    __slots__ = ("period_start", "period_end", "totals", "items")
+    __slots__ = ("period_start", "period_end", "totals", "items", "insutype", "clr_type")
     PERIOD_START_FIELD_NUMBER: _ClassVar[int]
     PERIOD_END_FIELD_NUMBER: _ClassVar[int]
     TOTALS_FIELD_NUMBER: _ClassVar[int]
     ITEMS_FIELD_NUMBER: _ClassVar[int]
+    INSUTYPE_FIELD_NUMBER: _ClassVar[int]
+    CLR_TYPE_FIELD_NUMBER: _ClassVar[int]
     period_start: _timestamp_pb2.Timestamp
     period_end: _timestamp_pb2.Timestamp
     totals: ReconcileTotals
     items: _containers.RepeatedCompositeFieldContainer[ReconcileItem]
-    def __init__(self, period_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., period_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., totals: _Optional[_Union[ReconcileTotals, _Mapping]] = ..., items: _Optional[_Iterable[_Union[ReconcileItem, _Mapping]]] = ...) -> None: ...
+    insutype: str
+    clr_type: str
+    def __init__(self, period_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., period_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., totals: _Optional[_Union[ReconcileTotals, _Mapping]] = ..., items: _Optional[_Iterable[_Union[ReconcileItem, _Mapping]]] = ..., insutype: _Optional[str] = ..., clr_type: _Optional[str] = ...) -> None: ...
 
 class ReconcileResponse(_message.Message):
-    __slots__ = ("balanced", "ours", "differing_totals", "rows", "matched_rows")
+    __slots__ = ("balanced", "ours", "differing_totals", "rows", "matched_rows", "by_type")
     BALANCED_FIELD_NUMBER: _ClassVar[int]
     OURS_FIELD_NUMBER: _ClassVar[int]
     DIFFERING_TOTALS_FIELD_NUMBER: _ClassVar[int]
     ROWS_FIELD_NUMBER: _ClassVar[int]
     MATCHED_ROWS_FIELD_NUMBER: _ClassVar[int]
+    BY_TYPE_FIELD_NUMBER: _ClassVar[int]
     balanced: bool
     ours: ReconcileTotals
     differing_totals: _containers.RepeatedScalarFieldContainer[str]
     rows: _containers.RepeatedCompositeFieldContainer[ReconcileRow]
     matched_rows: int
-    def __init__(self, balanced: _Optional[bool] = ..., ours: _Optional[_Union[ReconcileTotals, _Mapping]] = ..., differing_totals: _Optional[_Iterable[str]] = ..., rows: _Optional[_Iterable[_Union[ReconcileRow, _Mapping]]] = ..., matched_rows: _Optional[int] = ...) -> None: ...
+    by_type: _containers.RepeatedCompositeFieldContainer[TypeTotals]
+    def __init__(self, balanced: _Optional[bool] = ..., ours: _Optional[_Union[ReconcileTotals, _Mapping]] = ..., differing_totals: _Optional[_Iterable[str]] = ..., rows: _Optional[_Iterable[_Union[ReconcileRow, _Mapping]]] = ..., matched_rows: _Optional[int] = ..., by_type: _Optional[_Iterable[_Union[TypeTotals, _Mapping]]] = ...) -> None: ...
+
+class TypeTotals(_message.Message):
+    __slots__ = ("insutype", "clr_type", "totals")
+    INSUTYPE_FIELD_NUMBER: _ClassVar[int]
+    CLR_TYPE_FIELD_NUMBER: _ClassVar[int]
+    TOTALS_FIELD_NUMBER: _ClassVar[int]
+    insutype: str
+    clr_type: str
+    totals: ReconcileTotals
+    def __init__(self, insutype: _Optional[str] = ..., clr_type: _Optional[str] = ..., totals: _Optional[_Union[ReconcileTotals, _Mapping]] = ...) -> None: ...
+
+class DetailFileRequest(_message.Message):
+    __slots__ = ("period_start", "period_end")
+    PERIOD_START_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_END_FIELD_NUMBER: _ClassVar[int]
+    period_start: _timestamp_pb2.Timestamp
+    period_end: _timestamp_pb2.Timestamp
+    def __init__(self, period_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., period_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class DetailFileResponse(_message.Message):
+    __slots__ = ("row", "summary")
+    ROW_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    row: DetailRow
+    summary: DetailSummary
+    def __init__(self, row: _Optional[_Union[DetailRow, _Mapping]] = ..., summary: _Optional[_Union[DetailSummary, _Mapping]] = ...) -> None: ...
+
+class DetailRow(_message.Message):
+    __slots__ = ("item", "settlement_id", "mdtrt_id", "setl_id", "insutype", "clr_type", "completed_at", "line")
+    ITEM_FIELD_NUMBER: _ClassVar[int]
+    SETTLEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    MDTRT_ID_FIELD_NUMBER: _ClassVar[int]
+    SETL_ID_FIELD_NUMBER: _ClassVar[int]
+    INSUTYPE_FIELD_NUMBER: _ClassVar[int]
+    CLR_TYPE_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
+    LINE_FIELD_NUMBER: _ClassVar[int]
+    item: ReconcileItem
+    settlement_id: str
+    mdtrt_id: str
+    setl_id: str
+    insutype: str
+    clr_type: str
+    completed_at: _timestamp_pb2.Timestamp
+    line: str
+    def __init__(self, item: _Optional[_Union[ReconcileItem, _Mapping]] = ..., settlement_id: _Optional[str] = ..., mdtrt_id: _Optional[str] = ..., setl_id: _Optional[str] = ..., insutype: _Optional[str] = ..., clr_type: _Optional[str] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., line: _Optional[str] = ...) -> None: ...
+
+class DetailSummary(_message.Message):
+    __slots__ = ("row_count", "sha256")
+    ROW_COUNT_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    row_count: int
+    sha256: str
+    def __init__(self, row_count: _Optional[int] = ..., sha256: _Optional[str] = ...) -> None: ...
 
 class ClosePeriodRequest(_message.Message):
     __slots__ = ("period_end",)

@@ -90,6 +90,11 @@ class SettlementServiceStub:
                 request_serializer=gongji_dot_settlement_dot_v1_dot_settlement__pb2.ClosePeriodRequest.SerializeToString,
                 response_deserializer=gongji_dot_settlement_dot_v1_dot_settlement__pb2.ClosePeriodResponse.FromString,
                 _registered_method=True)
+        self.DetailFile = channel.unary_stream(
+                '/gongji.settlement.v1.SettlementService/DetailFile',
+                request_serializer=gongji_dot_settlement_dot_v1_dot_settlement__pb2.DetailFileRequest.SerializeToString,
+                response_deserializer=gongji_dot_settlement_dot_v1_dot_settlement__pb2.DetailFileResponse.FromString,
+                _registered_method=True)
 
 
 class SettlementServiceServicer:
@@ -173,6 +178,14 @@ class SettlementServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DetailFile(self, request, context):
+        """The institution's detail file of a period (3202): every payment, refund and reversal row, then a last message
+        with the row count and the checksum of the rows' lines.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SettlementServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -230,6 +243,11 @@ def add_SettlementServiceServicer_to_server(servicer, server):
                     servicer.ClosePeriod,
                     request_deserializer=gongji_dot_settlement_dot_v1_dot_settlement__pb2.ClosePeriodRequest.FromString,
                     response_serializer=gongji_dot_settlement_dot_v1_dot_settlement__pb2.ClosePeriodResponse.SerializeToString,
+            ),
+            'DetailFile': grpc.unary_stream_rpc_method_handler(
+                    servicer.DetailFile,
+                    request_deserializer=gongji_dot_settlement_dot_v1_dot_settlement__pb2.DetailFileRequest.FromString,
+                    response_serializer=gongji_dot_settlement_dot_v1_dot_settlement__pb2.DetailFileResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -530,6 +548,33 @@ class SettlementService:
             '/gongji.settlement.v1.SettlementService/ClosePeriod',
             gongji_dot_settlement_dot_v1_dot_settlement__pb2.ClosePeriodRequest.SerializeToString,
             gongji_dot_settlement_dot_v1_dot_settlement__pb2.ClosePeriodResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DetailFile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/gongji.settlement.v1.SettlementService/DetailFile',
+            gongji_dot_settlement_dot_v1_dot_settlement__pb2.DetailFileRequest.SerializeToString,
+            gongji_dot_settlement_dot_v1_dot_settlement__pb2.DetailFileResponse.FromString,
             options,
             channel_credentials,
             insecure,
