@@ -193,6 +193,10 @@ async def test_the_calls_settlement_makes_work_against_the_real_accounts(client,
             ReserveCall(barred, member.psn_no, 1, card, debit_immediately=True, fixmedins_code="H1")
         )
     )
+    # A refund taken back (its reversal): at most what was refunded, and only while the money is there.
+    await accounts_client.reverse_refund(rid(), mixed.reservation_id, 1_000, 1_000)
+    assert (await accounts_client.get_reservation(mixed.reservation_id)).unrefunded_fen == 3_000
+    await declined(accounts_client.reverse_refund(rid(), mixed.reservation_id, 5_000, 0))
     fenced = await accounts_client.fence(paid_request)
     assert fenced.already_executed and fenced.reservation_id == paid.reservation_id
     await accounts.RecordLifeEvent(

@@ -331,6 +331,10 @@ async def recorded(accounts) -> Recorder:
         "more_than_the_clearing_holds",
         {"requestId": "x", "fixmedinsCode": "H63NOTHINGPAID", "period": "2026-12-01/2026-12-02", "amountFen": "1"},
     )
+    await r.case("ReverseRefund", "bad_input", {"requestId": "x", "reservationId": "", "personalAccountFen": "0"})
+    await r.case(
+        "ReverseRefund", "unknown_reservation", {"requestId": "x", "reservationId": "999999999", "familyPoolFen": "1"}
+    )
     await r.case("VerifyLedger", "clean", {})
     return r
 

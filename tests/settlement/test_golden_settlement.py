@@ -63,7 +63,7 @@ async def recorded(stack) -> Recorder:  # type: ignore[no-untyped-def]
         member=member.psn_no, pos1=rid(), pos2=rid(), pos3=rid(), pos4=rid(), refund1=rid(), refund2=rid(), never=rid()
     )
     r.values.update(pos5=rid(), pos6=rid(), pos7=rid(), member_id=member.id_number, creator_id=creator.id_number)
-    r.values.update(pos8=rid(), refund3=rid())
+    r.values.update(pos8=rid(), refund3=rid(), cap1=rid())
     # What a settlement shows of a card: its last four behind stars (the number itself would show as {..._id}).
     r.values.update(
         member_id_masked="*" * 14 + member.id_number[-4:], creator_id_masked="*" * 14 + creator.id_number[-4:]
@@ -165,7 +165,9 @@ async def recorded(stack) -> Recorder:  # type: ignore[no-untyped-def]
     r.values["settlement3"] = auth["settlement"]["settlementId"]
     await r.case("Capture", "more_than_authorized", {"settlementId": "{settlement3}", "amountFen": "20001"})
     await r.case("Capture", "zero_is_a_void", {"settlementId": "{settlement3}", "amountFen": "0"})
-    await r.case("Capture", "captured_less", {"settlementId": "{settlement3}", "amountFen": "15000"})
+    await r.case(
+        "Capture", "captured_less", {"settlementId": "{settlement3}", "amountFen": "15000", "capturePosTxnId": "{cap1}"}
+    )
     await r.case("Void", "after_capture", {"settlementId": "{settlement3}"})
     await r.case(
         "Authorize", "second", {"posTxnId": "{pos4}", "payerPsnNo": "{member}", "amountFen": "1000", **MEMBER_CARD}
@@ -186,6 +188,8 @@ async def recorded(stack) -> Recorder:  # type: ignore[no-untyped-def]
     await r.case("GetSettlement", "by_pos_txn_id", {"posTxnId": "{pos1}"})
     await r.case("GetSettlement", "unknown", {"posTxnId": "{never}"})
     await r.case("GetSettlement", "declined_id_card_of_another", {"posTxnId": "{pos5}"})
+    await r.case("Reverse", "a_refund_by_its_own_id", {"posTxnId": "{refund1}"})
+    await r.case("Reverse", "a_capture_by_its_own_id", {"posTxnId": "{cap1}"})
     await r.case("Reverse", "completed_payment", {"posTxnId": "{pos1}"})
     await r.case("Reverse", "never_seen", {"posTxnId": "{never}"})
     await r.case("ListSettlements", "empty_day", {**EMPTY_DAY, "pageSize": 10})

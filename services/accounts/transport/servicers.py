@@ -162,6 +162,11 @@ class PaymentServicer(Handlers, payment_service_pb2_grpc.PaymentServiceServicer)
         out = await clearing.pay_out(tx, c)
         return payment.PayOutClearingResponse(journal_txn_id=str(out.journal_txn_id), clearing_fen=out.balance_fen)
 
+    @write(parse.reverse_refund)
+    async def ReverseRefund(self, c: cmd.ReverseRefund, tx: Tx) -> payment.ReverseRefundResponse:
+        out = await clearing.reverse_refund(tx, c)
+        return payment.ReverseRefundResponse(reservation=cv.reservation(out), parts=cv.refund_parts(out))
+
     @rpc(parse.fence)
     async def Fence(self, c: cmd.Fence, context: Ctx) -> payment.FenceResponse:
         found = await self.idempotent.fence(c.request_id)

@@ -58,79 +58,61 @@ class Use:
     reasons: frozenset[str] = frozenset()
 
 
+def _names(names: str) -> frozenset[str]:
+    return frozenset(names.split())
+
+
 CONSUMER_CONTRACT: dict[str, Use] = {
     "Reserve": Use(
-        frozenset(
-            {
-                "request_id",
-                "payer_psn_no",
-                "amount_fen",
-                "sources",
-                "hold_ttl_seconds",
-                "debit_immediately",
-                "fixmedins_code",
-                "description",
-                "credential",
-            }
+        _names(
+            "amount_fen credential debit_immediately description fixmedins_code hold_ttl_seconds payer_psn_no "
+            "request_id sources"
         ),
-        frozenset(
-            {
-                "reservation.reservation_id",
-                "reservation.legs.source",
-                "reservation.legs.debited_fen",
-                "reservation.legs.reserved_fen",
-                "reservation.legs.shortfall_reason",
-                "reservation.expires_at",
-                "reservation.payer_personal_available_fen",
-                "reservation.payer_pool_available_fen",
-            }
+        _names(
+            "reservation.expires_at reservation.legs.debited_fen reservation.legs.reserved_fen "
+            "reservation.legs.shortfall_reason reservation.legs.source reservation.payer_personal_available_fen "
+            "reservation.payer_pool_available_fen reservation.reservation_id"
         ),
-        frozenset({"PERSON_NOT_FOUND", "PERSON_NOT_INSURED", "CREDENTIAL_MISMATCH", "REQUEST_CANCELLED"}),
+        _names("CREDENTIAL_MISMATCH PERSON_NOT_FOUND PERSON_NOT_INSURED REQUEST_CANCELLED"),
     ),
     "Debit": Use(
-        frozenset({"request_id", "reservation_id", "amount_fen"}),
-        frozenset(
-            {
-                "reservation.legs.source",
-                "reservation.legs.debited_fen",
-                "reservation.payer_personal_available_fen",
-                "reservation.payer_pool_available_fen",
-            }
+        _names("amount_fen request_id reservation_id"),
+        _names(
+            "reservation.legs.debited_fen reservation.legs.source reservation.payer_personal_available_fen "
+            "reservation.payer_pool_available_fen"
         ),
-        frozenset({"RESERVATION_EXPIRED", "RESERVATION_ALREADY_FINAL"}),
+        _names("RESERVATION_ALREADY_FINAL RESERVATION_EXPIRED"),
     ),
     "Release": Use(
-        frozenset({"request_id", "reservation_id"}),
-        frozenset({"reservation.status"}),
-        frozenset({"RESERVATION_ALREADY_FINAL"}),
+        _names("request_id reservation_id"), _names("reservation.status"), _names("RESERVATION_ALREADY_FINAL")
     ),
     "Refund": Use(
-        frozenset({"request_id", "reservation_id", "amount_fen"}),
-        frozenset({"parts.source", "parts.destination", "parts.amount_fen"}),
-        frozenset({"REFUND_EXCEEDS_DEBITED"}),
+        _names("amount_fen request_id reservation_id"),
+        _names("parts.amount_fen parts.destination parts.source"),
+        _names("REFUND_EXCEEDS_DEBITED"),
     ),
     "GetReservation": Use(
-        frozenset({"reservation_id"}),
-        frozenset({"reservation.status", "reservation.debited_fen", "reservation.refunded_fen"}),
+        _names("reservation_id"),
+        _names(
+            "reservation.debited_fen reservation.legs.debited_fen reservation.legs.source reservation.refunded_fen "
+            "reservation.status"
+        ),
     ),
-    "Fence": Use(frozenset({"request_id"}), frozenset({"already_executed", "reservation_id"})),
+    "Fence": Use(_names("request_id"), _names("already_executed reservation_id")),
+    "ReverseRefund": Use(
+        _names("family_pool_fen personal_account_fen request_id reservation_id"),
+        _names("parts.amount_fen"),
+        _names("INSUFFICIENT_FUNDS"),
+    ),
     "PayOutClearing": Use(
-        frozenset({"request_id", "fixmedins_code", "period", "amount_fen"}),
-        frozenset({"clearing_fen"}),
-        frozenset({"INSUFFICIENT_FUNDS"}),
+        _names("amount_fen fixmedins_code period request_id"), _names("clearing_fen"), _names("INSUFFICIENT_FUNDS")
     ),
     "Quote": Use(
-        frozenset({"payer_psn_no", "amount_fen", "sources", "credential"}),
-        frozenset(
-            {
-                "legs.source",
-                "legs.reserved_fen",
-                "legs.shortfall_reason",
-                "payer_personal_available_fen",
-                "payer_pool_available_fen",
-            }
+        _names("amount_fen credential payer_psn_no sources"),
+        _names(
+            "legs.reserved_fen legs.shortfall_reason legs.source payer_personal_available_fen payer_pool_available_fen"
         ),
-        frozenset({"PERSON_NOT_INSURED", "CREDENTIAL_MISMATCH"}),
+        _names("CREDENTIAL_MISMATCH PERSON_NOT_INSURED"),
     ),
 }
 
@@ -206,6 +188,17 @@ class AccountsClient:
         """Bars a request id that has not run, so that it never runs late; tells whether it had run."""
         request = apb.FenceRequest(request_id=request_id)
         return fenced(await self._call("Fence", lambda t: self.stub.Fence(request, timeout=t), budget_s))
+
+    async def reverse_refund(
+        self, request_id: str, reservation_id: str, own_fen: int, pool_fen: int, *, budget_s: float | None = None
+    ) -> None:
+        request = apb.ReverseRefundRequest(
+            request_id=request_id,
+            reservation_id=reservation_id,
+            personal_account_fen=own_fen,
+            family_pool_fen=pool_fen,
+        )
+        taken_back(await self._call("ReverseRefund", lambda t: self.stub.ReverseRefund(request, timeout=t), budget_s))
 
     async def pay_out_clearing(
         self, request_id: str, fixmedins_code: str, period: str, amount_fen: int, *, budget_s: float | None = None
@@ -302,7 +295,12 @@ def refunded(out: apb.RefundResponse) -> RefundOutcome:
 
 def hold_state(out: apb.GetReservationResponse) -> HoldState:
     r = out.reservation
-    return HoldState(status=_status(r.status), debited_fen=r.debited_fen, refunded_fen=r.refunded_fen)
+    return HoldState(
+        status=_status(r.status),
+        debited_fen=r.debited_fen,
+        refunded_fen=r.refunded_fen,
+        debited=_by_source(r.legs, "debited_fen"),
+    )
 
 
 def fenced(out: apb.FenceResponse) -> FenceOutcome:
@@ -311,6 +309,10 @@ def fenced(out: apb.FenceResponse) -> FenceOutcome:
 
 def quote(out: apb.QuoteResponse) -> Quote:
     return Quote(reserved=_by_source(out.legs, "reserved_fen"), payer=_payer(out), shortfalls=_shortfalls(out.legs))
+
+
+def taken_back(out: apb.ReverseRefundResponse) -> int:
+    return sum(p.amount_fen for p in out.parts)
 
 
 def paid_out(out: apb.PayOutClearingResponse) -> int:
@@ -328,4 +330,5 @@ ANSWERS: dict[str, Callable[[Any], object]] = {
     "Fence": fenced,
     "Quote": quote,
     "PayOutClearing": paid_out,
+    "ReverseRefund": taken_back,
 }

@@ -88,6 +88,7 @@ class HoldState:
     status: HoldStatus
     debited_fen: int
     refunded_fen: int
+    debited: Parts = Parts()  # by source: what the reservation paid (for the record of an undone payment)
 
     @property
     def unrefunded_fen(self) -> int:

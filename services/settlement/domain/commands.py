@@ -47,6 +47,7 @@ class SettlementRef:
 class Capture:
     settlement: SettlementRef
     amount_fen: int
+    capture_pos_txn_id: str = ""  # the POS's own id of the capture, by which a Reverse undoes it
 
 
 @dataclass(frozen=True)

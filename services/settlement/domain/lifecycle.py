@@ -29,6 +29,7 @@ from services.settlement.domain.accounts import (
     AccountsDeclined,
     FenceOutcome,
     Hold,
+    HoldState,
     HoldStatus,
     Payment,
 )
@@ -79,6 +80,7 @@ class Changes:
     expires_at: dt.datetime | None = None
     acct_shortfall_reason: str | None = None
     acct_mulaid_shortfall_reason: str | None = None
+    capture_pos_txn_id: str | None = None
 
     def values(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
@@ -196,18 +198,33 @@ def lapsed(s: Settlement, now: dt.datetime) -> bool:
     return s.status is Status.AUTHORIZED and s.expires_at is not None and s.expires_at <= now
 
 
-def start_capture(amount_fen: int) -> Move:
-    return Move.of(Status.AUTHORIZED, Status.CAPTURING, Changes(capture_fen=amount_fen))
+def start_capture(amount_fen: int, capture_pos_txn_id: str = "") -> Move:
+    return Move.of(
+        Status.AUTHORIZED,
+        Status.CAPTURING,
+        Changes(capture_fen=amount_fen, capture_pos_txn_id=capture_pos_txn_id or None),
+    )
 
 
 def expire() -> Move:
     return Move.of(Status.AUTHORIZED, Status.EXPIRED)
 
 
-def require_same_capture(s: Settlement, amount_fen: int) -> None:
-    """A capture is made once: asking again for the same amount answers with it, another amount is refused."""
-    if s.status in (Status.CAPTURING, Status.COMPLETED) and s.capture_fen != amount_fen:
+def require_same_capture(s: Settlement, amount_fen: int, capture_pos_txn_id: str = "") -> None:
+    """A capture is made once: asking again for the same amount (and capture id) answers with it, another one is
+    refused."""
+    other_id = capture_pos_txn_id != s.capture_pos_txn_id
+    if s.status in (Status.CAPTURING, Status.COMPLETED) and (s.capture_fen != amount_fen or other_id):
         raise DomainError(Reason.SETTLEMENT_ALREADY_FINAL, "(a capture of another amount was made)")
+
+
+def require_unbarred(barring: Settlement | None, pos_txn_id: str) -> None:
+    """A request whose POS id a Reverse barred first (a tombstone) is refused; an id another request has is reused."""
+    if barring is None:
+        return
+    if barring.kind is Kind.TOMBSTONE:
+        raise DomainError(Reason.SETTLEMENT_REVERSED, metadata={"pos_txn_id": pos_txn_id})
+    raise DomainError(Reason.REQUEST_ID_REUSED, "(a settlement has this id)", {"pos_txn_id": pos_txn_id})
 
 
 def captured(s: Settlement, p: Payment | None) -> Move:
@@ -295,6 +312,18 @@ def found_reservation(s: Settlement, fenced: FenceOutcome) -> Move:
     if not fenced.reservation_id:
         raise DomainError(Reason.ACCOUNTS_UNAVAILABLE, "(accounts did not name the reservation; it will be retried)")
     return Move.of(s.status, s.status, Changes(reservation_id=fenced.reservation_id))
+
+
+def found_payment(s: Settlement, state: HoldState) -> Move | None:
+    """An undo that finds a payment its settlement never recorded (the undo won the race with the payment's own
+    outcome) records what was paid, so that the settlement shows what was paid beside what was given back."""
+    if state.debited_fen == 0 or s.split.accounts_fen == state.debited_fen:
+        return None
+    paid = state.debited
+    changes = Changes(
+        acct_pay_fen=paid.own_fen, acct_mulaid_pay_fen=paid.pool_fen, psn_cash_pay_fen=s.amount_fen - paid.total_fen
+    )
+    return Move.of(s.status, s.status, changes)
 
 
 def reversal_refund_id(s: Settlement, refunded_fen: int) -> str:

@@ -111,6 +111,13 @@ class RefundStatus(StrEnum):
     PENDING = "PENDING"  # intent written, refund call to accounts may be under way
     COMPLETED = "COMPLETED"
     DECLINED = "DECLINED"
+    REVERSING = "REVERSING"  # intent: take back what it gave (冲正 of the refund), then REVERSED
+    REVERSED = "REVERSED"  # what it gave was taken back (or it never ran): it gave nothing
+
+
+# Refund statuses whose money went back (until a reversal has taken it back), and those that take nothing now.
+REFUNDED = frozenset({RefundStatus.COMPLETED, RefundStatus.REVERSING})
+GAVE_NOTHING = frozenset({RefundStatus.DECLINED, RefundStatus.REVERSED})
 
 
 @dataclass
@@ -127,6 +134,7 @@ class Refund:
     decline_message: str = ""
     created_at: dt.datetime | None = None
     cash_fen: int = 0  # cash the institution returned itself (no accounts call)
+    completed_at: dt.datetime | None = None
     to_creator_fen: int = 0  # of the pool's part, what went to the creator's own account (the pool was dissolved)
     whole_bill: bool = False
 
@@ -170,6 +178,7 @@ class Settlement:
     description: str = ""
     fingerprint: bytes = b""
     hold_ttl_seconds: int = 0
+    capture_pos_txn_id: str = ""  # the POS's own id of its Capture, if it gave one: Reverse undoes it by that id
     visit: Visit = field(default_factory=Visit)
     account_use: AccountUse = AccountUse.OWN_THEN_POOL
     # The credential the payer presented: its type, its number's keyed hash and masked form, never the number.
@@ -194,14 +203,14 @@ class Settlement:
 
     @property
     def refunded_fen(self) -> int:
-        return sum(r.amount_fen for r in self.refunds if r.status is RefundStatus.COMPLETED)
+        return sum(r.amount_fen for r in self.refunds if r.status in REFUNDED)
 
     @property
     def refundable_fen(self) -> int:
         """What accounts paid and no refund has taken or is taking (pending refunds count as taken)."""
         if self.status is not Status.COMPLETED:
             return 0
-        taken = sum(r.amount_fen for r in self.refunds if r.status is not RefundStatus.DECLINED)
+        taken = sum(r.amount_fen for r in self.refunds if r.status not in GAVE_NOTHING)
         return self.split.accounts_fen - taken
 
     @property
@@ -209,5 +218,5 @@ class Settlement:
         """The cash part no refund has given back yet (or is giving back)."""
         if self.status is not Status.COMPLETED:
             return 0
-        taken = sum(r.cash_fen for r in self.refunds if r.status is not RefundStatus.DECLINED)
+        taken = sum(r.cash_fen for r in self.refunds if r.status not in GAVE_NOTHING)
         return self.split.psn_cash_pay_fen - taken

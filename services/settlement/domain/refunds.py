@@ -3,11 +3,14 @@ accounts' answer means for the refund record."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from services.common.errors import DomainError, Reason
 from services.settlement.domain import commands as cmd
 from services.settlement.domain import lifecycle
 from services.settlement.domain.accounts import AccountsDeclined, RefundOutcome
-from services.settlement.domain.model import NewRefund, Refund, RefundFinish, RefundStatus, Settlement
+from services.settlement.domain.model import NewRefund, Refund, RefundFinish, RefundStatus, Settlement, Status
+from services.settlement.domain.policy import SettlementPolicy
 
 
 def request_id(s: Settlement, refund: Refund) -> str:
@@ -64,3 +67,21 @@ def answer(s: Settlement, refund: Refund) -> Refund:
     if refund.status is RefundStatus.DECLINED:
         raise lifecycle.declined_error(refund.decline_reason, s)
     return refund
+
+
+def reversal_request_id(s: Settlement, refund: Refund) -> str:
+    """The accounts request id of taking a refund back: derived from the refund's record."""
+    return request_id(s, refund) + "-reverse"
+
+
+def require_reversible(
+    s: Settlement, refund: Refund, now: dt.datetime, closed_through: dt.datetime | None, policy: SettlementPolicy
+) -> None:
+    """A refund is reversed (its money taken back) only while its settlement stands, on the refund's settlement day,
+    and not once its period is closed; a reversal's own refund never."""
+    if refund.is_reversal or s.status is not Status.COMPLETED:
+        raise DomainError(Reason.SETTLEMENT_ALREADY_FINAL, "(the payment was reversed: its refunds stand)")
+    if refund.completed_at is not None and closed_through is not None and refund.completed_at < closed_through:
+        raise DomainError(Reason.PERIOD_CLOSED, metadata={"refund_pos_txn_id": refund.refund_pos_txn_id})
+    if refund.created_at is not None and policy.settlement_day(refund.created_at) != policy.settlement_day(now):
+        raise DomainError(Reason.REVERSAL_WINDOW_CLOSED, metadata={"refund_pos_txn_id": refund.refund_pos_txn_id})

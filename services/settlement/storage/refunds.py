@@ -30,6 +30,7 @@ def _refund(r: Row[Any]) -> Refund:
         cash_fen=r.cash_fen,
         to_creator_fen=r.to_creator_fen,
         whole_bill=r.whole_bill,
+        completed_at=r.completed_at,
     )
 
 
@@ -115,6 +116,32 @@ async def pending(conn: AsyncConnection, created_before: dt.datetime, limit: int
     rows = await conn.execute(
         sql(
             "SELECT id FROM settlement.refunds WHERE status = 'PENDING' AND created_at < :created_before "
+            "ORDER BY id LIMIT :limit"
+        ),
+        {"created_before": created_before, "limit": limit},
+    )
+    return [r.id for r in rows]
+
+
+async def move(conn: AsyncConnection, refund_id: int, expected: str, to: str) -> bool:
+    """Compare-and-set of a refund's status (a reversal: COMPLETED -> REVERSING -> REVERSED, or back to COMPLETED when
+    accounts refused to take the money back); False when it was not `expected`."""
+    row = (
+        await conn.execute(
+            sql(
+                "UPDATE settlement.refunds SET status = :to, finished_by = :actor, reversed_at = CASE WHEN :to = "
+                "'REVERSED' THEN now() ELSE reversed_at END WHERE id = :id AND status = :expected RETURNING id"
+            ),
+            {"id": refund_id, "expected": expected, "to": to, "actor": current_actor()},
+        )
+    ).first()
+    return row is not None
+
+
+async def reversing(conn: AsyncConnection, created_before: dt.datetime, limit: int) -> list[int]:
+    rows = await conn.execute(
+        sql(
+            "SELECT id FROM settlement.refunds WHERE status = 'REVERSING' AND created_at < :created_before "
             "ORDER BY id LIMIT :limit"
         ),
         {"created_before": created_before, "limit": limit},

@@ -24,7 +24,7 @@ _COLUMNS = (
     "capture_fen, acct_pay_fen, acct_mulaid_pay_fen, psn_cash_pay_fen, balc_fen, pool_balc_fen, decline_reason, "
     "decline_message, expires_at, created_at, updated_at, created_by, updated_by, mdtrt_id, setl_id, insutype, "
     "med_type, medfee_sumamt_fen, fund_pay_sumamt_fen, account_use, acct_shortfall_reason, "
-    "acct_mulaid_shortfall_reason, completed_at"
+    "acct_mulaid_shortfall_reason, completed_at, capture_pos_txn_id"
 )
 
 
@@ -62,6 +62,7 @@ def _settlement(r: Row[Any]) -> Settlement:
         created_at=r.created_at,
         updated_at=r.updated_at,
         completed_at=r.completed_at,
+        capture_pos_txn_id=r.capture_pos_txn_id,
         created_by=r.created_by,
         updated_by=r.updated_by,
     )
@@ -113,9 +114,14 @@ async def create(conn: AsyncConnection, s: Settlement) -> tuple[Settlement, bool
     return existing, False
 
 
-async def find(conn: AsyncConnection, institution: str, ref: SettlementRef, lock: bool = False) -> Settlement | None:
-    """The institution's settlement by our id or its pos_txn_id, with its refunds; `lock` holds its row."""
+async def find(
+    conn: AsyncConnection, institution: str, ref: SettlementRef, lock: bool = False, by_capture: bool = False
+) -> Settlement | None:
+    """The institution's settlement by our id or its pos_txn_id (or, `by_capture`, the capture_pos_txn_id of its
+    Capture), with its refunds; `lock` holds its row."""
     where = "id = :id" if ref.settlement_id else "pos_txn_id = :pos_txn_id"
+    if by_capture:
+        where = "capture_pos_txn_id = :pos_txn_id"
     row = (
         await conn.execute(
             sql(
@@ -223,3 +229,12 @@ async def list_created(
     for s in out:
         s.refunds = await refunds.of_settlement(conn, s.id)
     return out
+
+
+async def lock_pos_id(conn: AsyncConnection, institution: str, pos_txn_id: str) -> None:
+    """Serialises, until the transaction ends, everything that claims or bars one POS id of one institution (a Reverse
+    and a late Refund or Capture with that id)."""
+    await conn.execute(
+        sql("SELECT pg_advisory_xact_lock(hashtext('settlement.pos:' || :institution || '|' || :pos_txn_id))"),
+        {"institution": institution, "pos_txn_id": pos_txn_id},
+    )

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.settlement.domain.commands import Period, SettlementRef
 from services.settlement.domain.lifecycle import Move
-from services.settlement.domain.model import NewRefund, Refund, RefundFinish, Settlement
+from services.settlement.domain.model import NewRefund, Refund, RefundFinish, RefundStatus, Settlement
 from services.settlement.domain.periods import ClearingPeriod
 from services.settlement.domain.reconcile import DetailRow, TypeTotals
 from services.settlement.storage import periods, refunds, reports, settlements
@@ -30,9 +30,19 @@ class PgRecords:
         async with self._connect() as conn:
             return await settlements.create(conn, s)
 
-    async def find(self, institution: str, ref: SettlementRef, *, lock: bool = False) -> Settlement | None:
+    async def find(
+        self, institution: str, ref: SettlementRef, *, lock: bool = False, by_capture: bool = False
+    ) -> Settlement | None:
         async with self._connect() as conn:
-            return await settlements.find(conn, institution, ref, lock)
+            return await settlements.find(conn, institution, ref, lock, by_capture)
+
+    async def lock_pos_id(self, institution: str, pos_txn_id: str) -> None:
+        async with self._connect() as conn:
+            await settlements.lock_pos_id(conn, institution, pos_txn_id)
+
+    async def move_refund(self, refund_id: int, expected: RefundStatus, to: RefundStatus) -> bool:
+        async with self._connect() as conn:
+            return await refunds.move(conn, refund_id, expected.value, to.value)
 
     async def get(self, settlement_id: str) -> Settlement:
         async with self._connect() as conn:
@@ -112,6 +122,10 @@ class PgStore(PgRecords):
     async def lapsed_authorizations(self, now: dt.datetime, limit: int) -> list[str]:
         async with self._statement() as conn:
             return await settlements.lapsed_authorizations(conn, now, limit)
+
+    async def reversing_refunds(self, created_before: dt.datetime, limit: int) -> list[int]:
+        async with self._statement() as conn:
+            return await refunds.reversing(conn, created_before, limit)
 
     async def period_paid(self, period_id: int) -> ClearingPeriod:
         async with self._statement() as conn:

@@ -10,6 +10,7 @@ from services.common.errors import Reason
 from services.common.wire import ts
 from services.settlement.domain.lifecycle import visible_status
 from services.settlement.domain.model import (
+    REFUNDED,
     AccountUse,
     Kind,
     Refund,
@@ -80,7 +81,8 @@ def refund_pb(r: Refund) -> pb.RefundRecord:
         amount_fen=r.amount_fen,
         acct_refund_fen=r.acct_refund_fen,
         acct_mulaid_refund_fen=r.acct_mulaid_refund_fen,
-        completed=r.status is RefundStatus.COMPLETED,
+        completed=r.status in REFUNDED,
+        reversed=r.status is RefundStatus.REVERSED,
         created_at=ts(r.created_at),
         psn_cash_refund_fen=r.cash_fen,
         creator_acct_refund_fen=r.to_creator_fen,
@@ -114,6 +116,7 @@ def settlement_pb(s: Settlement) -> pb.Settlement:
         created_by=s.created_by,
         updated_by=s.updated_by,
         visit=visit_pb(s.visit),
+        capture_pos_txn_id=s.capture_pos_txn_id,
         acct_used_flag="ACCT_USED_FLAG_" + s.account_use.value if s.kind is not Kind.TOMBSTONE else None,
     )
 

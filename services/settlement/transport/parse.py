@@ -140,9 +140,12 @@ def capture(r: pb.CaptureRequest) -> cmd.Capture:
     """A capture pays a positive final personal part: capturing nothing is a Void."""
     f = Fields()
     f.check(r.amount_fen != 0, "amount_fen", "a capture of 0 is a Void: call Void")
+    capture_id = r.capture_pos_txn_id and _pos(f, r.capture_pos_txn_id, "capture_pos_txn_id")
     return f.done(
         cmd.Capture(
-            _ref(f, r.WhichOneof("settlement"), r.settlement_id, r.pos_txn_id), f.fen(r.amount_fen, zero_ok=True)
+            _ref(f, r.WhichOneof("settlement"), r.settlement_id, r.pos_txn_id),
+            f.fen(r.amount_fen, zero_ok=True),
+            capture_id,
         )
     )
 

@@ -8,7 +8,7 @@ from services.settlement.domain import commands as cmd
 from services.settlement.domain import lifecycle
 from services.settlement.domain.accounts import AccountsDeclined, HoldStatus
 from services.settlement.domain.model import Settlement, Status
-from services.settlement.usecases.deps import Call, CrashPoint, Deps, find, move
+from services.settlement.usecases.deps import Call, CrashPoint, Deps, find, load, move
 
 
 async def capture(deps: Deps, c: cmd.Capture, call: Call) -> Settlement:
@@ -18,12 +18,28 @@ async def capture(deps: Deps, c: cmd.Capture, call: Call) -> Settlement:
         if lifecycle.lapsed(s, deps.now()):
             await move(deps, s, lifecycle.expire())
             raise DomainError(Reason.RESERVATION_EXPIRED)
-        s = await move(deps, s, lifecycle.start_capture(c.amount_fen))
+        s = await _start_capture(deps, s, c, call)
         deps.crash(CrashPoint.BEFORE_CAPTURE)
-    lifecycle.require_same_capture(s, c.amount_fen)
+    lifecycle.require_same_capture(s, c.amount_fen, c.capture_pos_txn_id)
     if s.status is Status.CAPTURING:
         s = await finish_capture(deps, s, call.budget_s)
     return lifecycle.capture_answer(s)
+
+
+async def _start_capture(deps: Deps, s: Settlement, c: cmd.Capture, call: Call) -> Settlement:
+    """Writes the capture's intent; with the POS's own capture id, only if no Reverse barred that id first (the id's
+    lock keeps a Reverse of it from slipping in between)."""
+    if not c.capture_pos_txn_id:
+        return await move(deps, s, lifecycle.start_capture(c.amount_fen))
+    async with deps.store.transaction() as tx:
+        await tx.lock_pos_id(call.institution, c.capture_pos_txn_id)
+        barring = await tx.find(call.institution, cmd.SettlementRef(pos_txn_id=c.capture_pos_txn_id))
+        lifecycle.require_unbarred(barring, c.capture_pos_txn_id)
+        moved = await tx.move(s.id, lifecycle.start_capture(c.amount_fen, c.capture_pos_txn_id))
+    if moved is None:
+        return await load(deps, s.id)
+    moved.refunds = s.refunds
+    return moved
 
 
 async def finish_capture(deps: Deps, s: Settlement, budget_s: float | None) -> Settlement:

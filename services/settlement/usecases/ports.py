@@ -20,7 +20,7 @@ from services.settlement.domain.accounts import (
 )
 from services.settlement.domain.commands import Period, SettlementRef
 from services.settlement.domain.lifecycle import Move
-from services.settlement.domain.model import NewRefund, Refund, RefundFinish, Settlement, Source
+from services.settlement.domain.model import NewRefund, Refund, RefundFinish, RefundStatus, Settlement, Source
 from services.settlement.domain.periods import ClearingPeriod
 from services.settlement.domain.reconcile import DetailRow, TypeTotals
 
@@ -33,8 +33,17 @@ class Records(Protocol):
         """Writes a new settlement (an intent, or a tombstone); or answers with the one that has its
         (institution, pos_txn_id), with its refunds. The flag tells which."""
 
-    async def find(self, institution: str, ref: SettlementRef, *, lock: bool = False) -> Settlement | None:
-        """The institution's settlement, with its refunds."""
+    async def find(
+        self, institution: str, ref: SettlementRef, *, lock: bool = False, by_capture: bool = False
+    ) -> Settlement | None:
+        """The institution's settlement, with its refunds (`by_capture`: the pos_txn_id is its capture's)."""
+
+    async def lock_pos_id(self, institution: str, pos_txn_id: str) -> None:
+        """Inside a transaction: holds one POS id (a Reverse and a late Refund or Capture with it wait for each
+        other)."""
+
+    async def move_refund(self, refund_id: int, expected: RefundStatus, to: RefundStatus) -> bool:
+        """Compare-and-set of a refund's status (its reversal)."""
 
     async def get(self, settlement_id: str) -> Settlement:
         """A settlement known to exist, with its refunds."""
@@ -82,6 +91,9 @@ class Store(Records, Protocol):
 
     async def period_paid(self, period_id: int) -> ClearingPeriod: ...
 
+    async def reversing_refunds(self, created_before: dt.datetime, limit: int) -> list[int]:
+        """Refunds whose reversal is under way."""
+
     async def paying_periods(self, closed_before: dt.datetime, limit: int) -> list[ClearingPeriod]:
         """Closed periods whose payout accounts has not (yet) confirmed."""
 
@@ -118,6 +130,11 @@ class Accounts(Protocol):
     ) -> RefundOutcome: ...
 
     async def get_reservation(self, reservation_id: str, *, budget_s: float | None = None) -> HoldState: ...
+
+    async def reverse_refund(
+        self, request_id: str, reservation_id: str, own_fen: int, pool_fen: int, *, budget_s: float | None = None
+    ) -> None:
+        """Takes back what a refund gave, by source (冲正 of a refund)."""
 
     async def fence(self, request_id: str, *, budget_s: float | None = None) -> FenceOutcome:
         """Bars a request id that has not run, so that it never runs late; tells whether it had run."""

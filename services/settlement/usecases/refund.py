@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from services.common.errors import DomainError, Reason
 from services.settlement.domain import commands as cmd
-from services.settlement.domain import refunds
+from services.settlement.domain import lifecycle, refunds
 from services.settlement.domain.accounts import AccountsDeclined
 from services.settlement.domain.model import Refund, RefundStatus, Settlement
 from services.settlement.usecases.deps import Call, Deps, load
@@ -13,10 +13,15 @@ from services.settlement.usecases.deps import Call, Deps, load
 
 async def refund(deps: Deps, c: cmd.Refund, call: Call) -> tuple[Settlement, Refund]:
     async with deps.store.transaction() as tx:
+        # The refund's own id first: a Reverse that arrived before it barred it (a tombstone), and waits for it.
+        await tx.lock_pos_id(call.institution, c.refund_pos_txn_id)
         s = await tx.find(call.institution, c.settlement, lock=True)
         if s is None:
             raise DomainError(Reason.SETTLEMENT_NOT_FOUND)
         row = await tx.find_refund(call.institution, c.refund_pos_txn_id)
+        if row is None:
+            barring = await tx.find(call.institution, cmd.SettlementRef(pos_txn_id=c.refund_pos_txn_id))
+            lifecycle.require_unbarred(barring, c.refund_pos_txn_id)
         new = refunds.require_new_or_same(s, row, c)
         if new is not None:
             row = await tx.insert_refund(new)

@@ -127,8 +127,19 @@ class FakeStore:
         self.t.settlements[s.id] = dataclasses.replace(copy.deepcopy(s), refunds=[], created_at=now, updated_at=now)
         return self._out(self.t.settlements[s.id], refunds=False), True
 
-    async def find(self, institution: str, ref: SettlementRef, *, lock: bool = False) -> Settlement | None:
-        if ref.settlement_id:
+    async def find(
+        self, institution: str, ref: SettlementRef, *, lock: bool = False, by_capture: bool = False
+    ) -> Settlement | None:
+        if by_capture:
+            row = next(
+                (
+                    s
+                    for s in self.t.settlements.values()
+                    if s.institution == institution and s.capture_pos_txn_id == ref.pos_txn_id
+                ),
+                None,
+            )
+        elif ref.settlement_id:
             row = self.t.settlements.get(ref.settlement_id)
             row = row if row is not None and row.institution == institution else None
         else:
@@ -197,9 +208,26 @@ class FakeStore:
     async def finish_refund(self, refund_id: int, f: RefundFinish) -> Refund:
         row = self.t.refunds[refund_id]
         if row.status is RefundStatus.PENDING:
-            self.t.refunds[refund_id] = dataclasses.replace(row, **dataclasses.asdict(f))
+            self.t.refunds[refund_id] = dataclasses.replace(row, **dataclasses.asdict(f), completed_at=self.clock())
             self.t.refund_completed_at[refund_id] = self.clock()
         return copy.copy(self.t.refunds[refund_id])
+
+    async def lock_pos_id(self, institution: str, pos_txn_id: str) -> None:
+        pass  # a fake transaction is never interleaved
+
+    async def move_refund(self, refund_id: int, expected: RefundStatus, to: RefundStatus) -> bool:
+        row = self.t.refunds[refund_id]
+        if row.status is not expected:
+            return False
+        self.t.refunds[refund_id] = dataclasses.replace(row, status=to)
+        return True
+
+    async def reversing_refunds(self, created_before: dt.datetime, limit: int) -> list[int]:
+        return sorted(
+            r.id
+            for r in self.t.refunds.values()
+            if r.status is RefundStatus.REVERSING and _at(r.created_at) < created_before
+        )[:limit]
 
     async def lock_periods(self, institution: str) -> None:
         pass  # a fake transaction is never interleaved
@@ -569,7 +597,8 @@ class FakeAccounts:
     async def get_reservation(self, reservation_id: str, *, budget_s: float | None = None) -> HoldState:
         def work() -> HoldState:
             r = self._reservation(reservation_id)
-            return HoldState(r.status, r.parts("debited_fen").total_fen, r.parts("refunded_fen").total_fen)
+            debited = r.parts("debited_fen")
+            return HoldState(r.status, debited.total_fen, r.parts("refunded_fen").total_fen, debited)
 
         return await self._call("GetReservation", "", (), work, budget_s)
 
@@ -583,6 +612,24 @@ class FakeAccounts:
             return FenceOutcome(True, outcome[2].reservation_id if isinstance(outcome[2], Hold) else "")
 
         return await self._call("Fence", "", (), work, budget_s)
+
+    async def reverse_refund(
+        self, request_id: str, reservation_id: str, own_fen: int, pool_fen: int, *, budget_s: float | None = None
+    ) -> None:
+        def work() -> None:
+            r = self._reservation(reservation_id)
+            for source, amount in (("own", own_fen), ("pool", pool_fen)):
+                leg = next((g for g in r.legs if g.source == source), None)
+                if amount and (leg is None or leg.refunded_fen < amount):
+                    raise AccountsDeclined("REFUND_EXCEEDS_DEBITED", "More than was refunded.")
+                if amount and leg is not None and leg.account.available_fen < amount:
+                    raise AccountsDeclined("INSUFFICIENT_FUNDS", "The refunded money was spent.")
+            for source, amount in (("own", own_fen), ("pool", pool_fen)):
+                for leg in (g for g in r.legs if g.source == source and amount):
+                    leg.refunded_fen -= amount
+                    leg.account.balance_fen -= amount
+
+        return await self._call("ReverseRefund", request_id, (reservation_id, own_fen, pool_fen), work, budget_s)
 
     async def pay_out_clearing(
         self, request_id: str, fixmedins_code: str, period: str, amount_fen: int, *, budget_s: float | None = None

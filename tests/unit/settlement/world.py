@@ -132,11 +132,16 @@ class World:
         return await pay.pay(deps or self.deps, c, Call(institution))
 
     async def capture(
-        self, s: Settlement, amount_fen: int, *, by_pos_txn_id: bool = False, deps: Deps | None = None
+        self,
+        s: Settlement,
+        amount_fen: int,
+        *,
+        by_pos_txn_id: bool = False,
+        deps: Deps | None = None,
+        capture_pos_txn_id: str = "",
     ) -> Settlement:
-        return await authorization.capture(
-            deps or self.deps, cmd.Capture(_ref(s, by_pos_txn_id), amount_fen), Call(s.institution)
-        )
+        c = cmd.Capture(_ref(s, by_pos_txn_id), amount_fen, capture_pos_txn_id)
+        return await authorization.capture(deps or self.deps, c, Call(s.institution))
 
     async def void(self, s: Settlement, *, deps: Deps | None = None) -> Settlement:
         return await authorization.void(deps or self.deps, _ref(s), Call(s.institution))
@@ -149,8 +154,11 @@ class World:
         *,
         institution: str = "",
         deps: Deps | None = None,
+        cash_fen: int = 0,
+        whole_bill: bool = False,
     ) -> tuple[Settlement, Refund]:
-        c = cmd.Refund(_ref(s), refund_pos_txn_id or self.pos_id(), amount_fen)
+        amount_fen = 0 if whole_bill else amount_fen
+        c = cmd.Refund(_ref(s), refund_pos_txn_id or self.pos_id(), amount_fen, cash_fen, whole_bill)
         return await refund.refund(deps or self.deps, c, Call(institution or s.institution))
 
     async def reverse(self, pos_txn_id: str, *, institution: str = H1, deps: Deps | None = None) -> Settlement:

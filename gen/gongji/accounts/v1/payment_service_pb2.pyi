@@ -165,3 +165,23 @@ class PayOutClearingResponse(_message.Message):
     journal_txn_id: str
     clearing_fen: int
     def __init__(self, journal_txn_id: _Optional[str] = ..., clearing_fen: _Optional[int] = ...) -> None: ...
+
+class ReverseRefundRequest(_message.Message):
+    __slots__ = ("request_id", "reservation_id", "personal_account_fen", "family_pool_fen")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    RESERVATION_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSONAL_ACCOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
+    FAMILY_POOL_FEN_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    reservation_id: str
+    personal_account_fen: int
+    family_pool_fen: int
+    def __init__(self, request_id: _Optional[str] = ..., reservation_id: _Optional[str] = ..., personal_account_fen: _Optional[int] = ..., family_pool_fen: _Optional[int] = ...) -> None: ...
+
+class ReverseRefundResponse(_message.Message):
+    __slots__ = ("reservation", "parts")
+    RESERVATION_FIELD_NUMBER: _ClassVar[int]
+    PARTS_FIELD_NUMBER: _ClassVar[int]
+    reservation: _reservation_pb2.Reservation
+    parts: _containers.RepeatedCompositeFieldContainer[_reservation_pb2.RefundPart]
+    def __init__(self, reservation: _Optional[_Union[_reservation_pb2.Reservation, _Mapping]] = ..., parts: _Optional[_Iterable[_Union[_reservation_pb2.RefundPart, _Mapping]]] = ...) -> None: ...

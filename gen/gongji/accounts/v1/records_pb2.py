@@ -26,7 +26,7 @@ from gongji.common.v1 import common_pb2 as gongji_dot_common_dot_v1_dot_common__
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n gongji/accounts/v1/records.proto\x12\x12gongji.accounts.v1\x1a\x1dgongji/common/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"N\n\x0e\x41\x63\x63ountBalance\x12\x13\n\x0b\x62\x61lance_fen\x18\x01 \x01(\x03\x12\x10\n\x08held_fen\x18\x02 \x01(\x03\x12\x15\n\ravailable_fen\x18\x03 \x01(\x03\"\xca\x02\n\x11TransactionRecord\x12\x16\n\x0ejournal_txn_id\x18\x01 \x01(\t\x12\x31\n\x04kind\x18\x02 \x01(\x0e\x32#.gongji.accounts.v1.TransactionKind\x12-\n\tbooked_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0cpayer_psn_no\x18\x04 \x01(\t\x12\x16\n\x0e\x66ixmedins_code\x18\x05 \x01(\t\x12\x16\n\x0ereservation_id\x18\x06 \x01(\t\x12\x11\n\ttotal_fen\x18\x07 \x01(\x03\x12-\n\x05split\x18\x08 \x03(\x0b\x32\x1e.gongji.common.v1.SourceAmount\x12\x13\n\x0b\x64\x65scription\x18\t \x01(\t\x12\x0f\n\x07\x63hannel\x18\n \x01(\t\x12\r\n\x05\x61\x63tor\x18\x0b \x01(\t*\xa4\x02\n\x0fTransactionKind\x12 \n\x1cTRANSACTION_KIND_UNSPECIFIED\x10\x00\x12!\n\x1dTRANSACTION_KIND_CONTRIBUTION\x10\x01\x12\"\n\x1eTRANSACTION_KIND_POOL_TRANSFER\x10\x02\x12\x1c\n\x18TRANSACTION_KIND_PAYMENT\x10\x03\x12\x1b\n\x17TRANSACTION_KIND_REFUND\x10\x04\x12 \n\x1cTRANSACTION_KIND_POOL_RETURN\x10\x05\x12%\n!TRANSACTION_KIND_RESIDENT_PREMIUM\x10\x06\x12$\n TRANSACTION_KIND_CLEARING_PAYOUT\x10\x07\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n gongji/accounts/v1/records.proto\x12\x12gongji.accounts.v1\x1a\x1dgongji/common/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"N\n\x0e\x41\x63\x63ountBalance\x12\x13\n\x0b\x62\x61lance_fen\x18\x01 \x01(\x03\x12\x10\n\x08held_fen\x18\x02 \x01(\x03\x12\x15\n\ravailable_fen\x18\x03 \x01(\x03\"\xca\x02\n\x11TransactionRecord\x12\x16\n\x0ejournal_txn_id\x18\x01 \x01(\t\x12\x31\n\x04kind\x18\x02 \x01(\x0e\x32#.gongji.accounts.v1.TransactionKind\x12-\n\tbooked_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0cpayer_psn_no\x18\x04 \x01(\t\x12\x16\n\x0e\x66ixmedins_code\x18\x05 \x01(\t\x12\x16\n\x0ereservation_id\x18\x06 \x01(\t\x12\x11\n\ttotal_fen\x18\x07 \x01(\x03\x12-\n\x05split\x18\x08 \x03(\x0b\x32\x1e.gongji.common.v1.SourceAmount\x12\x13\n\x0b\x64\x65scription\x18\t \x01(\t\x12\x0f\n\x07\x63hannel\x18\n \x01(\t\x12\r\n\x05\x61\x63tor\x18\x0b \x01(\t*\xca\x02\n\x0fTransactionKind\x12 \n\x1cTRANSACTION_KIND_UNSPECIFIED\x10\x00\x12!\n\x1dTRANSACTION_KIND_CONTRIBUTION\x10\x01\x12\"\n\x1eTRANSACTION_KIND_POOL_TRANSFER\x10\x02\x12\x1c\n\x18TRANSACTION_KIND_PAYMENT\x10\x03\x12\x1b\n\x17TRANSACTION_KIND_REFUND\x10\x04\x12 \n\x1cTRANSACTION_KIND_POOL_RETURN\x10\x05\x12%\n!TRANSACTION_KIND_RESIDENT_PREMIUM\x10\x06\x12$\n TRANSACTION_KIND_CLEARING_PAYOUT\x10\x07\x12$\n TRANSACTION_KIND_REFUND_REVERSAL\x10\x08\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,7 +34,7 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'gongji.accounts.v1.records_
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_TRANSACTIONKIND']._serialized_start=534
-  _globals['_TRANSACTIONKIND']._serialized_end=826
+  _globals['_TRANSACTIONKIND']._serialized_end=864
   _globals['_ACCOUNTBALANCE']._serialized_start=120
   _globals['_ACCOUNTBALANCE']._serialized_end=198
   _globals['_TRANSACTIONRECORD']._serialized_start=201

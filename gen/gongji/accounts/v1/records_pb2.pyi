@@ -21,6 +21,7 @@ class TransactionKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TRANSACTION_KIND_POOL_RETURN: _ClassVar[TransactionKind]
     TRANSACTION_KIND_RESIDENT_PREMIUM: _ClassVar[TransactionKind]
     TRANSACTION_KIND_CLEARING_PAYOUT: _ClassVar[TransactionKind]
+    TRANSACTION_KIND_REFUND_REVERSAL: _ClassVar[TransactionKind]
 TRANSACTION_KIND_UNSPECIFIED: TransactionKind
 TRANSACTION_KIND_CONTRIBUTION: TransactionKind
 TRANSACTION_KIND_POOL_TRANSFER: TransactionKind
@@ -29,6 +30,7 @@ TRANSACTION_KIND_REFUND: TransactionKind
 TRANSACTION_KIND_POOL_RETURN: TransactionKind
 TRANSACTION_KIND_RESIDENT_PREMIUM: TransactionKind
 TRANSACTION_KIND_CLEARING_PAYOUT: TransactionKind
+TRANSACTION_KIND_REFUND_REVERSAL: TransactionKind
 
 class AccountBalance(_message.Message):
     __slots__ = ("balance_fen", "held_fen", "available_fen")

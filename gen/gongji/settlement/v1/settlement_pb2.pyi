@@ -138,7 +138,7 @@ class Split(_message.Message):
     def __init__(self, acct_pay_fen: _Optional[int] = ..., acct_mulaid_pay_fen: _Optional[int] = ..., psn_cash_pay_fen: _Optional[int] = ..., shortfalls: _Optional[_Iterable[_Union[Shortfall, _Mapping]]] = ...) -> None: ...
 
 class RefundRecord(_message.Message):
-    __slots__ = ("refund_pos_txn_id", "amount_fen", "acct_refund_fen", "acct_mulaid_refund_fen", "completed", "created_at", "psn_cash_refund_fen", "creator_acct_refund_fen", "whole_bill")
+    __slots__ = ("refund_pos_txn_id", "amount_fen", "acct_refund_fen", "acct_mulaid_refund_fen", "completed", "created_at", "psn_cash_refund_fen", "creator_acct_refund_fen", "whole_bill", "reversed")
     REFUND_POS_TXN_ID_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
     ACCT_REFUND_FEN_FIELD_NUMBER: _ClassVar[int]
@@ -148,6 +148,7 @@ class RefundRecord(_message.Message):
     PSN_CASH_REFUND_FEN_FIELD_NUMBER: _ClassVar[int]
     CREATOR_ACCT_REFUND_FEN_FIELD_NUMBER: _ClassVar[int]
     WHOLE_BILL_FIELD_NUMBER: _ClassVar[int]
+    REVERSED_FIELD_NUMBER: _ClassVar[int]
     refund_pos_txn_id: str
     amount_fen: int
     acct_refund_fen: int
@@ -157,10 +158,11 @@ class RefundRecord(_message.Message):
     psn_cash_refund_fen: int
     creator_acct_refund_fen: int
     whole_bill: bool
-    def __init__(self, refund_pos_txn_id: _Optional[str] = ..., amount_fen: _Optional[int] = ..., acct_refund_fen: _Optional[int] = ..., acct_mulaid_refund_fen: _Optional[int] = ..., completed: _Optional[bool] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., psn_cash_refund_fen: _Optional[int] = ..., creator_acct_refund_fen: _Optional[int] = ..., whole_bill: _Optional[bool] = ...) -> None: ...
+    reversed: bool
+    def __init__(self, refund_pos_txn_id: _Optional[str] = ..., amount_fen: _Optional[int] = ..., acct_refund_fen: _Optional[int] = ..., acct_mulaid_refund_fen: _Optional[int] = ..., completed: _Optional[bool] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., psn_cash_refund_fen: _Optional[int] = ..., creator_acct_refund_fen: _Optional[int] = ..., whole_bill: _Optional[bool] = ..., reversed: _Optional[bool] = ...) -> None: ...
 
 class Settlement(_message.Message):
-    __slots__ = ("settlement_id", "pos_txn_id", "fixmedins_code", "payer_psn_no", "kind", "status", "amount_fen", "authorized_fen", "split", "refunded_fen", "refunds", "balc_fen", "pool_balc_fen", "decline_reason", "decline_message", "expires_at", "created_at", "updated_at", "description", "mdtrt_cert_type", "mdtrt_cert_no_masked", "created_by", "updated_by", "visit", "acct_used_flag")
+    __slots__ = ("settlement_id", "pos_txn_id", "fixmedins_code", "payer_psn_no", "kind", "status", "amount_fen", "authorized_fen", "split", "refunded_fen", "refunds", "balc_fen", "pool_balc_fen", "decline_reason", "decline_message", "expires_at", "created_at", "updated_at", "description", "mdtrt_cert_type", "mdtrt_cert_no_masked", "created_by", "updated_by", "visit", "acct_used_flag", "capture_pos_txn_id")
     SETTLEMENT_ID_FIELD_NUMBER: _ClassVar[int]
     POS_TXN_ID_FIELD_NUMBER: _ClassVar[int]
     FIXMEDINS_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -186,6 +188,7 @@ class Settlement(_message.Message):
     UPDATED_BY_FIELD_NUMBER: _ClassVar[int]
     VISIT_FIELD_NUMBER: _ClassVar[int]
     ACCT_USED_FLAG_FIELD_NUMBER: _ClassVar[int]
+    CAPTURE_POS_TXN_ID_FIELD_NUMBER: _ClassVar[int]
     settlement_id: str
     pos_txn_id: str
     fixmedins_code: str
@@ -211,7 +214,8 @@ class Settlement(_message.Message):
     updated_by: str
     visit: Visit
     acct_used_flag: AcctUsedFlag
-    def __init__(self, settlement_id: _Optional[str] = ..., pos_txn_id: _Optional[str] = ..., fixmedins_code: _Optional[str] = ..., payer_psn_no: _Optional[str] = ..., kind: _Optional[_Union[SettlementKind, str]] = ..., status: _Optional[_Union[SettlementStatus, str]] = ..., amount_fen: _Optional[int] = ..., authorized_fen: _Optional[int] = ..., split: _Optional[_Union[Split, _Mapping]] = ..., refunded_fen: _Optional[int] = ..., refunds: _Optional[_Iterable[_Union[RefundRecord, _Mapping]]] = ..., balc_fen: _Optional[int] = ..., pool_balc_fen: _Optional[int] = ..., decline_reason: _Optional[str] = ..., decline_message: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., description: _Optional[str] = ..., mdtrt_cert_type: _Optional[_Union[MdtrtCertType, str]] = ..., mdtrt_cert_no_masked: _Optional[str] = ..., created_by: _Optional[str] = ..., updated_by: _Optional[str] = ..., visit: _Optional[_Union[Visit, _Mapping]] = ..., acct_used_flag: _Optional[_Union[AcctUsedFlag, str]] = ...) -> None: ...
+    capture_pos_txn_id: str
+    def __init__(self, settlement_id: _Optional[str] = ..., pos_txn_id: _Optional[str] = ..., fixmedins_code: _Optional[str] = ..., payer_psn_no: _Optional[str] = ..., kind: _Optional[_Union[SettlementKind, str]] = ..., status: _Optional[_Union[SettlementStatus, str]] = ..., amount_fen: _Optional[int] = ..., authorized_fen: _Optional[int] = ..., split: _Optional[_Union[Split, _Mapping]] = ..., refunded_fen: _Optional[int] = ..., refunds: _Optional[_Iterable[_Union[RefundRecord, _Mapping]]] = ..., balc_fen: _Optional[int] = ..., pool_balc_fen: _Optional[int] = ..., decline_reason: _Optional[str] = ..., decline_message: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., description: _Optional[str] = ..., mdtrt_cert_type: _Optional[_Union[MdtrtCertType, str]] = ..., mdtrt_cert_no_masked: _Optional[str] = ..., created_by: _Optional[str] = ..., updated_by: _Optional[str] = ..., visit: _Optional[_Union[Visit, _Mapping]] = ..., acct_used_flag: _Optional[_Union[AcctUsedFlag, str]] = ..., capture_pos_txn_id: _Optional[str] = ...) -> None: ...
 
 class PreSettleRequest(_message.Message):
     __slots__ = ("payer_psn_no", "amount_fen", "mdtrt_cert_type", "mdtrt_cert_no", "visit", "acct_used_flag")
@@ -294,14 +298,16 @@ class AuthorizeResponse(_message.Message):
     def __init__(self, settlement: _Optional[_Union[Settlement, _Mapping]] = ...) -> None: ...
 
 class CaptureRequest(_message.Message):
-    __slots__ = ("settlement_id", "pos_txn_id", "amount_fen")
+    __slots__ = ("settlement_id", "pos_txn_id", "amount_fen", "capture_pos_txn_id")
     SETTLEMENT_ID_FIELD_NUMBER: _ClassVar[int]
     POS_TXN_ID_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
+    CAPTURE_POS_TXN_ID_FIELD_NUMBER: _ClassVar[int]
     settlement_id: str
     pos_txn_id: str
     amount_fen: int
-    def __init__(self, settlement_id: _Optional[str] = ..., pos_txn_id: _Optional[str] = ..., amount_fen: _Optional[int] = ...) -> None: ...
+    capture_pos_txn_id: str
+    def __init__(self, settlement_id: _Optional[str] = ..., pos_txn_id: _Optional[str] = ..., amount_fen: _Optional[int] = ..., capture_pos_txn_id: _Optional[str] = ...) -> None: ...
 
 class CaptureResponse(_message.Message):
     __slots__ = ("settlement",)
