@@ -4,9 +4,11 @@ shows exactly what was paid and what was given back, and a ledger that verifies.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from gongji.common.v1 import common_pb2 as cpb
 from gongji.settlement.v1 import settlement_pb2 as pb
@@ -29,6 +31,9 @@ async def test_a_settle_racing_its_own_reverse_round_after_round(stack, pos_a) -
         except Exception as err:  # noqa: BLE001 - either may lose: SETTLEMENT_REVERSED, ACCOUNTS_UNAVAILABLE
             return err
 
+    start = Timestamp()
+    start.FromDatetime(dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
+    paid_by_round: dict[str, int] = {}
     for n in range(ROUNDS):
         pos_txn_id = rid()
         settle = pb.SettleRequest(
@@ -46,8 +51,21 @@ async def test_a_settle_racing_its_own_reverse_round_after_round(stack, pos_a) -
         paid = s.split.acct_pay_fen + s.split.acct_mulaid_pay_fen
         assert s.refunded_fen == paid, s  # every fen paid was given back, and nothing else
         assert sum(r.amount_fen for r in s.refunds if r.completed) == paid
+        paid_by_round[pos_txn_id] = paid
     assert await f.own_balance(member) == 10_000 and await f.pool_balance(pool_id) == 60_000
     assert (await f.balances(member)).personal.held_fen == 0
+    # The detail file shows each payment that happened, and its reversal giving all of it back.
+    end = Timestamp()
+    end.FromDatetime(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1))
+    rows = await pos_a("DetailFile", pb.DetailFileRequest(period_start=start, period_end=end))
+    by_kind: dict[tuple[int, str], int] = {}
+    for m in rows[:-1]:
+        i = m.row.item
+        by_kind[i.kind, i.pos_txn_id] = i.acct_pay_fen + i.acct_mulaid_pay_fen
+    for pos_txn_id, paid in paid_by_round.items():
+        payment = by_kind.get((pb.RECONCILE_ITEM_KIND_PAYMENT, pos_txn_id), 0)
+        reversal = by_kind.get((pb.RECONCILE_ITEM_KIND_REVERSAL, pos_txn_id), 0)
+        assert payment == reversal == paid, (pos_txn_id, payment, reversal, paid)
     report = await stack.accounts.VerifyLedger(apb.VerifyLedgerRequest())
     assert report.ok, list(report.problems)
 

@@ -81,6 +81,7 @@ class Changes:
     acct_shortfall_reason: str | None = None
     acct_mulaid_shortfall_reason: str | None = None
     capture_pos_txn_id: str | None = None
+    completed_at: dt.datetime | None = None  # when it was paid, for a payment recorded by its undo
 
     def values(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
@@ -314,14 +315,18 @@ def found_reservation(s: Settlement, fenced: FenceOutcome) -> Move:
     return Move.of(s.status, s.status, Changes(reservation_id=fenced.reservation_id))
 
 
-def found_payment(s: Settlement, state: HoldState) -> Move | None:
+def found_payment(s: Settlement, state: HoldState, now: dt.datetime) -> Move | None:
     """An undo that finds a payment its settlement never recorded (the undo won the race with the payment's own
-    outcome) records what was paid, so that the settlement shows what was paid beside what was given back."""
+    outcome) records what was paid, and when (so that the period and the detail file count the payment its
+    reversal gives back), so that the settlement shows what was paid beside what was given back."""
     if state.debited_fen == 0 or s.split.accounts_fen == state.debited_fen:
         return None
     paid = state.debited
     changes = Changes(
-        acct_pay_fen=paid.own_fen, acct_mulaid_pay_fen=paid.pool_fen, psn_cash_pay_fen=s.amount_fen - paid.total_fen
+        acct_pay_fen=paid.own_fen,
+        acct_mulaid_pay_fen=paid.pool_fen,
+        psn_cash_pay_fen=s.amount_fen - paid.total_fen,
+        completed_at=s.completed_at or now,
     )
     return Move.of(s.status, s.status, changes)
 

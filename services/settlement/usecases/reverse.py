@@ -82,7 +82,7 @@ async def undo(deps: Deps, s: Settlement, budget_s: float | None) -> Settlement:
             continue
         if state.status is not HoldStatus.DEBITED:
             break
-        payment = lifecycle.found_payment(s, state)
+        payment = lifecycle.found_payment(s, state, deps.now())
         if payment is not None:
             s = await move(deps, s, payment)
         for waiting in await deps.store.refunds_of(s.id):

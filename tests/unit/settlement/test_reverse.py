@@ -218,5 +218,5 @@ async def test_a_reverse_that_wins_the_race_with_its_settle_records_what_was_pai
     assert await fails(w.settle(payer, 4_000, pos_txn_id)) is Reason.SETTLEMENT_REVERSED
     s = await w.get(pos_txn_id)
     assert s.status is Status.REVERSED and split(s) == (1_000, 3_000, 0)  # what was paid ...
-    assert s.refunded_fen == 4_000  # ... and all of it given back
+    assert s.refunded_fen == 4_000 and s.completed_at is not None  # ... when, and all of it given back
     assert (w.own(payer).balance_fen, w.pool(payer).balance_fen) == (1_000, 5_000)
