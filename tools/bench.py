@@ -79,7 +79,7 @@ async def main() -> None:
             payer = payers[i % len(payers)]
             return await settlement.Settle(
                 spb.SettleRequest(
-                    pos_txn_id=f"bench-{run}-{i}", payer_psn_no=payer.psn_no, amount_fen=300, **payer.cert()
+                    pos_txn_id=f"bench-{run}-{i}", payer_psn_no=payer.psn_no, amount_fen=300, **payer.charge()
                 ),
                 metadata=metadata,
             )

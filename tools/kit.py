@@ -210,6 +210,39 @@ def cert(cert_type: int, cert_no: str) -> dict[str, Any]:
     return {"mdtrt_cert_type": cert_type, "mdtrt_cert_no": cert_no}
 
 
+# A test bill's total when a test does not say: large enough for any personal part a test pays.
+TEST_BILL_FEN = 100_000_000
+
+
+def visit(
+    mdtrt_id: str = "MDTRT-TEST",
+    *,
+    insutype: str = "310",
+    med_type: str = "11",
+    medfee_sumamt_fen: int = TEST_BILL_FEN,
+    fund_pay_sumamt_fen: int = 0,
+    setl_id: str = "",
+) -> dict[str, Any]:
+    """The visit and bill a charge belongs to, as the `visit` field of a PreSettle, Settle or Authorize (JSON-like
+    dict, which protobuf takes for a message field): `**visit(...)`. Defaults: an employee-insured (310) outpatient
+    (11) visit whose bill is large enough for any test's personal part."""
+    return {
+        "visit": {
+            "mdtrt_id": mdtrt_id,
+            "setl_id": setl_id,
+            "insutype": insutype,
+            "med_type": med_type,
+            "medfee_sumamt_fen": medfee_sumamt_fen,
+            "fund_pay_sumamt_fen": fund_pay_sumamt_fen,
+        }
+    }
+
+
+def charge(cert_type: int, cert_no: str, **bill: Any) -> dict[str, Any]:
+    """What a POS sends with a charge besides the payer and amount: the credential and the visit (`visit(**bill)`)."""
+    return {**cert(cert_type, cert_no), **visit(**bill)}
+
+
 @dataclass(frozen=True)
 class Insured:
     psn_no: str
@@ -219,6 +252,11 @@ class Insured:
     def cert(self) -> dict[str, Any]:
         """Their own ID card, as the fields a POS sends with a charge: `SettleRequest(..., **who.cert())`."""
         return cert(ID_CARD, self.id_number)
+
+    def charge(self, **bill: Any) -> dict[str, Any]:
+        """Their own ID card and a visit of theirs (`visit(**bill)`, by default visit id MDTRT-<psn_no>), as the
+        fields a POS sends with a charge: `SettleRequest(..., **who.charge())`."""
+        return {**self.cert(), **visit(bill.pop("mdtrt_id", f"MDTRT-{self.psn_no}"), **bill)}
 
     def credential(self) -> Any:
         """Their own ID card, as accounts' Reserve and Quote take it."""

@@ -169,6 +169,15 @@ class Reason(Enum):
         "Only an authorization (Authorize) can be captured or voided.",
         "只有预授权（Authorize）才能确认扣款或撤销。",
     )
+    REVERSAL_WINDOW_CLOSED = (
+        "A transaction can be reversed (冲正) only on its settlement day; after that, refund it.",
+        "冲正只能在原交易的结算当日进行；逾期请办理退费。",
+    )
+    PERIOD_CLOSED = (
+        "The clearing period of this transaction is closed: it cannot be reversed or reopened; refund it instead "
+        "(the refund belongs to the open period).",
+        "该交易所属的清算期已关闭，不能冲正或重新清算；请办理退费（退费计入当前清算期）。",
+    )
     ACCOUNTS_UNAVAILABLE = (
         "The accounts service did not answer in time; retry with the same transaction id "
         "(it will not be paid twice) or reverse it.",

@@ -33,6 +33,7 @@ from services.settlement.clients.accounts import AccountsClient
 from services.settlement.config import Settings
 from services.settlement.domain.commands import Recover
 from services.settlement.domain.model import Kind, Status
+from services.settlement.domain.policy import SettlementPolicy
 from services.settlement.storage.store import PgStore
 from services.settlement.transport.access import ACCESS, identities
 from services.settlement.transport.servicer import SettlementServicer
@@ -126,6 +127,7 @@ async def start(settings: Settings) -> SettlementApp:
         settings.credential_hash_key,
         crash=kill_at(settings.crash_at),
         metrics=PrometheusMetrics(),
+        policy=SettlementPolicy.load(settings.policy_file),
     )
     servicer = SettlementServicer(deps)
     server = await start_server(

@@ -53,6 +53,7 @@ class Settings(SecureServerSettings):
     # The key of the keyed hash (HMAC) under which a payer's credential number is stored: never the number itself.
     credential_hash_key: bytes = DEV_CREDENTIAL_HASH_KEY.encode()
     crash_at: str = ""  # test hook: die at this crash point
+    policy_file: Path = Path(__file__).resolve().parents[2] / "config" / "settlement_policy.toml"
 
     ENV: ClassVar[Mapping[str, Env]] = {
         "database_url": Env("DATABASE_URL", hint="make run sets it for the embedded PostgreSQL"),
@@ -73,6 +74,7 @@ class Settings(SecureServerSettings):
         "db_pool_size": Env("GONGJI_DB_POOL_SIZE", int),
         "credential_hash_key": Env("GONGJI_CREDENTIAL_HASH_KEY", str.encode),
         "crash_at": Env("GONGJI_CRASH_AT"),
+        "policy_file": Env("GONGJI_SETTLEMENT_POLICY_FILE", Path),
         **SecureServerSettings.security_env("settlement"),
     }
 

@@ -79,6 +79,9 @@ async def call(
     request = json_format.ParseDict(request_json, request_type())
     rpc = getattr(stub, method)
     try:
+        if service.methods_by_name[method].server_streaming:  # every message, in order
+            stream = [m async for m in rpc(request, metadata=metadata)]
+            return {"responses": [json_format.MessageToDict(m) for m in stream]}, None
         response = await rpc(request, metadata=metadata)
     except grpc.aio.AioRpcError as err:
         return {"error": outcome_of_error(err)}, None

@@ -23,6 +23,7 @@ from services.accounts import app as accounts_app
 from services.common.credentials import CertType, Credential
 from services.settlement.clients.accounts import ANSWERS, CONSUMER_CONTRACT, AccountsClient
 from services.settlement.domain.accounts import AccountsDeclined, HoldStatus, Parts, RefundOutcome, ReserveCall
+from services.settlement.domain.model import ACCOUNT_SOURCES, Shortfall, Source
 from tests import processes
 from tools import kit
 from tools.kit import Family, rid
@@ -123,8 +124,12 @@ async def test_the_calls_settlement_makes_work_against_the_real_accounts(client,
 
     card = Credential(CertType.ID_CARD, member.id_number)  # the member's own
     someone_elses = Credential(CertType.ID_CARD, creator.id_number)
-    quote = await accounts_client.quote(member.psn_no, 10_000, card)
+    quote = await accounts_client.quote(member.psn_no, 10_000, card, ACCOUNT_SOURCES)
     assert (quote.reserved.own_fen, quote.reserved.pool_fen, quote.payer.own_available_fen) == (10_000, 0, 12_000)
+    # Only the sources asked, each saying why it gave less than was still needed.
+    own_only = await accounts_client.quote(member.psn_no, 20_000, card, (Source.PERSONAL_ACCOUNT,))
+    assert own_only.reserved == Parts(12_000, 0)
+    assert own_only.shortfalls == (Shortfall(Source.PERSONAL_ACCOUNT, "INSUFFICIENT_FUNDS"),)
     paid_request = rid()
     paid = await accounts_client.reserve(
         ReserveCall(
@@ -142,9 +147,14 @@ async def test_the_calls_settlement_makes_work_against_the_real_accounts(client,
         ReserveCall(rid(), member.psn_no, 5_000, card, debit_immediately=True, fixmedins_code="H1")
     )
     assert (mixed.debited, mixed.payer.pool_available_fen) == (Parts(2_000, 3_000), 47_000)
+    assert mixed.shortfalls == (Shortfall(Source.PERSONAL_ACCOUNT, "INSUFFICIENT_FUNDS"),)
     assert await accounts_client.refund(rid(), mixed.reservation_id, 4_000) == RefundOutcome(1_000, 3_000)
     assert await accounts_client.refund(rid(), paid.reservation_id, 3_000) == RefundOutcome(3_000, 0)
     await declined(accounts_client.refund(rid(), paid.reservation_id, 10_000))
+    # A clearing payout: at most what the institution's clearing holds (H1's: at least 6000 from the payments above).
+    held_after = await accounts_client.pay_out_clearing(rid(), "H1", "a closed period", 1)
+    assert held_after >= 5_999
+    await declined(accounts_client.pay_out_clearing(rid(), "H1", "a closed period", held_after + 1))
     held = await accounts_client.reserve(
         ReserveCall(
             rid(),
@@ -183,18 +193,22 @@ async def test_the_calls_settlement_makes_work_against_the_real_accounts(client,
             ReserveCall(barred, member.psn_no, 1, card, debit_immediately=True, fixmedins_code="H1")
         )
     )
+    # A refund taken back (its reversal): at most what was refunded, and only while the money is there.
+    await accounts_client.reverse_refund(rid(), mixed.reservation_id, 1_000, 1_000)
+    assert (await accounts_client.get_reservation(mixed.reservation_id)).unrefunded_fen == 3_000
+    await declined(accounts_client.reverse_refund(rid(), mixed.reservation_id, 5_000, 0))
     fenced = await accounts_client.fence(paid_request)
     assert fenced.already_executed and fenced.reservation_id == paid.reservation_id
     await accounts.RecordLifeEvent(
         apb.RecordLifeEventRequest(request_id=rid(), psn_no=member.psn_no, insurance_ended={})
     )
-    await declined(accounts_client.quote(member.psn_no, 1, someone_elses))
+    await declined(accounts_client.quote(member.psn_no, 1, someone_elses, ACCOUNT_SOURCES))
     await declined(
         accounts_client.reserve(
             ReserveCall(rid(), member.psn_no, 1, someone_elses, debit_immediately=True, fixmedins_code="H1")
         )
     )
-    await declined(accounts_client.quote(member.psn_no, 1, card))
+    await declined(accounts_client.quote(member.psn_no, 1, card, ACCOUNT_SOURCES))
 
     assert recorder.services == {SERVICE.full_name}
     for method, use in CONSUMER_CONTRACT.items():

@@ -355,6 +355,16 @@ async def recorded(accounts) -> Recorder:
     await r.case("DissolvePool", "already_dissolved", {"requestId": "x", "poolId": "{pool}"})
     await r.case("Fence", "never_ran", {"requestId": "x"})
     await r.case("Fence", "after_a_reserve", {"requestId": "{reserve_request}"})
+    await r.case("PayOutClearing", "bad_input", {"requestId": "x", "fixmedinsCode": "", "period": "", "amountFen": "0"})
+    await r.case(
+        "PayOutClearing",
+        "more_than_the_clearing_holds",
+        {"requestId": "x", "fixmedinsCode": "H63NOTHINGPAID", "period": "2026-12-01/2026-12-02", "amountFen": "1"},
+    )
+    await r.case("ReverseRefund", "bad_input", {"requestId": "x", "reservationId": "", "personalAccountFen": "0"})
+    await r.case(
+        "ReverseRefund", "unknown_reservation", {"requestId": "x", "reservationId": "999999999", "familyPoolFen": "1"}
+    )
     await r.case("VerifyLedger", "clean", {})
     return r
 

@@ -159,7 +159,7 @@ async def _settlement_traffic(accounts: Accounts, address: str) -> dict[str, str
         calls = {
             "settle description": lambda: pos.Settle(
                 spb.SettleRequest(
-                    pos_txn_id=sale, payer_psn_no=payer.psn_no, **payer.cert(), amount_fen=100, description=PLANTED
+                    pos_txn_id=sale, payer_psn_no=payer.psn_no, **payer.charge(), amount_fen=100, description=PLANTED
                 ),
                 metadata=m,
             ),
@@ -169,13 +169,17 @@ async def _settlement_traffic(accounts: Accounts, address: str) -> dict[str, str
             ),
             "settle NUL description": lambda: pos.Settle(
                 spb.SettleRequest(
-                    pos_txn_id=rid(), payer_psn_no=payer.psn_no, **payer.cert(), amount_fen=1, description=NAME + "\x00"
+                    pos_txn_id=rid(),
+                    payer_psn_no=payer.psn_no,
+                    **payer.charge(),
+                    amount_fen=1,
+                    description=NAME + "\x00",
                 ),
                 metadata=m,
             ),
             "authorize description": lambda: pos.Authorize(
                 spb.AuthorizeRequest(
-                    pos_txn_id=rid(), payer_psn_no=payer.psn_no, **payer.cert(), amount_fen=100, description=PLANTED
+                    pos_txn_id=rid(), payer_psn_no=payer.psn_no, **payer.charge(), amount_fen=100, description=PLANTED
                 ),
                 metadata=m,
             ),

@@ -59,12 +59,12 @@ async def test_metrics_correlation_and_no_personal_data_in_logs(database_url: st
             before = _scrape(s_metrics)
             correlation = "corr-" + rid()[:12]
             await pos.Settle(
-                pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, **payer.cert(), amount_fen=1_000),
+                pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, **payer.charge(), amount_fen=1_000),
                 metadata=[("authorization", "Bearer t")],
             )
             try:  # a failing call is logged by both services, with the id the POS sent
                 await pos.Settle(
-                    pb.SettleRequest(pos_txn_id=rid(), payer_psn_no="NOBODY", amount_fen=1, **payer.cert()),
+                    pb.SettleRequest(pos_txn_id=rid(), payer_psn_no="NOBODY", amount_fen=1, **payer.charge()),
                     metadata=[("authorization", "Bearer t"), ("x-correlation-id", correlation)],
                 )
             except grpc.aio.AioRpcError:

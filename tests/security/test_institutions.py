@@ -71,13 +71,13 @@ async def test_b_sees_and_moves_nothing_of_a(pos_pair: tuple[Pos, Pos], accounts
     payer = await family.person(credit_fen=100_000)
     sale = (
         await a(
-            "Settle", pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, **payer.cert(), amount_fen=10_000)
+            "Settle", pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, **payer.charge(), amount_fen=10_000)
         )
     ).settlement
     hold = (
         await a(
             "Authorize",
-            pb.AuthorizeRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, **payer.cert(), amount_fen=4_000),
+            pb.AuthorizeRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, **payer.charge(), amount_fen=4_000),
         )
     ).settlement
     assert (sale.fixmedins_code, hold.fixmedins_code) == (INSTITUTION_A, INSTITUTION_A)
@@ -139,7 +139,7 @@ async def test_with_a_certificate_a_token_names_nobody_else(
     payer = await Family(accounts).person(credit_fen=10_000)
     paid = (
         await a_with_b_token(
-            "Settle", pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, **payer.cert(), amount_fen=1_000)
+            "Settle", pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, **payer.charge(), amount_fen=1_000)
         )
     ).settlement
     assert paid.fixmedins_code == INSTITUTION_A

@@ -135,13 +135,13 @@ async def world(accounts: Accounts, settlement_tokens: processes.Process) -> Asy
         pos = settlement_pb2_grpc.SettlementServiceStub(channel)
         sale = (
             await pos.Settle(
-                pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, **payer.cert(), amount_fen=5_000),
+                pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, **payer.charge(), amount_fen=5_000),
                 metadata=BEARER_A,
             )
         ).settlement
         hold = (
             await pos.Authorize(
-                pb.AuthorizeRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, **payer.cert(), amount_fen=3_000),
+                pb.AuthorizeRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, **payer.charge(), amount_fen=3_000),
                 metadata=BEARER_A,
             )
         ).settlement
@@ -154,12 +154,12 @@ def real_request(rpc: Rpc, w: SimpleNamespace) -> Any:
     """A request that pays, or touches institution A's settlements, if it is let through."""
     start, end = _period()
     requests = {
-        "PreSettle": lambda: pb.PreSettleRequest(payer_psn_no=w.payer.psn_no, **w.payer.cert(), amount_fen=1_000),
+        "PreSettle": lambda: pb.PreSettleRequest(payer_psn_no=w.payer.psn_no, **w.payer.charge(), amount_fen=1_000),
         "Settle": lambda: pb.SettleRequest(
-            pos_txn_id=rid(), payer_psn_no=w.payer.psn_no, **w.payer.cert(), amount_fen=1_000
+            pos_txn_id=rid(), payer_psn_no=w.payer.psn_no, **w.payer.charge(), amount_fen=1_000
         ),
         "Authorize": lambda: pb.AuthorizeRequest(
-            pos_txn_id=rid(), payer_psn_no=w.payer.psn_no, **w.payer.cert(), amount_fen=1_000
+            pos_txn_id=rid(), payer_psn_no=w.payer.psn_no, **w.payer.charge(), amount_fen=1_000
         ),
         "Capture": lambda: pb.CaptureRequest(settlement_id=w.hold.settlement_id, amount_fen=3_000),
         "Void": lambda: pb.VoidRequest(settlement_id=w.hold.settlement_id),

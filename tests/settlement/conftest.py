@@ -18,7 +18,13 @@ from tools.kit import accounts_v1 as apb
 
 INSTITUTION_A, TOKEN_A = "H63010000A01", "token-of-institution-a"
 INSTITUTION_B, TOKEN_B = "H63010000B02", "token-of-institution-b"
-TOKENS = f"{INSTITUTION_A}:{token_hash(TOKEN_A)},{INSTITUTION_B}:{token_hash(TOKEN_B)}"
+# Institution C closes clearing periods (tests/settlement/test_clearing.py) and does nothing else, so that what its
+# periods froze can be compared with the whole of its clearing account's movement.
+INSTITUTION_C, TOKEN_C = "H63010000C03", "token-of-institution-c"
+TOKENS = ",".join(
+    f"{code}:{token_hash(token)}"
+    for code, token in ((INSTITUTION_A, TOKEN_A), (INSTITUTION_B, TOKEN_B), (INSTITUTION_C, TOKEN_C))
+)
 CREDENTIAL_HASH_KEY = "settlement-test-credential-key"
 
 
@@ -56,7 +62,11 @@ class Pos:
     channel: grpc.aio.Channel
 
     async def __call__(self, method: str, request: object, timeout: float = 10) -> object:  # noqa: ANN401
-        return await getattr(self.stub, method)(request, metadata=self.metadata, timeout=timeout)
+        """The answer; for a server-streaming RPC (DetailFile), the list of its messages."""
+        call = getattr(self.stub, method)(request, metadata=self.metadata, timeout=timeout)
+        if isinstance(call, grpc.aio.UnaryStreamCall):
+            return [m async for m in call]
+        return await call
 
 
 @pytest.fixture(scope="session")

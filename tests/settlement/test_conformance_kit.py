@@ -24,6 +24,7 @@ async def test_conformance_kit_passes_against_the_running_services(stack) -> Non
             str(processes.pki()),
             "--token",
             TOKEN_A,
+            "--close-period",
         ],
         capture_output=True,
         text=True,
@@ -32,8 +33,8 @@ async def test_conformance_kit_passes_against_the_running_services(stack) -> Non
         timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "conformance: 9 passed, 0 failed" in done.stdout
-    assert done.stdout.count("PASS") == 9
+    assert "conformance: 16 passed, 0 failed" in done.stdout
+    assert done.stdout.count("PASS") == 16
 
 
 async def test_conformance_kit_fails_with_a_wrong_token(stack) -> None:  # type: ignore[no-untyped-def]

@@ -15,7 +15,18 @@ from gongji.common.v1 import common_pb2 as cpb
 from gongji.settlement.v1 import settlement_pb2 as pb
 from services.common.personal_data import keyed_hash
 from tests.settlement.conftest import CREDENTIAL_HASH_KEY
-from tools.kit import ELECTRONIC_CREDENTIAL, SOCIAL_SECURITY_CARD, Family, Insured, bad_fields, cert, fails, rid
+from tools.kit import (
+    ELECTRONIC_CREDENTIAL,
+    SOCIAL_SECURITY_CARD,
+    Family,
+    Insured,
+    bad_fields,
+    cert,
+    charge,
+    fails,
+    rid,
+    visit,
+)
 from tools.kit import accounts_v1 as apb
 
 INVALID, DECLINED = grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION
@@ -41,6 +52,7 @@ async def _unmoved(f: Family, member: Insured, pool_id: str) -> None:
 
 
 def _charges(member: Insured, card: dict[str, Any]) -> list[tuple[str, Any]]:
+    card = {**visit(f"MDTRT-{member.psn_no}"), **card}  # the member's visit, whatever card is presented
     return [
         ("PreSettle", pb.PreSettleRequest(payer_psn_no=member.psn_no, amount_fen=5_000, **card)),
         ("Settle", pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, amount_fen=5_000, **card)),
@@ -116,10 +128,10 @@ async def test_another_persons_id_card_is_declined_moves_nothing_and_a_replay_an
 async def test_the_payers_own_id_card_pays_and_the_settlement_shows_it_masked(stack, pos_a) -> None:  # type: ignore[no-untyped-def]
     f, creator, member, pool_id = await _family(stack)
     quote = await pos_a(
-        "PreSettle", pb.PreSettleRequest(payer_psn_no=member.psn_no, amount_fen=15_000, **member.cert())
+        "PreSettle", pb.PreSettleRequest(payer_psn_no=member.psn_no, amount_fen=15_000, **member.charge())
     )
     assert (quote.split.acct_pay_fen, quote.split.acct_mulaid_pay_fen) == (10_000, 5_000)
-    request = pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, amount_fen=15_000, **member.cert())
+    request = pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, amount_fen=15_000, **member.charge())
     paid = (await pos_a("Settle", request)).settlement
     assert paid.status == pb.SETTLEMENT_STATUS_COMPLETED
     assert (paid.mdtrt_cert_type, paid.mdtrt_cert_no_masked) == (
@@ -133,8 +145,8 @@ async def test_the_payers_own_id_card_pays_and_the_settlement_shows_it_masked(st
 
 async def test_a_card_or_electronic_credential_pays_on_its_format(stack, pos_a) -> None:  # type: ignore[no-untyped-def]
     f, creator, member, pool_id = await _family(stack)
-    card = cert(SOCIAL_SECURITY_CARD, "A12345678")
-    qr = cert(ELECTRONIC_CREDENTIAL, "ecToken-" + rid())
+    card = charge(SOCIAL_SECURITY_CARD, "A12345678")
+    qr = charge(ELECTRONIC_CREDENTIAL, "ecToken-" + rid())
     paid = (
         await pos_a("Settle", pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, amount_fen=4_000, **card))
     ).settlement
@@ -162,9 +174,9 @@ async def test_a_card_or_electronic_credential_pays_on_its_format(stack, pos_a) 
 
 async def test_a_retry_with_another_credential_is_a_reused_request_id(stack, pos_a) -> None:  # type: ignore[no-untyped-def]
     f, creator, member, pool_id = await _family(stack)
-    request = pb.AuthorizeRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, amount_fen=2_000, **member.cert())
+    request = pb.AuthorizeRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, amount_fen=2_000, **member.charge())
     first = (await pos_a("Authorize", request)).settlement
-    for other in (cert(SOCIAL_SECURITY_CARD, "A12345678"), creator.cert()):
+    for other in (charge(SOCIAL_SECURITY_CARD, "A12345678"), creator.charge()):
         changed = pb.AuthorizeRequest(
             pos_txn_id=request.pos_txn_id, payer_psn_no=member.psn_no, amount_fen=2_000, **other
         )
@@ -179,16 +191,16 @@ async def test_the_settlement_table_holds_no_credential_number_in_clear(stack, p
     card_no, token = "B98765432", "ecToken-" + rid()
     charges = {
         member.id_number: pb.SettleRequest(
-            pos_txn_id=rid(), payer_psn_no=member.psn_no, amount_fen=1_000, **member.cert()
+            pos_txn_id=rid(), payer_psn_no=member.psn_no, amount_fen=1_000, **member.charge()
         ),
         creator.id_number: pb.SettleRequest(
-            pos_txn_id=rid(), payer_psn_no=member.psn_no, amount_fen=1_000, **creator.cert()
+            pos_txn_id=rid(), payer_psn_no=member.psn_no, amount_fen=1_000, **creator.charge()
         ),
         card_no: pb.AuthorizeRequest(
-            pos_txn_id=rid(), payer_psn_no=member.psn_no, amount_fen=1_000, **cert(SOCIAL_SECURITY_CARD, card_no)
+            pos_txn_id=rid(), payer_psn_no=member.psn_no, amount_fen=1_000, **charge(SOCIAL_SECURITY_CARD, card_no)
         ),
         token: pb.SettleRequest(
-            pos_txn_id=rid(), payer_psn_no=member.psn_no, amount_fen=1_000, **cert(ELECTRONIC_CREDENTIAL, token)
+            pos_txn_id=rid(), payer_psn_no=member.psn_no, amount_fen=1_000, **charge(ELECTRONIC_CREDENTIAL, token)
         ),
     }
     for number, request in charges.items():

@@ -14,10 +14,25 @@ from tools.kit import Family, rid
 SERVICE = settlement_pb2.DESCRIPTOR.services_by_name["SettlementService"]
 METHODS = [m.name for m in SERVICE.methods]
 EMPTY_DAY = {"periodStart": "2001-01-01T00:00:00Z", "periodEnd": "2001-01-02T00:00:00Z"}
-MEMBER_CARD = {"mdtrtCertType": "MDTRT_CERT_TYPE_ID_CARD", "mdtrtCertNo": "{member_id}"}  # the payer's own
-CREATOR_CARD = {"mdtrtCertType": "MDTRT_CERT_TYPE_ID_CARD", "mdtrtCertNo": "{creator_id}"}  # another person's
-SOCIAL_SECURITY_CARD = {"mdtrtCertType": "MDTRT_CERT_TYPE_SOCIAL_SECURITY_CARD", "mdtrtCertNo": "A12345678"}
-ELECTRONIC_CREDENTIAL = {"mdtrtCertType": "MDTRT_CERT_TYPE_ELECTRONIC_CREDENTIAL", "mdtrtCertNo": "ecToken-0123456789"}
+# The visit every charge belongs to: an outpatient (11) employee-insured (310) visit of 5000 yuan, 1000 of them paid
+# by the pooled fund.
+VISIT = {
+    "visit": {
+        "mdtrtId": "MDTRT-GOLDEN-1",
+        "insutype": "310",
+        "medType": "11",
+        "medfeeSumamtFen": "500000",
+        "fundPaySumamtFen": "100000",
+    }
+}
+MEMBER_CARD = {"mdtrtCertType": "MDTRT_CERT_TYPE_ID_CARD", "mdtrtCertNo": "{member_id}", **VISIT}  # the payer's own
+CREATOR_CARD = {"mdtrtCertType": "MDTRT_CERT_TYPE_ID_CARD", "mdtrtCertNo": "{creator_id}", **VISIT}  # another's
+SOCIAL_SECURITY_CARD = {"mdtrtCertType": "MDTRT_CERT_TYPE_SOCIAL_SECURITY_CARD", "mdtrtCertNo": "A12345678", **VISIT}
+ELECTRONIC_CREDENTIAL = {
+    "mdtrtCertType": "MDTRT_CERT_TYPE_ELECTRONIC_CREDENTIAL",
+    "mdtrtCertNo": "ecToken-0123456789",
+    **VISIT,
+}
 
 
 class Recorder:
@@ -48,6 +63,7 @@ async def recorded(stack) -> Recorder:  # type: ignore[no-untyped-def]
         member=member.psn_no, pos1=rid(), pos2=rid(), pos3=rid(), pos4=rid(), refund1=rid(), refund2=rid(), never=rid()
     )
     r.values.update(pos5=rid(), pos6=rid(), pos7=rid(), member_id=member.id_number, creator_id=creator.id_number)
+    r.values.update(pos8=rid(), refund3=rid(), cap1=rid())
     # What a settlement shows of a card: its last four behind stars (the number itself would show as {..._id}).
     r.values.update(
         member_id_masked="*" * 14 + member.id_number[-4:], creator_id_masked="*" * 14 + creator.id_number[-4:]
@@ -56,6 +72,16 @@ async def recorded(stack) -> Recorder:  # type: ignore[no-untyped-def]
         "PreSettle", "own_then_pool_then_cash", {"payerPsnNo": "{member}", "amountFen": "80000", **MEMBER_CARD}
     )
     await r.case("PreSettle", "bad_input", {"payerPsnNo": "", "amountFen": "0"})
+    await r.case(
+        "PreSettle",
+        "own_only_declines_the_pool",
+        {"payerPsnNo": "{member}", "amountFen": "80000", "acctUsedFlag": "ACCT_USED_FLAG_OWN_ONLY", **MEMBER_CARD},
+    )
+    await r.case(
+        "PreSettle",
+        "bill_smaller_than_its_parts",
+        {"payerPsnNo": "{member}", "amountFen": "400001", **MEMBER_CARD},
+    )
     await r.case("PreSettle", "id_card_of_another", {"payerPsnNo": "{member}", "amountFen": "100", **CREATOR_CARD})
     paid = await r.case(
         "Settle",
@@ -108,6 +134,17 @@ async def recorded(stack) -> Recorder:  # type: ignore[no-untyped-def]
     await r.case("Settle", "bad_input", {"posTxnId": "has space", "payerPsnNo": "{member}", "amountFen": "-1"})
     await r.case(
         "Settle",
+        "all_cash_no_account_used",
+        {
+            "posTxnId": "{pos8}",
+            "payerPsnNo": "{member}",
+            "amountFen": "5000",
+            "acctUsedFlag": "ACCT_USED_FLAG_NONE",
+            **MEMBER_CARD,
+        },
+    )
+    await r.case(
+        "Settle",
         "malformed_credential",
         {
             "posTxnId": "{pos2}",
@@ -127,7 +164,10 @@ async def recorded(stack) -> Recorder:  # type: ignore[no-untyped-def]
     )
     r.values["settlement3"] = auth["settlement"]["settlementId"]
     await r.case("Capture", "more_than_authorized", {"settlementId": "{settlement3}", "amountFen": "20001"})
-    await r.case("Capture", "captured_less", {"settlementId": "{settlement3}", "amountFen": "15000"})
+    await r.case("Capture", "zero_is_a_void", {"settlementId": "{settlement3}", "amountFen": "0"})
+    await r.case(
+        "Capture", "captured_less", {"settlementId": "{settlement3}", "amountFen": "15000", "capturePosTxnId": "{cap1}"}
+    )
     await r.case("Void", "after_capture", {"settlementId": "{settlement3}"})
     await r.case(
         "Authorize", "second", {"posTxnId": "{pos4}", "payerPsnNo": "{member}", "amountFen": "1000", **MEMBER_CARD}
@@ -142,14 +182,24 @@ async def recorded(stack) -> Recorder:  # type: ignore[no-untyped-def]
         "more_than_left",
         {"refundPosTxnId": "{refund2}", "settlementId": "{settlement1}", "amountFen": "10000"},
     )
+    await r.case(
+        "Refund", "the_rest_as_the_whole_bill", {"refundPosTxnId": "{refund3}", "posTxnId": "{pos1}", "wholeBill": True}
+    )
     await r.case("GetSettlement", "by_pos_txn_id", {"posTxnId": "{pos1}"})
     await r.case("GetSettlement", "unknown", {"posTxnId": "{never}"})
     await r.case("GetSettlement", "declined_id_card_of_another", {"posTxnId": "{pos5}"})
+    await r.case("Reverse", "a_refund_by_its_own_id", {"posTxnId": "{refund1}"})
+    await r.case("Reverse", "a_capture_by_its_own_id", {"posTxnId": "{cap1}"})
     await r.case("Reverse", "completed_payment", {"posTxnId": "{pos1}"})
     await r.case("Reverse", "never_seen", {"posTxnId": "{never}"})
     await r.case("ListSettlements", "empty_day", {**EMPTY_DAY, "pageSize": 10})
     await r.case("ListSettlements", "no_period", {"pageSize": 10})
+    await r.case("ListSettlements", "unknown_visit", {"mdtrtId": "MDTRT-NEVER", "pageSize": 10})
     await r.case("Reconcile", "balanced_empty_day", {**EMPTY_DAY, "totals": {}})
+    await r.case("DetailFile", "empty_day", EMPTY_DAY)
+    await r.case("DetailFile", "no_period", {})
+    await r.case("ClosePeriod", "no_end", {})
+    await r.case("ClosePeriod", "ending_in_the_future", {"periodEnd": "2999-01-01T00:00:00Z"})
     await r.case(
         "Reconcile",
         "unbalanced",

@@ -83,11 +83,13 @@ async def world(stack: Stack, pos_a: Pos) -> World:
     await f.bind(pool_id, spouse)
     sale, authorization = rid(), rid()
     paid: Any = await pos_a(
-        "Settle", pb.SettleRequest(pos_txn_id=sale, payer_psn_no=spouse.psn_no, **spouse.cert(), amount_fen=9_000)
+        "Settle", pb.SettleRequest(pos_txn_id=sale, payer_psn_no=spouse.psn_no, **spouse.charge(), amount_fen=9_000)
     )
     held: Any = await pos_a(
         "Authorize",
-        pb.AuthorizeRequest(pos_txn_id=authorization, payer_psn_no=creator.psn_no, **creator.cert(), amount_fen=5_000),
+        pb.AuthorizeRequest(
+            pos_txn_id=authorization, payer_psn_no=creator.psn_no, **creator.charge(), amount_fen=5_000
+        ),
     )
     refund = rid()
     await pos_a("Refund", pb.RefundRequest(refund_pos_txn_id=refund, pos_txn_id=sale, amount_fen=1_000))

@@ -182,7 +182,7 @@ async def test_a_page_token_it_made_still_works(stack: Stack, pos_a: Pos) -> Non
     payer = await Family(stack.accounts).person(credit_fen=10_000)
     for _ in range(2):
         await pos_a(
-            "Settle", pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, **payer.cert(), amount_fen=100)
+            "Settle", pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, **payer.charge(), amount_fen=100)
         )
     start, end = _day()
     first: Any = await pos_a(

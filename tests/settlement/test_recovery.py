@@ -35,7 +35,7 @@ async def test_killed_after_the_debit_then_the_pos_retries_and_pays_once(stack) 
     payer = await f.person(credit_fen=10_000)
     crashing = await _crashing(stack, "after_reserve")
     pos = stack.pos(TOKEN_A, crashing.address)
-    request = pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, **payer.cert(), amount_fen=4_000)
+    request = pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, **payer.charge(), amount_fen=4_000)
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await pos("Settle", request)
     assert err.value.code() == grpc.StatusCode.UNAVAILABLE  # the process died before answering
@@ -65,7 +65,7 @@ async def test_killed_between_reserve_and_debit_and_recovery_converges(stack) ->
     auth = (
         await pos(
             "Authorize",
-            pb.AuthorizeRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, **payer.cert(), amount_fen=7_000),
+            pb.AuthorizeRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, **payer.charge(), amount_fen=7_000),
         )
     ).settlement
     with pytest.raises(grpc.aio.AioRpcError):
@@ -101,7 +101,7 @@ async def test_an_unanswered_payment_is_compensated_by_the_recovery_worker(stack
     payer = await f.person(credit_fen=10_000)
     crashing = await _crashing(stack, "after_reserve")
     pos = stack.pos(TOKEN_A, crashing.address)
-    request = pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, **payer.cert(), amount_fen=3_000)
+    request = pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, **payer.charge(), amount_fen=3_000)
     with pytest.raises(grpc.aio.AioRpcError):
         await pos("Settle", request)
     crashing.popen.wait(timeout=10)
@@ -141,7 +141,7 @@ async def test_accounts_down_is_unavailable_and_recovery_finishes_when_it_is_bac
     pos = stack.pos(TOKEN_A, lonely.address)
     second_accounts = None
     try:
-        request = pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, **payer.cert(), amount_fen=2_000)
+        request = pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, **payer.charge(), amount_fen=2_000)
         with pytest.raises(grpc.aio.AioRpcError) as err:
             await pos("Settle", request, timeout=5)
         assert (err.value.code(), reason_of(err.value)) == (grpc.StatusCode.UNAVAILABLE, "ACCOUNTS_UNAVAILABLE")

@@ -42,7 +42,8 @@ async def test_settle_own_only_own_then_pool_and_partly_cash(stack, pos_a) -> No
     f, creator, member, pool_id = await _family(stack)
     own_only = (
         await pos_a(
-            "Settle", pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.cert(), amount_fen=4_000)
+            "Settle",
+            pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.charge(), amount_fen=4_000),
         )
     ).settlement
     assert own_only.status == pb.SETTLEMENT_STATUS_COMPLETED
@@ -50,7 +51,8 @@ async def test_settle_own_only_own_then_pool_and_partly_cash(stack, pos_a) -> No
     assert own_only.balc_fen == 6_000
     mixed = (
         await pos_a(
-            "Settle", pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.cert(), amount_fen=70_000)
+            "Settle",
+            pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.charge(), amount_fen=70_000),
         )
     ).settlement
     assert _split(mixed) == (6_000, 60_000, 4_000)
@@ -66,7 +68,9 @@ async def test_settle_own_only_own_then_pool_and_partly_cash(stack, pos_a) -> No
 
 async def test_pool_only_for_a_resident_member_and_presettle_moves_nothing(stack, pos_a) -> None:
     f, creator, child, pool_id = await _family(stack, member_insurance=RESIDENT)
-    quote = await pos_a("PreSettle", pb.PreSettleRequest(payer_psn_no=child.psn_no, **child.cert(), amount_fen=80_000))
+    quote = await pos_a(
+        "PreSettle", pb.PreSettleRequest(payer_psn_no=child.psn_no, **child.charge(), amount_fen=80_000)
+    )
     assert (quote.split.acct_pay_fen, quote.split.acct_mulaid_pay_fen, quote.split.psn_cash_pay_fen) == (
         0,
         60_000,
@@ -75,7 +79,7 @@ async def test_pool_only_for_a_resident_member_and_presettle_moves_nothing(stack
     assert await f.pool_balance(pool_id) == 60_000
     paid = (
         await pos_a(
-            "Settle", pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=child.psn_no, **child.cert(), amount_fen=25_000)
+            "Settle", pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=child.psn_no, **child.charge(), amount_fen=25_000)
         )
     ).settlement
     assert _split(paid) == (0, 25_000, 0)
@@ -84,13 +88,13 @@ async def test_pool_only_for_a_resident_member_and_presettle_moves_nothing(stack
 
 async def test_replay_returns_the_same_and_a_changed_request_is_refused(stack, pos_a) -> None:
     f, creator, member, pool_id = await _family(stack)
-    request = pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.cert(), amount_fen=5_000)
+    request = pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.charge(), amount_fen=5_000)
     first = (await pos_a("Settle", request)).settlement
     again = (await pos_a("Settle", request)).settlement
     assert again.settlement_id == first.settlement_id and _split(again) == _split(first)
     assert await f.own_balance(member) == 5_000
     changed = pb.SettleRequest(
-        pos_txn_id=request.pos_txn_id, payer_psn_no=member.psn_no, **member.cert(), amount_fen=6_000
+        pos_txn_id=request.pos_txn_id, payer_psn_no=member.psn_no, **member.charge(), amount_fen=6_000
     )
     await _fails(pos_a("Settle", changed), "REQUEST_ID_REUSED", grpc.StatusCode.ALREADY_EXISTS)
 
@@ -101,7 +105,7 @@ async def test_a_declined_payment_stays_declined(stack, pos_a) -> None:
     await stack.accounts.RecordLifeEvent(
         apb.RecordLifeEventRequest(request_id=rid(), psn_no=payer.psn_no, insurance_ended={})
     )
-    request = pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, **payer.cert(), amount_fen=500)
+    request = pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, **payer.charge(), amount_fen=500)
     await _fails(pos_a("Settle", request), "PERSON_NOT_INSURED", grpc.StatusCode.FAILED_PRECONDITION)
     await _fails(pos_a("Settle", request), "PERSON_NOT_INSURED")
     got = (await pos_a("GetSettlement", pb.GetSettlementRequest(pos_txn_id=request.pos_txn_id))).settlement
@@ -113,7 +117,7 @@ async def test_authorize_capture_less_void_and_expiry(stack, pos_a) -> None:
     auth = (
         await pos_a(
             "Authorize",
-            pb.AuthorizeRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.cert(), amount_fen=30_000),
+            pb.AuthorizeRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.charge(), amount_fen=30_000),
         )
     ).settlement
     assert auth.status == pb.SETTLEMENT_STATUS_AUTHORIZED and auth.authorized_fen == 30_000
@@ -132,7 +136,7 @@ async def test_authorize_capture_less_void_and_expiry(stack, pos_a) -> None:
     second = (
         await pos_a(
             "Authorize",
-            pb.AuthorizeRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.cert(), amount_fen=10_000),
+            pb.AuthorizeRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.charge(), amount_fen=10_000),
         )
     ).settlement
     voided = (await pos_a("Void", pb.VoidRequest(pos_txn_id=second.pos_txn_id))).settlement
@@ -143,7 +147,7 @@ async def test_authorize_capture_less_void_and_expiry(stack, pos_a) -> None:
         await pos_a(
             "Authorize",
             pb.AuthorizeRequest(
-                pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.cert(), amount_fen=10_000, hold_ttl_seconds=1
+                pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.charge(), amount_fen=10_000, hold_ttl_seconds=1
             ),
         )
     ).settlement
@@ -160,7 +164,8 @@ async def test_partial_refunds_until_exhausted_then_one_more_fails(stack, pos_a)
     f, creator, member, pool_id = await _family(stack)
     paid = (
         await pos_a(
-            "Settle", pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.cert(), amount_fen=50_000)
+            "Settle",
+            pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.charge(), amount_fen=50_000),
         )
     ).settlement
     assert _split(paid) == (10_000, 40_000, 0)
@@ -190,7 +195,8 @@ async def test_refund_after_the_pool_was_dissolved_goes_to_the_creator(stack, po
     f, creator, member, pool_id = await _family(stack, own_fen=0)
     paid = (
         await pos_a(
-            "Settle", pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.cert(), amount_fen=20_000)
+            "Settle",
+            pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.charge(), amount_fen=20_000),
         )
     ).settlement
     await stack.accounts.DissolvePool(apb.DissolvePoolRequest(request_id=rid(), pool_id=pool_id))
@@ -207,7 +213,8 @@ async def test_reverse_after_before_and_without_the_original(stack, pos_a) -> No
     f, creator, member, pool_id = await _family(stack)
     paid = (
         await pos_a(
-            "Settle", pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.cert(), amount_fen=30_000)
+            "Settle",
+            pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.charge(), amount_fen=30_000),
         )
     ).settlement
     await pos_a("Refund", pb.RefundRequest(refund_pos_txn_id=rid(), settlement_id=paid.settlement_id, amount_fen=5_000))
@@ -220,7 +227,7 @@ async def test_reverse_after_before_and_without_the_original(stack, pos_a) -> No
         pos_a(
             "Settle",
             pb.SettleRequest(
-                pos_txn_id=paid.pos_txn_id, payer_psn_no=member.psn_no, **member.cert(), amount_fen=30_000
+                pos_txn_id=paid.pos_txn_id, payer_psn_no=member.psn_no, **member.charge(), amount_fen=30_000
             ),
         ),
         "SETTLEMENT_REVERSED",
@@ -232,7 +239,8 @@ async def test_reverse_after_before_and_without_the_original(stack, pos_a) -> No
     assert tomb.kind == pb.SETTLEMENT_KIND_TOMBSTONE and tomb.status == pb.SETTLEMENT_STATUS_REVERSED
     await _fails(
         pos_a(
-            "Settle", pb.SettleRequest(pos_txn_id=early, payer_psn_no=member.psn_no, **member.cert(), amount_fen=1_000)
+            "Settle",
+            pb.SettleRequest(pos_txn_id=early, payer_psn_no=member.psn_no, **member.charge(), amount_fen=1_000),
         ),
         "SETTLEMENT_REVERSED",
     )
@@ -242,7 +250,7 @@ async def test_reverse_after_before_and_without_the_original(stack, pos_a) -> No
     auth = (
         await pos_a(
             "Authorize",
-            pb.AuthorizeRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.cert(), amount_fen=8_000),
+            pb.AuthorizeRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.charge(), amount_fen=8_000),
         )
     ).settlement
     out = (await pos_a("Reverse", pb.ReverseRequest(pos_txn_id=auth.pos_txn_id))).settlement
@@ -254,7 +262,8 @@ async def test_an_institution_sees_and_refunds_only_its_own(stack, pos_a, pos_b)
     f, creator, member, pool_id = await _family(stack)
     paid = (
         await pos_a(
-            "Settle", pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.cert(), amount_fen=1_000)
+            "Settle",
+            pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.charge(), amount_fen=1_000),
         )
     ).settlement
     assert paid.fixmedins_code == "H63010000A01"
@@ -275,7 +284,7 @@ async def test_an_institution_sees_and_refunds_only_its_own(stack, pos_a, pos_b)
     assert await f.own_balance(member) == 9_000
     bad = stack.pos("not-a-token")
     await _fails(
-        bad("Settle", pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.cert(), amount_fen=1)),
+        bad("Settle", pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.charge(), amount_fen=1)),
         "UNAUTHENTICATED",
         grpc.StatusCode.UNAUTHENTICATED,
     )
@@ -291,7 +300,7 @@ async def test_list_and_reconcile_the_day(stack, pos_b) -> None:
         s = (
             await pos_b(
                 "Settle",
-                pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.cert(), amount_fen=amount),
+                pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.charge(), amount_fen=amount),
             )
         ).settlement
         ids.append(s)
@@ -344,7 +353,7 @@ async def test_list_and_reconcile_the_day(stack, pos_b) -> None:
 
 async def test_a_replayed_settle_shows_the_refunds_made_since(stack, pos_a) -> None:
     f, creator, member, pool_id = await _family(stack)
-    request = pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.cert(), amount_fen=8_000)
+    request = pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.charge(), amount_fen=8_000)
     paid = (await pos_a("Settle", request)).settlement
     await pos_a("Refund", pb.RefundRequest(refund_pos_txn_id=rid(), settlement_id=paid.settlement_id, amount_fen=3_000))
     again = (await pos_a("Settle", request)).settlement
@@ -353,7 +362,7 @@ async def test_a_replayed_settle_shows_the_refunds_made_since(stack, pos_a) -> N
 
 async def test_replays_of_authorize_capture_and_void_answer_the_same(stack, pos_a) -> None:
     f, creator, member, pool_id = await _family(stack)
-    request = pb.AuthorizeRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.cert(), amount_fen=6_000)
+    request = pb.AuthorizeRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.charge(), amount_fen=6_000)
     first = (await pos_a("Authorize", request)).settlement
     again = (await pos_a("Authorize", request)).settlement
     assert again.settlement_id == first.settlement_id and again.authorized_fen == 6_000
@@ -365,7 +374,7 @@ async def test_replays_of_authorize_capture_and_void_answer_the_same(stack, pos_
     other = (
         await pos_a(
             "Authorize",
-            pb.AuthorizeRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.cert(), amount_fen=1_000),
+            pb.AuthorizeRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, **member.charge(), amount_fen=1_000),
         )
     ).settlement
     void = pb.VoidRequest(settlement_id=other.settlement_id)

@@ -47,7 +47,7 @@ def test_the_shipped_policy_file_loads_with_qinghai_numbers(book: PolicyBook) ->
     assert (first.min_transfer_fen, first.min_creator_balance_fen, first.max_members) == (50_000, 50_000, 5)
     assert first.region_scope == "SAME_REGION"
     assert first.invitation_ttl_seconds == 7 * 24 * 3600
-    assert (first.default_hold_ttl_seconds, first.max_hold_ttl_seconds) == (900, 86_400)
+    assert (first.default_hold_ttl_seconds, first.max_hold_ttl_seconds) == (900, 5_184_000)
 
 
 @pytest.mark.parametrize("day", [dt.date(2023, 1, 1), dt.date(2024, 6, 30), dt.date(2024, 11, 30)])

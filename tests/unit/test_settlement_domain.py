@@ -11,7 +11,7 @@ import pytest
 from services.common.credentials import CertType, Credential
 from services.common.errors import DomainError, Reason
 from services.common.personal_data import keyed_hash
-from services.settlement.domain import lifecycle, refunds
+from services.settlement.domain import charges, lifecycle, refunds
 from services.settlement.domain.accounts import (
     AccountsDeclined,
     Balances,
@@ -25,7 +25,17 @@ from services.settlement.domain.accounts import (
 from services.settlement.domain.commands import Pay, SettlementRef
 from services.settlement.domain.commands import Refund as RefundCmd
 from services.settlement.domain.lifecycle import Changes, Move
-from services.settlement.domain.model import NOTHING_PAID, Kind, Refund, RefundStatus, Settlement, Split, Status
+from services.settlement.domain.model import (
+    NOTHING_PAID,
+    Kind,
+    Refund,
+    RefundStatus,
+    Settlement,
+    Shortfall,
+    Source,
+    Split,
+    Status,
+)
 from services.settlement.domain.reconcile import Item, Totals, compare_rows, differing_totals, reconcile_with
 
 ID_P0001, ID_P0002 = "630102198001010019", "630102201001010013"
@@ -120,6 +130,7 @@ def test_a_sale_is_paid_at_once_and_an_authorization_holds() -> None:
         debited=Parts(3_000, 5_000),
         expires_at=dt.datetime(2030, 1, 1, tzinfo=dt.UTC),
         payer=Balances(100, 200),
+        shortfalls=(Shortfall(Source.FAMILY_POOL, "INSUFFICIENT_FUNDS"),),
     )
     sale = lifecycle.reserved(_s(Status.PENDING), hold)
     assert sale.to is Status.COMPLETED
@@ -130,6 +141,8 @@ def test_a_sale_is_paid_at_once_and_an_authorization_holds() -> None:
         "psn_cash_pay_fen": 2_000,
         "balc_fen": 100,
         "pool_balc_fen": 200,
+        "acct_shortfall_reason": "",
+        "acct_mulaid_shortfall_reason": "INSUFFICIENT_FUNDS",
     }
     auth = lifecycle.reserved(_s(Status.PENDING, Kind.AUTHORIZATION), hold)
     assert auth.to is Status.AUTHORIZED
@@ -154,9 +167,9 @@ def test_a_repeated_settle_answers_from_the_status() -> None:
 
 
 def test_the_same_pos_txn_id_with_other_content_is_refused_but_a_tombstone_answers_anything() -> None:
-    first = lifecycle.intent(Pay(Kind.SALE, "POS-1", "P1", 10_000, CARD, "pharmacy"), "H1", "s1", KEY)
-    lifecycle.require_same_request(
-        first, lifecycle.intent(Pay(Kind.SALE, "POS-1", "P1", 10_000, CARD, "pharmacy"), "H1", "s2", KEY)
+    first = charges.intent(Pay(Kind.SALE, "POS-1", "P1", 10_000, CARD, "pharmacy"), "H1", "s1", KEY)
+    charges.require_same_request(
+        first, charges.intent(Pay(Kind.SALE, "POS-1", "P1", 10_000, CARD, "pharmacy"), "H1", "s2", KEY)
     )
     for other in (
         Pay(Kind.SALE, "POS-1", "P1", 10_001, CARD, "pharmacy"),
@@ -164,19 +177,19 @@ def test_the_same_pos_txn_id_with_other_content_is_refused_but_a_tombstone_answe
         Pay(Kind.SALE, "POS-1", "P1", 10_000, Credential(CertType.ID_CARD, ID_P0002), "pharmacy"),
         Pay(Kind.SALE, "POS-1", "P1", 10_000, Credential(CertType.SOCIAL_SECURITY_CARD, ID_P0001), "pharmacy"),
     ):
-        again = lifecycle.intent(other, "H1", "s2", KEY)
-        assert _reason(lambda: lifecycle.require_same_request(first, again)) is Reason.REQUEST_ID_REUSED  # noqa: B023
+        again = charges.intent(other, "H1", "s2", KEY)
+        assert _reason(lambda: charges.require_same_request(first, again)) is Reason.REQUEST_ID_REUSED  # noqa: B023
     tomb = lifecycle.tombstone("H1", "POS-1", "s3")
     assert tomb.status is Status.REVERSED
-    lifecycle.require_same_request(tomb, first)
+    charges.require_same_request(tomb, first)
 
 
 def test_an_intent_keeps_the_credentials_type_keyed_hash_and_masked_number_never_the_number() -> None:
-    s = lifecycle.intent(Pay(Kind.SALE, "POS-1", "P1", 10_000, CARD), "H1", "s1", KEY)
+    s = charges.intent(Pay(Kind.SALE, "POS-1", "P1", 10_000, CARD), "H1", "s1", KEY)
     assert (s.cert_type, s.cert_no_masked) == (CertType.ID_CARD, "**************0019")
     assert s.cert_no_hash == keyed_hash(KEY, ID_P0001) != keyed_hash(b"another key", ID_P0001)
     assert ID_P0001 not in repr(s) and ID_P0001 not in str(dataclasses.asdict(s))
-    assert s.fingerprint != lifecycle.intent(Pay(Kind.SALE, "POS-1", "P1", 10_000, CARD), "H1", "s1", b"k2").fingerprint
+    assert s.fingerprint != charges.intent(Pay(Kind.SALE, "POS-1", "P1", 10_000, CARD), "H1", "s1", b"k2").fingerprint
 
 
 def test_capture_rules() -> None:
@@ -184,8 +197,9 @@ def test_capture_rules() -> None:
         Status.AUTHORIZED, Kind.AUTHORIZATION, authorized_fen=8_000, expires_at=dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
     )
     assert _reason(lambda: lifecycle.require_authorization(_s(Status.COMPLETED))) is Reason.NOT_AN_AUTHORIZATION
-    assert _reason(lambda: lifecycle.require_capturable(auth, 8_001)) is Reason.AMOUNT_EXCEEDS_RESERVED
-    lifecycle.require_capturable(auth, 8_000)
+    # A capture is the final personal part: at most the authorization's amount (10000: 8000 held, 2000 cash).
+    assert _reason(lambda: lifecycle.require_capturable(auth, 10_001)) is Reason.AMOUNT_EXCEEDS_RESERVED
+    lifecycle.require_capturable(auth, 10_000)
     assert not lifecycle.lapsed(auth, dt.datetime(2029, 12, 31, tzinfo=dt.UTC))
     assert lifecycle.lapsed(auth, dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
     capturing = _s(Status.CAPTURING, Kind.AUTHORIZATION, capture_fen=5_000)
@@ -194,8 +208,11 @@ def test_capture_rules() -> None:
     assert lifecycle.capture_declined(AccountsDeclined("RESERVATION_EXPIRED", "")).to is Status.EXPIRED
     declined = lifecycle.capture_declined(AccountsDeclined("RESERVATION_ALREADY_FINAL", "x" * 600))
     assert declined.to is Status.DECLINED and len(declined.changes.decline_message or "") == 500
-    done = lifecycle.captured(Payment(Parts(4_000, 1_000), Balances(6_000, 0)))
-    assert "psn_cash_pay_fen" not in done.changes.values()  # cash stays what the authorization left uncovered
+    assert lifecycle.capture_debit_fen(capturing) == 0  # it holds nothing (authorized_fen 0): all cash
+    held = _s(Status.CAPTURING, Kind.AUTHORIZATION, capture_fen=9_000, authorized_fen=8_000)
+    assert lifecycle.capture_debit_fen(held) == 8_000
+    done = lifecycle.captured(held, Payment(Parts(7_000, 1_000), Balances(6_000, 0)))
+    assert done.changes.psn_cash_pay_fen == 1_000  # the cash part, recomputed: the final part less what was paid
     assert (
         _reason(lambda: lifecycle.capture_answer(_s(Status.EXPIRED, Kind.AUTHORIZATION))) is Reason.RESERVATION_EXPIRED
     )
@@ -250,7 +267,7 @@ def test_request_ids_derive_from_the_settlement() -> None:
     s = _s(Status.PENDING, hold_ttl_seconds=60, description="d")
     assert lifecycle.request_id(s, "capture") == "stl-s1-capture"
     assert refunds.request_id(s, Refund(7, "s1", "R", 1, False, RefundStatus.PENDING)) == "stl-s1-refund-7"
-    call = lifecycle.reserve_call(s, CARD)
+    call = charges.reserve_call(s, CARD)
     assert call.credential == CARD
     assert (call.request_id, call.debit_immediately, call.fixmedins_code, call.hold_ttl_seconds) == (
         "stl-s1-reserve",

@@ -209,5 +209,19 @@ class Fence:
 
 
 @dataclass(frozen=True)
+class ReverseRefund:
+    reservation_id: int
+    personal_account_fen: int
+    family_pool_fen: int
+
+
+@dataclass(frozen=True)
+class PayOutClearing:
+    fixmedins_code: str
+    period: str
+    amount_fen: int
+
+
+@dataclass(frozen=True)
 class NoArguments:
     """A request with nothing to parse (VerifyLedger)."""

@@ -13,6 +13,7 @@ from services.accounts.domain.model import Source
 CONTRIBUTION_FUND = 1
 INSTITUTION_CLEARING = 2
 PREMIUM_COLLECTION = 3
+INSTITUTION_PAYOUT = 4  # what the fund paid out of institution clearing for closed periods (migration 0006)
 
 
 class TxnKind(StrEnum):
@@ -23,6 +24,8 @@ class TxnKind(StrEnum):
     POOL_RETURN = "POOL_RETURN"
     RESIDENT_PREMIUM = "RESIDENT_PREMIUM"
     ROLLOVER = "ROLLOVER"  # booked by storage/personal.py: the current year's money becomes prior years'
+    CLEARING_PAYOUT = "CLEARING_PAYOUT"
+    REFUND_REVERSAL = "REFUND_REVERSAL"
 
 
 @dataclass(frozen=True)
@@ -94,4 +97,14 @@ def spend_own(
         psn_no=psn_no,
         pool_id=pool_id,
         description=description,
+    )
+
+
+def clearing_payout(fixmedins_code: str, period: str, amount_fen: int) -> JournalEntry:
+    """The fund pays an institution what its clearing held for a closed period (3203)."""
+    return JournalEntry(
+        TxnKind.CLEARING_PAYOUT,
+        (Posting(INSTITUTION_CLEARING, -amount_fen), Posting(INSTITUTION_PAYOUT, amount_fen)),
+        fixmedins_code=fixmedins_code,
+        description=f"clearing payout {period}",
     )

@@ -321,11 +321,11 @@ class Reservation:
                 continue
             assert leg.account_id is not None, "a leg that paid has an account"
             leg.refunded_fen += amount
-            destination, account = self._refund_destination(leg, pools)
+            destination, account = self.refund_destination(leg, pools)
             # A dissolved pool's part lands in its creator's own account, and is that account's money everywhere.
             to_own = destination is not RefundDestination.FAMILY_POOL
             postings.append(Posting(account, amount, Source.PERSONAL_ACCOUNT if to_own else leg.source))
-            parts.append(self._refund_part(leg, destination, amount, pools))
+            parts.append(self.refund_part(leg, destination, amount, pools))
             # The pool's records show the refund only if the pool (or, dissolved, its creator) got part of it.
             records_pool = records_pool or leg.pool_id
         entry = JournalEntry(
@@ -407,7 +407,7 @@ class Reservation:
                 )
         return out
 
-    def _refund_part(
+    def refund_part(
         self, leg: Leg, destination: RefundDestination, amount: int, pools: Mapping[int, PoolState]
     ) -> RefundPart:
         if destination is RefundDestination.FAMILY_POOL:
@@ -419,7 +419,7 @@ class Reservation:
         return RefundPart(leg.source, destination, amount, psn_no=self.payer_psn_no, part=leg.part)
 
     @staticmethod
-    def _refund_destination(leg: Leg, pools: Mapping[int, PoolState]) -> tuple[RefundDestination, int]:
+    def refund_destination(leg: Leg, pools: Mapping[int, PoolState]) -> tuple[RefundDestination, int]:
         assert leg.account_id is not None
         if leg.source is Source.PERSONAL_ACCOUNT:
             return RefundDestination.PERSONAL_ACCOUNT, leg.account_id

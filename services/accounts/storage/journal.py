@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.accounts.domain.journal import JournalEntry
+from services.accounts.domain.journal import INSTITUTION_CLEARING, JournalEntry
 from services.accounts.domain.model import Part, Source
 from services.accounts.domain.records import Line
 from services.accounts.storage import sql
@@ -97,6 +97,21 @@ async def book(conn: AsyncConnection, entry: JournalEntry) -> int:
     return int(
         (await conn.execute(sql(f"WITH {entry_ctes()} SELECT id FROM booked_txn"), entry_params(entry))).scalar_one()
     )
+
+
+async def institution_clearing(conn: AsyncConnection, fixmedins_code: str, *, lock: bool = False) -> int:
+    """What the institution clearing account holds for one institution: its payments less its refunds and payouts.
+    `lock` serialises payouts (of every institution: they are rare) behind a transaction-scoped advisory lock."""
+    if lock:
+        await conn.execute(sql("SELECT pg_advisory_xact_lock(hashtext('accounts.clearing_payout'))"))
+    held = await conn.execute(
+        sql(
+            "SELECT coalesce(sum(p.amount_fen), 0) FROM accounts.postings p JOIN accounts.journal_txns t "
+            "ON t.id = p.txn_id WHERE p.account_id = :clearing AND t.fixmedins_code = :fixmedins_code"
+        ),
+        {"clearing": INSTITUTION_CLEARING, "fixmedins_code": fixmedins_code},
+    )
+    return int(held.scalar_one())
 
 
 async def book_all(conn: AsyncConnection, entries: Sequence[JournalEntry]) -> None:

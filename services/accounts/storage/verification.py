@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.accounts.domain.journal import INSTITUTION_CLEARING
+from services.accounts.domain.journal import INSTITUTION_CLEARING, INSTITUTION_PAYOUT
 from services.accounts.storage import sql
 from services.accounts.views import LedgerReport
 
@@ -31,7 +31,8 @@ _HELD_DRIFT = (
 _CLEARING = (
     "SELECT (SELECT coalesce(sum(amount_fen), 0) FROM accounts.postings WHERE account_id = :clearing_account_id) "
     "AS clearing_fen, (SELECT coalesce(sum(debited_fen - refunded_fen), 0) FROM accounts.reservation_legs) "
-    "AS net_paid_fen"
+    "AS net_paid_fen, (SELECT coalesce(sum(amount_fen), 0) FROM accounts.postings "
+    "WHERE account_id = :payout_account_id) AS paid_out_fen"
 )
 _DEBITED_BUT_NOT_FINAL = (
     "SELECT r.id FROM accounts.reservations r JOIN accounts.reservation_legs l ON l.reservation_id = r.id "
@@ -54,10 +55,16 @@ async def verify(conn: AsyncConnection) -> LedgerReport:
         problems.append(f"account {r.id} ({r.kind}): cached balance {r.balance_fen} fen, journal says {r.total_fen}")
     for r in await conn.execute(sql(_HELD_DRIFT)):
         problems.append(f"account {r.id}: held {r.held_fen} fen, open reservations hold {r.open_held_fen}")
-    clearing = (await conn.execute(sql(_CLEARING), {"clearing_account_id": INSTITUTION_CLEARING})).one()
-    if clearing.clearing_fen != clearing.net_paid_fen:
+    clearing = (
+        await conn.execute(
+            sql(_CLEARING), {"clearing_account_id": INSTITUTION_CLEARING, "payout_account_id": INSTITUTION_PAYOUT}
+        )
+    ).one()
+    # What institutions were paid net of refunds, less what the fund has paid out to them for closed periods.
+    if clearing.clearing_fen != clearing.net_paid_fen - clearing.paid_out_fen:
         problems.append(
             f"institution clearing holds {clearing.clearing_fen} fen, reservations say {clearing.net_paid_fen} net paid"
+            f" and {clearing.paid_out_fen} was paid out"
         )
     for r in await conn.execute(sql(_DEBITED_BUT_NOT_FINAL)):
         problems.append(f"reservation {r.id}: debited money on a reservation that is not DEBITED")

@@ -347,5 +347,29 @@ def fence(r: payment.FenceRequest) -> cmd.Fence:
     return f.done(cmd.Fence(f.request_id(r.request_id)))
 
 
+def reverse_refund(r: payment.ReverseRefundRequest) -> cmd.ReverseRefund:
+    f = Fields()
+    f.request_id(r.request_id)
+    own = f.fen(r.personal_account_fen, "personal_account_fen", zero_ok=True)
+    pool = f.fen(r.family_pool_fen, "family_pool_fen", zero_ok=True)
+    f.check(own + pool > 0, "personal_account_fen", "required: personal_account_fen and/or family_pool_fen positive")
+    return f.done(cmd.ReverseRefund(f.id(r.reservation_id, "reservation_id"), own, pool))
+
+
+INSTITUTION = re.compile(r"^[A-Za-z0-9]{1,32}$")
+
+
+def pay_out_clearing(r: payment.PayOutClearingRequest) -> cmd.PayOutClearing:
+    f = Fields()
+    f.request_id(r.request_id)
+    return f.done(
+        cmd.PayOutClearing(
+            f.matches(r.fixmedins_code, INSTITUTION, "fixmedins_code", "required: 1-32 letters or digits"),
+            f.text(r.period, "period", 64, required=True),
+            f.fen(r.amount_fen),
+        )
+    )
+
+
 def no_arguments(r: ledger.VerifyLedgerRequest) -> cmd.NoArguments:
     return cmd.NoArguments()

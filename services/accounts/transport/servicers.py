@@ -18,8 +18,8 @@ from services.accounts.domain import commands as cmd
 from services.accounts.transport import convert as cv
 from services.accounts.transport import parse
 from services.accounts.transport.handlers import Handlers, by_payer, by_reservation, read, write
+from services.accounts.usecases import clearing, payments, pools
 from services.accounts.usecases import ledger as ledger_uc
-from services.accounts.usecases import payments, pools
 from services.accounts.usecases import registry as registry_uc
 from services.common.rpc import Ctx, rpc
 from services.common.wire import ts
@@ -184,6 +184,16 @@ class PaymentServicer(Handlers, payment_service_pb2_grpc.PaymentServiceServicer)
             payer_personal_available_fen=q.payer_personal_available_fen,
             payer_pool_available_fen=q.payer_pool_available_fen,
         )
+
+    @write(parse.pay_out_clearing)
+    async def PayOutClearing(self, c: cmd.PayOutClearing, tx: Tx) -> payment.PayOutClearingResponse:
+        out = await clearing.pay_out(tx, c)
+        return payment.PayOutClearingResponse(journal_txn_id=str(out.journal_txn_id), clearing_fen=out.balance_fen)
+
+    @write(parse.reverse_refund, by_reservation)
+    async def ReverseRefund(self, c: cmd.ReverseRefund, tx: Tx) -> payment.ReverseRefundResponse:
+        out = await clearing.reverse_refund(tx, self.env, c)
+        return payment.ReverseRefundResponse(reservation=cv.reservation(out), parts=cv.refund_parts(out))
 
     @rpc(parse.fence)
     async def Fence(self, c: cmd.Fence, context: Ctx) -> payment.FenceResponse:

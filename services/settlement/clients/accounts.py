@@ -33,12 +33,17 @@ from services.settlement.domain.accounts import (
     RefundOutcome,
     ReserveCall,
 )
+from services.settlement.domain.model import Shortfall, Source
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-OWN_THEN_POOL = [cpb.FUNDING_SOURCE_PERSONAL_ACCOUNT, cpb.FUNDING_SOURCE_FAMILY_POOL]
+# Settlement's account sources as accounts names them (cash is never asked of accounts).
+SOURCES = {
+    Source.PERSONAL_ACCOUNT: cpb.FUNDING_SOURCE_PERSONAL_ACCOUNT,
+    Source.FAMILY_POOL: cpb.FUNDING_SOURCE_FAMILY_POOL,
+}
 # Worth retrying: the call did not happen, or we do not know (and the request id makes a repeat harmless).
 RETRYABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.ABORTED}
 
@@ -53,65 +58,61 @@ class Use:
     reasons: frozenset[str] = frozenset()
 
 
+def _names(names: str) -> frozenset[str]:
+    return frozenset(names.split())
+
+
 CONSUMER_CONTRACT: dict[str, Use] = {
     "Reserve": Use(
-        frozenset(
-            {
-                "request_id",
-                "payer_psn_no",
-                "amount_fen",
-                "sources",
-                "hold_ttl_seconds",
-                "debit_immediately",
-                "fixmedins_code",
-                "description",
-                "credential",
-            }
+        _names(
+            "amount_fen credential debit_immediately description fixmedins_code hold_ttl_seconds payer_psn_no "
+            "request_id sources"
         ),
-        frozenset(
-            {
-                "reservation.reservation_id",
-                "reservation.legs.source",
-                "reservation.legs.debited_fen",
-                "reservation.legs.reserved_fen",
-                "reservation.expires_at",
-                "reservation.payer_personal_available_fen",
-                "reservation.payer_pool_available_fen",
-            }
+        _names(
+            "reservation.expires_at reservation.legs.debited_fen reservation.legs.reserved_fen "
+            "reservation.legs.shortfall_reason reservation.legs.source reservation.payer_personal_available_fen "
+            "reservation.payer_pool_available_fen reservation.reservation_id"
         ),
-        frozenset({"PERSON_NOT_FOUND", "PERSON_NOT_INSURED", "CREDENTIAL_MISMATCH", "REQUEST_CANCELLED"}),
+        _names("CREDENTIAL_MISMATCH PERSON_NOT_FOUND PERSON_NOT_INSURED REQUEST_CANCELLED"),
     ),
     "Debit": Use(
-        frozenset({"request_id", "reservation_id", "amount_fen"}),
-        frozenset(
-            {
-                "reservation.legs.source",
-                "reservation.legs.debited_fen",
-                "reservation.payer_personal_available_fen",
-                "reservation.payer_pool_available_fen",
-            }
+        _names("amount_fen request_id reservation_id"),
+        _names(
+            "reservation.legs.debited_fen reservation.legs.source reservation.payer_personal_available_fen "
+            "reservation.payer_pool_available_fen"
         ),
-        frozenset({"RESERVATION_EXPIRED", "RESERVATION_ALREADY_FINAL"}),
+        _names("RESERVATION_ALREADY_FINAL RESERVATION_EXPIRED"),
     ),
     "Release": Use(
-        frozenset({"request_id", "reservation_id"}),
-        frozenset({"reservation.status"}),
-        frozenset({"RESERVATION_ALREADY_FINAL"}),
+        _names("request_id reservation_id"), _names("reservation.status"), _names("RESERVATION_ALREADY_FINAL")
     ),
     "Refund": Use(
-        frozenset({"request_id", "reservation_id", "amount_fen"}),
-        frozenset({"parts.source", "parts.amount_fen"}),
-        frozenset({"REFUND_EXCEEDS_DEBITED"}),
+        _names("amount_fen request_id reservation_id"),
+        _names("parts.amount_fen parts.destination parts.source"),
+        _names("REFUND_EXCEEDS_DEBITED"),
     ),
     "GetReservation": Use(
-        frozenset({"reservation_id"}),
-        frozenset({"reservation.status", "reservation.debited_fen", "reservation.refunded_fen"}),
+        _names("reservation_id"),
+        _names(
+            "reservation.debited_fen reservation.legs.debited_fen reservation.legs.source reservation.refunded_fen "
+            "reservation.status"
+        ),
     ),
-    "Fence": Use(frozenset({"request_id"}), frozenset({"already_executed", "reservation_id"})),
+    "Fence": Use(_names("request_id"), _names("already_executed reservation_id")),
+    "ReverseRefund": Use(
+        _names("family_pool_fen personal_account_fen request_id reservation_id"),
+        _names("parts.amount_fen"),
+        _names("INSUFFICIENT_FUNDS"),
+    ),
+    "PayOutClearing": Use(
+        _names("amount_fen fixmedins_code period request_id"), _names("clearing_fen"), _names("INSUFFICIENT_FUNDS")
+    ),
     "Quote": Use(
-        frozenset({"payer_psn_no", "amount_fen", "sources", "credential"}),
-        frozenset({"legs.source", "legs.reserved_fen", "payer_personal_available_fen", "payer_pool_available_fen"}),
-        frozenset({"PERSON_NOT_INSURED", "CREDENTIAL_MISMATCH"}),
+        _names("amount_fen credential payer_psn_no sources"),
+        _names(
+            "legs.reserved_fen legs.shortfall_reason legs.source payer_personal_available_fen payer_pool_available_fen"
+        ),
+        _names("CREDENTIAL_MISMATCH PERSON_NOT_INSURED"),
     ),
 }
 
@@ -151,7 +152,7 @@ class AccountsClient:
             request_id=c.request_id,
             payer_psn_no=c.payer_psn_no,
             amount_fen=c.amount_fen,
-            sources=OWN_THEN_POOL,
+            sources=[SOURCES[x] for x in c.sources],
             hold_ttl_seconds=c.hold_ttl_seconds,
             debit_immediately=c.debit_immediately,
             fixmedins_code=c.fixmedins_code,
@@ -188,9 +189,41 @@ class AccountsClient:
         request = apb.FenceRequest(request_id=request_id)
         return fenced(await self._call("Fence", lambda t: self.stub.Fence(request, timeout=t), budget_s))
 
-    async def quote(self, payer_psn_no: str, amount_fen: int, c: Credential, *, budget_s: float | None = None) -> Quote:
+    async def reverse_refund(
+        self, request_id: str, reservation_id: str, own_fen: int, pool_fen: int, *, budget_s: float | None = None
+    ) -> None:
+        request = apb.ReverseRefundRequest(
+            request_id=request_id,
+            reservation_id=reservation_id,
+            personal_account_fen=own_fen,
+            family_pool_fen=pool_fen,
+        )
+        taken_back(await self._call("ReverseRefund", lambda t: self.stub.ReverseRefund(request, timeout=t), budget_s))
+
+    async def pay_out_clearing(
+        self, request_id: str, fixmedins_code: str, period: str, amount_fen: int, *, budget_s: float | None = None
+    ) -> int:
+        """Pays the institution out of institution clearing for a closed period; what its clearing holds after."""
+        request = apb.PayOutClearingRequest(
+            request_id=request_id, fixmedins_code=fixmedins_code, period=period, amount_fen=amount_fen
+        )
+        out = await self._call("PayOutClearing", lambda t: self.stub.PayOutClearing(request, timeout=t), budget_s)
+        return paid_out(out)
+
+    async def quote(
+        self,
+        payer_psn_no: str,
+        amount_fen: int,
+        c: Credential,
+        sources: tuple[Source, ...],
+        *,
+        budget_s: float | None = None,
+    ) -> Quote:
         request = apb.QuoteRequest(
-            payer_psn_no=payer_psn_no, amount_fen=amount_fen, sources=OWN_THEN_POOL, credential=credential(c)
+            payer_psn_no=payer_psn_no,
+            amount_fen=amount_fen,
+            sources=[SOURCES[x] for x in sources],
+            credential=credential(c),
         )
         return quote(await self._call("Quote", lambda t: self.stub.Quote(request, timeout=t), budget_s))
 
@@ -212,6 +245,16 @@ def _by_source(legs: Sequence[rpb.ReservationLeg], field: str) -> Parts:
     )
 
 
+def _shortfalls(legs: Sequence[rpb.ReservationLeg]) -> tuple[Shortfall, ...]:
+    """Why each requested source gave less than was still needed (legs without a reason gave all that was needed)."""
+    by_source = {v: k for k, v in SOURCES.items()}
+    return tuple(
+        Shortfall(by_source[leg.source], leg.shortfall_reason)
+        for leg in legs
+        if leg.shortfall_reason and leg.source in by_source
+    )
+
+
 def _payer(r: rpb.Reservation | apb.QuoteResponse) -> Balances:
     return Balances(own_available_fen=r.payer_personal_available_fen, pool_available_fen=r.payer_pool_available_fen)
 
@@ -229,6 +272,7 @@ def hold(out: apb.ReserveResponse) -> Hold:
         debited=_by_source(r.legs, "debited_fen"),
         expires_at=r.expires_at.ToDatetime(dt.UTC) if r.HasField("expires_at") else None,
         payer=_payer(r),
+        shortfalls=_shortfalls(r.legs),
     )
 
 
@@ -243,12 +287,20 @@ def released(out: apb.ReleaseResponse) -> HoldStatus:
 def refunded(out: apb.RefundResponse) -> RefundOutcome:
     own = sum(p.amount_fen for p in out.parts if p.source == cpb.FUNDING_SOURCE_PERSONAL_ACCOUNT)
     pool = sum(p.amount_fen for p in out.parts if p.source == cpb.FUNDING_SOURCE_FAMILY_POOL)
-    return RefundOutcome(own_fen=own, pool_fen=pool)
+    to_creator = sum(
+        p.amount_fen for p in out.parts if p.destination == rpb.REFUND_DESTINATION_CREATOR_PERSONAL_ACCOUNT
+    )
+    return RefundOutcome(own_fen=own, pool_fen=pool, to_creator_fen=to_creator)
 
 
 def hold_state(out: apb.GetReservationResponse) -> HoldState:
     r = out.reservation
-    return HoldState(status=_status(r.status), debited_fen=r.debited_fen, refunded_fen=r.refunded_fen)
+    return HoldState(
+        status=_status(r.status),
+        debited_fen=r.debited_fen,
+        refunded_fen=r.refunded_fen,
+        debited=_by_source(r.legs, "debited_fen"),
+    )
 
 
 def fenced(out: apb.FenceResponse) -> FenceOutcome:
@@ -256,7 +308,15 @@ def fenced(out: apb.FenceResponse) -> FenceOutcome:
 
 
 def quote(out: apb.QuoteResponse) -> Quote:
-    return Quote(reserved=_by_source(out.legs, "reserved_fen"), payer=_payer(out))
+    return Quote(reserved=_by_source(out.legs, "reserved_fen"), payer=_payer(out), shortfalls=_shortfalls(out.legs))
+
+
+def taken_back(out: apb.ReverseRefundResponse) -> int:
+    return sum(p.amount_fen for p in out.parts)
+
+
+def paid_out(out: apb.PayOutClearingResponse) -> int:
+    return int(out.clearing_fen)
 
 
 # How each RPC's answer becomes settlement's own type (tests/contract/test_consumer.py checks that each reads no
@@ -269,4 +329,6 @@ ANSWERS: dict[str, Callable[[Any], object]] = {
     "GetReservation": hold_state,
     "Fence": fenced,
     "Quote": quote,
+    "PayOutClearing": paid_out,
+    "ReverseRefund": taken_back,
 }

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from services.common.credentials import Credential
 from services.common.errors import DomainError, Reason
+from services.settlement.domain.model import ACCOUNT_SOURCES, Shortfall, Source
 
 
 class HoldStatus(StrEnum):
@@ -57,6 +58,7 @@ class ReserveCall:
     hold_ttl_seconds: int = 0
     fixmedins_code: str = ""
     description: str = ""
+    sources: tuple[Source, ...] = ACCOUNT_SOURCES  # the ones the patient allows (acct_used_flag), in rule 8's order
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class Hold:
     debited: Parts
     expires_at: dt.datetime | None
     payer: Balances
+    shortfalls: tuple[Shortfall, ...] = ()  # why a requested source gave less than was still needed
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,7 @@ class HoldState:
     status: HoldStatus
     debited_fen: int
     refunded_fen: int
+    debited: Parts = Parts()  # by source: what the reservation paid (for the record of an undone payment)
 
     @property
     def unrefunded_fen(self) -> int:
@@ -93,10 +97,12 @@ class HoldState:
 
 @dataclass(frozen=True)
 class RefundOutcome:
-    """Refund's answer: where this refund went back to, by source."""
+    """Refund's answer: where this refund went back to, by source; of the pool's part, what went to its creator's
+    own account because the pool had been dissolved."""
 
     own_fen: int
     pool_fen: int
+    to_creator_fen: int = 0
 
 
 @dataclass(frozen=True)
@@ -114,6 +120,7 @@ class Quote:
 
     reserved: Parts
     payer: Balances
+    shortfalls: tuple[Shortfall, ...] = ()
 
 
 class AccountsDeclined(Exception):

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from services.common.credentials import Credential
-from services.settlement.domain.model import Kind
+from services.settlement.domain.model import AccountUse, Kind, Visit
 from services.settlement.domain.reconcile import Item, Totals
 
 
@@ -16,6 +16,8 @@ class PreSettle:
     payer_psn_no: str
     amount_fen: int
     credential: Credential
+    visit: Visit = Visit()
+    account_use: AccountUse = AccountUse.OWN_THEN_POOL
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class Pay:
     credential: Credential  # what the payer presented; part of the request (its fingerprint), stored only hashed
     description: str = ""
     hold_ttl_seconds: int = 0
+    visit: Visit = Visit()
+    account_use: AccountUse = AccountUse.OWN_THEN_POOL
 
 
 @dataclass(frozen=True)
@@ -43,13 +47,19 @@ class SettlementRef:
 class Capture:
     settlement: SettlementRef
     amount_fen: int
+    capture_pos_txn_id: str = ""  # the POS's own id of the capture, by which a Reverse undoes it
 
 
 @dataclass(frozen=True)
 class Refund:
+    """2208-style: `amount_fen` back through the accounts, `cash_fen` back in cash by the institution, or (whole_bill)
+    everything not yet refunded."""
+
     settlement: SettlementRef
     refund_pos_txn_id: str
     amount_fen: int
+    cash_fen: int = 0
+    whole_bill: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,7 @@ class ListSettlements:
     period: Period
     after: tuple[dt.datetime, str] | None  # the page token: (created_at, id) of the last one seen
     page_size: int
+    mdtrt_id: str = ""  # only this visit's
 
 
 @dataclass(frozen=True)
@@ -75,6 +86,8 @@ class Reconcile:
     period: Period
     theirs: Totals
     items: tuple[Item, ...] | None  # None: totals only
+    insutype: str = ""  # only this insurance type ("": all)
+    clr_type: str = ""  # only this clearing type ("": all)
 
 
 @dataclass(frozen=True)

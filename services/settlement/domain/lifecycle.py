@@ -20,22 +20,20 @@ built, so no code path can take a settlement anywhere this table does not allow.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
-from services.common.credentials import Credential
 from services.common.errors import DomainError, Reason
-from services.common.personal_data import keyed_hash
-from services.settlement.domain import commands as cmd
+from services.settlement.domain import charges
 from services.settlement.domain.accounts import (
     AccountsDeclined,
     FenceOutcome,
     Hold,
+    HoldState,
     HoldStatus,
     Payment,
-    ReserveCall,
 )
+from services.settlement.domain.charges import request_id as request_id
 from services.settlement.domain.model import (
     NOTHING_PAID,
     UNFINISHED,
@@ -62,6 +60,7 @@ MOVES: dict[Status, frozenset[Status]] = {
 # The undo intents: whoever finds one drives it to its end (usecases/reverse.py: undo).
 UNDOING = frozenset({S.COMPENSATING, S.REVERSING})
 MESSAGE_LIMIT = 500  # characters of a decline message kept
+DEFAULT_HOLD_TTL_S = 900  # an all-cash authorization (no hold at accounts) lapses like accounts' default hold
 
 
 @dataclass(frozen=True)
@@ -79,6 +78,10 @@ class Changes:
     decline_reason: str | None = None
     decline_message: str | None = None
     expires_at: dt.datetime | None = None
+    acct_shortfall_reason: str | None = None
+    acct_mulaid_shortfall_reason: str | None = None
+    capture_pos_txn_id: str | None = None
+    completed_at: dt.datetime | None = None  # when it was paid, for a payment recorded by its undo
 
     def values(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
@@ -102,88 +105,42 @@ class Move:
         return cls(frozenset({expected} if isinstance(expected, Status) else expected), to, changes or Changes())
 
 
-# ---------------------------------------------------------------- exactly once with accounts
-
-
-def request_id(s: Settlement, step: str) -> str:
-    """The accounts request id of one step of one settlement: the same every time the step is tried."""
-    return f"stl-{s.id}-{step}"
-
-
-def reserve_call(s: Settlement, credential: Credential) -> ReserveCall:
-    """The reserve of a settlement's intent: the same call every time it is made, so accounts runs it once. The
-    credential is the POS request's (settlement keeps only its keyed hash): a retry can make the call again because
-    its fingerprint proves it carries the same credential; an undo never makes it again (it asks Fence)."""
-    return ReserveCall(
-        request_id=request_id(s, "reserve"),
-        payer_psn_no=s.payer_psn_no,
-        amount_fen=s.amount_fen,
-        credential=credential,
-        debit_immediately=s.kind is Kind.SALE,
-        hold_ttl_seconds=s.hold_ttl_seconds,
-        fixmedins_code=s.institution,
-        description=s.description,
-    )
-
-
 # ---------------------------------------------------------------- Settle and Authorize
-
-
-def fingerprint(c: cmd.Pay, cert_no_hash: bytes) -> bytes:
-    """What must be equal for a second request with the same pos_txn_id to count as a replay: the credential too,
-    by its keyed hash (an unkeyed hash of a request holding an ID number could be reversed by trying them all)."""
-    parts = (
-        c.kind.value,
-        c.payer_psn_no,
-        c.amount_fen,
-        c.description,
-        c.hold_ttl_seconds,
-        c.credential.cert_type.value,
-        cert_no_hash.hex(),
-    )
-    return hashlib.sha256("|".join(str(p) for p in parts).encode()).digest()
-
-
-def intent(c: cmd.Pay, institution: str, settlement_id: str, credential_key: bytes) -> Settlement:
-    """The intent of a Settle or Authorize. The credential's number is kept only as its keyed hash and masked."""
-    cert_no_hash = keyed_hash(credential_key, c.credential.cert_no)
-    return Settlement(
-        id=settlement_id,
-        institution=institution,
-        pos_txn_id=c.pos_txn_id,
-        kind=c.kind,
-        status=Status.PENDING,
-        payer_psn_no=c.payer_psn_no,
-        amount_fen=c.amount_fen,
-        description=c.description,
-        fingerprint=fingerprint(c, cert_no_hash),
-        hold_ttl_seconds=c.hold_ttl_seconds,
-        cert_type=c.credential.cert_type,
-        cert_no_hash=cert_no_hash,
-        cert_no_masked=c.credential.masked,
-    )
-
-
-def require_same_request(found: Settlement, wanted: Settlement) -> None:
-    """The same pos_txn_id with other content is refused (a tombstone answers every request: reversed)."""
-    if found.kind is not Kind.TOMBSTONE and (found.kind is not wanted.kind or found.fingerprint != wanted.fingerprint):
-        raise DomainError(Reason.REQUEST_ID_REUSED, "(pos_txn_id)", {"pos_txn_id": wanted.pos_txn_id})
 
 
 def reserved(s: Settlement, hold: Hold) -> Move:
     """A sale is paid at once; an authorization holds. Cash is what accounts did not cover."""
     sale = s.kind is Kind.SALE
     paid = hold.debited if sale else hold.reserved
+    cash = s.amount_fen - paid.total_fen
     changes = Changes(
         reservation_id=hold.reservation_id,
         acct_pay_fen=paid.own_fen,
         acct_mulaid_pay_fen=paid.pool_fen,
-        psn_cash_pay_fen=s.amount_fen - paid.total_fen,
+        psn_cash_pay_fen=cash,
         balc_fen=hold.payer.own_available_fen,
         pool_balc_fen=hold.payer.pool_available_fen,
         authorized_fen=None if sale else paid.total_fen,
         expires_at=None if sale else hold.expires_at,
     )
+    own_reason, pool_reason = charges.shortfall_reasons(charges.shortfalls(s.account_use, hold.shortfalls, cash))
+    changes = replace(changes, acct_shortfall_reason=own_reason, acct_mulaid_shortfall_reason=pool_reason)
+    return Move.of(Status.PENDING, Status.COMPLETED if sale else Status.AUTHORIZED, changes)
+
+
+def all_cash(s: Settlement, now: dt.datetime) -> Move:
+    """The patient let no account pay (acct_used_flag NONE): the whole personal part is cash, and accounts is not
+    asked. An authorization holds nothing; it lapses like any other."""
+    sale = s.kind is Kind.SALE
+    changes = Changes(
+        acct_pay_fen=0,
+        acct_mulaid_pay_fen=0,
+        psn_cash_pay_fen=s.amount_fen,
+        authorized_fen=None if sale else 0,
+        expires_at=None if sale else now + dt.timedelta(seconds=s.hold_ttl_seconds or DEFAULT_HOLD_TTL_S),
+    )
+    own_reason, pool_reason = charges.shortfall_reasons(charges.shortfalls(s.account_use, (), s.amount_fen))
+    changes = replace(changes, acct_shortfall_reason=own_reason, acct_mulaid_shortfall_reason=pool_reason)
     return Move.of(Status.PENDING, Status.COMPLETED if sale else Status.AUTHORIZED, changes)
 
 
@@ -222,12 +179,19 @@ def require_authorization(s: Settlement) -> Settlement:
 
 
 def require_capturable(s: Settlement, amount_fen: int) -> None:
-    if amount_fen > s.authorized_fen:
+    """A capture is the final personal part of the bill: at most what was authorized (held and cash together)."""
+    if amount_fen > s.amount_fen:
         raise DomainError(
             Reason.AMOUNT_EXCEEDS_RESERVED,
-            f"(authorized {s.authorized_fen} fen)",
-            {"authorized_fen": str(s.authorized_fen)},
+            f"(authorized {s.amount_fen} fen, {s.authorized_fen} of them held)",
+            {"amount_fen": str(s.amount_fen), "authorized_fen": str(s.authorized_fen)},
         )
+
+
+def capture_debit_fen(s: Settlement) -> int:
+    """What a capture takes from the accounts: the final personal part, up to what they hold; the rest is cash."""
+    assert s.capture_fen is not None
+    return min(s.capture_fen, s.authorized_fen)
 
 
 def lapsed(s: Settlement, now: dt.datetime) -> bool:
@@ -235,30 +199,49 @@ def lapsed(s: Settlement, now: dt.datetime) -> bool:
     return s.status is Status.AUTHORIZED and s.expires_at is not None and s.expires_at <= now
 
 
-def start_capture(amount_fen: int) -> Move:
-    return Move.of(Status.AUTHORIZED, Status.CAPTURING, Changes(capture_fen=amount_fen))
+def start_capture(amount_fen: int, capture_pos_txn_id: str = "") -> Move:
+    return Move.of(
+        Status.AUTHORIZED,
+        Status.CAPTURING,
+        Changes(capture_fen=amount_fen, capture_pos_txn_id=capture_pos_txn_id or None),
+    )
 
 
 def expire() -> Move:
     return Move.of(Status.AUTHORIZED, Status.EXPIRED)
 
 
-def require_same_capture(s: Settlement, amount_fen: int) -> None:
-    """A capture is made once: asking again for the same amount answers with it, another amount is refused."""
-    if s.status in (Status.CAPTURING, Status.COMPLETED) and s.capture_fen != amount_fen:
+def require_same_capture(s: Settlement, amount_fen: int, capture_pos_txn_id: str = "") -> None:
+    """A capture is made once: asking again for the same amount (and capture id) answers with it, another one is
+    refused."""
+    other_id = capture_pos_txn_id != s.capture_pos_txn_id
+    if s.status in (Status.CAPTURING, Status.COMPLETED) and (s.capture_fen != amount_fen or other_id):
         raise DomainError(Reason.SETTLEMENT_ALREADY_FINAL, "(a capture of another amount was made)")
 
 
-def captured(p: Payment) -> Move:
-    """The debit's split; cash stays what the authorization left uncovered."""
+def require_unbarred(barring: Settlement | None, pos_txn_id: str) -> None:
+    """A request whose POS id a Reverse barred first (a tombstone) is refused; an id another request has is reused."""
+    if barring is None:
+        return
+    if barring.kind is Kind.TOMBSTONE:
+        raise DomainError(Reason.SETTLEMENT_REVERSED, metadata={"pos_txn_id": pos_txn_id})
+    raise DomainError(Reason.REQUEST_ID_REUSED, "(a settlement has this id)", {"pos_txn_id": pos_txn_id})
+
+
+def captured(s: Settlement, p: Payment | None) -> Move:
+    """The debit's split, and the cash part recomputed: the final personal part less what the accounts paid. (None:
+    nothing was held, so nothing was debited: all cash.)"""
+    assert s.capture_fen is not None
+    paid = p.debited.total_fen if p else 0
     return Move.of(
         Status.CAPTURING,
         Status.COMPLETED,
         Changes(
-            acct_pay_fen=p.debited.own_fen,
-            acct_mulaid_pay_fen=p.debited.pool_fen,
-            balc_fen=p.payer.own_available_fen,
-            pool_balc_fen=p.payer.pool_available_fen,
+            acct_pay_fen=p.debited.own_fen if p else 0,
+            acct_mulaid_pay_fen=p.debited.pool_fen if p else 0,
+            psn_cash_pay_fen=s.capture_fen - paid,
+            balc_fen=p.payer.own_available_fen if p else None,
+            pool_balc_fen=p.payer.pool_available_fen if p else None,
         ),
     )
 
@@ -330,6 +313,22 @@ def found_reservation(s: Settlement, fenced: FenceOutcome) -> Move:
     if not fenced.reservation_id:
         raise DomainError(Reason.ACCOUNTS_UNAVAILABLE, "(accounts did not name the reservation; it will be retried)")
     return Move.of(s.status, s.status, Changes(reservation_id=fenced.reservation_id))
+
+
+def found_payment(s: Settlement, state: HoldState, now: dt.datetime) -> Move | None:
+    """An undo that finds a payment its settlement never recorded (the undo won the race with the payment's own
+    outcome) records what was paid, and when (so that the period and the detail file count the payment its
+    reversal gives back), so that the settlement shows what was paid beside what was given back."""
+    if state.debited_fen == 0 or s.split.accounts_fen == state.debited_fen:
+        return None
+    paid = state.debited
+    changes = Changes(
+        acct_pay_fen=paid.own_fen,
+        acct_mulaid_pay_fen=paid.pool_fen,
+        psn_cash_pay_fen=s.amount_fen - paid.total_fen,
+        completed_at=s.completed_at or now,
+    )
+    return Move.of(s.status, s.status, changes)
 
 
 def reversal_refund_id(s: Settlement, refunded_fen: int) -> str:

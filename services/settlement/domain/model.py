@@ -38,6 +38,61 @@ FINAL = frozenset({Status.COMPLETED, Status.DECLINED, Status.VOIDED, Status.EXPI
 NOTHING_PAID = frozenset({Status.DECLINED, Status.VOIDED, Status.EXPIRED, Status.REVERSED})
 
 
+class AccountUse(StrEnum):
+    """How the patient lets the accounts be used (the national platform's acct_used_flag): own account then pool
+    (the default, rule 8), own account only, or none at all (all cash)."""
+
+    OWN_THEN_POOL = "OWN_THEN_POOL"
+    OWN_ONLY = "OWN_ONLY"
+    NONE = "NONE"
+
+
+class Source(StrEnum):
+    """Where the personal part is paid from (and refunded to)."""
+
+    PERSONAL_ACCOUNT = "PERSONAL_ACCOUNT"
+    FAMILY_POOL = "FAMILY_POOL"
+    CASH = "CASH"
+
+
+# The account sources in the order rule 8 uses them, and the ones each choice of the patient allows.
+ACCOUNT_SOURCES = (Source.PERSONAL_ACCOUNT, Source.FAMILY_POOL)
+ALLOWED: dict[AccountUse, tuple[Source, ...]] = {
+    AccountUse.OWN_THEN_POOL: ACCOUNT_SOURCES,
+    AccountUse.OWN_ONLY: (Source.PERSONAL_ACCOUNT,),
+    AccountUse.NONE: (),
+}
+
+
+@dataclass(frozen=True)
+class Visit:
+    """The visit and bill a charge belongs to, as the national platform names them (2206/2207): the visit id
+    (mdtrt_id), the platform's settlement id when known (setl_id), insurance type (insutype, e.g. 310 employee, 390
+    resident), medical type (med_type, e.g. 11 outpatient, 14 chronic/special disease outpatient, 21 inpatient, 41
+    pharmacy), the bill's total (medfee_sumamt) and what the pooled fund pays (fund_pay_sumamt). The personal part
+    (psn_part_amt) is the settlement's amount_fen: fund + personal part <= total (the rest the institution bears)."""
+
+    mdtrt_id: str = ""
+    setl_id: str = ""
+    insutype: str = ""
+    med_type: str = ""
+    medfee_sumamt_fen: int = 0
+    fund_pay_sumamt_fen: int = 0
+
+    @property
+    def inpatient(self) -> bool:
+        """An inpatient stay (med_type 2x, or 52 maternity inpatient): its deposit is held for weeks, not hours."""
+        return self.med_type.startswith("2") or self.med_type == "52"
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """Why an account source gave less than was still needed: a reason code of the reason table."""
+
+    source: Source
+    reason: str
+
+
 @dataclass
 class Split:
     """The national platform's names: acct_pay (own personal account), acct_mulaid_pay (pool), psn_cash_pay."""
@@ -45,6 +100,7 @@ class Split:
     acct_pay_fen: int = 0
     acct_mulaid_pay_fen: int = 0
     psn_cash_pay_fen: int = 0
+    shortfalls: tuple[Shortfall, ...] = ()
 
     @property
     def accounts_fen(self) -> int:
@@ -55,6 +111,13 @@ class RefundStatus(StrEnum):
     PENDING = "PENDING"  # intent written, refund call to accounts may be under way
     COMPLETED = "COMPLETED"
     DECLINED = "DECLINED"
+    REVERSING = "REVERSING"  # intent: take back what it gave (冲正 of the refund), then REVERSED
+    REVERSED = "REVERSED"  # what it gave was taken back (or it never ran): it gave nothing
+
+
+# Refund statuses whose money went back (until a reversal has taken it back), and those that take nothing now.
+REFUNDED = frozenset({RefundStatus.COMPLETED, RefundStatus.REVERSING})
+GAVE_NOTHING = frozenset({RefundStatus.DECLINED, RefundStatus.REVERSED})
 
 
 @dataclass
@@ -70,28 +133,37 @@ class Refund:
     decline_reason: str = ""
     decline_message: str = ""
     created_at: dt.datetime | None = None
+    cash_fen: int = 0  # cash the institution returned itself (no accounts call)
+    completed_at: dt.datetime | None = None
+    to_creator_fen: int = 0  # of the pool's part, what went to the creator's own account (the pool was dissolved)
+    whole_bill: bool = False
 
 
 @dataclass(frozen=True)
 class NewRefund:
-    """The intent of a refund, written (status PENDING) before accounts is asked."""
+    """The intent of a refund, written (status PENDING) before accounts is asked. `amount_fen` goes back through
+    the accounts (0: nothing to ask them), `cash_fen` is the cash the institution returns itself."""
 
     settlement_id: str
     institution: str
     refund_pos_txn_id: str
     amount_fen: int
     is_reversal: bool = False
+    cash_fen: int = 0
+    whole_bill: bool = False
 
 
 @dataclass(frozen=True)
 class RefundFinish:
-    """How a pending refund ended: what went back to the own account and to the pool, or why accounts said no."""
+    """How a pending refund ended: what went back to the own account and to the pool (of which, to a dissolved pool's
+    creator), or why accounts said no."""
 
     status: RefundStatus
     acct_refund_fen: int = 0
     acct_mulaid_refund_fen: int = 0
     decline_reason: str = ""
     decline_message: str = ""
+    to_creator_fen: int = 0
 
 
 @dataclass
@@ -106,6 +178,9 @@ class Settlement:
     description: str = ""
     fingerprint: bytes = b""
     hold_ttl_seconds: int = 0
+    capture_pos_txn_id: str = ""  # the POS's own id of its Capture, if it gave one: Reverse undoes it by that id
+    visit: Visit = field(default_factory=Visit)
+    account_use: AccountUse = AccountUse.OWN_THEN_POOL
     # The credential the payer presented: its type, its number's keyed hash and masked form, never the number.
     cert_type: CertType | None = None  # None: a tombstone (or a row from before credentials)
     cert_no_hash: bytes = b""
@@ -121,18 +196,27 @@ class Settlement:
     expires_at: dt.datetime | None = None
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
+    completed_at: dt.datetime | None = None  # when it was paid (a sale, or a capture): the period it belongs to
     created_by: str = ""  # who did it: "CHANNEL:identity" (services/common/actors.py)
     updated_by: str = ""
     refunds: list[Refund] = field(default_factory=list)
 
     @property
     def refunded_fen(self) -> int:
-        return sum(r.amount_fen for r in self.refunds if r.status is RefundStatus.COMPLETED)
+        return sum(r.amount_fen for r in self.refunds if r.status in REFUNDED)
 
     @property
     def refundable_fen(self) -> int:
         """What accounts paid and no refund has taken or is taking (pending refunds count as taken)."""
         if self.status is not Status.COMPLETED:
             return 0
-        taken = sum(r.amount_fen for r in self.refunds if r.status is not RefundStatus.DECLINED)
+        taken = sum(r.amount_fen for r in self.refunds if r.status not in GAVE_NOTHING)
         return self.split.accounts_fen - taken
+
+    @property
+    def cash_refundable_fen(self) -> int:
+        """The cash part no refund has given back yet (or is giving back)."""
+        if self.status is not Status.COMPLETED:
+            return 0
+        taken = sum(r.cash_fen for r in self.refunds if r.status not in GAVE_NOTHING)
+        return self.split.psn_cash_pay_fen - taken

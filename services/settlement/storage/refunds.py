@@ -27,6 +27,10 @@ def _refund(r: Row[Any]) -> Refund:
         decline_reason=r.decline_reason,
         decline_message=r.decline_message,
         created_at=r.created_at,
+        cash_fen=r.cash_fen,
+        to_creator_fen=r.to_creator_fen,
+        whole_bill=r.whole_bill,
+        completed_at=r.completed_at,
     )
 
 
@@ -63,8 +67,8 @@ async def insert(conn: AsyncConnection, r: NewRefund) -> Refund | None:
         await conn.execute(
             sql(
                 "INSERT INTO settlement.refunds (settlement_id, institution, refund_pos_txn_id, amount_fen, "
-                "is_reversal, status, requested_by) VALUES (:settlement_id, :institution, :refund_pos_txn_id, "
-                ":amount_fen, :is_reversal, 'PENDING', :actor) "
+                "is_reversal, status, requested_by, cash_fen, whole_bill) VALUES (:settlement_id, :institution, "
+                ":refund_pos_txn_id, :amount_fen, :is_reversal, 'PENDING', :actor, :cash_fen, :whole_bill) "
                 "ON CONFLICT (institution, refund_pos_txn_id) DO NOTHING RETURNING *"
             ),
             {
@@ -74,6 +78,8 @@ async def insert(conn: AsyncConnection, r: NewRefund) -> Refund | None:
                 "amount_fen": r.amount_fen,
                 "is_reversal": r.is_reversal,
                 "actor": current_actor(),
+                "cash_fen": r.cash_fen,
+                "whole_bill": r.whole_bill,
             },
         )
     ).first()
@@ -87,7 +93,8 @@ async def finish(conn: AsyncConnection, refund_id: int, f: RefundFinish) -> bool
             sql(
                 "UPDATE settlement.refunds SET status = :status, acct_refund_fen = :acct_refund_fen, "
                 "acct_mulaid_refund_fen = :acct_mulaid_refund_fen, decline_reason = :decline_reason, "
-                "decline_message = :decline_message, completed_at = now(), finished_by = :actor "
+                "decline_message = :decline_message, to_creator_fen = :to_creator_fen, completed_at = now(), "
+                "finished_by = :actor "
                 "WHERE id = :id AND status = 'PENDING' RETURNING id"
             ),
             {
@@ -97,6 +104,7 @@ async def finish(conn: AsyncConnection, refund_id: int, f: RefundFinish) -> bool
                 "acct_mulaid_refund_fen": f.acct_mulaid_refund_fen,
                 "decline_reason": f.decline_reason,
                 "decline_message": f.decline_message,
+                "to_creator_fen": f.to_creator_fen,
                 "actor": current_actor(),
             },
         )
@@ -108,6 +116,32 @@ async def pending(conn: AsyncConnection, created_before: dt.datetime, limit: int
     rows = await conn.execute(
         sql(
             "SELECT id FROM settlement.refunds WHERE status = 'PENDING' AND created_at < :created_before "
+            "ORDER BY id LIMIT :limit"
+        ),
+        {"created_before": created_before, "limit": limit},
+    )
+    return [r.id for r in rows]
+
+
+async def move(conn: AsyncConnection, refund_id: int, expected: str, to: str) -> bool:
+    """Compare-and-set of a refund's status (a reversal: COMPLETED -> REVERSING -> REVERSED, or back to COMPLETED when
+    accounts refused to take the money back); False when it was not `expected`."""
+    row = (
+        await conn.execute(
+            sql(
+                "UPDATE settlement.refunds SET status = :to, finished_by = :actor, reversed_at = CASE WHEN :to = "
+                "'REVERSED' THEN now() ELSE reversed_at END WHERE id = :id AND status = :expected RETURNING id"
+            ),
+            {"id": refund_id, "expected": expected, "to": to, "actor": current_actor()},
+        )
+    ).first()
+    return row is not None
+
+
+async def reversing(conn: AsyncConnection, created_before: dt.datetime, limit: int) -> list[int]:
+    rows = await conn.execute(
+        sql(
+            "SELECT id FROM settlement.refunds WHERE status = 'REVERSING' AND created_at < :created_before "
             "ORDER BY id LIMIT :limit"
         ),
         {"created_before": created_before, "limit": limit},

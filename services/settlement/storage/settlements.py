@@ -15,15 +15,22 @@ from services.common.actors import current_actor
 from services.common.credentials import CertType
 from services.settlement.domain.commands import Period, SettlementRef
 from services.settlement.domain.lifecycle import Move
-from services.settlement.domain.model import Kind, Settlement, Split, Status
+from services.settlement.domain.model import AccountUse, Kind, Settlement, Shortfall, Source, Split, Status, Visit
 from services.settlement.storage import refunds, sql
 
 _COLUMNS = (
     "id, institution, pos_txn_id, kind, status, payer_psn_no, amount_fen, description, fingerprint, "
     "hold_ttl_seconds, mdtrt_cert_type, mdtrt_cert_no_hash, mdtrt_cert_no_masked, reservation_id, authorized_fen, "
     "capture_fen, acct_pay_fen, acct_mulaid_pay_fen, psn_cash_pay_fen, balc_fen, pool_balc_fen, decline_reason, "
-    "decline_message, expires_at, created_at, updated_at, created_by, updated_by"
+    "decline_message, expires_at, created_at, updated_at, created_by, updated_by, mdtrt_id, setl_id, insutype, "
+    "med_type, medfee_sumamt_fen, fund_pay_sumamt_fen, account_use, acct_shortfall_reason, "
+    "acct_mulaid_shortfall_reason, completed_at, capture_pos_txn_id"
 )
+
+
+def _shortfalls(r: Row[Any]) -> tuple[Shortfall, ...]:
+    found = ((Source.PERSONAL_ACCOUNT, r.acct_shortfall_reason), (Source.FAMILY_POOL, r.acct_mulaid_shortfall_reason))
+    return tuple(Shortfall(source, reason) for source, reason in found if reason)
 
 
 def _settlement(r: Row[Any]) -> Settlement:
@@ -38,13 +45,15 @@ def _settlement(r: Row[Any]) -> Settlement:
         description=r.description,
         fingerprint=bytes(r.fingerprint or b""),
         hold_ttl_seconds=r.hold_ttl_seconds,
+        visit=Visit(r.mdtrt_id, r.setl_id, r.insutype, r.med_type, r.medfee_sumamt_fen, r.fund_pay_sumamt_fen),
+        account_use=AccountUse(r.account_use),
         cert_type=CertType(r.mdtrt_cert_type) if r.mdtrt_cert_type else None,
         cert_no_hash=bytes(r.mdtrt_cert_no_hash or b""),
         cert_no_masked=r.mdtrt_cert_no_masked,
         reservation_id=r.reservation_id or "",
         authorized_fen=r.authorized_fen,
         capture_fen=r.capture_fen,
-        split=Split(r.acct_pay_fen, r.acct_mulaid_pay_fen, r.psn_cash_pay_fen),
+        split=Split(r.acct_pay_fen, r.acct_mulaid_pay_fen, r.psn_cash_pay_fen, _shortfalls(r)),
         balc_fen=r.balc_fen,
         pool_balc_fen=r.pool_balc_fen,
         decline_reason=r.decline_reason,
@@ -52,6 +61,8 @@ def _settlement(r: Row[Any]) -> Settlement:
         expires_at=r.expires_at,
         created_at=r.created_at,
         updated_at=r.updated_at,
+        completed_at=r.completed_at,
+        capture_pos_txn_id=r.capture_pos_txn_id,
         created_by=r.created_by,
         updated_by=r.updated_by,
     )
@@ -64,9 +75,11 @@ async def create(conn: AsyncConnection, s: Settlement) -> tuple[Settlement, bool
             sql(
                 "INSERT INTO settlement.settlements (id, institution, pos_txn_id, kind, status, payer_psn_no, "
                 "amount_fen, description, fingerprint, hold_ttl_seconds, mdtrt_cert_type, mdtrt_cert_no_hash, "
-                "mdtrt_cert_no_masked, created_by, updated_by) VALUES (:id, :institution, :pos_txn_id, :kind, :status, "
-                ":payer_psn_no, :amount_fen, :description, :fingerprint, :hold_ttl_seconds, :mdtrt_cert_type, "
-                ":mdtrt_cert_no_hash, :mdtrt_cert_no_masked, :actor, :actor) "
+                "mdtrt_cert_no_masked, created_by, updated_by, mdtrt_id, setl_id, insutype, med_type, "
+                "medfee_sumamt_fen, fund_pay_sumamt_fen, account_use) VALUES (:id, :institution, :pos_txn_id, :kind, "
+                ":status, :payer_psn_no, :amount_fen, :description, :fingerprint, :hold_ttl_seconds, :mdtrt_cert_type, "
+                ":mdtrt_cert_no_hash, :mdtrt_cert_no_masked, :actor, :actor, :mdtrt_id, :setl_id, :insutype, "
+                ":med_type, :medfee_sumamt_fen, :fund_pay_sumamt_fen, :account_use) "
                 f"ON CONFLICT (institution, pos_txn_id) DO NOTHING RETURNING {_COLUMNS}"
             ),
             {
@@ -84,6 +97,13 @@ async def create(conn: AsyncConnection, s: Settlement) -> tuple[Settlement, bool
                 "mdtrt_cert_no_hash": s.cert_no_hash or None,
                 "mdtrt_cert_no_masked": s.cert_no_masked,
                 "actor": current_actor(),
+                "mdtrt_id": s.visit.mdtrt_id,
+                "setl_id": s.visit.setl_id,
+                "insutype": s.visit.insutype,
+                "med_type": s.visit.med_type,
+                "medfee_sumamt_fen": s.visit.medfee_sumamt_fen,
+                "fund_pay_sumamt_fen": s.visit.fund_pay_sumamt_fen,
+                "account_use": s.account_use.value,
             },
         )
     ).first()
@@ -94,9 +114,14 @@ async def create(conn: AsyncConnection, s: Settlement) -> tuple[Settlement, bool
     return existing, False
 
 
-async def find(conn: AsyncConnection, institution: str, ref: SettlementRef, lock: bool = False) -> Settlement | None:
-    """The institution's settlement by our id or its pos_txn_id, with its refunds; `lock` holds its row."""
+async def find(
+    conn: AsyncConnection, institution: str, ref: SettlementRef, lock: bool = False, by_capture: bool = False
+) -> Settlement | None:
+    """The institution's settlement by our id or its pos_txn_id (or, `by_capture`, the capture_pos_txn_id of its
+    Capture), with its refunds; `lock` holds its row."""
     where = "id = :id" if ref.settlement_id else "pos_txn_id = :pos_txn_id"
+    if by_capture:
+        where = "capture_pos_txn_id = :pos_txn_id"
     row = (
         await conn.execute(
             sql(
@@ -174,17 +199,25 @@ async def lapsed_authorizations(conn: AsyncConnection, now: dt.datetime, limit: 
 
 
 async def list_created(
-    conn: AsyncConnection, institution: str, period: Period, after: tuple[dt.datetime, str] | None, limit: int
+    conn: AsyncConnection,
+    institution: str,
+    period: Period,
+    after: tuple[dt.datetime, str] | None,
+    limit: int,
+    mdtrt_id: str = "",
 ) -> list[Settlement]:
-    """The institution's settlements created in the period, by (created_at, id), after the page token's."""
+    """The institution's settlements created in the period (of one visit, if given), by (created_at, id), after the
+    page token's."""
+    visit = "AND mdtrt_id = :mdtrt_id " if mdtrt_id else ""
     rows = await conn.execute(
         sql(
-            f"SELECT {_COLUMNS} FROM settlement.settlements WHERE institution = :institution "
+            f"SELECT {_COLUMNS} FROM settlement.settlements WHERE institution = :institution {visit}"
             "AND created_at >= :period_start AND created_at < :period_end AND (CAST(:after_created_at AS timestamptz) "
             "IS NULL OR (created_at, id) > (:after_created_at, :after_id)) ORDER BY created_at, id LIMIT :limit"
         ),
         {
             "institution": institution,
+            "mdtrt_id": mdtrt_id,
             "period_start": period.start,
             "period_end": period.end,
             "after_created_at": after[0] if after else None,
@@ -196,3 +229,12 @@ async def list_created(
     for s in out:
         s.refunds = await refunds.of_settlement(conn, s.id)
     return out
+
+
+async def lock_pos_id(conn: AsyncConnection, institution: str, pos_txn_id: str) -> None:
+    """Serialises, until the transaction ends, everything that claims or bars one POS id of one institution (a Reverse
+    and a late Refund or Capture with that id)."""
+    await conn.execute(
+        sql("SELECT pg_advisory_xact_lock(hashtext('settlement.pos:' || :institution || '|' || :pos_txn_id))"),
+        {"institution": institution, "pos_txn_id": pos_txn_id},
+    )

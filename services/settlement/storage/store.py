@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.settlement.domain.commands import Period, SettlementRef
 from services.settlement.domain.lifecycle import Move
-from services.settlement.domain.model import NewRefund, Refund, RefundFinish, Settlement
-from services.settlement.domain.reconcile import Item, Totals
-from services.settlement.storage import refunds, reports, settlements
+from services.settlement.domain.model import NewRefund, Refund, RefundFinish, RefundStatus, Settlement
+from services.settlement.domain.periods import ClearingPeriod
+from services.settlement.domain.reconcile import DetailRow, TypeTotals
+from services.settlement.storage import periods, refunds, reports, settlements
 
 Connect = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
 
@@ -29,9 +30,19 @@ class PgRecords:
         async with self._connect() as conn:
             return await settlements.create(conn, s)
 
-    async def find(self, institution: str, ref: SettlementRef, *, lock: bool = False) -> Settlement | None:
+    async def find(
+        self, institution: str, ref: SettlementRef, *, lock: bool = False, by_capture: bool = False
+    ) -> Settlement | None:
         async with self._connect() as conn:
-            return await settlements.find(conn, institution, ref, lock)
+            return await settlements.find(conn, institution, ref, lock, by_capture)
+
+    async def lock_pos_id(self, institution: str, pos_txn_id: str) -> None:
+        async with self._connect() as conn:
+            await settlements.lock_pos_id(conn, institution, pos_txn_id)
+
+    async def move_refund(self, refund_id: int, expected: RefundStatus, to: RefundStatus) -> bool:
+        async with self._connect() as conn:
+            return await refunds.move(conn, refund_id, expected.value, to.value)
 
     async def get(self, settlement_id: str) -> Settlement:
         async with self._connect() as conn:
@@ -61,6 +72,22 @@ class PgRecords:
         async with self._connect() as conn:
             await refunds.finish(conn, refund_id, f)
             return await refunds.get(conn, refund_id)
+
+    async def lock_periods(self, institution: str) -> None:
+        async with self._connect() as conn:
+            await periods.lock(conn, institution)
+
+    async def closed_through(self, institution: str) -> dt.datetime | None:
+        async with self._connect() as conn:
+            return await periods.closed_through(conn, institution)
+
+    async def find_period(self, institution: str, end: dt.datetime) -> ClearingPeriod | None:
+        async with self._connect() as conn:
+            return await periods.find(conn, institution, end)
+
+    async def close_period(self, institution: str, start: dt.datetime | None, end: dt.datetime) -> ClearingPeriod:
+        async with self._connect() as conn:
+            return await periods.close(conn, institution, start, end)
 
 
 class PgStore(PgRecords):
@@ -96,16 +123,30 @@ class PgStore(PgRecords):
         async with self._statement() as conn:
             return await settlements.lapsed_authorizations(conn, now, limit)
 
+    async def reversing_refunds(self, created_before: dt.datetime, limit: int) -> list[int]:
+        async with self._statement() as conn:
+            return await refunds.reversing(conn, created_before, limit)
+
+    async def period_paid(self, period_id: int) -> ClearingPeriod:
+        async with self._statement() as conn:
+            return await periods.paid(conn, period_id)
+
+    async def paying_periods(self, closed_before: dt.datetime, limit: int) -> list[ClearingPeriod]:
+        async with self._statement() as conn:
+            return await periods.paying(conn, closed_before, limit)
+
     async def list_created(
-        self, institution: str, period: Period, after: tuple[dt.datetime, str] | None, limit: int
+        self, institution: str, period: Period, after: tuple[dt.datetime, str] | None, limit: int, mdtrt_id: str = ""
     ) -> list[Settlement]:
         async with self._statement() as conn:
-            return await settlements.list_created(conn, institution, period, after, limit)
+            return await settlements.list_created(conn, institution, period, after, limit, mdtrt_id)
 
-    async def totals(self, institution: str, period: Period) -> Totals:
+    async def totals(
+        self, institution: str, period: Period, insutype: str = "", clr_type: str = ""
+    ) -> list[TypeTotals]:
         async with self._statement() as conn:
-            return await reports.totals(conn, institution, period)
+            return await reports.totals(conn, institution, period, insutype, clr_type)
 
-    async def completed_items(self, institution: str, period: Period) -> list[Item]:
+    async def detail(self, institution: str, period: Period, insutype: str = "", clr_type: str = "") -> list[DetailRow]:
         async with self._statement() as conn:
-            return await reports.completed_items(conn, institution, period)
+            return await reports.detail(conn, institution, period, insutype, clr_type)

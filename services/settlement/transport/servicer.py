@@ -3,15 +3,21 @@ auth interceptor, and the POS's remaining deadline goes down to every call to ac
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import AsyncIterator
+
+import grpc
+
 from gongji.settlement.v1 import settlement_pb2 as pb
 from gongji.settlement.v1 import settlement_pb2_grpc
 from services.common.actors import acting_as
 from services.common.auth import caller
-from services.common.rpc import Ctx, rpc
+from services.common.rpc import Ctx, abort_for, rpc
 from services.settlement.domain import commands as cmd
+from services.settlement.domain.reconcile import checksum
 from services.settlement.transport import convert as cv
 from services.settlement.transport import parse
-from services.settlement.usecases import authorization, pay, query, refund, reverse
+from services.settlement.usecases import authorization, clearing, pay, query, refund, reverse
 from services.settlement.usecases.deps import Call, Deps
 
 # What we keep of the POS's deadline for our own bookkeeping after the last call to accounts.
@@ -84,4 +90,24 @@ class SettlementServicer(settlement_pb2_grpc.SettlementServiceServicer):  # type
             differing_totals=out.differing,
             rows=[cv.row_pb(r) for r in out.rows],
             matched_rows=out.matched,
+            by_type=[cv.type_totals_pb(t) for t in out.by_type],
         )
+
+    async def DetailFile(self, request: pb.DetailFileRequest, context: Ctx) -> AsyncIterator[pb.DetailFileResponse]:
+        """Streams the rows, then the summary: row count and the SHA-256 of the rows' lines (3202's file). Errors
+        become statuses before the first row, as every unary RPC's do."""
+        try:
+            rows = await query.detail_file(self.deps, parse.detail_file(request), _call(context))
+        except grpc.aio.AbortError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the client must never see a stack trace
+            await abort_for(exc, "DetailFile", context)
+            raise AssertionError("unreachable") from exc
+        for row in rows:
+            yield pb.DetailFileResponse(row=cv.detail_row_pb(row))
+        summary = pb.DetailSummary(row_count=len(rows), sha256=checksum(r.line for r in rows))
+        yield pb.DetailFileResponse(summary=summary)
+
+    @rpc(parse.close_period)
+    async def ClosePeriod(self, c: dt.datetime, context: Ctx) -> pb.ClosePeriodResponse:
+        return pb.ClosePeriodResponse(period=cv.period_pb(await clearing.close_period(self.deps, c, _call(context))))

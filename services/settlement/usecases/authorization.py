@@ -6,9 +6,9 @@ from __future__ import annotations
 from services.common.errors import DomainError, Reason
 from services.settlement.domain import commands as cmd
 from services.settlement.domain import lifecycle
-from services.settlement.domain.accounts import AccountsDeclined
+from services.settlement.domain.accounts import AccountsDeclined, HoldStatus
 from services.settlement.domain.model import Settlement, Status
-from services.settlement.usecases.deps import Call, CrashPoint, Deps, find, move
+from services.settlement.usecases.deps import Call, CrashPoint, Deps, find, load, move
 
 
 async def capture(deps: Deps, c: cmd.Capture, call: Call) -> Settlement:
@@ -18,25 +18,42 @@ async def capture(deps: Deps, c: cmd.Capture, call: Call) -> Settlement:
         if lifecycle.lapsed(s, deps.now()):
             await move(deps, s, lifecycle.expire())
             raise DomainError(Reason.RESERVATION_EXPIRED)
-        s = await move(deps, s, lifecycle.start_capture(c.amount_fen))
+        s = await _start_capture(deps, s, c, call)
         deps.crash(CrashPoint.BEFORE_CAPTURE)
-    lifecycle.require_same_capture(s, c.amount_fen)
+    lifecycle.require_same_capture(s, c.amount_fen, c.capture_pos_txn_id)
     if s.status is Status.CAPTURING:
         s = await finish_capture(deps, s, call.budget_s)
     return lifecycle.capture_answer(s)
 
 
+async def _start_capture(deps: Deps, s: Settlement, c: cmd.Capture, call: Call) -> Settlement:
+    """Writes the capture's intent; with the POS's own capture id, only if no Reverse barred that id first (the id's
+    lock keeps a Reverse of it from slipping in between)."""
+    if not c.capture_pos_txn_id:
+        return await move(deps, s, lifecycle.start_capture(c.amount_fen))
+    async with deps.store.transaction() as tx:
+        await tx.lock_pos_id(call.institution, c.capture_pos_txn_id)
+        barring = await tx.find(call.institution, cmd.SettlementRef(pos_txn_id=c.capture_pos_txn_id))
+        lifecycle.require_unbarred(barring, c.capture_pos_txn_id)
+        moved = await tx.move(s.id, lifecycle.start_capture(c.amount_fen, c.capture_pos_txn_id))
+    if moved is None:
+        return await load(deps, s.id)
+    moved.refunds = s.refunds
+    return moved
+
+
 async def finish_capture(deps: Deps, s: Settlement, budget_s: float | None) -> Settlement:
     """Debits the capture's amount from the hold (a CAPTURING settlement), and records what accounts answered."""
-    assert s.capture_fen is not None
+    if not s.reservation_id:  # an all-cash authorization (acct_used_flag NONE): nothing is held at accounts
+        return await move(deps, s, lifecycle.captured(s, None))
     try:
         paid = await deps.accounts.debit(
-            lifecycle.request_id(s, "capture"), s.reservation_id, s.capture_fen, budget_s=budget_s
+            lifecycle.request_id(s, "capture"), s.reservation_id, lifecycle.capture_debit_fen(s), budget_s=budget_s
         )
     except AccountsDeclined as d:
         return await move(deps, s, lifecycle.capture_declined(d))
     deps.crash(CrashPoint.AFTER_CAPTURE)
-    return await move(deps, s, lifecycle.captured(paid))
+    return await move(deps, s, lifecycle.captured(s, paid))
 
 
 async def void(deps: Deps, c: cmd.SettlementRef, call: Call) -> Settlement:
@@ -50,5 +67,7 @@ async def void(deps: Deps, c: cmd.SettlementRef, call: Call) -> Settlement:
 
 async def finish_void(deps: Deps, s: Settlement, budget_s: float | None) -> Settlement:
     """Releases the hold of a VOIDING settlement."""
+    if not s.reservation_id:  # an all-cash authorization: nothing is held at accounts
+        return await move(deps, s, lifecycle.released(HoldStatus.RELEASED))
     status = await deps.accounts.release(lifecycle.request_id(s, "void"), s.reservation_id, budget_s=budget_s)
     return await move(deps, s, lifecycle.released(status))

@@ -14,6 +14,7 @@ from services.common.errors import DomainError, Reason
 from services.settlement.domain.commands import SettlementRef
 from services.settlement.domain.lifecycle import Move
 from services.settlement.domain.model import FINAL, Kind, Settlement, Status
+from services.settlement.domain.policy import SettlementPolicy
 from services.settlement.usecases.ports import Accounts, Store
 
 
@@ -66,6 +67,7 @@ class Deps:
     now: Callable[[], dt.datetime] = utc_now
     crash: Callable[[CrashPoint], None] = no_crash  # production: never; app.py wires SIGKILL for the tests
     metrics: Metrics = field(default_factory=NoMetrics)
+    policy: SettlementPolicy = field(default_factory=SettlementPolicy)
 
 
 async def load(deps: Deps, settlement_id: str) -> Settlement:

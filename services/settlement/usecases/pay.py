@@ -7,8 +7,8 @@ from __future__ import annotations
 import uuid
 
 from services.common.credentials import Credential
+from services.settlement.domain import charges, lifecycle
 from services.settlement.domain import commands as cmd
-from services.settlement.domain import lifecycle
 from services.settlement.domain.accounts import AccountsDeclined
 from services.settlement.domain.model import Settlement, Status
 from services.settlement.usecases.deps import Call, CrashPoint, Deps, move
@@ -16,10 +16,12 @@ from services.settlement.usecases.reverse import undo
 
 
 async def pay(deps: Deps, c: cmd.Pay, call: Call) -> Settlement:
-    wanted = lifecycle.intent(c, call.institution, uuid.uuid4().hex, deps.credential_key)
+    wanted = charges.intent(c, call.institution, uuid.uuid4().hex, deps.credential_key, deps.policy)
     s, created = await deps.store.create(wanted)
     if not created:
-        lifecycle.require_same_request(s, wanted)
+        charges.require_same_request(s, wanted)
+    if s.status is Status.PENDING and not charges.uses_accounts(s.account_use):
+        s = await move(deps, s, lifecycle.all_cash(s, deps.now()))
     if s.status is Status.PENDING:
         s = await reserve(deps, s, c.credential, call.budget_s)
     if s.status in lifecycle.UNDOING:
@@ -32,7 +34,7 @@ async def reserve(deps: Deps, s: Settlement, credential: Credential, budget_s: f
     fingerprints are equal), and its outcome recorded (unless a reversal got there first). A CREDENTIAL_MISMATCH is
     a decline like any other: stored, and answered to every retry."""
     try:
-        hold = await deps.accounts.reserve(lifecycle.reserve_call(s, credential), budget_s=budget_s)
+        hold = await deps.accounts.reserve(charges.reserve_call(s, credential), budget_s=budget_s)
     except AccountsDeclined as d:
         return await move(deps, s, lifecycle.declined(Status.PENDING, d))
     deps.crash(CrashPoint.AFTER_RESERVE)

@@ -20,8 +20,9 @@ from services.settlement.domain.accounts import (
 )
 from services.settlement.domain.commands import Period, SettlementRef
 from services.settlement.domain.lifecycle import Move
-from services.settlement.domain.model import NewRefund, Refund, RefundFinish, Settlement
-from services.settlement.domain.reconcile import Item, Totals
+from services.settlement.domain.model import NewRefund, Refund, RefundFinish, RefundStatus, Settlement, Source
+from services.settlement.domain.periods import ClearingPeriod
+from services.settlement.domain.reconcile import DetailRow, TypeTotals
 
 
 class Records(Protocol):
@@ -32,8 +33,17 @@ class Records(Protocol):
         """Writes a new settlement (an intent, or a tombstone); or answers with the one that has its
         (institution, pos_txn_id), with its refunds. The flag tells which."""
 
-    async def find(self, institution: str, ref: SettlementRef, *, lock: bool = False) -> Settlement | None:
-        """The institution's settlement, with its refunds."""
+    async def find(
+        self, institution: str, ref: SettlementRef, *, lock: bool = False, by_capture: bool = False
+    ) -> Settlement | None:
+        """The institution's settlement, with its refunds (`by_capture`: the pos_txn_id is its capture's)."""
+
+    async def lock_pos_id(self, institution: str, pos_txn_id: str) -> None:
+        """Inside a transaction: holds one POS id (a Reverse and a late Refund or Capture with it wait for each
+        other)."""
+
+    async def move_refund(self, refund_id: int, expected: RefundStatus, to: RefundStatus) -> bool:
+        """Compare-and-set of a refund's status (its reversal)."""
 
     async def get(self, settlement_id: str) -> Settlement:
         """A settlement known to exist, with its refunds."""
@@ -55,6 +65,17 @@ class Records(Protocol):
     async def finish_refund(self, refund_id: int, f: RefundFinish) -> Refund:
         """Ends a PENDING refund (compare-and-set); answers with the refund as it now is."""
 
+    async def lock_periods(self, institution: str) -> None:
+        """Inside a transaction: holds the institution's periods (closes and reversals wait for each other)."""
+
+    async def closed_through(self, institution: str) -> dt.datetime | None:
+        """The end of the institution's last closed period."""
+
+    async def find_period(self, institution: str, end: dt.datetime) -> ClearingPeriod | None: ...
+
+    async def close_period(self, institution: str, start: dt.datetime | None, end: dt.datetime) -> ClearingPeriod:
+        """Writes a closed period with the totals of what completed in it (PAYING, or PAID when nothing is owed)."""
+
 
 class Store(Records, Protocol):
     def transaction(self) -> AbstractAsyncContextManager[Records]:
@@ -68,15 +89,28 @@ class Store(Records, Protocol):
     async def lapsed_authorizations(self, now: dt.datetime, limit: int) -> list[str]:
         """AUTHORIZED settlements whose hold has lapsed."""
 
+    async def period_paid(self, period_id: int) -> ClearingPeriod: ...
+
+    async def reversing_refunds(self, created_before: dt.datetime, limit: int) -> list[int]:
+        """Refunds whose reversal is under way."""
+
+    async def paying_periods(self, closed_before: dt.datetime, limit: int) -> list[ClearingPeriod]:
+        """Closed periods whose payout accounts has not (yet) confirmed."""
+
     async def list_created(
-        self, institution: str, period: Period, after: tuple[dt.datetime, str] | None, limit: int
+        self, institution: str, period: Period, after: tuple[dt.datetime, str] | None, limit: int, mdtrt_id: str = ""
     ) -> list[Settlement]:
-        """Created in the period, by (created_at, id), after the page token's; with refunds."""
+        """Created in the period (of one visit, if given), by (created_at, id), after the page token's; with
+        refunds."""
 
-    async def totals(self, institution: str, period: Period) -> Totals:
-        """Payments completed, and POS refunds completed, in the period."""
+    async def totals(
+        self, institution: str, period: Period, insutype: str = "", clr_type: str = ""
+    ) -> list[TypeTotals]:
+        """Payments completed (and not reversed), and POS refunds completed, in the period, by insurance type and
+        clearing type (of one only, when asked)."""
 
-    async def completed_items(self, institution: str, period: Period) -> list[Item]: ...
+    async def detail(self, institution: str, period: Period, insutype: str = "", clr_type: str = "") -> list[DetailRow]:
+        """Payment, refund and reversal rows of the period, in completion order."""
 
 
 class Accounts(Protocol):
@@ -97,9 +131,25 @@ class Accounts(Protocol):
 
     async def get_reservation(self, reservation_id: str, *, budget_s: float | None = None) -> HoldState: ...
 
+    async def reverse_refund(
+        self, request_id: str, reservation_id: str, own_fen: int, pool_fen: int, *, budget_s: float | None = None
+    ) -> None:
+        """Takes back what a refund gave, by source (冲正 of a refund)."""
+
     async def fence(self, request_id: str, *, budget_s: float | None = None) -> FenceOutcome:
         """Bars a request id that has not run, so that it never runs late; tells whether it had run."""
 
+    async def pay_out_clearing(
+        self, request_id: str, fixmedins_code: str, period: str, amount_fen: int, *, budget_s: float | None = None
+    ) -> int:
+        """Pays an institution out of institution clearing for a closed period (3203); what its clearing holds after."""
+
     async def quote(
-        self, payer_psn_no: str, amount_fen: int, credential: Credential, *, budget_s: float | None = None
+        self,
+        payer_psn_no: str,
+        amount_fen: int,
+        credential: Credential,
+        sources: tuple[Source, ...],
+        *,
+        budget_s: float | None = None,
     ) -> Quote: ...

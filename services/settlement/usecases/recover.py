@@ -10,7 +10,7 @@ import logging
 from services.settlement.domain import commands as cmd
 from services.settlement.domain import lifecycle
 from services.settlement.domain.model import Kind, Status
-from services.settlement.usecases import refund
+from services.settlement.usecases import clearing, refund, refund_reversal
 from services.settlement.usecases.authorization import finish_capture, finish_void
 from services.settlement.usecases.deps import Deps, load, move
 from services.settlement.usecases.reverse import undo
@@ -53,6 +53,23 @@ async def recover_once(deps: Deps, c: cmd.Recover, budget_s: float) -> int:
             done += 1
         except Exception:  # noqa: BLE001
             log.warning("recovery of a refund failed; will retry", extra={"refund_id": refund_id}, exc_info=True)
+    for refund_id in await deps.store.reversing_refunds(cutoff, c.batch):
+        try:
+            row = await deps.store.get_refund(refund_id)
+            await refund_reversal.finish(deps, await load(deps, row.settlement_id), refund_id, budget_s)
+            deps.metrics.recovered("refund_reversal")
+            done += 1
+        except Exception:  # noqa: BLE001
+            log.warning(
+                "recovery of a refund reversal failed; will retry", extra={"refund_id": refund_id}, exc_info=True
+            )
+    for period in await deps.store.paying_periods(cutoff, c.batch):
+        try:
+            await clearing.pay_out(deps, period, budget_s)
+            deps.metrics.recovered("period_payout")
+            done += 1
+        except Exception:  # noqa: BLE001
+            log.warning("recovery of a period payout failed; will retry", extra={"period_id": period.id}, exc_info=True)
     for settlement_id in lapsed:
         if await deps.store.move(settlement_id, lifecycle.expire()) is not None:
             deps.metrics.recovered("expire_authorization")

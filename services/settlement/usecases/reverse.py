@@ -8,28 +8,50 @@ import uuid
 
 from services.common.errors import DomainError, Reason
 from services.settlement.domain import commands as cmd
-from services.settlement.domain import lifecycle
+from services.settlement.domain import lifecycle, periods, refunds
 from services.settlement.domain.accounts import AccountsDeclined, HoldStatus
 from services.settlement.domain.model import NewRefund, RefundStatus, Settlement
-from services.settlement.usecases import refund
+from services.settlement.usecases import refund, refund_reversal
 from services.settlement.usecases.deps import Call, Deps, load, move
 
 UNDO_ROUNDS = 5
 
 
 async def reverse(deps: Deps, c: cmd.Reverse, call: Call) -> Settlement:
-    """Undoes whatever the POS request did; bars it with a tombstone if it never arrived. Idempotent."""
+    """Undoes whatever the POS request with this id did — a Settle or Authorize (by its pos_txn_id), a Capture (by
+    its capture_pos_txn_id: the payment is undone) or a Refund (by its refund_pos_txn_id: what it gave back is taken
+    back); bars the id with a tombstone if no request had it. Idempotent."""
+    refund_id = 0
     async with deps.store.transaction() as tx:
-        s, created = await tx.create(lifecycle.tombstone(call.institution, c.pos_txn_id, uuid.uuid4().hex))
-        if created:
-            return s
-        locked = await tx.find(call.institution, cmd.SettlementRef(pos_txn_id=c.pos_txn_id), lock=True)
-        assert locked is not None
-        reversal = lifecycle.reversal(locked)
-        if reversal is None:
-            return locked
-        await tx.move(locked.id, reversal)
-        s = await tx.get(locked.id)
+        await tx.lock_pos_id(call.institution, c.pos_txn_id)  # a late original with this id waits, then finds it
+        ref = cmd.SettlementRef(pos_txn_id=c.pos_txn_id)
+        locked = await tx.find(call.institution, ref, lock=True) or await tx.find(
+            call.institution, ref, lock=True, by_capture=True
+        )
+        if locked is not None:
+            reversal = lifecycle.reversal(locked)
+            if reversal is None:
+                return locked
+            if locked.status not in lifecycle.UNDOING:  # an undo under way is finished whatever the time
+                await tx.lock_periods(call.institution)
+                closed = await tx.closed_through(call.institution)
+                periods.require_reversible(locked, deps.now(), closed, deps.policy)
+            await tx.move(locked.id, reversal)
+            s = await tx.get(locked.id)
+        else:
+            row = await tx.find_refund(call.institution, c.pos_txn_id)
+            if row is None:
+                s, _ = await tx.create(lifecycle.tombstone(call.institution, c.pos_txn_id, uuid.uuid4().hex))
+                return s
+            s = await tx.get(row.settlement_id)
+            if row.status is RefundStatus.COMPLETED:
+                await tx.lock_periods(call.institution)
+                closed = await tx.closed_through(call.institution)
+                refunds.require_reversible(s, row, deps.now(), closed, deps.policy)
+                await tx.move_refund(row.id, RefundStatus.COMPLETED, RefundStatus.REVERSING)
+            refund_id = row.id
+    if refund_id:
+        return await refund_reversal.finish(deps, s, refund_id, call.budget_s)
     return await undo(deps, s, call.budget_s)
 
 
@@ -60,6 +82,9 @@ async def undo(deps: Deps, s: Settlement, budget_s: float | None) -> Settlement:
             continue
         if state.status is not HoldStatus.DEBITED:
             break
+        payment = lifecycle.found_payment(s, state, deps.now())
+        if payment is not None:
+            s = await move(deps, s, payment)
         for waiting in await deps.store.refunds_of(s.id):
             if waiting.status is RefundStatus.PENDING:
                 await refund.send(deps, s, waiting, budget_s)

@@ -34,6 +34,7 @@ from services.settlement.domain.accounts import (
 from services.settlement.domain.commands import Period, SettlementRef
 from services.settlement.domain.lifecycle import Move
 from services.settlement.domain.model import (
+    ACCOUNT_SOURCES,
     UNFINISHED,
     Kind,
     NewRefund,
@@ -41,10 +42,14 @@ from services.settlement.domain.model import (
     RefundFinish,
     RefundStatus,
     Settlement,
+    Shortfall,
+    Source,
     Split,
     Status,
 )
-from services.settlement.domain.reconcile import Item, Totals
+from services.settlement.domain.periods import ClearingPeriod
+from services.settlement.domain.reconcile import DetailRow, Item, Totals, TypeTotals
+from services.settlement.domain.reconcile import clr_type as clr_type_of
 from services.settlement.usecases.deps import CrashPoint
 
 T = TypeVar("T")
@@ -100,6 +105,7 @@ class _Tables:
     refunds: dict[int, Refund] = field(default_factory=dict)
     refund_institution: dict[int, str] = field(default_factory=dict)
     refund_completed_at: dict[int, dt.datetime] = field(default_factory=dict)
+    periods: list[ClearingPeriod] = field(default_factory=list)
 
 
 class FakeStore:
@@ -121,8 +127,19 @@ class FakeStore:
         self.t.settlements[s.id] = dataclasses.replace(copy.deepcopy(s), refunds=[], created_at=now, updated_at=now)
         return self._out(self.t.settlements[s.id], refunds=False), True
 
-    async def find(self, institution: str, ref: SettlementRef, *, lock: bool = False) -> Settlement | None:
-        if ref.settlement_id:
+    async def find(
+        self, institution: str, ref: SettlementRef, *, lock: bool = False, by_capture: bool = False
+    ) -> Settlement | None:
+        if by_capture:
+            row = next(
+                (
+                    s
+                    for s in self.t.settlements.values()
+                    if s.institution == institution and s.capture_pos_txn_id == ref.pos_txn_id
+                ),
+                None,
+            )
+        elif ref.settlement_id:
             row = self.t.settlements.get(ref.settlement_id)
             row = row if row is not None and row.institution == institution else None
         else:
@@ -137,11 +154,17 @@ class FakeStore:
         if row.status not in m.expected:
             return None
         values = m.changes.values()
-        split = Split(*(values.pop(k, getattr(row.split, k)) for k in _SPLIT))  # type: ignore[arg-type]
+        shortfalls = row.split.shortfalls
+        if "acct_shortfall_reason" in values:
+            reasons = (values.pop("acct_shortfall_reason"), values.pop("acct_mulaid_shortfall_reason"))
+            found = zip(ACCOUNT_SOURCES, reasons, strict=True)
+            shortfalls = tuple(Shortfall(x, str(reason)) for x, reason in found if reason)
+        split = Split(*(values.pop(k, getattr(row.split, k)) for k in _SPLIT), shortfalls)  # type: ignore[arg-type]
         moved = dataclasses.replace(row, status=m.to, split=split, updated_at=self.clock(), **values)  # type: ignore[arg-type]
         self.t.settlements[settlement_id] = moved
         if m.to is Status.COMPLETED:
             self.t.completed_at[settlement_id] = self.clock()
+            moved.completed_at = self.clock()
         return self._out(moved, refunds=False)
 
     async def refunds_of(self, settlement_id: str) -> list[Refund]:
@@ -175,6 +198,8 @@ class FakeStore:
             r.is_reversal,
             RefundStatus.PENDING,
             created_at=self.clock(),
+            cash_fen=r.cash_fen,
+            whole_bill=r.whole_bill,
         )
         self.t.refunds[row.id] = row
         self.t.refund_institution[row.id] = r.institution
@@ -183,11 +208,74 @@ class FakeStore:
     async def finish_refund(self, refund_id: int, f: RefundFinish) -> Refund:
         row = self.t.refunds[refund_id]
         if row.status is RefundStatus.PENDING:
-            self.t.refunds[refund_id] = dataclasses.replace(row, **dataclasses.asdict(f))
+            self.t.refunds[refund_id] = dataclasses.replace(row, **dataclasses.asdict(f), completed_at=self.clock())
             self.t.refund_completed_at[refund_id] = self.clock()
         return copy.copy(self.t.refunds[refund_id])
 
+    async def lock_pos_id(self, institution: str, pos_txn_id: str) -> None:
+        pass  # a fake transaction is never interleaved
+
+    async def move_refund(self, refund_id: int, expected: RefundStatus, to: RefundStatus) -> bool:
+        row = self.t.refunds[refund_id]
+        if row.status is not expected:
+            return False
+        self.t.refunds[refund_id] = dataclasses.replace(row, status=to)
+        return True
+
+    async def reversing_refunds(self, created_before: dt.datetime, limit: int) -> list[int]:
+        return sorted(
+            r.id
+            for r in self.t.refunds.values()
+            if r.status is RefundStatus.REVERSING and _at(r.created_at) < created_before
+        )[:limit]
+
+    async def lock_periods(self, institution: str) -> None:
+        pass  # a fake transaction is never interleaved
+
+    async def closed_through(self, institution: str) -> dt.datetime | None:
+        ends = [p.end for p in self.t.periods if p.institution == institution]
+        return max(ends) if ends else None
+
+    async def find_period(self, institution: str, end: dt.datetime) -> ClearingPeriod | None:
+        return next((p for p in self.t.periods if p.institution == institution and p.end == end), None)
+
+    async def close_period(self, institution: str, start: dt.datetime | None, end: dt.datetime) -> ClearingPeriod:
+        def within(at: dt.datetime | None) -> bool:
+            return at is not None and (start is None or start <= at) and at < end
+
+        paid = [s.split for s in self.t.settlements.values() if s.institution == institution and within(s.completed_at)]
+        back = [
+            r
+            for r in self.t.refunds.values()
+            if r.status is RefundStatus.COMPLETED
+            and self.t.refund_institution[r.id] == institution
+            and within(self.t.refund_completed_at.get(r.id))
+        ]
+        p = ClearingPeriod(
+            len(self.t.periods) + 1,
+            institution,
+            start,
+            end,
+            sum(x.acct_pay_fen for x in paid),
+            sum(x.acct_mulaid_pay_fen for x in paid),
+            sum(r.acct_refund_fen for r in back),
+            sum(r.acct_mulaid_refund_fen for r in back),
+            paid_out=False,
+            closed_at=self.clock(),
+        )
+        p = dataclasses.replace(p, paid_out=p.payout_fen == 0)
+        self.t.periods.append(p)
+        return p
+
     # ------------------------------------------------------------ Store
+
+    async def period_paid(self, period_id: int) -> ClearingPeriod:
+        i = next(i for i, p in enumerate(self.t.periods) if p.id == period_id)
+        self.t.periods[i] = dataclasses.replace(self.t.periods[i], paid_out=True)
+        return self.t.periods[i]
+
+    async def paying_periods(self, closed_before: dt.datetime, limit: int) -> list[ClearingPeriod]:
+        return [p for p in self.t.periods if not p.paid_out and _at(p.closed_at) < closed_before][:limit]
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[FakeStore]:
@@ -221,13 +309,14 @@ class FakeStore:
         return [s.id for s in sorted(rows, key=lambda s: _at(s.expires_at))][:limit]
 
     async def list_created(
-        self, institution: str, period: Period, after: tuple[dt.datetime, str] | None, limit: int
+        self, institution: str, period: Period, after: tuple[dt.datetime, str] | None, limit: int, mdtrt_id: str = ""
     ) -> list[Settlement]:
         rows = sorted(
             (
                 s
                 for s in self.t.settlements.values()
                 if s.institution == institution
+                and (not mdtrt_id or s.visit.mdtrt_id == mdtrt_id)
                 and period.start <= _at(s.created_at) < period.end
                 and (after is None or (_at(s.created_at), s.id) > after)
             ),
@@ -235,7 +324,9 @@ class FakeStore:
         )
         return [self._out(s) for s in rows[:limit]]
 
-    async def totals(self, institution: str, period: Period) -> Totals:
+    async def totals(
+        self, institution: str, period: Period, insutype: str = "", clr_type: str = ""
+    ) -> list[TypeTotals]:
         paid = [s.split for s in self._completed(institution, period)]
         refunds = [
             r
@@ -245,19 +336,32 @@ class FakeStore:
             and self.t.refund_institution[r.id] == institution
             and period.start <= self.t.refund_completed_at[r.id] < period.end
         ]
-        return Totals(
+        t = Totals(
             len(paid),
             sum(p.acct_pay_fen + p.acct_mulaid_pay_fen + p.psn_cash_pay_fen for p in paid),
             sum(p.acct_pay_fen for p in paid),
             sum(p.acct_mulaid_pay_fen for p in paid),
             sum(p.psn_cash_pay_fen for p in paid),
             len(refunds),
-            sum(r.amount_fen for r in refunds),
+            sum(r.amount_fen + r.cash_fen for r in refunds),
+            sum(r.acct_refund_fen for r in refunds),
+            sum(r.acct_mulaid_refund_fen for r in refunds),
+            sum(r.cash_fen for r in refunds),
+            sum(1 for p in paid if p.acct_mulaid_pay_fen),
         )
+        return [TypeTotals("", "", t)]  # the fakes keep no types apart
 
-    async def completed_items(self, institution: str, period: Period) -> list[Item]:
+    async def detail(self, institution: str, period: Period, insutype: str = "", clr_type: str = "") -> list[DetailRow]:
         return [
-            Item(s.pos_txn_id, s.split.acct_pay_fen, s.split.acct_mulaid_pay_fen, s.split.psn_cash_pay_fen)
+            DetailRow(
+                Item(s.pos_txn_id, s.split.acct_pay_fen, s.split.acct_mulaid_pay_fen, s.split.psn_cash_pay_fen),
+                s.id,
+                s.visit.mdtrt_id,
+                s.visit.setl_id,
+                s.visit.insutype,
+                clr_type_of(s.visit.med_type),
+                self.t.completed_at[s.id],
+            )
             for s in self._completed(institution, period)
         ]
 
@@ -369,6 +473,7 @@ class FakeAccounts:
         self.knobs: list[Knob] = []
         self.calls: list[str] = []
         self.budgets: list[float | None] = []
+        self.paid_out: dict[str, int] = {}  # institution -> paid out of clearing for closed periods
         self._ids = itertools.count(1)
 
     # ------------------------------------------------------------ setting up and looking
@@ -404,11 +509,14 @@ class FakeAccounts:
             payer = self._payer(c.payer_psn_no, c.credential)
             legs = []
             remaining = c.amount_fen
-            for source, account in (("own", payer.own), ("pool", payer.pool)):
+            shortfalls = []
+            for source, account in self._sources(payer, c.sources):
                 take = min(remaining, account.available_fen) if account is not None else 0
                 if account is not None and take:
                     legs.append(Leg(source, account, take))
                     remaining -= take
+                if remaining:
+                    shortfalls.append(_shortfall(source, account))
             r = Reservation(
                 f"R{next(self._ids)}",
                 payer,
@@ -425,7 +533,14 @@ class FakeAccounts:
                     leg.account.held_fen += leg.reserved_fen
             if c.debit_immediately:
                 r.status = HoldStatus.DEBITED
-            return Hold(r.id, r.parts("reserved_fen"), r.parts("debited_fen"), r.expires_at, self._balances(payer))
+            return Hold(
+                r.id,
+                r.parts("reserved_fen"),
+                r.parts("debited_fen"),
+                r.expires_at,
+                self._balances(payer),
+                tuple(shortfalls),
+            )
 
         return await self._call("Reserve", c.request_id, (c,), work, budget_s)
 
@@ -482,7 +597,8 @@ class FakeAccounts:
     async def get_reservation(self, reservation_id: str, *, budget_s: float | None = None) -> HoldState:
         def work() -> HoldState:
             r = self._reservation(reservation_id)
-            return HoldState(r.status, r.parts("debited_fen").total_fen, r.parts("refunded_fen").total_fen)
+            debited = r.parts("debited_fen")
+            return HoldState(r.status, debited.total_fen, r.parts("refunded_fen").total_fen, debited)
 
         return await self._call("GetReservation", "", (), work, budget_s)
 
@@ -497,18 +613,63 @@ class FakeAccounts:
 
         return await self._call("Fence", "", (), work, budget_s)
 
+    async def reverse_refund(
+        self, request_id: str, reservation_id: str, own_fen: int, pool_fen: int, *, budget_s: float | None = None
+    ) -> None:
+        def work() -> None:
+            r = self._reservation(reservation_id)
+            for source, amount in (("own", own_fen), ("pool", pool_fen)):
+                leg = next((g for g in r.legs if g.source == source), None)
+                if amount and (leg is None or leg.refunded_fen < amount):
+                    raise AccountsDeclined("REFUND_EXCEEDS_DEBITED", "More than was refunded.")
+                if amount and leg is not None and leg.account.available_fen < amount:
+                    raise AccountsDeclined("INSUFFICIENT_FUNDS", "The refunded money was spent.")
+            for source, amount in (("own", own_fen), ("pool", pool_fen)):
+                for leg in (g for g in r.legs if g.source == source and amount):
+                    leg.refunded_fen -= amount
+                    leg.account.balance_fen -= amount
+
+        return await self._call("ReverseRefund", request_id, (reservation_id, own_fen, pool_fen), work, budget_s)
+
+    async def pay_out_clearing(
+        self, request_id: str, fixmedins_code: str, period: str, amount_fen: int, *, budget_s: float | None = None
+    ) -> int:
+        def work() -> int:
+            self.paid_out[fixmedins_code] = self.paid_out.get(fixmedins_code, 0) + amount_fen
+            return 0
+
+        return await self._call("PayOutClearing", request_id, (fixmedins_code, period, amount_fen), work, budget_s)
+
     async def quote(
-        self, payer_psn_no: str, amount_fen: int, credential: Credential, *, budget_s: float | None = None
+        self,
+        payer_psn_no: str,
+        amount_fen: int,
+        credential: Credential,
+        sources: tuple[Source, ...],
+        *,
+        budget_s: float | None = None,
     ) -> Quote:
         def work() -> Quote:
             payer = self._payer(payer_psn_no, credential)
-            own = min(amount_fen, payer.own.available_fen) if payer.own else 0
-            pool = min(amount_fen - own, payer.pool.available_fen) if payer.pool else 0
-            return Quote(Parts(own, pool), self._balances(payer))
+            took = {"own": 0, "pool": 0}
+            shortfalls = []
+            for source, account in self._sources(payer, sources):
+                took[source] = min(amount_fen - sum(took.values()), account.available_fen) if account else 0
+                if sum(took.values()) < amount_fen:
+                    shortfalls.append(_shortfall(source, account))
+            return Quote(Parts(took["own"], took["pool"]), self._balances(payer), tuple(shortfalls))
 
         return await self._call("Quote", "", (), work, budget_s)
 
     # ------------------------------------------------------------ the machinery
+
+    @staticmethod
+    def _sources(payer: Payer, sources: tuple[Source, ...]) -> list[tuple[str, Account | None]]:
+        """The payer's accounts for the sources asked, in the order asked (as accounts' Reserve and Quote)."""
+        if not sources:
+            raise AccountsDeclined("INVALID_ARGUMENT", "sources: required")
+        by_source = {Source.PERSONAL_ACCOUNT: ("own", payer.own), Source.FAMILY_POOL: ("pool", payer.pool)}
+        return [by_source[x] for x in sources]
 
     async def _call(
         self, method: str, request_id: str, request: tuple[Any, ...], work: Callable[[], T], budget_s: float | None
@@ -593,6 +754,15 @@ class FakeAccounts:
     @staticmethod
     def _balances(payer: Payer) -> Balances:
         return Balances(payer.own.available_fen if payer.own else 0, payer.pool.available_fen if payer.pool else 0)
+
+
+def _shortfall(source: str, account: Account | None) -> Shortfall:
+    """Why a source gave less than was still needed, as accounts says it."""
+    if account is None:
+        reason = "NO_PERSONAL_ACCOUNT" if source == "own" else "NOT_BOUND"
+    else:
+        reason = "INSUFFICIENT_FUNDS"
+    return Shortfall(Source.PERSONAL_ACCOUNT if source == "own" else Source.FAMILY_POOL, reason)
 
 
 def _declining(reason: str) -> Callable[[], Any]:

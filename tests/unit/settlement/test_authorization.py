@@ -6,7 +6,7 @@ import pytest
 
 from services.common.errors import Reason
 from services.settlement.domain.accounts import HoldStatus
-from services.settlement.domain.model import Kind, Status
+from services.settlement.domain.model import AccountUse, Kind, Status
 from services.settlement.usecases.deps import CrashPoint
 from tests.unit.settlement.fakes import Crashed
 from tests.unit.settlement.world import World, fails, split
@@ -23,11 +23,25 @@ async def test_capture_less_than_held_pays_own_first_and_releases_the_rest(w: Wo
     assert w.metrics.outcomes[Kind.AUTHORIZATION, Status.COMPLETED] == 1
 
 
-async def test_cash_stays_what_the_authorization_left_uncovered(w: World) -> None:
+async def test_a_capture_recomputes_the_cash_part_from_the_final_bill(w: World) -> None:
     payer = w.payer(own_fen=1_000, pool_fen=2_000)
-    auth = await w.authorize(payer, 5_000)
-    done = await w.capture(auth, 2_500)
-    assert split(done) == (1_000, 1_500, 2_000)
+    auth = await w.authorize(payer, 5_000)  # 3000 held, 2000 would be cash
+    assert split(auth) == (1_000, 2_000, 2_000)
+    done = await w.capture(auth, 2_500)  # the final personal part is less than what is held: no cash at all
+    assert split(done) == (1_000, 1_500, 0)
+    more = await w.authorize(payer, 5_000)  # what is left: 500 of the pool held, 4500 cash
+    done = await w.capture(more, 4_800)  # more than held: the accounts pay what they hold, the rest is cash
+    assert split(done) == (0, 500, 4_300)
+    assert await fails(w.capture(await w.authorize(payer, 100), 101)) is Reason.AMOUNT_EXCEEDS_RESERVED
+
+
+async def test_an_all_cash_authorization_captures_and_voids_without_accounts(w: World) -> None:
+    payer = w.payer()
+    auth = await w.authorize(payer, 5_000, use=AccountUse.NONE)
+    assert split(await w.capture(auth, 4_000)) == (0, 0, 4_000)
+    other = await w.authorize(payer, 5_000, use=AccountUse.NONE)
+    assert (await w.void(other)).status is Status.VOIDED
+    assert w.accounts.calls == []
 
 
 async def test_a_capture_is_made_once_and_another_amount_is_refused(w: World) -> None:

@@ -59,10 +59,11 @@ async def test_the_days_reconciliation_counts_payments_and_pos_refunds_not_rever
     reversed_ = await w.settle(w.payer(), 1_000)
     await w.reverse(reversed_.pos_txn_id)
     await fails(w.settle(w.payer(insured=False), 1_000))
-    ours = Totals(1, 70_000, 10_000, 60_000, 0, 1, 6_000)
+    # the refund went back to the pool; one payment had mutual aid
+    ours = Totals(1, 70_000, 10_000, 60_000, 0, 1, 6_000, acct_mulaid_refund_fen=6_000, mulaid_count=1)
     balanced = await query.reconcile(w.deps, cmd.Reconcile(_day(w), ours, None), Call(H1))
     assert balanced.balanced and balanced.ours == ours and balanced.rows == []
-    theirs = Totals(1, 70_000, 10_000, 59_999, 1, 1, 6_000)
+    theirs = Totals(1, 70_000, 10_000, 59_999, 1, 1, 6_000, acct_mulaid_refund_fen=6_000, mulaid_count=1)
     rows = (Item(paid.pos_txn_id, 10_000, 60_000, 0), Item("NOT-OURS", 1, 0, 0))
     off = await query.reconcile(w.deps, cmd.Reconcile(_day(w), theirs, rows), Call(H1))
     assert not off.balanced and off.differing == ["acct_mulaid_pay_fen", "psn_cash_pay_fen"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from services.common.errors import Reason
-from services.settlement.domain import lifecycle
+from services.settlement.domain import charges
 from services.settlement.domain.accounts import AccountsDeclined, HoldStatus
 from services.settlement.domain.model import Kind, RefundStatus, Status
 from services.settlement.usecases.deps import CrashPoint
@@ -26,7 +26,7 @@ async def test_a_payment_accounts_never_got_is_fenced_voided_and_abandoned(w: Wo
     s = await w.get(request)
     assert s.status is Status.VOIDED and w.accounts.of(payer) == []
     with pytest.raises(AccountsDeclined) as err:  # the original call, arriving late at accounts
-        await w.accounts.reserve(lifecycle.reserve_call(s, w.card(payer)))
+        await w.accounts.reserve(charges.reserve_call(s, w.card(payer)))
     assert err.value.reason == "REQUEST_CANCELLED"
     assert await fails(w.settle(payer, 3_000, request)) is Reason.PAYMENT_ABANDONED
     assert w.metrics.recovered_actions["pending"] == 1

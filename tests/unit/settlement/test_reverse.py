@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 
 from services.common.errors import Reason
-from services.settlement.domain import lifecycle
+from services.settlement.domain import charges, lifecycle
 from services.settlement.domain.accounts import AccountsDeclined, HoldStatus
-from services.settlement.domain.model import Kind, RefundStatus, Status
+from services.settlement.domain.model import Kind, RefundStatus, Settlement, Status
 from services.settlement.usecases.deps import CrashPoint
 from tests.unit.settlement.fakes import Crashed
-from tests.unit.settlement.world import H2, World, fails
+from tests.unit.settlement.world import H2, World, fails, split
 
 
 async def test_reversing_a_payment_gives_back_what_the_refunds_left_and_twice_is_harmless(w: World) -> None:
@@ -76,7 +76,7 @@ async def test_a_payment_accounts_never_got_is_fenced_and_leaves_nothing(w: Worl
     assert out.status is Status.REVERSED and w.accounts.of(payer) == []
     late = await w.store.get(out.id)  # the original call, arriving late at accounts, is refused and does nothing
     with pytest.raises(AccountsDeclined) as err:
-        await w.accounts.reserve(lifecycle.reserve_call(late, w.card(payer)))
+        await w.accounts.reserve(charges.reserve_call(late, w.card(payer)))
     assert err.value.reason == "REQUEST_CANCELLED" and w.accounts.of(payer) == []
     assert await fails(w.settle(payer, 3_000, request)) is Reason.SETTLEMENT_REVERSED
 
@@ -204,3 +204,19 @@ async def test_an_undo_that_does_not_settle_gives_up_for_now(w: World) -> None:
     assert await fails(w.reverse(paid.pos_txn_id)) is Reason.ACCOUNTS_UNAVAILABLE
     assert (await w.get(paid)).status is Status.REVERSING
     assert w.accounts.count("GetReservation") == 10  # five rounds, each asking twice
+
+
+async def test_a_reverse_that_wins_the_race_with_its_settle_records_what_was_paid_and_given_back(w: World) -> None:
+    payer = w.payer(own_fen=1_000, pool_fen=5_000)
+    pos_txn_id = w.pos_id()
+    reversed_: list[Settlement] = []
+
+    async def reverse_now() -> None:  # the POS gave up waiting and reverses while the reserve is answering
+        reversed_.append(await w.reverse(pos_txn_id))
+
+    w.accounts.on("Reserve", after=reverse_now)
+    assert await fails(w.settle(payer, 4_000, pos_txn_id)) is Reason.SETTLEMENT_REVERSED
+    s = await w.get(pos_txn_id)
+    assert s.status is Status.REVERSED and split(s) == (1_000, 3_000, 0)  # what was paid ...
+    assert s.refunded_fen == 4_000 and s.completed_at is not None  # ... when, and all of it given back
+    assert (w.own(payer).balance_fen, w.pool(payer).balance_fen) == (1_000, 5_000)

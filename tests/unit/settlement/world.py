@@ -13,7 +13,7 @@ from services.common.credentials import CertType, Credential
 from services.common.errors import DomainError, Reason
 from services.common.personal_data import check_digit
 from services.settlement.domain import commands as cmd
-from services.settlement.domain.model import Kind, Refund, Settlement
+from services.settlement.domain.model import AccountUse, Kind, Refund, Settlement, Visit
 from services.settlement.usecases import authorization, pay, query, recover, refund, reverse
 from services.settlement.usecases.deps import Call, CrashPoint, Deps
 from services.settlement.usecases.query import PreSettlement
@@ -23,6 +23,7 @@ H1, H2 = "H63010000001", "H63010000002"
 GRACE_S = 30
 BUDGET_S = 6.0
 CREDENTIAL_KEY = b"unit-test-credential-key"
+VISIT = Visit("MDTRT-UNIT", "", "310", "11", 10**9, 0)  # an outpatient visit large enough for any test's charge
 
 
 def id_number(n: int) -> str:
@@ -87,10 +88,21 @@ class World:
         budget_s: float | None = None,
         credential: Credential | None = None,
         deps: Deps | None = None,
+        use: AccountUse = AccountUse.OWN_THEN_POOL,
+        visit: Visit = VISIT,
     ) -> Settlement:
         """A sale; the payer presents their own ID card unless `credential` says otherwise."""
         card = credential or self.card(payer)
-        c = cmd.Pay(Kind.SALE, pos_txn_id or self.pos_id(), payer, amount_fen, card, description)
+        c = cmd.Pay(
+            Kind.SALE,
+            pos_txn_id or self.pos_id(),
+            payer,
+            amount_fen,
+            card,
+            description,
+            visit=visit,
+            account_use=use,
+        )
         return await pay.pay(deps or self.deps, c, Call(institution, budget_s))
 
     async def authorize(
@@ -103,17 +115,33 @@ class World:
         institution: str = H1,
         credential: Credential | None = None,
         deps: Deps | None = None,
+        use: AccountUse = AccountUse.OWN_THEN_POOL,
+        visit: Visit = VISIT,
     ) -> Settlement:
         card = credential or self.card(payer)
-        c = cmd.Pay(Kind.AUTHORIZATION, pos_txn_id or self.pos_id(), payer, amount_fen, card, hold_ttl_seconds=ttl_s)
+        c = cmd.Pay(
+            Kind.AUTHORIZATION,
+            pos_txn_id or self.pos_id(),
+            payer,
+            amount_fen,
+            card,
+            hold_ttl_seconds=ttl_s,
+            visit=visit,
+            account_use=use,
+        )
         return await pay.pay(deps or self.deps, c, Call(institution))
 
     async def capture(
-        self, s: Settlement, amount_fen: int, *, by_pos_txn_id: bool = False, deps: Deps | None = None
+        self,
+        s: Settlement,
+        amount_fen: int,
+        *,
+        by_pos_txn_id: bool = False,
+        deps: Deps | None = None,
+        capture_pos_txn_id: str = "",
     ) -> Settlement:
-        return await authorization.capture(
-            deps or self.deps, cmd.Capture(_ref(s, by_pos_txn_id), amount_fen), Call(s.institution)
-        )
+        c = cmd.Capture(_ref(s, by_pos_txn_id), amount_fen, capture_pos_txn_id)
+        return await authorization.capture(deps or self.deps, c, Call(s.institution))
 
     async def void(self, s: Settlement, *, deps: Deps | None = None) -> Settlement:
         return await authorization.void(deps or self.deps, _ref(s), Call(s.institution))
@@ -126,15 +154,25 @@ class World:
         *,
         institution: str = "",
         deps: Deps | None = None,
+        cash_fen: int = 0,
+        whole_bill: bool = False,
     ) -> tuple[Settlement, Refund]:
-        c = cmd.Refund(_ref(s), refund_pos_txn_id or self.pos_id(), amount_fen)
+        amount_fen = 0 if whole_bill else amount_fen
+        c = cmd.Refund(_ref(s), refund_pos_txn_id or self.pos_id(), amount_fen, cash_fen, whole_bill)
         return await refund.refund(deps or self.deps, c, Call(institution or s.institution))
 
     async def reverse(self, pos_txn_id: str, *, institution: str = H1, deps: Deps | None = None) -> Settlement:
         return await reverse.reverse(deps or self.deps, cmd.Reverse(pos_txn_id), Call(institution))
 
-    async def pre_settle(self, payer: str, amount_fen: int, *, credential: Credential | None = None) -> PreSettlement:
-        c = cmd.PreSettle(payer, amount_fen, credential or self.card(payer))
+    async def pre_settle(
+        self,
+        payer: str,
+        amount_fen: int,
+        *,
+        credential: Credential | None = None,
+        use: AccountUse = AccountUse.OWN_THEN_POOL,
+    ) -> PreSettlement:
+        c = cmd.PreSettle(payer, amount_fen, credential or self.card(payer), VISIT, use)
         return await query.pre_settle(self.deps, c, Call(H1, 2.0))
 
     async def get(self, s: Settlement | str, *, institution: str = H1) -> Settlement:

@@ -149,3 +149,43 @@ class FenceResponse(_message.Message):
     already_failed: bool
     reservation_id: str
     def __init__(self, already_executed: _Optional[bool] = ..., already_failed: _Optional[bool] = ..., reservation_id: _Optional[str] = ...) -> None: ...
+
+class PayOutClearingRequest(_message.Message):
+    __slots__ = ("request_id", "fixmedins_code", "period", "amount_fen")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    FIXMEDINS_CODE_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    fixmedins_code: str
+    period: str
+    amount_fen: int
+    def __init__(self, request_id: _Optional[str] = ..., fixmedins_code: _Optional[str] = ..., period: _Optional[str] = ..., amount_fen: _Optional[int] = ...) -> None: ...
+
+class PayOutClearingResponse(_message.Message):
+    __slots__ = ("journal_txn_id", "clearing_fen")
+    JOURNAL_TXN_ID_FIELD_NUMBER: _ClassVar[int]
+    CLEARING_FEN_FIELD_NUMBER: _ClassVar[int]
+    journal_txn_id: str
+    clearing_fen: int
+    def __init__(self, journal_txn_id: _Optional[str] = ..., clearing_fen: _Optional[int] = ...) -> None: ...
+
+class ReverseRefundRequest(_message.Message):
+    __slots__ = ("request_id", "reservation_id", "personal_account_fen", "family_pool_fen")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    RESERVATION_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSONAL_ACCOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
+    FAMILY_POOL_FEN_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    reservation_id: str
+    personal_account_fen: int
+    family_pool_fen: int
+    def __init__(self, request_id: _Optional[str] = ..., reservation_id: _Optional[str] = ..., personal_account_fen: _Optional[int] = ..., family_pool_fen: _Optional[int] = ...) -> None: ...
+
+class ReverseRefundResponse(_message.Message):
+    __slots__ = ("reservation", "parts")
+    RESERVATION_FIELD_NUMBER: _ClassVar[int]
+    PARTS_FIELD_NUMBER: _ClassVar[int]
+    reservation: _reservation_pb2.Reservation
+    parts: _containers.RepeatedCompositeFieldContainer[_reservation_pb2.RefundPart]
+    def __init__(self, reservation: _Optional[_Union[_reservation_pb2.Reservation, _Mapping]] = ..., parts: _Optional[_Iterable[_Union[_reservation_pb2.RefundPart, _Mapping]]] = ...) -> None: ...

@@ -70,6 +70,16 @@ class PaymentServiceStub:
                 request_serializer=gongji_dot_accounts_dot_v1_dot_payment__service__pb2.FenceRequest.SerializeToString,
                 response_deserializer=gongji_dot_accounts_dot_v1_dot_payment__service__pb2.FenceResponse.FromString,
                 _registered_method=True)
+        self.PayOutClearing = channel.unary_unary(
+                '/gongji.accounts.v1.PaymentService/PayOutClearing',
+                request_serializer=gongji_dot_accounts_dot_v1_dot_payment__service__pb2.PayOutClearingRequest.SerializeToString,
+                response_deserializer=gongji_dot_accounts_dot_v1_dot_payment__service__pb2.PayOutClearingResponse.FromString,
+                _registered_method=True)
+        self.ReverseRefund = channel.unary_unary(
+                '/gongji.accounts.v1.PaymentService/ReverseRefund',
+                request_serializer=gongji_dot_accounts_dot_v1_dot_payment__service__pb2.ReverseRefundRequest.SerializeToString,
+                response_deserializer=gongji_dot_accounts_dot_v1_dot_payment__service__pb2.ReverseRefundResponse.FromString,
+                _registered_method=True)
 
 
 class PaymentServiceServicer:
@@ -126,6 +136,24 @@ class PaymentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PayOutClearing(self, request, context):
+        """Pays an institution out of the institution clearing account for a closed settlement period (清算, 3203): one
+        journal transaction from INSTITUTION_CLEARING to INSTITUTION_PAYOUT. At most what the institution's clearing
+        holds (FAILED_PRECONDITION, reason INSUFFICIENT_FUNDS, otherwise).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReverseRefund(self, request, context):
+        """Takes back what a refund gave (the settlement's 冲正 of a refund, 2601): from the payer's own account and from the
+        pool (or, dissolved, its creator's account) back to institution clearing, at most what was refunded from each
+        source; FAILED_PRECONDITION, reason INSUFFICIENT_FUNDS, when the money was spent meanwhile (nothing moves).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PaymentServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -163,6 +191,16 @@ def add_PaymentServiceServicer_to_server(servicer, server):
                     servicer.Fence,
                     request_deserializer=gongji_dot_accounts_dot_v1_dot_payment__service__pb2.FenceRequest.FromString,
                     response_serializer=gongji_dot_accounts_dot_v1_dot_payment__service__pb2.FenceResponse.SerializeToString,
+            ),
+            'PayOutClearing': grpc.unary_unary_rpc_method_handler(
+                    servicer.PayOutClearing,
+                    request_deserializer=gongji_dot_accounts_dot_v1_dot_payment__service__pb2.PayOutClearingRequest.FromString,
+                    response_serializer=gongji_dot_accounts_dot_v1_dot_payment__service__pb2.PayOutClearingResponse.SerializeToString,
+            ),
+            'ReverseRefund': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReverseRefund,
+                    request_deserializer=gongji_dot_accounts_dot_v1_dot_payment__service__pb2.ReverseRefundRequest.FromString,
+                    response_serializer=gongji_dot_accounts_dot_v1_dot_payment__service__pb2.ReverseRefundResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -355,6 +393,60 @@ class PaymentService:
             '/gongji.accounts.v1.PaymentService/Fence',
             gongji_dot_accounts_dot_v1_dot_payment__service__pb2.FenceRequest.SerializeToString,
             gongji_dot_accounts_dot_v1_dot_payment__service__pb2.FenceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PayOutClearing(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gongji.accounts.v1.PaymentService/PayOutClearing',
+            gongji_dot_accounts_dot_v1_dot_payment__service__pb2.PayOutClearingRequest.SerializeToString,
+            gongji_dot_accounts_dot_v1_dot_payment__service__pb2.PayOutClearingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReverseRefund(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gongji.accounts.v1.PaymentService/ReverseRefund',
+            gongji_dot_accounts_dot_v1_dot_payment__service__pb2.ReverseRefundRequest.SerializeToString,
+            gongji_dot_accounts_dot_v1_dot_payment__service__pb2.ReverseRefundResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -20,6 +20,8 @@ class TransactionKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TRANSACTION_KIND_REFUND: _ClassVar[TransactionKind]
     TRANSACTION_KIND_POOL_RETURN: _ClassVar[TransactionKind]
     TRANSACTION_KIND_RESIDENT_PREMIUM: _ClassVar[TransactionKind]
+    TRANSACTION_KIND_CLEARING_PAYOUT: _ClassVar[TransactionKind]
+    TRANSACTION_KIND_REFUND_REVERSAL: _ClassVar[TransactionKind]
     TRANSACTION_KIND_ROLLOVER: _ClassVar[TransactionKind]
 TRANSACTION_KIND_UNSPECIFIED: TransactionKind
 TRANSACTION_KIND_CONTRIBUTION: TransactionKind
@@ -28,6 +30,8 @@ TRANSACTION_KIND_PAYMENT: TransactionKind
 TRANSACTION_KIND_REFUND: TransactionKind
 TRANSACTION_KIND_POOL_RETURN: TransactionKind
 TRANSACTION_KIND_RESIDENT_PREMIUM: TransactionKind
+TRANSACTION_KIND_CLEARING_PAYOUT: TransactionKind
+TRANSACTION_KIND_REFUND_REVERSAL: TransactionKind
 TRANSACTION_KIND_ROLLOVER: TransactionKind
 
 class AccountBalance(_message.Message):

@@ -85,6 +85,16 @@ class SettlementServiceStub:
                 request_serializer=gongji_dot_settlement_dot_v1_dot_settlement__pb2.ReconcileRequest.SerializeToString,
                 response_deserializer=gongji_dot_settlement_dot_v1_dot_settlement__pb2.ReconcileResponse.FromString,
                 _registered_method=True)
+        self.ClosePeriod = channel.unary_unary(
+                '/gongji.settlement.v1.SettlementService/ClosePeriod',
+                request_serializer=gongji_dot_settlement_dot_v1_dot_settlement__pb2.ClosePeriodRequest.SerializeToString,
+                response_deserializer=gongji_dot_settlement_dot_v1_dot_settlement__pb2.ClosePeriodResponse.FromString,
+                _registered_method=True)
+        self.DetailFile = channel.unary_stream(
+                '/gongji.settlement.v1.SettlementService/DetailFile',
+                request_serializer=gongji_dot_settlement_dot_v1_dot_settlement__pb2.DetailFileRequest.SerializeToString,
+                response_deserializer=gongji_dot_settlement_dot_v1_dot_settlement__pb2.DetailFileResponse.FromString,
+                _registered_method=True)
 
 
 class SettlementServiceServicer:
@@ -161,6 +171,21 @@ class SettlementServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ClosePeriod(self, request, context):
+        """Closes the institution's clearing period (清算, 3203): freezes its totals and has the fund pay out what it owes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DetailFile(self, request, context):
+        """The institution's detail file of a period (3202): every payment, refund and reversal row, then a last message
+        with the row count and the checksum of the rows' lines.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SettlementServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -213,6 +238,16 @@ def add_SettlementServiceServicer_to_server(servicer, server):
                     servicer.Reconcile,
                     request_deserializer=gongji_dot_settlement_dot_v1_dot_settlement__pb2.ReconcileRequest.FromString,
                     response_serializer=gongji_dot_settlement_dot_v1_dot_settlement__pb2.ReconcileResponse.SerializeToString,
+            ),
+            'ClosePeriod': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClosePeriod,
+                    request_deserializer=gongji_dot_settlement_dot_v1_dot_settlement__pb2.ClosePeriodRequest.FromString,
+                    response_serializer=gongji_dot_settlement_dot_v1_dot_settlement__pb2.ClosePeriodResponse.SerializeToString,
+            ),
+            'DetailFile': grpc.unary_stream_rpc_method_handler(
+                    servicer.DetailFile,
+                    request_deserializer=gongji_dot_settlement_dot_v1_dot_settlement__pb2.DetailFileRequest.FromString,
+                    response_serializer=gongji_dot_settlement_dot_v1_dot_settlement__pb2.DetailFileResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -486,6 +521,60 @@ class SettlementService:
             '/gongji.settlement.v1.SettlementService/Reconcile',
             gongji_dot_settlement_dot_v1_dot_settlement__pb2.ReconcileRequest.SerializeToString,
             gongji_dot_settlement_dot_v1_dot_settlement__pb2.ReconcileResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ClosePeriod(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gongji.settlement.v1.SettlementService/ClosePeriod',
+            gongji_dot_settlement_dot_v1_dot_settlement__pb2.ClosePeriodRequest.SerializeToString,
+            gongji_dot_settlement_dot_v1_dot_settlement__pb2.ClosePeriodResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DetailFile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/gongji.settlement.v1.SettlementService/DetailFile',
+            gongji_dot_settlement_dot_v1_dot_settlement__pb2.DetailFileRequest.SerializeToString,
+            gongji_dot_settlement_dot_v1_dot_settlement__pb2.DetailFileResponse.FromString,
             options,
             channel_credentials,
             insecure,
