@@ -222,6 +222,7 @@ def visit(
     medfee_sumamt_fen: int = TEST_BILL_FEN,
     fund_pay_sumamt_fen: int = 0,
     setl_id: str = "",
+    insuplc_admdvs: str = "",
 ) -> dict[str, Any]:
     """The visit and bill a charge belongs to, as the `visit` field of a PreSettle, Settle or Authorize (JSON-like
     dict, which protobuf takes for a message field): `**visit(...)`. Defaults: an employee-insured (310) outpatient
@@ -234,6 +235,7 @@ def visit(
             "med_type": med_type,
             "medfee_sumamt_fen": medfee_sumamt_fen,
             "fund_pay_sumamt_fen": fund_pay_sumamt_fen,
+            "insuplc_admdvs": insuplc_admdvs,
         }
     }
 

@@ -113,6 +113,10 @@ class Reason(Enum):
         "只能开启当前医保年度，请核对年度和服务器日期。",
     )
     # why a source gave less than was asked at the till (the seed page's FAQ), besides reasons above
+    VISIT_OUTSIDE_REGION = (
+        "The visit is outside the family's coordinating region (cross-region care): the family pool does not pay it.",
+        "异地就医：就医地不在家庭共济的统筹区内，共济账户不能支付。",
+    )
     NOT_BOUND = ("The payer is not bound to any family pool.", "未绑定家庭共济关系。")
     POOL_EMPTY = ("The family pool's balance is not enough.", "共济账户余额不足。")
     ACCOUNT_USE_NOT_REQUESTED = (

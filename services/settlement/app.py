@@ -128,6 +128,7 @@ async def start(settings: Settings) -> SettlementApp:
         crash=kill_at(settings.crash_at),
         metrics=PrometheusMetrics(),
         policy=SettlementPolicy.load(settings.policy_file),
+        institution_regions=settings.institution_regions,
     )
     servicer = SettlementServicer(deps)
     server = await start_server(

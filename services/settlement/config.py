@@ -26,6 +26,17 @@ def parse_tokens(value: str) -> dict[str, str]:
     return out
 
 
+def parse_regions(value: str) -> dict[str, str]:
+    """GONGJI_INSTITUTION_REGIONS: 'CODE=630102,CODE=632801' -> {CODE: region}."""
+    out: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        code, _, region = item.partition("=")
+        if not code or not re.fullmatch(r"[0-9]{6}", region):
+            raise ValueError(f"expected CODE=6-digit region, got {item!r}")
+        out[code] = region
+    return out
+
+
 def parse_codes(value: str) -> frozenset[str]:
     return frozenset(filter(None, (part.strip() for part in value.split(","))))
 
@@ -40,6 +51,8 @@ class Settings(SecureServerSettings):
     # Institutions by their client certificate's commonName (their fixmedins_code), with mutual TLS (client_ca set).
     institutions: frozenset[str] = frozenset()
     tokens: dict[str, str] = field(default_factory=dict)  # sha256(token) -> institution code, without mutual TLS
+    # Where each institution is (its region code), where its national code does not say it (domain/model.py).
+    institution_regions: dict[str, str] = field(default_factory=dict)
     # Calling accounts: the CA its certificate comes from, and settlement's own client certificate.
     accounts_ca: Path | None = None
     client_cert: Path | None = None
@@ -63,6 +76,7 @@ class Settings(SecureServerSettings):
         "metrics_port": Env("GONGJI_SETTLEMENT_METRICS_PORT", int, unset=9102),  # a running service has /metrics
         "institutions": Env("GONGJI_INSTITUTIONS", parse_codes),
         "tokens": Env("GONGJI_INSTITUTION_TOKENS", parse_tokens),
+        "institution_regions": Env("GONGJI_INSTITUTION_REGIONS", parse_regions),
         "accounts_ca": Env("GONGJI_ACCOUNTS_CA", Path),
         "client_cert": Env("GONGJI_SETTLEMENT_CLIENT_CERT", Path),
         "client_key": Env("GONGJI_SETTLEMENT_CLIENT_KEY", Path),

@@ -130,6 +130,10 @@ async def test_the_calls_settlement_makes_work_against_the_real_accounts(client,
     own_only = await accounts_client.quote(member.psn_no, 20_000, card, (Source.PERSONAL_ACCOUNT,))
     assert own_only.reserved == Parts(12_000, 0)
     assert own_only.shortfalls == (Shortfall(Source.PERSONAL_ACCOUNT, "INSUFFICIENT_FUNDS"),)
+    # At a Golmud hospital (Haixi): the Xining family's pool does not pay, and says why.
+    far = await accounts_client.quote(member.psn_no, 20_000, card, ACCOUNT_SOURCES, visit_region="632801")
+    assert far.reserved == Parts(12_000, 0)
+    assert far.shortfalls[-1] == Shortfall(Source.FAMILY_POOL, "VISIT_OUTSIDE_REGION")
     paid_request = rid()
     paid = await accounts_client.reserve(
         ReserveCall(
@@ -140,6 +144,7 @@ async def test_the_calls_settlement_makes_work_against_the_real_accounts(client,
             debit_immediately=True,
             fixmedins_code="H1",
             description="pharmacy",
+            visit_region="630102",  # a Xining district: in the family's coordinating region
         )
     )
     assert (paid.debited.own_fen, paid.debited.pool_fen, paid.payer.own_available_fen) == (10_000, 0, 2_000)

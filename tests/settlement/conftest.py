@@ -21,9 +21,19 @@ INSTITUTION_B, TOKEN_B = "H63010000B02", "token-of-institution-b"
 # Institution C closes clearing periods (tests/settlement/test_clearing.py) and does nothing else, so that what its
 # periods froze can be compared with the whole of its clearing account's movement.
 INSTITUTION_C, TOKEN_C = "H63010000C03", "token-of-institution-c"
+# Outside Xining: a hospital in Golmud (its national code says 632801, in Haixi), and a clinic whose code says nothing,
+# configured in Chengxi district, Xining (GONGJI_INSTITUTION_REGIONS).
+INSTITUTION_GOLMUD, TOKEN_GOLMUD = "H63280100D04", "token-of-a-golmud-hospital"
+INSTITUTION_CLINIC, TOKEN_CLINIC = "CLINIC-CHENGXI", "token-of-a-chengxi-clinic"
 TOKENS = ",".join(
     f"{code}:{token_hash(token)}"
-    for code, token in ((INSTITUTION_A, TOKEN_A), (INSTITUTION_B, TOKEN_B), (INSTITUTION_C, TOKEN_C))
+    for code, token in (
+        (INSTITUTION_A, TOKEN_A),
+        (INSTITUTION_B, TOKEN_B),
+        (INSTITUTION_C, TOKEN_C),
+        (INSTITUTION_GOLMUD, TOKEN_GOLMUD),
+        (INSTITUTION_CLINIC, TOKEN_CLINIC),
+    )
 )
 CREDENTIAL_HASH_KEY = "settlement-test-credential-key"
 
@@ -33,6 +43,7 @@ def settlement_env(database_url: str, accounts: processes.Process, **extra: str)
         "DATABASE_URL": database_url,
         "GONGJI_ACCOUNTS_ADDR": accounts.address,
         "GONGJI_INSTITUTION_TOKENS": TOKENS,
+        "GONGJI_INSTITUTION_REGIONS": f"{INSTITUTION_CLINIC}=630104",
         "GONGJI_RECOVERY_GRACE_S": "1",
         "GONGJI_RECOVERY_INTERVAL_S": "0.3",
         "GONGJI_ACCOUNTS_TIMEOUT_S": "1",

@@ -13,6 +13,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from gongji.common.v1 import common_pb2 as cpb
 from gongji.settlement.v1 import settlement_pb2 as pb
 from services.common.errors import Reason
+from tests.settlement.conftest import TOKEN_CLINIC, TOKEN_GOLMUD
 from tools.kit import Family, Insured, bad_fields, fails, rid
 from tools.kit import accounts_v1 as apb
 
@@ -90,6 +91,12 @@ async def test_a_bill_whose_parts_do_not_fit_is_invalid_and_writes_nothing(stack
     err = await fails(pos_a("Settle", missing), "INVALID_ARGUMENT", INVALID)
     assert {"visit.mdtrt_id", "visit.insutype", "visit.med_type", "visit.medfee_sumamt_fen"} <= set(bad_fields(err))
     await fails(pos_a("GetSettlement", pb.GetSettlementRequest(pos_txn_id=request.pos_txn_id)), "SETTLEMENT_NOT_FOUND")
+    nowhere = pb.SettleRequest(
+        pos_txn_id=rid(), payer_psn_no=member.psn_no, amount_fen=3_000, **member.charge(insuplc_admdvs="6301")
+    )
+    assert set(bad_fields(await fails(pos_a("Settle", nowhere), "INVALID_ARGUMENT", INVALID))) == {
+        "visit.insuplc_admdvs"
+    }
     assert await f.own_balance(member) == 10_000
 
 
@@ -233,3 +240,42 @@ async def test_an_inpatient_deposit_is_held_for_weeks_and_a_capture_recomputes_c
     ).settlement
     assert done.status == pb.SETTLEMENT_STATUS_COMPLETED and _split(done.split) == (10_000, 50_000, 5_000)
     assert await f.own_balance(member) == 0 and await f.pool_balance(pool_id) == 0
+
+
+async def test_the_pool_pays_only_where_the_family_is_insured_and_the_split_says_why(stack) -> None:  # type: ignore[no-untyped-def]
+    """异地就医: a Xining family's pool pays at a Xining clinic (configured in Chengxi district, 630104), not at a
+    Golmud hospital (632801, Haixi: another coordinating region, under the SAME_REGION scope)."""
+    f, member, pool_id = await _family(stack, own_fen=10_000, pool_fen=60_000)
+    clinic, golmud = stack.pos(TOKEN_CLINIC), stack.pos(TOKEN_GOLMUD)
+    try:
+        bill = member.charge(insutype="310", med_type="11", medfee_sumamt_fen=30_000, insuplc_admdvs="630100")
+        paid = (
+            await clinic(
+                "Settle", pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, amount_fen=30_000, **bill)
+            )
+        ).settlement
+        assert _split(paid.split) == (10_000, 20_000, 0)
+        assert (paid.visit.insuplc_admdvs, paid.visit.mdtrtarea_admvs) == ("630100", "630104")
+
+        quote = await golmud("PreSettle", pb.PreSettleRequest(payer_psn_no=member.psn_no, amount_fen=30_000, **bill))
+        there = (
+            await golmud(
+                "Settle", pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, amount_fen=30_000, **bill)
+            )
+        ).settlement
+        for split in (quote.split, there.split):
+            assert _split(split) == (0, 0, 30_000)
+            assert _shortfalls(split) == {
+                pb.PAY_SOURCE_PERSONAL_ACCOUNT: "INSUFFICIENT_FUNDS",
+                pb.PAY_SOURCE_FAMILY_POOL: "VISIT_OUTSIDE_REGION",
+            }
+        told = next(x for x in there.split.shortfalls if x.source == pb.PAY_SOURCE_FAMILY_POOL)
+        assert (told.message, told.message_zh) == (
+            Reason.VISIT_OUTSIDE_REGION.message,
+            Reason.VISIT_OUTSIDE_REGION.message_zh,
+        )
+        assert there.visit.mdtrtarea_admvs == "632801"  # from the hospital's national code, not from the request
+        assert await f.pool_balance(pool_id) == 40_000  # only the clinic's payment
+    finally:
+        await clinic.channel.close()
+        await golmud.channel.close()

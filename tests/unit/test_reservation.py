@@ -328,7 +328,7 @@ def test_a_visit_outside_the_payers_region_is_not_paid_by_the_pool() -> None:
     r, _ = Reservation.open(funds(), 20_000, (OWN, POOL), LATER, POLICY, visit_region="632801")
     assert [(g.source, g.reserved_fen, g.shortfall_reason) for g in r.legs] == [
         (OWN, 10_000, "INSUFFICIENT_FUNDS"),
-        (POOL, 0, "DIFFERENT_REGION"),
+        (POOL, 0, "VISIT_OUTSIDE_REGION"),
     ]
     same_city, _ = Reservation.open(funds(), 20_000, (OWN, POOL), LATER, POLICY, visit_region="630121")
     assert same_city.uncovered_fen == 0

@@ -144,7 +144,7 @@ def pool_payment_violation(
     if not same_scope(payer_region, creator_region, policy):
         return Reason.DIFFERENT_REGION
     if visit_region and not same_scope(payer_region, visit_region, policy):
-        return Reason.DIFFERENT_REGION
+        return Reason.VISIT_OUTSIDE_REGION
     return None
 
 

@@ -65,8 +65,8 @@ def _names(names: str) -> frozenset[str]:
 CONSUMER_CONTRACT: dict[str, Use] = {
     "Reserve": Use(
         _names(
-            "amount_fen credential debit_immediately description fixmedins_code hold_ttl_seconds payer_psn_no "
-            "request_id sources"
+            "amount_fen credential debit_immediately description fixmedins_code hold_ttl_seconds mdtrtarea_admvs "
+            "payer_psn_no request_id sources"
         ),
         _names(
             "reservation.expires_at reservation.legs.debited_fen reservation.legs.reserved_fen "
@@ -108,7 +108,7 @@ CONSUMER_CONTRACT: dict[str, Use] = {
         _names("amount_fen fixmedins_code period request_id"), _names("clearing_fen"), _names("INSUFFICIENT_FUNDS")
     ),
     "Quote": Use(
-        _names("amount_fen credential payer_psn_no sources"),
+        _names("amount_fen credential mdtrtarea_admvs payer_psn_no sources"),
         _names(
             "legs.reserved_fen legs.shortfall_reason legs.source payer_personal_available_fen payer_pool_available_fen"
         ),
@@ -158,6 +158,7 @@ class AccountsClient:
             fixmedins_code=c.fixmedins_code,
             description=c.description,
             credential=credential(c.credential),
+            mdtrtarea_admvs=c.visit_region,
         )
         out = await self._call("Reserve", lambda t: self.stub.Reserve(request, timeout=t), budget_s)
         return hold(out)
@@ -217,6 +218,7 @@ class AccountsClient:
         c: Credential,
         sources: tuple[Source, ...],
         *,
+        visit_region: str = "",
         budget_s: float | None = None,
     ) -> Quote:
         request = apb.QuoteRequest(
@@ -224,6 +226,7 @@ class AccountsClient:
             amount_fen=amount_fen,
             sources=[SOURCES[x] for x in sources],
             credential=credential(c),
+            mdtrtarea_admvs=visit_region,
         )
         return quote(await self._call("Quote", lambda t: self.stub.Quote(request, timeout=t), budget_s))
 

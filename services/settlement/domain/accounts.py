@@ -59,6 +59,7 @@ class ReserveCall:
     fixmedins_code: str = ""
     description: str = ""
     sources: tuple[Source, ...] = ACCOUNT_SOURCES  # the ones the patient allows (acct_used_flag), in rule 8's order
+    visit_region: str = ""  # where the care happens (the institution's region): the pool pays only in scope
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ account source gave less than was still needed. The state machine is in domain/l
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 from services.common.credentials import Credential
@@ -45,6 +46,7 @@ def reserve_call(s: Settlement, credential: Credential) -> ReserveCall:
         fixmedins_code=s.institution,
         description=s.description,
         sources=ALLOWED[s.account_use],
+        visit_region=s.visit.mdtrtarea_admvs,
     )
 
 
@@ -86,14 +88,21 @@ def fingerprint(c: cmd.Pay, cert_no_hash: bytes) -> bytes:
         v.medfee_sumamt_fen,
         v.fund_pay_sumamt_fen,
         c.account_use.value,
+        v.insuplc_admdvs,
     )
     return hashlib.sha256("|".join(str(p) for p in parts).encode()).digest()
 
 
 def intent(
-    c: cmd.Pay, institution: str, settlement_id: str, credential_key: bytes, policy: SettlementPolicy | None = None
+    c: cmd.Pay,
+    institution: str,
+    settlement_id: str,
+    credential_key: bytes,
+    policy: SettlementPolicy | None = None,
+    institution_region: str = "",
 ) -> Settlement:
-    """The intent of a Settle or Authorize. The credential's number is kept only as its keyed hash and masked."""
+    """The intent of a Settle or Authorize. The credential's number is kept only as its keyed hash and masked; the
+    visit is where the institution is (its configured region), whatever the request says."""
     cert_no_hash = keyed_hash(credential_key, c.credential.cert_no)
     return Settlement(
         id=settlement_id,
@@ -109,7 +118,7 @@ def intent(
         hold_ttl_seconds=(policy or SettlementPolicy()).hold_ttl_seconds(c.visit, c.hold_ttl_seconds)
         if c.kind is Kind.AUTHORIZATION
         else c.hold_ttl_seconds,
-        visit=c.visit,
+        visit=dataclasses.replace(c.visit, mdtrtarea_admvs=institution_region),
         account_use=c.account_use,
         cert_type=c.credential.cert_type,
         cert_no_hash=cert_no_hash,

@@ -4,6 +4,8 @@ The moves between statuses are in domain/lifecycle.py."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -78,6 +80,12 @@ class Visit:
     med_type: str = ""
     medfee_sumamt_fen: int = 0
     fund_pay_sumamt_fen: int = 0
+    # Where the payer is insured, as the platform told the POS (参保地, insuplc_admdvs): recorded. Accounts decides
+    # from its own registry where the payer and the family are insured.
+    insuplc_admdvs: str = ""
+    # Where the care happens (就医地, mdtrtarea_admvs): the institution's region, from gongji's configuration, never
+    # from the request. Outside the family's coordinating region the pool does not pay (rule 5, the policy's scope).
+    mdtrtarea_admvs: str = ""
 
     @property
     def inpatient(self) -> bool:
@@ -220,3 +228,16 @@ class Settlement:
             return 0
         taken = sum(r.cash_fen for r in self.refunds if r.status not in GAVE_NOTHING)
         return self.split.psn_cash_pay_fen - taken
+
+
+NATIONAL_INSTITUTION_CODE = re.compile(r"^[A-Z](\d{6})")
+
+
+def institution_region(code: str, configured: Mapping[str, str]) -> str:
+    """An institution's region (6-digit administrative code): as configured (GONGJI_INSTITUTION_REGIONS), else the
+    one its national code carries (定点医药机构编码: a letter, the 6-digit region, a serial: H63010000001 is in
+    630100), else "" (unknown: accounts then checks only that payer and family are in one region)."""
+    if code in configured:
+        return configured[code]
+    found = NATIONAL_INSTITUTION_CODE.match(code)
+    return found.group(1) if found else ""

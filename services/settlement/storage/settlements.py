@@ -24,7 +24,7 @@ _COLUMNS = (
     "capture_fen, acct_pay_fen, acct_mulaid_pay_fen, psn_cash_pay_fen, balc_fen, pool_balc_fen, decline_reason, "
     "decline_message, expires_at, created_at, updated_at, created_by, updated_by, mdtrt_id, setl_id, insutype, "
     "med_type, medfee_sumamt_fen, fund_pay_sumamt_fen, account_use, acct_shortfall_reason, "
-    "acct_mulaid_shortfall_reason, completed_at, capture_pos_txn_id"
+    "acct_mulaid_shortfall_reason, completed_at, capture_pos_txn_id, insuplc_admdvs, mdtrtarea_admvs"
 )
 
 
@@ -45,7 +45,16 @@ def _settlement(r: Row[Any]) -> Settlement:
         description=r.description,
         fingerprint=bytes(r.fingerprint or b""),
         hold_ttl_seconds=r.hold_ttl_seconds,
-        visit=Visit(r.mdtrt_id, r.setl_id, r.insutype, r.med_type, r.medfee_sumamt_fen, r.fund_pay_sumamt_fen),
+        visit=Visit(
+            r.mdtrt_id,
+            r.setl_id,
+            r.insutype,
+            r.med_type,
+            r.medfee_sumamt_fen,
+            r.fund_pay_sumamt_fen,
+            r.insuplc_admdvs,
+            r.mdtrtarea_admvs,
+        ),
         account_use=AccountUse(r.account_use),
         cert_type=CertType(r.mdtrt_cert_type) if r.mdtrt_cert_type else None,
         cert_no_hash=bytes(r.mdtrt_cert_no_hash or b""),
@@ -76,10 +85,11 @@ async def create(conn: AsyncConnection, s: Settlement) -> tuple[Settlement, bool
                 "INSERT INTO settlement.settlements (id, institution, pos_txn_id, kind, status, payer_psn_no, "
                 "amount_fen, description, fingerprint, hold_ttl_seconds, mdtrt_cert_type, mdtrt_cert_no_hash, "
                 "mdtrt_cert_no_masked, created_by, updated_by, mdtrt_id, setl_id, insutype, med_type, "
-                "medfee_sumamt_fen, fund_pay_sumamt_fen, account_use) VALUES (:id, :institution, :pos_txn_id, :kind, "
-                ":status, :payer_psn_no, :amount_fen, :description, :fingerprint, :hold_ttl_seconds, :mdtrt_cert_type, "
-                ":mdtrt_cert_no_hash, :mdtrt_cert_no_masked, :actor, :actor, :mdtrt_id, :setl_id, :insutype, "
-                ":med_type, :medfee_sumamt_fen, :fund_pay_sumamt_fen, :account_use) "
+                "medfee_sumamt_fen, fund_pay_sumamt_fen, account_use, insuplc_admdvs, mdtrtarea_admvs) VALUES (:id, "
+                ":institution, :pos_txn_id, :kind, :status, :payer_psn_no, :amount_fen, :description, :fingerprint, "
+                ":hold_ttl_seconds, :mdtrt_cert_type, :mdtrt_cert_no_hash, :mdtrt_cert_no_masked, :actor, :actor, "
+                ":mdtrt_id, :setl_id, :insutype, :med_type, :medfee_sumamt_fen, :fund_pay_sumamt_fen, :account_use, "
+                ":insuplc_admdvs, :mdtrtarea_admvs) "
                 f"ON CONFLICT (institution, pos_txn_id) DO NOTHING RETURNING {_COLUMNS}"
             ),
             {
@@ -104,6 +114,8 @@ async def create(conn: AsyncConnection, s: Settlement) -> tuple[Settlement, bool
                 "medfee_sumamt_fen": s.visit.medfee_sumamt_fen,
                 "fund_pay_sumamt_fen": s.visit.fund_pay_sumamt_fen,
                 "account_use": s.account_use.value,
+                "insuplc_admdvs": s.visit.insuplc_admdvs,
+                "mdtrtarea_admvs": s.visit.mdtrtarea_admvs,
             },
         )
     ).first()

@@ -51,6 +51,8 @@ def visit_pb(v: Visit) -> pb.Visit | None:
         med_type=v.med_type,
         medfee_sumamt_fen=v.medfee_sumamt_fen,
         fund_pay_sumamt_fen=v.fund_pay_sumamt_fen,
+        insuplc_admdvs=v.insuplc_admdvs,
+        mdtrtarea_admvs=v.mdtrtarea_admvs,
     )
 
 

@@ -20,6 +20,7 @@ from services.settlement.transport import convert as cv
 POS_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 INSUTYPE = re.compile(r"^[0-9]{3}$")  # the platform's 险种类型, e.g. 310, 390
 MED_TYPE = re.compile(r"^[0-9]{2,6}$")  # the platform's 医疗类别, e.g. 11, 14, 21, 41 (regions add longer codes)
+REGION = re.compile(r"^[0-9]{6}$")  # an administrative division code (行政区划), e.g. 630102
 SETTLEMENT_ID = re.compile(r"^[0-9a-f]{32}$")
 # A ListSettlements page token: URL-safe base64 of "<created_at, ISO 8601 in UTC>|<settlement id>" (about 80 chars).
 PAGE_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,200}={0,2}")
@@ -81,6 +82,8 @@ def _visit(f: Fields, r: pb.PreSettleRequest | pb.SettleRequest | pb.AuthorizeRe
         med_type=f.matches(v.med_type, MED_TYPE, "visit.med_type", "required: 2-6 digits, e.g. 11, 14, 21 or 41"),
         medfee_sumamt_fen=total,
         fund_pay_sumamt_fen=fund,
+        insuplc_admdvs=v.insuplc_admdvs
+        and f.matches(v.insuplc_admdvs, REGION, "visit.insuplc_admdvs", "6 digits (an administrative code), or empty"),
     )
 
 

@@ -5,7 +5,7 @@ app.py."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -13,7 +13,7 @@ from typing import Protocol
 from services.common.errors import DomainError, Reason
 from services.settlement.domain.commands import SettlementRef
 from services.settlement.domain.lifecycle import Move
-from services.settlement.domain.model import FINAL, Kind, Settlement, Status
+from services.settlement.domain.model import FINAL, Kind, Settlement, Status, institution_region
 from services.settlement.domain.policy import SettlementPolicy
 from services.settlement.usecases.ports import Accounts, Store
 
@@ -68,6 +68,10 @@ class Deps:
     crash: Callable[[CrashPoint], None] = no_crash  # production: never; app.py wires SIGKILL for the tests
     metrics: Metrics = field(default_factory=NoMetrics)
     policy: SettlementPolicy = field(default_factory=SettlementPolicy)
+    institution_regions: Mapping[str, str] = field(default_factory=dict)  # GONGJI_INSTITUTION_REGIONS
+
+    def region_of(self, institution: str) -> str:
+        return institution_region(institution, self.institution_regions)
 
 
 async def load(deps: Deps, settlement_id: str) -> Settlement:

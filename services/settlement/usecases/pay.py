@@ -16,7 +16,9 @@ from services.settlement.usecases.reverse import undo
 
 
 async def pay(deps: Deps, c: cmd.Pay, call: Call) -> Settlement:
-    wanted = charges.intent(c, call.institution, uuid.uuid4().hex, deps.credential_key, deps.policy)
+    wanted = charges.intent(
+        c, call.institution, uuid.uuid4().hex, deps.credential_key, deps.policy, deps.region_of(call.institution)
+    )
     s, created = await deps.store.create(wanted)
     if not created:
         charges.require_same_request(s, wanted)

@@ -151,5 +151,6 @@ class Accounts(Protocol):
         credential: Credential,
         sources: tuple[Source, ...],
         *,
+        visit_region: str = "",
         budget_s: float | None = None,
     ) -> Quote: ...

@@ -58,7 +58,14 @@ async def pre_settle(deps: Deps, c: cmd.PreSettle, call: Call) -> PreSettlement:
         return PreSettlement(Split(0, 0, c.amount_fen, charges.shortfalls(c.account_use, (), c.amount_fen)), 0, 0)
     sources = ALLOWED[c.account_use]
     try:
-        quote = await deps.accounts.quote(c.payer_psn_no, c.amount_fen, c.credential, sources, budget_s=call.budget_s)
+        quote = await deps.accounts.quote(
+            c.payer_psn_no,
+            c.amount_fen,
+            c.credential,
+            sources,
+            visit_region=deps.region_of(call.institution),
+            budget_s=call.budget_s,
+        )
     except AccountsDeclined as d:
         raise lifecycle.declined_error(d.reason) from d
     own, pool = quote.reserved.own_fen, quote.reserved.pool_fen

@@ -647,6 +647,7 @@ class FakeAccounts:
         credential: Credential,
         sources: tuple[Source, ...],
         *,
+        visit_region: str = "",
         budget_s: float | None = None,
     ) -> Quote:
         def work() -> Quote:

@@ -98,20 +98,24 @@ RECONCILE_ROW_RESULT_MISSING_THERE: ReconcileRowResult
 RECONCILE_ROW_RESULT_AMOUNT_DIFFERS: ReconcileRowResult
 
 class Visit(_message.Message):
-    __slots__ = ("mdtrt_id", "setl_id", "insutype", "med_type", "medfee_sumamt_fen", "fund_pay_sumamt_fen")
+    __slots__ = ("mdtrt_id", "setl_id", "insutype", "med_type", "medfee_sumamt_fen", "fund_pay_sumamt_fen", "insuplc_admdvs", "mdtrtarea_admvs")
     MDTRT_ID_FIELD_NUMBER: _ClassVar[int]
     SETL_ID_FIELD_NUMBER: _ClassVar[int]
     INSUTYPE_FIELD_NUMBER: _ClassVar[int]
     MED_TYPE_FIELD_NUMBER: _ClassVar[int]
     MEDFEE_SUMAMT_FEN_FIELD_NUMBER: _ClassVar[int]
     FUND_PAY_SUMAMT_FEN_FIELD_NUMBER: _ClassVar[int]
+    INSUPLC_ADMDVS_FIELD_NUMBER: _ClassVar[int]
+    MDTRTAREA_ADMVS_FIELD_NUMBER: _ClassVar[int]
     mdtrt_id: str
     setl_id: str
     insutype: str
     med_type: str
     medfee_sumamt_fen: int
     fund_pay_sumamt_fen: int
-    def __init__(self, mdtrt_id: _Optional[str] = ..., setl_id: _Optional[str] = ..., insutype: _Optional[str] = ..., med_type: _Optional[str] = ..., medfee_sumamt_fen: _Optional[int] = ..., fund_pay_sumamt_fen: _Optional[int] = ...) -> None: ...
+    insuplc_admdvs: str
+    mdtrtarea_admvs: str
+    def __init__(self, mdtrt_id: _Optional[str] = ..., setl_id: _Optional[str] = ..., insutype: _Optional[str] = ..., med_type: _Optional[str] = ..., medfee_sumamt_fen: _Optional[int] = ..., fund_pay_sumamt_fen: _Optional[int] = ..., insuplc_admdvs: _Optional[str] = ..., mdtrtarea_admvs: _Optional[str] = ...) -> None: ...
 
 class Shortfall(_message.Message):
     __slots__ = ("source", "reason", "message", "message_zh")
