@@ -62,12 +62,17 @@ SWEEPER = "SYSTEM:accounts-sweeper"  # the actor of what the sweeper changes
 
 
 async def sweep_expired(engine: AsyncEngine, env: Env, batch: int = 100) -> int:
-    """Releases every hold whose time is up; each in its own transaction. Returns how many it released."""
-    async with engine.connect() as conn, conn.begin():
-        due = await reservations.expired_ids(conn, batch)
+    """Releases up to `batch` holds whose time is up, each in its own transaction that first claims it
+    (reservations.claim_expired: FOR UPDATE SKIP LOCKED), so that the sweepers of several instances never release
+    the same hold twice nor wait on each other. Returns how many this sweeper released."""
     released = 0
-    for reservation_id in due:
+    looked_at: list[int] = []
+    for _ in range(batch):
         async with engine.connect() as conn, conn.begin():
+            reservation_id = await reservations.claim_expired(conn, env.now(), looked_at)
+            if reservation_id is None:
+                break
+            looked_at.append(reservation_id)
             await act_as(conn, SWEEPER)
             released += await payments.expire(conn, env, reservation_id)
     return released
