@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import urllib.request
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -45,6 +46,7 @@ class Ledgerbook:
     acknowledged: dict[str, tuple[Insured, int]] = field(default_factory=dict)
     refused: dict[str, str] = field(default_factory=dict)
     retries: int = 0
+    errors: Counter[str] = field(default_factory=Counter)  # "CODE REASON" of every failure it retried
 
 
 async def settle(
@@ -59,14 +61,16 @@ async def settle(
         except grpc.aio.AioRpcError as err:
             if err.code() in RETRYABLE:
                 book.retries += 1
+                book.errors[f"{err.code().name} {kit.reason_of(err)}"] += 1
                 await asyncio.sleep(0.2)
                 continue
-            book.refused[request.pos_txn_id] = kit.reason_of(err)
+            book.refused[request.pos_txn_id] = f"{err.code().name} {kit.reason_of(err)} {err.details()}"
             return
         if reply.settlement.status == pb.SETTLEMENT_STATUS_COMPLETED:
             book.acknowledged[request.pos_txn_id] = (payer, amount_fen)
         else:
-            book.refused[request.pos_txn_id] = reply.settlement.decline_reason
+            status = pb.SettlementStatus.Name(reply.settlement.status)
+            book.refused[request.pos_txn_id] = f"{status} {reply.settlement.decline_reason}"
         return
     book.refused[request.pos_txn_id] = "NO_ANSWER"
 

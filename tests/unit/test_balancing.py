@@ -39,3 +39,15 @@ def test_round_robin_over_the_healthy_and_one_name_for_tls() -> None:
     assert config["healthCheckConfig"] == {"serviceName": "gongji.accounts.v1.PaymentService"}
     assert options["grpc.ssl_target_name_override"] == "accounts"
     assert "grpc.ssl_target_name_override" not in dict(balancing.channel_options("x"))
+
+
+def test_a_database_url_with_several_hosts_becomes_asyncpgs_list() -> None:
+    from services.common.db import async_url
+
+    assert async_url("postgresql://u@db:5432/gongji") == "postgresql+asyncpg://u@db:5432/gongji"
+    assert (
+        async_url("postgresql://u:p@pg1:5432,pg2:5432/gongji?target_session_attrs=read-write")
+        == "postgresql+asyncpg://u:p@/gongji?host=pg1:5432&host=pg2:5432&target_session_attrs=read-write"
+    )
+    with pytest.raises(ValueError, match="every host needs its port"):
+        async_url("postgresql://u@pg1,pg2:5432/gongji")
