@@ -34,6 +34,7 @@ from services.common.observability import (
 )
 from services.common.security import Identities
 from services.common.server import Server, start_server
+from services.common.tracing import Tracing, traced
 
 log = logging.getLogger(__name__)
 
@@ -104,9 +105,12 @@ class AccountsApp:
         await self.engine.dispose()
 
 
-async def start(settings: Settings) -> AccountsApp:
+async def start(settings: Settings, tracing: Tracing | None = None) -> AccountsApp:
+    """`tracing`: spans of every call and statement (services/common/tracing.py); None, the default: none."""
     env = Env(PolicyBook.load(settings.policy_file), settings.id_hash_key)
     engine = make_engine(settings.database_url, settings.db_pool_size)
+    if tracing is not None:
+        tracing.instrument(engine)
 
     def add_services(server: grpc.aio.Server) -> None:
         for servicer, add in SERVICES.values():
@@ -118,7 +122,7 @@ async def start(settings: Settings) -> AccountsApp:
         list(SERVICES),
         f"{settings.host}:{settings.port}",
         settings.server_credentials(client_ca_required=True),
-        interceptors=[ServerObservability(), AuthInterceptor(identities, ACCESS)],
+        interceptors=[ServerObservability(), *traced(tracing), AuthInterceptor(identities, ACCESS)],
         reflection_on=settings.reflection_on,
         metrics=(settings.metrics_host, settings.metrics_port) if settings.metrics_port is not None else None,
     )

@@ -30,6 +30,7 @@ from services.common.observability import (
 )
 from services.common.security import client_credentials
 from services.common.server import Server, start_server
+from services.common.tracing import Tracing, traced
 from services.settlement.clients.accounts import AccountsClient
 from services.settlement.config import Settings
 from services.settlement.domain.commands import Recover
@@ -131,10 +132,12 @@ ACCOUNTS_HEALTH = "gongji.accounts.v1.PaymentService"
 ACCOUNTS_TLS_NAME = "accounts"  # what a list of accounts' addresses checks their certificates against by default
 
 
-def _accounts_channel(settings: Settings) -> grpc.aio.Channel:
+def _accounts_channel(settings: Settings, tracing: Tracing | None = None) -> grpc.aio.Channel:
     """Settlement's one channel to accounts: mutual TLS with its own client certificate, round robin over every
     accounts instance in GONGJI_ACCOUNTS_ADDR that says SERVING (services/common/balancing.py)."""
     interceptors = [CorrelationClientInterceptor(), ActingClientInterceptor()]
+    if tracing is not None:
+        interceptors.append(tracing.client_interceptor())
     target = balancing.target(settings.accounts_addr)
     tls_name = settings.accounts_tls_name or (ACCOUNTS_TLS_NAME if balancing.is_list(settings.accounts_addr) else "")
     options = balancing.channel_options(ACCOUNTS_HEALTH, tls_name)
@@ -144,9 +147,12 @@ def _accounts_channel(settings: Settings) -> grpc.aio.Channel:
     return grpc.aio.secure_channel(target, client_credentials(*material), options=options, interceptors=interceptors)
 
 
-async def start(settings: Settings) -> SettlementApp:
+async def start(settings: Settings, tracing: Tracing | None = None) -> SettlementApp:
+    """`tracing`: spans of every call, call to accounts and statement (services/common/tracing.py); None: none."""
     engine = make_engine(settings.database_url, settings.db_pool_size)
-    channel = _accounts_channel(settings)
+    if tracing is not None:
+        tracing.instrument(engine)
+    channel = _accounts_channel(settings, tracing)
     deps = Deps(
         PgStore(engine),
         AccountsClient(channel, settings.accounts_timeout_s, settings.accounts_attempts),
@@ -160,7 +166,11 @@ async def start(settings: Settings) -> SettlementApp:
         [SERVICE_NAME],
         f"{settings.host}:{settings.port}",
         settings.server_credentials(client_ca_required=False),
-        interceptors=[ServerObservability(SERVICE_NAME), AuthInterceptor(identities(settings), ACCESS)],
+        interceptors=[
+            ServerObservability(SERVICE_NAME),
+            *traced(tracing),
+            AuthInterceptor(identities(settings), ACCESS),
+        ],
         reflection_on=settings.reflection_on,
         metrics=(settings.metrics_host, settings.metrics_port) if settings.metrics_port is not None else None,
     )

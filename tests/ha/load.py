@@ -8,14 +8,17 @@ import urllib.request
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import grpc
 
 from gongji.settlement.v1 import settlement_pb2 as pb
 from gongji.settlement.v1 import settlement_pb2_grpc
 from services.common import balancing
+from services.settlement.config import Settings as SettlementSettings
+from services.settlement.config import parse_tokens
 from tests import processes
-from tests.settlement.conftest import TOKEN_A
+from tests.settlement.conftest import TOKEN_A, TOKENS
 from tools import kit
 from tools.kit import Accounts, Family, Insured, rid
 from tools.kit import accounts_v1 as apb
@@ -144,3 +147,25 @@ def served(metrics_port: int, service: str, method: str) -> float:
         None,
     )
     return float(found.rsplit(" ", 1)[1]) if found else 0.0
+
+
+def settlement_settings(url: str, accounts_addr: str, **overrides: Any) -> SettlementSettings:
+    """Settlement in-process as it runs for real (TLS, mutual TLS to accounts, institutions by token)."""
+    pki = processes.pki()
+    values: dict[str, Any] = {
+        "database_url": url,
+        "accounts_addr": accounts_addr,
+        "port": 0,
+        "host": "127.0.0.1",
+        "tokens": parse_tokens(TOKENS),
+        "tls_cert": pki / "settlement-server.pem",
+        "tls_key": pki / "settlement-server.key",
+        "accounts_ca": pki / "ca.pem",
+        "client_cert": pki / "settlement.pem",
+        "client_key": pki / "settlement.key",
+        "accounts_timeout_s": 0.5,
+        "accounts_attempts": 1,
+        "recovery_interval_s": 3600,  # the workers' own rounds: once at start, when there is nothing old enough
+        "recovery_grace_s": 3600,
+    }
+    return SettlementSettings(**{**values, **overrides})

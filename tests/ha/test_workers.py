@@ -19,10 +19,9 @@ from services.accounts.domain.policy import PolicyBook
 from services.accounts.usecases.env import Env
 from services.common.db import make_engine
 from services.settlement import app as settlement_app
-from services.settlement.config import Settings as SettlementSettings
-from services.settlement.config import parse_tokens
 from tests import processes
-from tests.settlement.conftest import TOKEN_A, TOKENS
+from tests.ha import load
+from tests.settlement.conftest import TOKEN_A
 from tools import kit
 from tools.devdb import free_port
 from tools.kit import Accounts, Family, rid
@@ -75,33 +74,12 @@ async def test_two_sweepers_release_each_expired_hold_once(fresh: Any) -> None:
     assert (await accounts.VerifyLedger(apb.VerifyLedgerRequest())).ok
 
 
-def _settlement_settings(url: str, accounts_addr: str, **overrides: Any) -> SettlementSettings:
-    pki = processes.pki()
-    values: dict[str, Any] = {
-        "database_url": url,
-        "accounts_addr": accounts_addr,
-        "port": 0,
-        "host": "127.0.0.1",
-        "tokens": parse_tokens(TOKENS),
-        "tls_cert": pki / "settlement-server.pem",
-        "tls_key": pki / "settlement-server.key",
-        "accounts_ca": pki / "ca.pem",
-        "client_cert": pki / "settlement.pem",
-        "client_key": pki / "settlement.key",
-        "accounts_timeout_s": 0.5,
-        "accounts_attempts": 1,
-        "recovery_interval_s": 3600,  # the workers' own rounds: once at start, when there is nothing old enough
-        "recovery_grace_s": 3600,
-    }
-    return SettlementSettings(**{**values, **overrides})
-
-
 async def test_two_recovery_workers_finish_each_abandoned_payment_once(fresh: Any) -> None:
     url, running, accounts = fresh
     family = Family(accounts)
     payers = [await family.person(credit_fen=10_000) for _ in range(ITEMS)]
     # Payments left PENDING: settlement could not reach accounts (nothing was held).
-    cut_off = await settlement_app.start(_settlement_settings(url, f"127.0.0.1:{free_port()}"))
+    cut_off = await settlement_app.start(load.settlement_settings(url, f"127.0.0.1:{free_port()}"))
     pos_txn_ids = []
     async with kit.channel(f"127.0.0.1:{cut_off.server.port}", processes.pki()) as channel:
         stub = settlement_pb2_grpc.SettlementServiceStub(channel)  # type: ignore[no-untyped-call]
@@ -114,7 +92,7 @@ async def test_two_recovery_workers_finish_each_abandoned_payment_once(fresh: An
     await cut_off.stop(0)
 
     # Two instances, both reaching accounts, run a recovery round at the same moment, with no grace.
-    settings = _settlement_settings(url, f"127.0.0.1:{running.server.port}")
+    settings = load.settlement_settings(url, f"127.0.0.1:{running.server.port}")
     instances = [await settlement_app.start(settings) for _ in range(2)]
     try:
         now = dataclasses.replace(settings, recovery_grace_s=0)
