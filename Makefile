@@ -5,7 +5,11 @@ PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR):$(CURDIR)/gen
 PROTO_FILES := $(shell find protos -name '*.proto' | sort)
 
-.PHONY: help setup protos check-protos contract-baseline run test test-unit lint bench conformance clean lock docs golden
+# INSTANCES (2) and STANDBY (1; 0: one PostgreSQL server) shape `make ha`.
+INSTANCES ?= 2
+STANDBY ?= 1
+
+.PHONY: help setup protos check-protos contract-baseline run ha test test-unit lint bench conformance clean lock docs golden
 .DEFAULT_GOAL := help
 
 ## List the targets, each with the `## ` line written above it (the default goal).
@@ -42,6 +46,10 @@ contract-baseline: setup
 ## Start PostgreSQL (embedded unless DATABASE_URL is set), migrate, and serve both services from the committed gen/.
 run: setup
 	$(PY) -m tools.run
+
+## Several instances of each service over a PostgreSQL primary and its synchronous standby (`python -m tools.ha failover`).
+ha: setup
+	$(PY) -m tools.ha serve --instances $(INSTANCES) $(if $(filter 0,$(STANDBY)),--no-standby,)
 
 ## The whole test suite against a real PostgreSQL it starts itself (or TEST_DATABASE_URL).
 test: setup check-protos

@@ -146,10 +146,11 @@ def free_port() -> int:
 class EmbeddedPostgres:
     """One PostgreSQL cluster in `data_dir`, listening on 127.0.0.1:`port` with trust auth (local use only)."""
 
-    def __init__(self, data_dir: Path, port: int, durable: bool = True) -> None:
+    def __init__(self, data_dir: Path, port: int, durable: bool = True, options: tuple[str, ...] = ()) -> None:
         self.data_dir = data_dir.resolve()
         self.port = port
         self.durable = durable
+        self.options = options  # more server settings, `-c name=value` each (tools/ha.py: replication)
         self.bindir = _bindir()
         self.started = False  # by this object, rather than found running
 
@@ -212,6 +213,7 @@ class EmbeddedPostgres:
         ]
         if not self.durable:
             opts += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
+        opts += list(self.options)
         if not running:
             self._run(
                 str(self.bindir / "pg_ctl"),

@@ -34,6 +34,7 @@ from services.common.observability import (
 )
 from services.common.security import Identities
 from services.common.server import Server, start_server
+from services.common.tracing import Tracing, traced
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +63,17 @@ SWEEPER = "SYSTEM:accounts-sweeper"  # the actor of what the sweeper changes
 
 
 async def sweep_expired(engine: AsyncEngine, env: Env, batch: int = 100) -> int:
-    """Releases every hold whose time is up; each in its own transaction. Returns how many it released."""
-    async with engine.connect() as conn, conn.begin():
-        due = await reservations.expired_ids(conn, batch)
+    """Releases up to `batch` holds whose time is up, each in its own transaction that first claims it
+    (reservations.claim_expired: FOR UPDATE SKIP LOCKED), so that the sweepers of several instances never release
+    the same hold twice nor wait on each other. Returns how many this sweeper released."""
     released = 0
-    for reservation_id in due:
+    looked_at: list[int] = []
+    for _ in range(batch):
         async with engine.connect() as conn, conn.begin():
+            reservation_id = await reservations.claim_expired(conn, env.now(), looked_at)
+            if reservation_id is None:
+                break
+            looked_at.append(reservation_id)
             await act_as(conn, SWEEPER)
             released += await payments.expire(conn, env, reservation_id)
     return released
@@ -99,9 +105,12 @@ class AccountsApp:
         await self.engine.dispose()
 
 
-async def start(settings: Settings) -> AccountsApp:
+async def start(settings: Settings, tracing: Tracing | None = None) -> AccountsApp:
+    """`tracing`: spans of every call and statement (services/common/tracing.py); None, the default: none."""
     env = Env(PolicyBook.load(settings.policy_file), settings.id_hash_key)
     engine = make_engine(settings.database_url, settings.db_pool_size)
+    if tracing is not None:
+        tracing.instrument(engine)
 
     def add_services(server: grpc.aio.Server) -> None:
         for servicer, add in SERVICES.values():
@@ -113,7 +122,7 @@ async def start(settings: Settings) -> AccountsApp:
         list(SERVICES),
         f"{settings.host}:{settings.port}",
         settings.server_credentials(client_ca_required=True),
-        interceptors=[ServerObservability(), AuthInterceptor(identities, ACCESS)],
+        interceptors=[ServerObservability(), *traced(tracing), AuthInterceptor(identities, ACCESS)],
         reflection_on=settings.reflection_on,
         metrics=(settings.metrics_host, settings.metrics_port) if settings.metrics_port is not None else None,
     )

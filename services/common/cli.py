@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from services.common.logs import setup_logging
 from services.common.ports import PortUnavailable, check_port_free, explain
 from services.common.server import Server, run_until_signalled
+from services.common.tracing import from_env as tracing_from_env
 
 
 class ServiceSettings(Protocol):
@@ -34,7 +35,7 @@ def main(
     name: str,
     settings_from_env: Callable[[], Any],
     run_migrations: Callable[[str], None],
-    start: Callable[[Any], Awaitable[RunningService]],
+    start: Callable[..., Awaitable[RunningService]],
 ) -> None:
     parser = argparse.ArgumentParser(prog=f"python -m services.{name}")
     parser.add_argument("command", choices=["migrate", "serve"])
@@ -58,8 +59,9 @@ def main(
                 check_port_free("", settings.metrics_port)  # all addresses, as the metrics server listens
             except PortUnavailable as exc:
                 raise port_error("metrics_port", exc) from None
+        tracing = tracing_from_env(name)  # None unless an OTLP endpoint is configured
         try:
-            running = await start(settings)
+            running = await start(settings, tracing=tracing)
         except PortUnavailable as exc:
             raise port_error("port", exc) from None
         except OSError as exc:  # the metrics port, taken since the check (start() left nothing running)
@@ -67,8 +69,12 @@ def main(
                 raise
             raise port_error("metrics_port", PortUnavailable(settings.metrics_port, "is in use")) from None
         log.info("listening", extra={"service": name, "port": running.server.port})
-        await run_until_signalled(
-            running.server, settings.shutdown_grace_s, on_stop=lambda: running.stop(settings.shutdown_grace_s)
-        )
+
+        async def stop() -> None:
+            await running.stop(settings.shutdown_grace_s)
+            if tracing is not None:
+                tracing.shutdown()
+
+        await run_until_signalled(running.server, settings.shutdown_grace_s, on_stop=stop)
 
     asyncio.run(serve())

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import urllib.parse
+from typing import Any
+
 import asyncpg
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -11,11 +15,28 @@ from services.common.errors import DomainError, Reason
 
 
 def async_url(url: str) -> str:
-    """Accepts plain postgresql:// URLs (as docker compose and operators write them) and selects asyncpg."""
+    """Accepts plain postgresql:// URLs (as docker compose and operators write them) and selects asyncpg.
+
+    Several hosts, as libpq writes them (`postgresql://user@h1:5432,h2:5432/db?target_session_attrs=read-write`),
+    become SQLAlchemy's form for asyncpg (`postgresql+asyncpg://user@/db?host=h1:5432&host=h2:5432&…`): asyncpg
+    tries them in turn and keeps the first that is writable, so after a failover new connections find the
+    promoted standby. Every host needs its port."""
     for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+asyncpg://" + url[len(prefix) :]
-    raise ValueError("DATABASE_URL must be a postgresql:// URL")
+            rest = url[len(prefix) :]
+            break
+    else:
+        raise ValueError("DATABASE_URL must be a postgresql:// URL")
+    netloc, slash, tail = rest.partition("/")
+    userinfo, at, hosts = netloc.rpartition("@")
+    if "," not in hosts:
+        return "postgresql+asyncpg://" + rest
+    path, question, query = tail.partition("?")
+    listed = [h.strip() for h in hosts.split(",") if h.strip()]
+    if any(not h.rpartition(":")[2].isdigit() for h in listed):
+        raise ValueError("DATABASE_URL: with several hosts, every host needs its port (host:port,host:port)")
+    params = [("host", h) for h in listed] + urllib.parse.parse_qsl(query, keep_blank_values=True)
+    return f"postgresql+asyncpg://{userinfo}{at}/{path}?{urllib.parse.urlencode(params, safe=':[]')}"
 
 
 # A transaction that waits longer than this for a row another one holds gives up (ACCOUNT_BUSY, retryable) instead
@@ -34,7 +55,7 @@ def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
 
     `hide_parameters`: a database error's text carries its statement but never the values bound to it, which are
     what a request held (a description, a memo, a name); see services/common/logs.py for the rest of its text."""
-    return create_async_engine(
+    engine = create_async_engine(
         async_url(url),
         pool_size=pool_size,
         max_overflow=0,
@@ -45,6 +66,34 @@ def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
             "server_settings": {"lock_timeout": str(LOCK_TIMEOUT_MS), "statement_timeout": str(STATEMENT_TIMEOUT_MS)}
         },
     )
+    event.listen(engine.sync_engine, "checkout", _drop_if_closed)
+    event.listen(engine.sync_engine, "handle_error", _server_gone)
+    return engine
+
+
+def _drop_if_closed(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """A pooled connection the server has closed (its primary was stopped or crashed, or failed over) is replaced
+    at checkout, before a request uses it: asyncpg knows without a round trip (the server's end of the socket closed),
+    so this costs an attribute read, not the round trip of pool_pre_ping. The pool retries with a new connection,
+    which the multi-host URL sends to whichever server is writable now."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise DisconnectionError("the database closed this pooled connection")
+
+
+# The server is going or gone, or is no longer the writable one: the connection is dropped and the whole pool with
+# it (SQLAlchemy invalidates the pool on a disconnect), so every connection is made anew, to the new primary.
+_SERVER_GONE = (
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.ReadOnlySQLTransactionError,
+)
+
+
+def _server_gone(context: Any) -> None:
+    cause = getattr(context.original_exception, "__cause__", None) or context.original_exception
+    if isinstance(cause, _SERVER_GONE):
+        context.is_disconnect = True
 
 
 def transient_error(exc: BaseException) -> DomainError | None:
@@ -61,7 +110,9 @@ def transient_error(exc: BaseException) -> DomainError | None:
     if isinstance(cause, asyncpg.QueryCanceledError):
         return DomainError(Reason.SERVICE_BUSY, "(a database statement took too long)")
     if (isinstance(exc, DBAPIError) and exc.connection_invalidated) or isinstance(
-        cause, OSError | asyncpg.PostgresConnectionError | asyncpg.CannotConnectNowError | asyncpg.InterfaceError
+        cause,
+        (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.TargetServerAttributeNotMatched)
+        + _SERVER_GONE,
     ):
         return DomainError(Reason.DATABASE_UNAVAILABLE)
     return None

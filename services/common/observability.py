@@ -20,6 +20,7 @@ from http.server import ThreadingHTTPServer
 from typing import Any
 
 import grpc
+from opentelemetry import trace
 from prometheus_client import Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import MetricsHandler
@@ -191,10 +192,14 @@ class CorrelationClientInterceptor(grpc.aio.UnaryUnaryClientInterceptor):  # typ
 
 
 class CorrelationLogFilter(logging.Filter):
-    """Puts the current correlation id on every log record (the JSON formatter writes it out)."""
+    """Puts the current correlation id, and the trace id where a span is current, on every log record (the JSON
+    formatter writes them out)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         cid = correlation_id.get()
         if cid:
             record.correlation_id = cid
+        span = trace.get_current_span().get_span_context()
+        if span.is_valid:  # only where tracing is on (services/common/tracing.py): the line joins its trace
+            record.trace_id = format(span.trace_id, "032x")
         return True

@@ -16,10 +16,11 @@ import grpc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gongji.settlement.v1 import settlement_pb2, settlement_pb2_grpc
-from services.common import migrate
+from services.common import balancing, migrate
 from services.common.actors import acting_as
 from services.common.auth import ActingClientInterceptor, AuthInterceptor
 from services.common.db import make_engine
+from services.common.leader import leading
 from services.common.observability import (
     RECOVERY_ACTIONS,
     SETTLEMENT_OUTCOMES,
@@ -29,6 +30,7 @@ from services.common.observability import (
 )
 from services.common.security import client_credentials
 from services.common.server import Server, start_server
+from services.common.tracing import Tracing, traced
 from services.settlement.clients.accounts import AccountsClient
 from services.settlement.config import Settings
 from services.settlement.domain.commands import Recover
@@ -77,14 +79,31 @@ def kill_at(crash_at: str) -> Callable[[CrashPoint], None]:
 RECOVERY = "RECOVERY:settlement"  # the actor of what the recovery worker does
 
 
-async def _recovery(deps: Deps, settings: Settings) -> None:
-    """On start and then periodically: finish what crashes and lost answers left unfinished."""
-    acting_as.set(RECOVERY)
-    while True:
-        try:
-            moved = await recover_once(
+# The advisory lock only one instance's recovery worker holds at a time (services/common/leader.py).
+RECOVERY_LOCK = "gongji.settlement.recovery"
+
+
+async def recovery_round(deps: Deps, settings: Settings, engine: AsyncEngine) -> int | None:
+    """One round of the recovery worker, if this instance leads it: among several instances on one database, one
+    round runs at a time, so no two instances work on the same settlement. Returns how many it moved on, or None
+    when another instance holds the round."""
+    actor = acting_as.set(RECOVERY)
+    try:
+        async with leading(engine, RECOVERY_LOCK) as leader:
+            if not leader:
+                return None
+            return await recover_once(
                 deps, Recover(settings.recovery_grace_s), settings.accounts_timeout_s * settings.accounts_attempts
             )
+    finally:
+        acting_as.reset(actor)
+
+
+async def _recovery(deps: Deps, settings: Settings, engine: AsyncEngine) -> None:
+    """On start and then periodically: finish what crashes and lost answers left unfinished."""
+    while True:
+        try:
+            moved = await recovery_round(deps, settings, engine)
             if moved:
                 log.info("recovery finished unfinished work", extra={"moved": moved})
         except Exception:  # noqa: BLE001 - the worker must outlive a database or accounts outage
@@ -109,18 +128,32 @@ class SettlementApp:
         await self.engine.dispose()
 
 
-def _accounts_channel(settings: Settings) -> grpc.aio.Channel:
-    """Settlement's one channel to accounts: mutual TLS with its own client certificate."""
+# Accounts' instances are healthy for settlement when this service of theirs says SERVING.
+ACCOUNTS_HEALTH = "gongji.accounts.v1.PaymentService"
+ACCOUNTS_TLS_NAME = "accounts"  # what a list of accounts' addresses checks their certificates against by default
+
+
+def _accounts_channel(settings: Settings, tracing: Tracing | None = None) -> grpc.aio.Channel:
+    """Settlement's one channel to accounts: mutual TLS with its own client certificate, round robin over every
+    accounts instance in GONGJI_ACCOUNTS_ADDR that says SERVING (services/common/balancing.py)."""
     interceptors = [CorrelationClientInterceptor(), ActingClientInterceptor()]
+    if tracing is not None:
+        interceptors.append(tracing.client_interceptor())
+    target = balancing.target(settings.accounts_addr)
+    tls_name = settings.accounts_tls_name or (ACCOUNTS_TLS_NAME if balancing.is_list(settings.accounts_addr) else "")
+    options = balancing.channel_options(ACCOUNTS_HEALTH, tls_name)
     material = settings.accounts_credentials()
     if material is None:
-        return grpc.aio.insecure_channel(settings.accounts_addr, interceptors=interceptors)
-    return grpc.aio.secure_channel(settings.accounts_addr, client_credentials(*material), interceptors=interceptors)
+        return grpc.aio.insecure_channel(target, options=options, interceptors=interceptors)
+    return grpc.aio.secure_channel(target, client_credentials(*material), options=options, interceptors=interceptors)
 
 
-async def start(settings: Settings) -> SettlementApp:
+async def start(settings: Settings, tracing: Tracing | None = None) -> SettlementApp:
+    """`tracing`: spans of every call, call to accounts and statement (services/common/tracing.py); None: none."""
     engine = make_engine(settings.database_url, settings.db_pool_size)
-    channel = _accounts_channel(settings)
+    if tracing is not None:
+        tracing.instrument(engine)
+    channel = _accounts_channel(settings, tracing)
     deps = Deps(
         PgStore(engine),
         AccountsClient(channel, settings.accounts_timeout_s, settings.accounts_attempts),
@@ -136,10 +169,14 @@ async def start(settings: Settings) -> SettlementApp:
         [SERVICE_NAME],
         f"{settings.host}:{settings.port}",
         settings.server_credentials(client_ca_required=False),
-        interceptors=[ServerObservability(SERVICE_NAME), AuthInterceptor(identities(settings), ACCESS)],
+        interceptors=[
+            ServerObservability(SERVICE_NAME),
+            *traced(tracing),
+            AuthInterceptor(identities(settings), ACCESS),
+        ],
         reflection_on=settings.reflection_on,
         metrics=(settings.metrics_host, settings.metrics_port) if settings.metrics_port is not None else None,
     )
     watch_pool("settlement", engine)
-    worker = asyncio.create_task(_recovery(deps, settings))
+    worker = asyncio.create_task(_recovery(deps, settings, engine))
     return SettlementApp(server, engine, channel, deps, worker)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+from services.common.balancing import check_addresses
 from services.common.security import SecureServerSettings, token_hash
 from services.common.settings import Env
 
@@ -44,7 +45,11 @@ def parse_codes(value: str) -> frozenset[str]:
 @dataclass(frozen=True)
 class Settings(SecureServerSettings):
     database_url: str
+    # One address, a comma-separated list of IP addresses, or a gRPC target such as dns:///accounts:50051
+    # (services/common/balancing.py): calls go round robin to the instances that say SERVING.
     accounts_addr: str = "127.0.0.1:50051"
+    # The name accounts' certificates are checked against; "" = the address's host, or "accounts" for a list.
+    accounts_tls_name: str = ""
     port: int = 50052
     host: str = "0.0.0.0"
     metrics_port: int | None = None  # None: no /metrics; 0: any free port
@@ -70,7 +75,8 @@ class Settings(SecureServerSettings):
 
     ENV: ClassVar[Mapping[str, Env]] = {
         "database_url": Env("DATABASE_URL", hint="make run sets it for the embedded PostgreSQL"),
-        "accounts_addr": Env("GONGJI_ACCOUNTS_ADDR"),
+        "accounts_addr": Env("GONGJI_ACCOUNTS_ADDR", check_addresses),
+        "accounts_tls_name": Env("GONGJI_ACCOUNTS_TLS_NAME"),
         "port": Env("GONGJI_SETTLEMENT_PORT", int),
         "host": Env("GONGJI_SETTLEMENT_HOST"),
         "metrics_port": Env("GONGJI_SETTLEMENT_METRICS_PORT", int, unset=9102),  # a running service has /metrics

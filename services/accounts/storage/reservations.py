@@ -3,6 +3,7 @@ hot path), and lock → load → save for the state changes of domain/reservatio
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy.engine import Row
@@ -249,6 +250,22 @@ async def expired_ids(conn: AsyncConnection, limit: int) -> list[int]:
         {"limit": limit},
     )
     return [r.id for r in rows]
+
+
+async def claim_expired(conn: AsyncConnection, now: dt.datetime, skip: list[int]) -> int | None:
+    """Claims one lapsed hold for this transaction: locks its row, skipping any another transaction holds (another
+    sweeper's, or a payment's in flight), so that sweepers of several instances split the work instead of queueing
+    on each other. The reservation row is the first lock of the global order (lock_and_load), so this keeps it.
+    `skip`: holds this sweep already looked at and left."""
+    return (
+        await conn.execute(
+            sql(
+                "SELECT id FROM accounts.reservations WHERE status = 'HELD' AND expires_at <= :now "
+                "AND id <> ALL(CAST(:skip AS bigint[])) ORDER BY expires_at LIMIT 1 FOR UPDATE SKIP LOCKED"
+            ),
+            {"now": now, "skip": skip},
+        )
+    ).scalar_one_or_none()
 
 
 async def open_count(conn: AsyncConnection) -> int:
