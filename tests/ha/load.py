@@ -57,7 +57,7 @@ async def settle(
 ) -> None:
     """One payment as a careful POS makes it: the same pos_txn_id again after every retryable failure."""
     stub = settlement_pb2_grpc.SettlementServiceStub(channel)  # type: ignore[no-untyped-call]
-    request = pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, amount_fen=amount_fen, **payer.cert())
+    request = pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, amount_fen=amount_fen, **payer.charge())
     for _ in range(attempts):
         try:
             reply = await stub.Settle(request, metadata=[("authorization", f"Bearer {TOKEN_A}")], timeout=10)

@@ -84,7 +84,7 @@ async def test_two_recovery_workers_finish_each_abandoned_payment_once(fresh: An
     async with kit.channel(f"127.0.0.1:{cut_off.server.port}", processes.pki()) as channel:
         stub = settlement_pb2_grpc.SettlementServiceStub(channel)  # type: ignore[no-untyped-call]
         for payer in payers:
-            request = pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, amount_fen=2_000, **payer.cert())
+            request = pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=payer.psn_no, amount_fen=2_000, **payer.charge())
             with pytest.raises(grpc.aio.AioRpcError) as err:
                 await stub.Settle(request, metadata=[("authorization", f"Bearer {TOKEN_A}")], timeout=10)
             assert kit.reason_of(err.value) == "ACCOUNTS_UNAVAILABLE"

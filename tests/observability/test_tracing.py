@@ -72,7 +72,7 @@ async def test_a_settle_is_one_trace_from_the_pos_to_the_database(traced: Any, a
     family = Family(accounts)
     payer = await family.person(credit_fen=10_000, name=NAME)
     request = pb.SettleRequest(
-        pos_txn_id=rid(), payer_psn_no=payer.psn_no, amount_fen=3_000, description=DESCRIPTION, **payer.cert()
+        pos_txn_id=rid(), payer_psn_no=payer.psn_no, amount_fen=3_000, description=DESCRIPTION, **payer.charge()
     )
     trace_id, reply = await _pos_call(provider, address, "Settle", request)
     assert reply.settlement.status == pb.SETTLEMENT_STATUS_COMPLETED
@@ -114,11 +114,11 @@ async def test_no_span_holds_personal_data(traced: Any, accounts: Accounts) -> N
     payer = await family.person(credit_fen=10_000, name=NAME)
     other = await family.person(name=NAME)
     paid = pb.SettleRequest(
-        pos_txn_id=rid(), payer_psn_no=payer.psn_no, amount_fen=2_000, description=DESCRIPTION, **payer.cert()
+        pos_txn_id=rid(), payer_psn_no=payer.psn_no, amount_fen=2_000, description=DESCRIPTION, **payer.charge()
     )
     # someone else's ID card: declined, and the card's number is in the request
     declined = pb.SettleRequest(
-        pos_txn_id=rid(), payer_psn_no=payer.psn_no, amount_fen=2_000, description=DESCRIPTION, **other.cert()
+        pos_txn_id=rid(), payer_psn_no=payer.psn_no, amount_fen=2_000, description=DESCRIPTION, **other.charge()
     )
     await _pos_call(provider, address, "Settle", paid)
     _, error = await _pos_call(provider, address, "Settle", declined)
