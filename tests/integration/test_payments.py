@@ -14,6 +14,7 @@ from tools.kit import (
     ID_CARD,
     OWN,
     POOL,
+    RESIDENT,
     SOCIAL_SECURITY_CARD,
     Family,
     Insured,
@@ -269,3 +270,48 @@ async def test_every_error_carries_the_clerks_message_in_chinese(accounts) -> No
     assert chinese(err) == "账户余额不足。"
     bad = await fails(accounts.GetPerson(pb.GetPersonRequest(psn_no="no such!")), "INVALID_ARGUMENT")
     assert chinese(bad) == "请求不完整或格式有误，请查看各字段的说明。"
+
+
+# ---------------------------------------------------------------- at the till: why the pool gave nothing (the FAQ)
+
+
+def _why(r) -> list[tuple[int, int, str]]:  # type: ignore[no-untyped-def]
+    return [(leg.source, leg.reserved_fen, leg.shortfall_reason) for leg in r.legs]
+
+
+async def test_the_pool_does_not_pay_while_its_creator_is_below_the_minimum(accounts) -> None:
+    """Rule 6 when money moves: "创建人个人账户余额不足500元时不能实现共济功能"."""
+    f = Family(accounts)
+    creator = await f.person(credit_fen=60_000)
+    child = await f.person(insurance=RESIDENT)
+    pool_id = await f.create_pool(creator, transfer_fen=50_000)  # the creator keeps 10,000: below 50,000
+    await f.bind(pool_id, child, cpb.RELATION_CHILD)
+
+    short = await f.reserve(child, 3_000, debit_immediately=True)
+    assert _why(short) == [(OWN, 0, "NO_PERSONAL_ACCOUNT"), (POOL, 0, "CREATOR_BALANCE_BELOW_MINIMUM")]
+    assert await f.pool_balance(pool_id) == 50_000
+
+    await f.credit(creator, 40_000)  # her contribution brings her back to the minimum
+    paid = await f.reserve(child, 3_000, debit_immediately=True)
+    assert [(leg.source, leg.debited_fen) for leg in paid.legs] == [(OWN, 0), (POOL, 3_000)]
+
+
+async def test_each_reason_the_pool_gives_nothing_reaches_the_till(accounts) -> None:
+    f = Family(accounts)
+    loner = await f.person(credit_fen=1_000)
+    assert _why(await f.reserve(loner, 2_000)) == [(OWN, 1_000, "INSUFFICIENT_FUNDS"), (POOL, 0, "NOT_BOUND")]
+
+    creator = await f.person(credit_fen=200_000)
+    spouse = await f.person()
+    pool_id = await f.create_pool(creator, transfer_fen=50_000)
+    await f.bind(pool_id, spouse)
+    await f.reserve(spouse, 50_000, debit_immediately=True)  # the pool is spent
+    assert _why(await f.reserve(spouse, 2_000)) == [(OWN, 0, "INSUFFICIENT_FUNDS"), (POOL, 0, "POOL_EMPTY")]
+
+    await f.transfer(pool_id, 50_000)
+    golmud = await f.reserve(spouse, 2_000, mdtrtarea_admvs="632801")  # a Golmud hospital: cross-region care
+    assert _why(golmud) == [(OWN, 0, "INSUFFICIENT_FUNDS"), (POOL, 0, "VISIT_OUTSIDE_REGION")]
+    chengxi = await f.reserve(spouse, 2_000, mdtrtarea_admvs="630104")  # a Xining district: the pool pays
+    assert _why(chengxi) == [(OWN, 0, "INSUFFICIENT_FUNDS"), (POOL, 2_000, "")]
+    for r in (golmud, chengxi):
+        await accounts.Release(pb.ReleaseRequest(request_id=rid(), reservation_id=r.reservation_id))
