@@ -25,6 +25,7 @@ INSTITUTION_C, TOKEN_C = "H63010000C03", "token-of-institution-c"
 # configured in Chengxi district, Xining (GONGJI_INSTITUTION_REGIONS).
 INSTITUTION_GOLMUD, TOKEN_GOLMUD = "H63280100D04", "token-of-a-golmud-hospital"
 INSTITUTION_CLINIC, TOKEN_CLINIC = "CLINIC-CHENGXI", "token-of-a-chengxi-clinic"
+INSTITUTION_BEIJING, TOKEN_BEIJING = "H11010500E05", "token-of-a-beijing-hospital"  # Chaoyang, Beijing: 110105
 TOKENS = ",".join(
     f"{code}:{token_hash(token)}"
     for code, token in (
@@ -33,6 +34,7 @@ TOKENS = ",".join(
         (INSTITUTION_C, TOKEN_C),
         (INSTITUTION_GOLMUD, TOKEN_GOLMUD),
         (INSTITUTION_CLINIC, TOKEN_CLINIC),
+        (INSTITUTION_BEIJING, TOKEN_BEIJING),
     )
 )
 CREDENTIAL_HASH_KEY = "settlement-test-credential-key"

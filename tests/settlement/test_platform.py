@@ -5,15 +5,19 @@ gave less."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import grpc
+import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from gongji.common.v1 import common_pb2 as cpb
 from gongji.settlement.v1 import settlement_pb2 as pb
+from services.accounts.usecases.env import CHINA
 from services.common.errors import Reason
-from tests.settlement.conftest import TOKEN_CLINIC, TOKEN_GOLMUD
+from tests import processes
+from tests.settlement.conftest import TOKEN_BEIJING, TOKEN_CLINIC, TOKEN_GOLMUD, settlement_env
 from tools.kit import Family, Insured, bad_fields, fails, rid
 from tools.kit import accounts_v1 as apb
 
@@ -279,3 +283,47 @@ async def test_the_pool_pays_only_where_the_family_is_insured_and_the_split_says
     finally:
         await clinic.channel.close()
         await golmud.channel.close()
+
+
+POLICY = Path(__file__).resolve().parents[2] / "config" / "policy.toml"
+
+
+@pytest.mark.parametrize(
+    ("scope", "pool_pays_in"),
+    [("PROVINCE", {"golmud": True, "beijing": False}), ("NATIONAL", {"golmud": True, "beijing": True})],
+)
+async def test_a_cross_region_visit_under_each_scope(stack, tmp_path, scope, pool_pays_in) -> None:  # type: ignore[no-untyped-def]
+    """Rule 5's scope reaches the till: from today the policy widens mutual aid to the province, or the nation
+    (跨省共济), and a Xining family's pool pays in Golmud (same province), or in Beijing too. (SAME_REGION: above.)"""
+    today = dt.datetime.now(CHINA).date()
+    policy = tmp_path / "policy.toml"
+    policy.write_text(
+        POLICY.read_text(encoding="utf-8") + f'\n[[period]]\neffective_from = {today}\nregion_scope = "{scope}"\n',
+        encoding="utf-8",
+    )
+    accounts = await processes.start("accounts", DATABASE_URL=stack.database_url, GONGJI_POLICY_FILE=str(policy))
+    settlement = await processes.start("settlement", **settlement_env(stack.database_url, accounts))
+    where = {
+        "golmud": stack.pos(TOKEN_GOLMUD, settlement.address),
+        "beijing": stack.pos(TOKEN_BEIJING, settlement.address),
+    }
+    try:
+        f, member, pool_id = await _family(stack, own_fen=0, pool_fen=60_000)
+        for place, pos in where.items():
+            bill = member.charge(mdtrt_id=f"MD-{rid()[:12]}", medfee_sumamt_fen=5_000)
+            paid = (
+                await pos(
+                    "Settle", pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=member.psn_no, amount_fen=5_000, **bill)
+                )
+            ).settlement
+            if pool_pays_in[place]:
+                assert _split(paid.split) == (0, 5_000, 0), place
+            else:
+                assert _split(paid.split) == (0, 0, 5_000), place
+                assert _shortfalls(paid.split)[pb.PAY_SOURCE_FAMILY_POOL] == "VISIT_OUTSIDE_REGION"
+        assert await f.pool_balance(pool_id) == 60_000 - 5_000 * sum(pool_pays_in.values())
+    finally:
+        for pos in where.values():
+            await pos.channel.close()
+        settlement.stop()
+        accounts.stop()
