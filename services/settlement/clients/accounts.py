@@ -44,8 +44,18 @@ SOURCES = {
     Source.PERSONAL_ACCOUNT: cpb.FUNDING_SOURCE_PERSONAL_ACCOUNT,
     Source.FAMILY_POOL: cpb.FUNDING_SOURCE_FAMILY_POOL,
 }
-# Worth retrying: the call did not happen, or we do not know (and the request id makes a repeat harmless).
-RETRYABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.ABORTED}
+# A definite answer: accounts ran the call and said no, or could not take it as sent. Every other status — unavailable,
+# deadline exceeded, aborted, cancelled by an accounts instance shutting down, internal, unknown, a certificate being
+# rotated — leaves the outcome unknown or passing: the same request id is tried again (accounts runs it at most once)
+# and, out of attempts, the settlement stays pending for the POS's retry or the recovery worker. Never a decline: a
+# payment accounts may have made must not be told "declined".
+DEFINITE = {
+    grpc.StatusCode.INVALID_ARGUMENT,
+    grpc.StatusCode.FAILED_PRECONDITION,
+    grpc.StatusCode.NOT_FOUND,
+    grpc.StatusCode.ALREADY_EXISTS,
+    grpc.StatusCode.OUT_OF_RANGE,
+}
 
 
 @dataclass(frozen=True)
@@ -139,7 +149,7 @@ class AccountsClient:
             try:
                 return await fn(min(self.timeout_s, remaining))
             except grpc.aio.AioRpcError as err:
-                if err.code() not in RETRYABLE:
+                if err.code() in DEFINITE:
                     info = error_info(err)
                     raise AccountsDeclined(info.reason if info else err.code().name, err.details() or "") from err
                 log.warning("accounts %s attempt %d failed: %s", name, attempt, err.code().name)
