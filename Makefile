@@ -9,7 +9,7 @@ PROTO_FILES := $(shell find protos -name '*.proto' | sort)
 INSTANCES ?= 2
 STANDBY ?= 1
 
-.PHONY: help setup protos check-protos contract-baseline run ha test test-unit lint bench conformance clean lock docs golden
+.PHONY: help setup protos check-protos contract-baseline run ha test test-unit lint bench soak conformance clean lock docs golden
 .DEFAULT_GOAL := help
 
 ## List the targets, each with the `## ` line written above it (the default goal).
@@ -77,9 +77,13 @@ lint: setup
 	$(VENV)/bin/ruff format --check services tools tests
 	$(VENV)/bin/mypy
 
-## Settle throughput and latency (1, 16, 64 in flight) beside a no-op gRPC round trip; needs `make run` running.
+## Settle and Authorize+Capture at 16/64/256 in flight beside a bare gRPC chain, CPU per process; needs `make run`.
 bench: setup
-	$(PY) -m tools.bench
+	$(PY) -m tools.bench $(BENCH_ARGS)
+
+## Ten minutes of mixed POS traffic against `make run`; each process's memory (RSS) at the start and the end.
+soak: setup
+	$(PY) -m tools.bench --soak 600 $(BENCH_ARGS)
 
 ## Re-pin requirements.txt from requirements.in at the newest versions (review the diff).
 lock:

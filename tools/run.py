@@ -94,6 +94,7 @@ def main() -> None:
         env["DATABASE_URL"] = start_or_exit(pg)
         print(f"embedded PostgreSQL: {env['DATABASE_URL']} (data in .data/postgres)", flush=True)
     ports = {name: int(_settings(name, env).port) for name in names}
+    env.setdefault("GONGJI_ACCOUNTS_ADDR", f"127.0.0.1:{ports['accounts']}")  # settlement finds this accounts
     for name in names:
         subprocess.run([sys.executable, "-m", f"services.{name}", "migrate"], env=env, check=True, cwd=ROOT)
     procs = []
