@@ -39,9 +39,10 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from gongji.settlement.v1 import settlement_pb2 as spb
 from gongji.settlement.v1 import settlement_pb2_grpc
+from services.common.rpc import retry_delay
 from tools import chain
 from tools.devdb import free_port
-from tools.kit import Accounts, Deployment, Family, Insured, channel, reason_of, retry_delay
+from tools.kit import Accounts, Deployment, Family, Insured, channel, reason_of
 from tools.kit import accounts_v1 as apb
 
 POS_DEADLINE_S = 30.0  # what a POS gives a payment

@@ -90,17 +90,6 @@ def reason_of(exc: grpc.aio.AioRpcError | grpc.RpcError) -> str:
     return info.reason if info else ""
 
 
-def retry_delay(exc: grpc.aio.AioRpcError | grpc.RpcError) -> float | None:
-    """The seconds the google.rpc.RetryInfo of a failed call asks the caller to wait before retrying (None: none)."""
-    status = rpc_status.from_call(exc)  # type: ignore[arg-type]
-    for d in status.details if status else ():
-        if d.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
-            info = error_details_pb2.RetryInfo()
-            d.Unpack(info)
-            return float(info.retry_delay.ToTimedelta().total_seconds())
-    return None
-
-
 def bad_fields(exc: grpc.aio.AioRpcError | grpc.RpcError) -> dict[str, str]:
     """What the BadRequest detail of a failed call says of each field: {field: description}."""
     status = rpc_status.from_call(exc)  # type: ignore[arg-type]

@@ -25,6 +25,7 @@ from services.accounts.transport.servicers import FamilyServicer, LedgerServicer
 from services.accounts.usecases import payments
 from services.accounts.usecases.env import Env
 from services.common import migrate
+from services.common.admission import Admission
 from services.common.auth import AuthInterceptor
 from services.common.db import make_engine
 from services.common.observability import (
@@ -122,9 +123,15 @@ async def start(settings: Settings, tracing: Tracing | None = None) -> AccountsA
         list(SERVICES),
         f"{settings.host}:{settings.port}",
         settings.server_credentials(client_ca_required=True),
-        interceptors=[ServerObservability(), *traced(tracing), AuthInterceptor(identities, ACCESS)],
+        interceptors=[
+            ServerObservability(),
+            *traced(tracing),
+            Admission(settings.max_in_flight),
+            AuthInterceptor(identities, ACCESS),
+        ],
         reflection_on=settings.reflection_on,
         metrics=(settings.metrics_host, settings.metrics_port) if settings.metrics_port is not None else None,
+        reuse_port=settings.workers > 1,
     )
     watch_pool("accounts", engine)
     sweeper = asyncio.create_task(_sweeper(engine, env, settings.sweep_interval_s))

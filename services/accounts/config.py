@@ -25,6 +25,8 @@ class Settings(SecureServerSettings):
     sweep_interval_s: float = 1.0
     shutdown_grace_s: float = 10.0
     db_pool_size: int = 10
+    # Calls in flight in one process; one more is refused at once (RESOURCE_EXHAUSTED OVERLOADED, with RetryInfo).
+    max_in_flight: int = 256
     # Who may call, by the commonName of their client certificate: {CN: role}, roles as in transport/access.py.
     callers: dict[str, str] = field(default_factory=dict)
 
@@ -38,6 +40,7 @@ class Settings(SecureServerSettings):
         "sweep_interval_s": Env("GONGJI_SWEEP_INTERVAL_S", float),
         "shutdown_grace_s": Env("GONGJI_SHUTDOWN_GRACE_S", float),
         "db_pool_size": Env("GONGJI_DB_POOL_SIZE", int),
+        "max_in_flight": Env("GONGJI_ACCOUNTS_MAX_IN_FLIGHT", int),
         "callers": Env("GONGJI_ACCOUNTS_CALLERS", parse_callers),
         **SecureServerSettings.security_env("accounts"),
     }

@@ -66,15 +66,32 @@ def is_list(addresses: str) -> bool:
     return len(split(addresses)) > 1
 
 
-def channel_options(health_service: str, tls_name: str | None = None) -> list[tuple[str, Any]]:
+# How soon a channel tries again to connect to an instance that was gone: from 100 ms, never more than 500 ms apart
+# (gRPC's own default grows to 120 s, so an instance back after a long outage would be found only minutes later).
+RECONNECT_BACKOFF_MS = (100, 500)
+
+
+def channel_options(
+    health_service: str, tls_name: str | None = None, wait_for_ready: bool = False
+) -> list[tuple[str, Any]]:
     """Round robin over the instances whose health (grpc.health.v1 Watch of `health_service`) is SERVING: an
     instance that is stopping says NOT_SERVING first and gets no new calls; one that is gone is skipped until it
-    is back. `tls_name`: the name every instance's certificate is checked against (a list's)."""
-    config = {
+    is back, and tried again at least every half second. `tls_name`: the name every instance's certificate is
+    checked against (a list's). `wait_for_ready`: a call made while no instance is ready waits (within its deadline)
+    for one to be, instead of failing at once: a restarted service is used as soon as it is up."""
+    config: dict[str, Any] = {
         "loadBalancingConfig": [{"round_robin": {}}],
         "healthCheckConfig": {"serviceName": health_service},
     }
-    options: list[tuple[str, Any]] = [("grpc.service_config", json.dumps(config))]
+    if wait_for_ready:
+        config["methodConfig"] = [{"name": [{}], "waitForReady": True}]
+    first, most = RECONNECT_BACKOFF_MS
+    options: list[tuple[str, Any]] = [
+        ("grpc.service_config", json.dumps(config)),
+        ("grpc.initial_reconnect_backoff_ms", first),
+        ("grpc.min_reconnect_backoff_ms", first),
+        ("grpc.max_reconnect_backoff_ms", most),
+    ]
     if tls_name:
         options += [("grpc.ssl_target_name_override", tls_name), ("grpc.default_authority", tls_name)]
     return options

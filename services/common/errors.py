@@ -213,6 +213,16 @@ class Reason(Enum):
         "The service is at capacity right now; nothing was done; retry shortly.",
         "系统繁忙，本次未做任何处理，请稍后重试。",
     )
+    OVERLOADED = (
+        "The service is taking as many calls as it can right now; this one was not started and nothing was done; "
+        "retry after the delay given (RetryInfo) with the same transaction or request id.",
+        "系统当前受理的业务已达上限，本次请求未受理，未做任何处理；请按提示的等待时间后用同一交易流水号或请求号重试。",
+    )
+    DEADLINE_TOO_SHORT = (
+        "The call's deadline leaves too little time to reach the accounts service; it was not started and nothing "
+        "was done; retry with a longer deadline.",
+        "请求的超时时间过短，不足以完成账户处理，本次未受理，未做任何处理；请设置更长的超时时间后重试。",
+    )
     # transport
     INVALID_ARGUMENT = (
         "The request is incomplete or malformed; see the field violations.",
@@ -246,6 +256,7 @@ class DomainError(Exception):
     reason: Reason
     detail: str = ""
     metadata: dict[str, str] = field(default_factory=dict)
+    retry_after_s: float | None = None  # set: the client is told to wait this long before retrying (RetryInfo)
 
     def __post_init__(self) -> None:
         super().__init__(self.reason.name)

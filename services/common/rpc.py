@@ -10,6 +10,7 @@ BadRequest, a database that is gone or a lost race UNAVAILABLE / ABORTED, anythi
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import uuid
@@ -29,7 +30,9 @@ log = logging.getLogger(__name__)
 C = grpc.StatusCode
 # What the client should do next follows from the code: FAILED_PRECONDITION fix the state first, NOT_FOUND check
 # the id, ALREADY_EXISTS it is done already (a person registered, a premium paid) or, REQUEST_ID_REUSED, use a new
-# request id for a new request, UNAVAILABLE / ABORTED retry the same call, INTERNAL retry the same id.
+# request id for a new request, UNAVAILABLE / ABORTED retry the same call, RESOURCE_EXHAUSTED retry it after the
+# RetryInfo's delay, DEADLINE_EXCEEDED (DEADLINE_TOO_SHORT) retry it with a longer deadline, INTERNAL retry the same
+# id.
 STATUS: dict[Reason, grpc.StatusCode] = {
     Reason.PERSON_NOT_FOUND: C.NOT_FOUND,
     Reason.PERSON_ALREADY_REGISTERED: C.ALREADY_EXISTS,
@@ -85,6 +88,8 @@ STATUS: dict[Reason, grpc.StatusCode] = {
     Reason.CONCURRENT_UPDATE: C.ABORTED,
     Reason.ACCOUNT_BUSY: C.ABORTED,
     Reason.SERVICE_BUSY: C.UNAVAILABLE,
+    Reason.OVERLOADED: C.RESOURCE_EXHAUSTED,
+    Reason.DEADLINE_TOO_SHORT: C.DEADLINE_EXCEEDED,
     Reason.INVALID_ARGUMENT: C.INVALID_ARGUMENT,
     Reason.INTERNAL: C.INTERNAL,
 }
@@ -113,7 +118,12 @@ def _chinese(reason: Reason) -> error_details_pb2.LocalizedMessage:
 
 def domain_status(err: DomainError) -> grpc.Status:
     info = error_details_pb2.ErrorInfo(reason=err.reason.name, domain=DOMAIN, metadata=err.metadata)
-    return _status(STATUS[err.reason], err.message, [info, _chinese(err.reason)])
+    details: list[Any] = [info, _chinese(err.reason)]
+    if err.retry_after_s is not None:
+        retry = error_details_pb2.RetryInfo()
+        retry.retry_delay.FromTimedelta(dt.timedelta(seconds=err.retry_after_s))
+        details.append(retry)
+    return _status(STATUS[err.reason], err.message, details)
 
 
 # The most field violations an error lists: a status travels in trailers, which a gRPC client refuses beyond 16 KiB
@@ -149,6 +159,17 @@ def error_info(exc: grpc.aio.AioRpcError | grpc.RpcError) -> error_details_pb2.E
             info = error_details_pb2.ErrorInfo()
             d.Unpack(info)
             return info
+    return None
+
+
+def retry_delay(exc: grpc.aio.AioRpcError | grpc.RpcError) -> float | None:
+    """The seconds a google.rpc.RetryInfo in a failed call's status asks the caller to wait (None: there is none)."""
+    status = rpc_status.from_call(exc)  # type: ignore[arg-type]
+    for d in status.details if status is not None else ():
+        if d.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
+            retry = error_details_pb2.RetryInfo()
+            d.Unpack(retry)
+            return float(retry.retry_delay.ToTimedelta().total_seconds())
     return None
 
 

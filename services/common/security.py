@@ -141,6 +141,7 @@ class SecureServerSettings(EnvSettings):
     client_ca: Path | None = None
     reflection: bool | None = None  # None: on in development, off in production
     metrics_host: str = "127.0.0.1"  # /metrics and /healthz (plain HTTP, for scrapers and probes)
+    workers: int = 1  # serving processes on the one port (SO_REUSEPORT); each has its own pool and call limit
 
     @staticmethod
     def security_env(service: str) -> dict[str, Env]:
@@ -153,6 +154,7 @@ class SecureServerSettings(EnvSettings):
             "client_ca": Env(prefix + "CLIENT_CA", Path),
             "reflection": Env("GONGJI_REFLECTION", flag),
             "metrics_host": Env("GONGJI_METRICS_HOST"),
+            "workers": Env("GONGJI_WORKERS", int),
         }
 
     @property

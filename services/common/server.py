@@ -56,15 +56,19 @@ async def start_server(
     interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
     reflection_on: bool = False,
     metrics: tuple[str, int] | None = None,
+    reuse_port: bool = False,
 ) -> Server:
     """Serves TLS with `credentials` (None: plaintext, a development switch checked by the settings), and
     `metrics` = (host, port) when given. Raises PortUnavailable when `address` cannot be listened on (checked first:
-    gRPC would log its own error)."""
+    gRPC would log its own error). `reuse_port`: one of several worker processes sharing the port (SO_REUSEPORT; the
+    kernel spreads connections over them); their supervisor checked that the port was free."""
     host, _, port_text = address.rpartition(":")
-    check_port_free(host, int(port_text))
+    if not reuse_port:
+        check_port_free(host, int(port_text))
     options = [
-        # No SO_REUSEPORT: with it (gRPC's default) a second server on a taken port binds silently and shares calls.
-        ("grpc.so_reuseport", 0),
+        # SO_REUSEPORT only for workers: with it (gRPC's default) a second server on a taken port binds silently and
+        # shares calls.
+        ("grpc.so_reuseport", int(reuse_port)),
         ("grpc.max_receive_message_length", MAX_RECEIVE_BYTES),
         ("grpc.max_send_message_length", MAX_SEND_BYTES),
     ]

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gongji.settlement.v1 import settlement_pb2, settlement_pb2_grpc
 from services.common import balancing, migrate
 from services.common.actors import acting_as
+from services.common.admission import Admission
 from services.common.auth import ActingClientInterceptor, AuthInterceptor
 from services.common.db import make_engine
 from services.common.leader import leading
@@ -38,7 +39,7 @@ from services.settlement.domain.model import Kind, Status
 from services.settlement.domain.policy import SettlementPolicy
 from services.settlement.storage.store import PgStore
 from services.settlement.transport.access import ACCESS, identities
-from services.settlement.transport.servicer import SettlementServicer
+from services.settlement.transport.servicer import DEADLINE_MARGIN_S, SettlementServicer
 from services.settlement.usecases.deps import CrashPoint, Deps, no_crash
 from services.settlement.usecases.recover import recover_once
 
@@ -83,7 +84,21 @@ RECOVERY = "RECOVERY:settlement"  # the actor of what the recovery worker does
 RECOVERY_LOCK = "gongji.settlement.recovery"
 
 
-async def recovery_round(deps: Deps, settings: Settings, engine: AsyncEngine) -> int | None:
+# Beyond the longest wait: the intent's write and the last bookkeeping after the wait, and clocks a little apart.
+PENDING_SLACK_S = 1.0
+
+
+def recover_command(settings: Settings) -> Recover:
+    """What the recovery worker works on. A PENDING payment is abandoned only when no POS call can still be waiting
+    on it: every call's wait for accounts is capped at accounts_max_wait_s (plus our bookkeeping margin) from the
+    moment it wrote or touched the intent (usecases/pay.py), so a payment unchanged for longer has nobody waiting."""
+    waits_s = settings.accounts_max_wait_s + DEADLINE_MARGIN_S + PENDING_SLACK_S
+    return Recover(settings.recovery_grace_s, pending_grace_s=waits_s)
+
+
+async def recovery_round(
+    deps: Deps, settings: Settings, engine: AsyncEngine, command: Recover | None = None
+) -> int | None:
     """One round of the recovery worker, if this instance leads it: among several instances on one database, one
     round runs at a time, so no two instances work on the same settlement. Returns how many it moved on, or None
     when another instance holds the round."""
@@ -92,9 +107,8 @@ async def recovery_round(deps: Deps, settings: Settings, engine: AsyncEngine) ->
         async with leading(engine, RECOVERY_LOCK) as leader:
             if not leader:
                 return None
-            return await recover_once(
-                deps, Recover(settings.recovery_grace_s), settings.accounts_timeout_s * settings.accounts_attempts
-            )
+            budget_s = settings.accounts_timeout_s * settings.accounts_attempts
+            return await recover_once(deps, command or recover_command(settings), budget_s)
     finally:
         acting_as.reset(actor)
 
@@ -141,7 +155,7 @@ def _accounts_channel(settings: Settings, tracing: Tracing | None = None) -> grp
         interceptors.append(tracing.client_interceptor())
     target = balancing.target(settings.accounts_addr)
     tls_name = settings.accounts_tls_name or (ACCOUNTS_TLS_NAME if balancing.is_list(settings.accounts_addr) else "")
-    options = balancing.channel_options(ACCOUNTS_HEALTH, tls_name)
+    options = balancing.channel_options(ACCOUNTS_HEALTH, tls_name, wait_for_ready=True)
     material = settings.accounts_credentials()
     if material is None:
         return grpc.aio.insecure_channel(target, options=options, interceptors=interceptors)
@@ -163,7 +177,7 @@ async def start(settings: Settings, tracing: Tracing | None = None) -> Settlemen
         policy=SettlementPolicy.load(settings.policy_file),
         institution_regions=settings.institution_regions,
     )
-    servicer = SettlementServicer(deps)
+    servicer = SettlementServicer(deps, settings.accounts_max_wait_s, settings.accounts_min_wait_s)
     server = await start_server(
         lambda s: settlement_pb2_grpc.add_SettlementServiceServicer_to_server(servicer, s),  # type: ignore[no-untyped-call]
         [SERVICE_NAME],
@@ -172,10 +186,12 @@ async def start(settings: Settings, tracing: Tracing | None = None) -> Settlemen
         interceptors=[
             ServerObservability(SERVICE_NAME),
             *traced(tracing),
+            Admission(settings.max_in_flight),
             AuthInterceptor(identities(settings), ACCESS),
         ],
         reflection_on=settings.reflection_on,
         metrics=(settings.metrics_host, settings.metrics_port) if settings.metrics_port is not None else None,
+        reuse_port=settings.workers > 1,
     )
     watch_pool("settlement", engine)
     worker = asyncio.create_task(_recovery(deps, settings, engine))

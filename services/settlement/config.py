@@ -62,8 +62,15 @@ class Settings(SecureServerSettings):
     accounts_ca: Path | None = None
     client_cert: Path | None = None
     client_key: Path | None = None
+    # Calling accounts: each attempt waits at most accounts_timeout_s; a POS's call tries again until its deadline
+    # (less a margin), at most accounts_max_wait_s, and is refused at once when that leaves less than
+    # accounts_min_wait_s; work nobody waits for (the recovery worker) gets accounts_timeout_s × accounts_attempts.
     accounts_timeout_s: float = 2.0
     accounts_attempts: int = 3
+    accounts_max_wait_s: float = 30.0
+    accounts_min_wait_s: float = 0.1
+    # Calls in flight in one process; one more is refused at once (RESOURCE_EXHAUSTED OVERLOADED, with RetryInfo).
+    max_in_flight: int = 128
     recovery_interval_s: float = 5.0
     recovery_grace_s: float = 30.0
     shutdown_grace_s: float = 10.0
@@ -88,6 +95,9 @@ class Settings(SecureServerSettings):
         "client_key": Env("GONGJI_SETTLEMENT_CLIENT_KEY", Path),
         "accounts_timeout_s": Env("GONGJI_ACCOUNTS_TIMEOUT_S", float),
         "accounts_attempts": Env("GONGJI_ACCOUNTS_ATTEMPTS", int),
+        "accounts_max_wait_s": Env("GONGJI_ACCOUNTS_MAX_WAIT_S", float),
+        "accounts_min_wait_s": Env("GONGJI_ACCOUNTS_MIN_WAIT_S", float),
+        "max_in_flight": Env("GONGJI_SETTLEMENT_MAX_IN_FLIGHT", int),
         "recovery_interval_s": Env("GONGJI_RECOVERY_INTERVAL_S", float),
         "recovery_grace_s": Env("GONGJI_RECOVERY_GRACE_S", float),
         "shutdown_grace_s": Env("GONGJI_SHUTDOWN_GRACE_S", float),

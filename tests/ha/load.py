@@ -165,6 +165,7 @@ def settlement_settings(url: str, accounts_addr: str, **overrides: Any) -> Settl
         "client_key": pki / "settlement.key",
         "accounts_timeout_s": 0.5,
         "accounts_attempts": 1,
+        "accounts_max_wait_s": 0.5,  # and a POS's call as long: what these tests count on is quick answers
         "recovery_interval_s": 3600,  # the workers' own rounds: once at start, when there is nothing old enough
         "recovery_grace_s": 3600,
     }

@@ -4,7 +4,6 @@ workers (settlement) racing over the same items process each item once. Counts a
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -19,6 +18,7 @@ from services.accounts.domain.policy import PolicyBook
 from services.accounts.usecases.env import Env
 from services.common.db import make_engine
 from services.settlement import app as settlement_app
+from services.settlement.domain.commands import Recover
 from tests import processes
 from tests.ha import load
 from tests.settlement.conftest import TOKEN_A
@@ -95,11 +95,11 @@ async def test_two_recovery_workers_finish_each_abandoned_payment_once(fresh: An
     settings = load.settlement_settings(url, f"127.0.0.1:{running.server.port}")
     instances = [await settlement_app.start(settings) for _ in range(2)]
     try:
-        now = dataclasses.replace(settings, recovery_grace_s=0)
+        now = Recover(grace_s=0, pending_grace_s=0)
         moved: list[int | None] = []
         for _ in range(50):  # rounds at once, four at a time, until one led (an instance's own may hold the lock)
             moved += await asyncio.gather(
-                *(settlement_app.recovery_round(i.deps, now, i.engine) for i in instances for _ in range(2))
+                *(settlement_app.recovery_round(i.deps, settings, i.engine, now) for i in instances for _ in range(2))
             )
             if any(m is not None for m in moved):
                 break

@@ -49,6 +49,9 @@ def settlement_env(database_url: str, accounts: processes.Process, **extra: str)
         "GONGJI_RECOVERY_GRACE_S": "1",
         "GONGJI_RECOVERY_INTERVAL_S": "0.3",
         "GONGJI_ACCOUNTS_TIMEOUT_S": "1",
+        # A POS call waits for accounts at most this long, so the recovery worker may abandon a pending payment
+        # 4.2 s after it was last worked on (app.recover_command), not after the 30 s of a real deployment.
+        "GONGJI_ACCOUNTS_MAX_WAIT_S": "3",
         "GONGJI_CREDENTIAL_HASH_KEY": CREDENTIAL_HASH_KEY,
         **extra,
     }

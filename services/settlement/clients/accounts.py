@@ -18,7 +18,7 @@ from gongji.accounts.v1 import payment_service_pb2_grpc
 from gongji.accounts.v1 import reservation_pb2 as rpb
 from gongji.common.v1 import common_pb2 as cpb
 from services.common.credentials import Credential
-from services.common.rpc import error_info
+from services.common.rpc import error_info, retry_delay
 from services.settlement.domain.accounts import (
     AccountsDeclined,
     AccountsUnreachable,
@@ -127,6 +127,9 @@ CONSUMER_CONTRACT: dict[str, Use] = {
 }
 
 
+MAX_RETRY_DELAY_S = 1.0  # the longest pause between attempts (doubling from 50 ms) unless RetryInfo says otherwise
+
+
 class AccountsClient:
     """gongji.accounts.v1.PaymentService, as settlement uses it (implements usecases/ports.py: Accounts)."""
 
@@ -136,16 +139,14 @@ class AccountsClient:
         self.attempts = attempts
 
     async def _call(self, name: str, fn: Callable[[float], Awaitable[T]], budget_s: float | None) -> T:
-        """Runs one idempotent call within the caller's remaining time, retrying what is worth retrying."""
+        """Runs one idempotent call, trying again what is worth it until `budget_s` is spent (the POS's wait; None:
+        `timeout_s` × `attempts`, for work nobody waits on); each attempt at most `timeout_s`, after RetryInfo's delay
+        when accounts gives one. The channel waits for readiness: a restarted accounts is used once it is up."""
         loop = asyncio.get_running_loop()
-        # Never longer than our own attempts allow, however long the POS is willing to wait: recovery counts on it.
-        most = self.timeout_s * self.attempts
-        deadline = loop.time() + (min(budget_s, most) if budget_s is not None else most)
-        delay = 0.05
-        for attempt in range(1, self.attempts + 1):
-            remaining = deadline - loop.time()
-            if remaining <= 0.01:
-                break
+        deadline = loop.time() + (budget_s if budget_s is not None else self.timeout_s * self.attempts)
+        delay, attempt = 0.05, 0
+        while (remaining := deadline - loop.time()) > 0.01:
+            attempt += 1
             try:
                 return await fn(min(self.timeout_s, remaining))
             except grpc.aio.AioRpcError as err:
@@ -153,8 +154,9 @@ class AccountsClient:
                     info = error_info(err)
                     raise AccountsDeclined(info.reason if info else err.code().name, err.details() or "") from err
                 log.warning("accounts %s attempt %d failed: %s", name, attempt, err.code().name)
-            await asyncio.sleep(min(delay, max(deadline - loop.time(), 0)))
-            delay *= 2
+                pause = retry_delay(err) or delay
+            await asyncio.sleep(min(pause, max(deadline - loop.time(), 0)))
+            delay = min(delay * 2, MAX_RETRY_DELAY_S)
         raise AccountsUnreachable(name)
 
     async def reserve(self, c: ReserveCall, *, budget_s: float | None = None) -> Hold:

@@ -92,7 +92,10 @@ class Reconcile:
 
 @dataclass(frozen=True)
 class Recover:
-    """One round of the recovery worker: work unfinished for longer than `grace_s`, at most `batch` of each kind."""
+    """One round of the recovery worker: work unfinished for longer than `grace_s`, at most `batch` of each kind. A
+    payment still PENDING is abandoned only once no POS can still be waiting on it: unchanged for `grace_s` and for
+    `pending_grace_s` (longer than any POS call waits for accounts: settlement's wait is capped by it)."""
 
     grace_s: float
     batch: int = 50
+    pending_grace_s: float = 0.0

@@ -188,15 +188,26 @@ async def move(conn: AsyncConnection, settlement_id: str, m: Move) -> Settlement
     return _settlement(row) if row else None
 
 
-async def unfinished(conn: AsyncConnection, updated_before: dt.datetime, limit: int) -> list[str]:
+async def unfinished(
+    conn: AsyncConnection, updated_before: dt.datetime, limit: int, pending_before: dt.datetime
+) -> list[str]:
     rows = await conn.execute(
         sql(
-            "SELECT id FROM settlement.settlements WHERE status IN ('PENDING', 'CAPTURING', 'VOIDING', 'COMPENSATING', "
-            "'REVERSING') AND updated_at < :updated_before ORDER BY updated_at LIMIT :limit"
+            "SELECT id FROM settlement.settlements WHERE ((status IN ('CAPTURING', 'VOIDING', 'COMPENSATING', "
+            "'REVERSING') AND updated_at < :updated_before) OR (status = 'PENDING' AND updated_at < :pending_before)) "
+            "ORDER BY updated_at LIMIT :limit"
         ),
-        {"updated_before": updated_before, "limit": limit},
+        {"updated_before": updated_before, "pending_before": pending_before, "limit": limit},
     )
     return [r.id for r in rows]
+
+
+async def waiting(conn: AsyncConnection, settlement_id: str) -> None:
+    """A POS waits on this pending intent again (it retried): its clock for the recovery worker starts anew."""
+    await conn.execute(
+        sql("UPDATE settlement.settlements SET updated_at = now() WHERE id = :id AND status = 'PENDING'"),
+        {"id": settlement_id},
+    )
 
 
 async def lapsed_authorizations(conn: AsyncConnection, now: dt.datetime, limit: int) -> list[str]:

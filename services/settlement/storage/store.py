@@ -111,9 +111,15 @@ class PgStore(PgRecords):
 
             yield PgRecords(same)
 
-    async def unfinished(self, updated_before: dt.datetime, limit: int) -> list[str]:
+    async def unfinished(
+        self, updated_before: dt.datetime, limit: int, pending_before: dt.datetime | None = None
+    ) -> list[str]:
         async with self._statement() as conn:
-            return await settlements.unfinished(conn, updated_before, limit)
+            return await settlements.unfinished(conn, updated_before, limit, pending_before or updated_before)
+
+    async def waiting(self, settlement_id: str) -> None:
+        async with self._statement() as conn:
+            await settlements.waiting(conn, settlement_id)
 
     async def pending_refunds(self, created_before: dt.datetime, limit: int) -> list[int]:
         async with self._statement() as conn:

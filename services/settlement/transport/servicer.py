@@ -12,6 +12,7 @@ from gongji.settlement.v1 import settlement_pb2 as pb
 from gongji.settlement.v1 import settlement_pb2_grpc
 from services.common.actors import acting_as
 from services.common.auth import caller
+from services.common.errors import DomainError, Reason
 from services.common.rpc import Ctx, abort_for, rpc
 from services.settlement.domain import commands as cmd
 from services.settlement.domain.reconcile import checksum
@@ -25,48 +26,70 @@ DEADLINE_MARGIN_S = 0.2
 
 
 def _call(context: Ctx) -> Call:
-    """The calling institution, and what is left of the POS's deadline less our margin. What this call writes, here
-    and at accounts, is recorded as done by the institution."""
+    """The calling institution, for a call that never reaches accounts. What it writes is recorded as done by the
+    institution."""
     institution = caller().identity
     acting_as.set(f"INSTITUTION:{institution}")
-    remaining = context.time_remaining()
-    return Call(institution, None if remaining is None else max(remaining - DEADLINE_MARGIN_S, 0.05))
+    return Call(institution)
 
 
 class SettlementServicer(settlement_pb2_grpc.SettlementServiceServicer):  # type: ignore[misc]
-    def __init__(self, deps: Deps) -> None:
+    """`max_wait_s`: the longest one call waits for accounts, whatever the POS's deadline (and without one);
+    `min_wait_s`: a call whose deadline leaves less than this for accounts is refused before anything is written
+    (DEADLINE_TOO_SHORT)."""
+
+    def __init__(self, deps: Deps, max_wait_s: float = 30.0, min_wait_s: float = 0.1) -> None:
         self.deps = deps
+        self.max_wait_s = max_wait_s
+        self.min_wait_s = min_wait_s
+
+    def _paying(self, context: Ctx) -> Call:
+        """The calling institution, and how long this call may wait for accounts: what is left of the POS's deadline
+        less our margin, at most `max_wait_s`. What is not worth starting is refused here, with nothing written."""
+        call = _call(context)
+        remaining = context.time_remaining()
+        budget = self.max_wait_s if remaining is None else min(remaining - DEADLINE_MARGIN_S, self.max_wait_s)
+        if budget < self.min_wait_s:
+            raise DomainError(
+                Reason.DEADLINE_TOO_SHORT,
+                f"(give it at least {self.min_wait_s + DEADLINE_MARGIN_S:.1f} s)",
+            )
+        return Call(call.institution, budget)
 
     @rpc(parse.pre_settle)
     async def PreSettle(self, c: cmd.PreSettle, context: Ctx) -> pb.PreSettleResponse:
-        q = await query.pre_settle(self.deps, c, _call(context))
+        q = await query.pre_settle(self.deps, c, self._paying(context))
         return pb.PreSettleResponse(split=cv.split_pb(q.split), balc_fen=q.balc_fen, pool_balc_fen=q.pool_balc_fen)
 
     @rpc(parse.settle)
     async def Settle(self, c: cmd.Pay, context: Ctx) -> pb.SettleResponse:
-        return pb.SettleResponse(settlement=cv.settlement_pb(await pay.pay(self.deps, c, _call(context))))
+        return pb.SettleResponse(settlement=cv.settlement_pb(await pay.pay(self.deps, c, self._paying(context))))
 
     @rpc(parse.authorize)
     async def Authorize(self, c: cmd.Pay, context: Ctx) -> pb.AuthorizeResponse:
-        return pb.AuthorizeResponse(settlement=cv.settlement_pb(await pay.pay(self.deps, c, _call(context))))
+        return pb.AuthorizeResponse(settlement=cv.settlement_pb(await pay.pay(self.deps, c, self._paying(context))))
 
     @rpc(parse.capture)
     async def Capture(self, c: cmd.Capture, context: Ctx) -> pb.CaptureResponse:
-        s = await authorization.capture(self.deps, c, _call(context))
+        s = await authorization.capture(self.deps, c, self._paying(context))
         return pb.CaptureResponse(settlement=cv.settlement_pb(s))
 
     @rpc(parse.settlement_ref)
     async def Void(self, c: cmd.SettlementRef, context: Ctx) -> pb.VoidResponse:
-        return pb.VoidResponse(settlement=cv.settlement_pb(await authorization.void(self.deps, c, _call(context))))
+        return pb.VoidResponse(
+            settlement=cv.settlement_pb(await authorization.void(self.deps, c, self._paying(context)))
+        )
 
     @rpc(parse.refund)
     async def Refund(self, c: cmd.Refund, context: Ctx) -> pb.RefundResponse:
-        s, made = await refund.refund(self.deps, c, _call(context))
+        s, made = await refund.refund(self.deps, c, self._paying(context))
         return pb.RefundResponse(settlement=cv.settlement_pb(s), refund=cv.refund_pb(made))
 
     @rpc(parse.reverse)
     async def Reverse(self, c: cmd.Reverse, context: Ctx) -> pb.ReverseResponse:
-        return pb.ReverseResponse(settlement=cv.settlement_pb(await reverse.reverse(self.deps, c, _call(context))))
+        return pb.ReverseResponse(
+            settlement=cv.settlement_pb(await reverse.reverse(self.deps, c, self._paying(context)))
+        )
 
     @rpc(parse.settlement_ref)
     async def GetSettlement(self, c: cmd.SettlementRef, context: Ctx) -> pb.GetSettlementResponse:
@@ -110,4 +133,6 @@ class SettlementServicer(settlement_pb2_grpc.SettlementServiceServicer):  # type
 
     @rpc(parse.close_period)
     async def ClosePeriod(self, c: dt.datetime, context: Ctx) -> pb.ClosePeriodResponse:
-        return pb.ClosePeriodResponse(period=cv.period_pb(await clearing.close_period(self.deps, c, _call(context))))
+        return pb.ClosePeriodResponse(
+            period=cv.period_pb(await clearing.close_period(self.deps, c, self._paying(context)))
+        )

@@ -5,6 +5,7 @@ app.py."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -18,13 +19,19 @@ from services.settlement.domain.policy import SettlementPolicy
 from services.settlement.usecases.ports import Accounts, Store
 
 
-@dataclass(frozen=True)
 class Call:
-    """The caller of a use case: the designated institution (from its token), and the seconds the POS still waits
-    (None: no deadline), which every call to accounts must fit in."""
+    """The caller of a use case: the designated institution (from its token), and how long this call may wait for
+    accounts (None: no limit of the caller's), which every call to accounts must fit in. The wait is counted from
+    when the call is made: `budget_s` is what is left of it at the moment it is read (after the intent is written,
+    before each call to accounts)."""
 
-    institution: str
-    budget_s: float | None = None
+    def __init__(self, institution: str, budget_s: float | None = None) -> None:
+        self.institution = institution
+        self._until = None if budget_s is None else time.monotonic() + budget_s
+
+    @property
+    def budget_s(self) -> float | None:
+        return None if self._until is None else max(self._until - time.monotonic(), 0.0)
 
 
 class CrashPoint(StrEnum):

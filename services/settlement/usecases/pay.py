@@ -22,6 +22,8 @@ async def pay(deps: Deps, c: cmd.Pay, call: Call) -> Settlement:
     s, created = await deps.store.create(wanted)
     if not created:
         charges.require_same_request(s, wanted)
+        if s.status is Status.PENDING:
+            await deps.store.waiting(s.id)  # the POS waits on it again: the recovery worker leaves it alone meanwhile
     if s.status is Status.PENDING and not charges.uses_accounts(s.account_use):
         s = await move(deps, s, lifecycle.all_cash(s, deps.now()))
     if s.status is Status.PENDING:

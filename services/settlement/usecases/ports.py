@@ -81,8 +81,14 @@ class Store(Records, Protocol):
     def transaction(self) -> AbstractAsyncContextManager[Records]:
         """One transaction for a few calls: all or nothing, with row locks (`find(lock=True)`) held to its end."""
 
-    async def unfinished(self, updated_before: dt.datetime, limit: int) -> list[str]:
-        """Settlements left in an intent (PENDING, CAPTURING, VOIDING, COMPENSATING, REVERSING), oldest first."""
+    async def unfinished(
+        self, updated_before: dt.datetime, limit: int, pending_before: dt.datetime | None = None
+    ) -> list[str]:
+        """Settlements left in an intent (CAPTURING, VOIDING, COMPENSATING, REVERSING: last changed before
+        `updated_before`; PENDING: before `pending_before`, by default the same), oldest first."""
+
+    async def waiting(self, settlement_id: str) -> None:
+        """A POS retried a PENDING settlement and waits on it again: it counts as changed now (for `unfinished`)."""
 
     async def pending_refunds(self, created_before: dt.datetime, limit: int) -> list[int]: ...
 

@@ -22,7 +22,7 @@ async def recover_once(deps: Deps, c: cmd.Recover, budget_s: float) -> int:
     """One round. Returns the number of settlements and refunds it moved on."""
     now = deps.now()
     cutoff = now - dt.timedelta(seconds=c.grace_s)
-    stuck = await deps.store.unfinished(cutoff, c.batch)
+    stuck = await deps.store.unfinished(cutoff, c.batch, now - dt.timedelta(seconds=max(c.grace_s, c.pending_grace_s)))
     refunds = await deps.store.pending_refunds(cutoff, c.batch)
     lapsed = await deps.store.lapsed_authorizations(now, c.batch)
     done = 0

@@ -289,9 +289,19 @@ class FakeStore:
             self.t = before
             raise
 
-    async def unfinished(self, updated_before: dt.datetime, limit: int) -> list[str]:
-        rows = [s for s in self.t.settlements.values() if s.status in UNFINISHED and _at(s.updated_at) < updated_before]
+    async def unfinished(
+        self, updated_before: dt.datetime, limit: int, pending_before: dt.datetime | None = None
+    ) -> list[str]:
+        def before(s: Settlement) -> dt.datetime:
+            return (pending_before or updated_before) if s.status is Status.PENDING else updated_before
+
+        rows = [s for s in self.t.settlements.values() if s.status in UNFINISHED and _at(s.updated_at) < before(s)]
         return [s.id for s in sorted(rows, key=lambda s: _at(s.updated_at))][:limit]
+
+    async def waiting(self, settlement_id: str) -> None:
+        row = self.t.settlements[settlement_id]
+        if row.status is Status.PENDING:
+            self.t.settlements[settlement_id] = dataclasses.replace(row, updated_at=self.clock())
 
     async def pending_refunds(self, created_before: dt.datetime, limit: int) -> list[int]:
         return sorted(

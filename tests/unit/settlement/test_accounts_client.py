@@ -43,8 +43,45 @@ async def client():  # type: ignore[no-untyped-def]
 async def test_an_outcome_accounts_did_not_state_is_tried_again_then_left_pending(client, code) -> None:  # type: ignore[no-untyped-def]
     calls: list[float] = []
     with pytest.raises(AccountsUnreachable):
-        await client._call("Reserve", _failing(code, calls), budget_s=None)
-    assert len(calls) == 3
+        await client._call("Reserve", _failing(code, calls), budget_s=0.3)
+    assert len(calls) >= 2 and all(t <= 1.0 for t in calls)  # again and again within the budget, never past it
+
+
+async def test_the_pos_deadline_not_a_count_of_attempts_says_how_long(client) -> None:  # type: ignore[no-untyped-def]
+    """Accounts unreachable for longer than three attempts take: the call goes on trying within the POS's budget
+    and succeeds when accounts answers."""
+    calls: list[float] = []
+
+    async def answers_at_the_fifth(timeout_s: float) -> str:
+        calls.append(timeout_s)
+        if len(calls) < 5:
+            raise grpc.aio.AioRpcError(grpc.StatusCode.UNAVAILABLE, grpc.aio.Metadata(), grpc.aio.Metadata(), "down")
+        return "done"
+
+    assert await client._call("Reserve", answers_at_the_fifth, budget_s=30.0) == "done"
+    assert len(calls) == 5
+
+
+async def test_an_overloaded_accounts_is_asked_again_after_the_delay_it_gives(client) -> None:  # type: ignore[no-untyped-def]
+    from services.common.errors import DomainError, Reason
+    from services.common.rpc import domain_status
+
+    status = domain_status(DomainError(Reason.OVERLOADED, retry_after_s=0.01))
+    overloaded = grpc.aio.AioRpcError(
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        grpc.aio.Metadata(),
+        grpc.aio.Metadata(*status.trailing_metadata),
+        status.details,
+    )
+    calls: list[float] = []
+
+    async def busy_once(timeout_s: float) -> str:
+        calls.append(timeout_s)
+        if len(calls) == 1:
+            raise overloaded
+        return "done"
+
+    assert await client._call("Reserve", busy_once, budget_s=5.0) == "done"
 
 
 @pytest.mark.parametrize("code", [grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.NOT_FOUND])

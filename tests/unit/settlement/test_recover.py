@@ -172,3 +172,21 @@ async def test_a_reverse_taking_over_a_compensation_finishes_it_once(w: World) -
     s = await w.get(request)
     assert reversed_ == [Status.REVERSED] and s.status is Status.REVERSED
     assert [r.amount_fen for r in s.refunds] == [3_000] and w.own(payer).balance_fen == 10_000
+
+
+async def test_a_pending_payment_is_left_alone_while_a_pos_may_still_wait_on_it(w: World) -> None:
+    """A POS's call waits for accounts at most the longest wait (app.recover_command makes it `pending_grace_s`):
+    a PENDING payment younger than that is never abandoned under it, and the POS retrying starts the clock anew."""
+    payer = w.payer()
+    request = w.pos_id()
+    w.accounts.on("Reserve", unreachable=True)
+    await fails(w.settle(payer, 3_000, request))
+    longest = GRACE_S * 2
+    assert await w.recover(after_s=GRACE_S + 1, pending_grace_s=longest) == 0  # past the grace, not past the wait
+    w.accounts.on("Reserve", unreachable=True)
+    await fails(w.settle(payer, 3_000, request))  # the POS retries: a new wait begins
+    assert await w.recover(after_s=GRACE_S + 1, pending_grace_s=longest) == 0  # abandoned here without the retry
+    assert await w.recover(after_s=GRACE_S - 5, pending_grace_s=longest) == 0
+    assert (await w.get(request)).status is Status.PENDING
+    assert await w.recover(after_s=10, pending_grace_s=longest) == 1  # longer than any wait since the retry
+    assert (await w.get(request)).status is Status.VOIDED

@@ -181,10 +181,13 @@ class World:
 
     # ------------------------------------------------------------ the recovery worker
 
-    async def recover(self, *, after_s: float = GRACE_S + 1, deps: Deps | None = None) -> int:
+    async def recover(
+        self, *, after_s: float = GRACE_S + 1, deps: Deps | None = None, pending_grace_s: float = 0.0
+    ) -> int:
         """One round of the recovery worker, `after_s` seconds on."""
         self.clock.advance(after_s)
-        return await recover.recover_once(deps or self.deps, cmd.Recover(GRACE_S), BUDGET_S)
+        c = cmd.Recover(GRACE_S, pending_grace_s=pending_grace_s)
+        return await recover.recover_once(deps or self.deps, c, BUDGET_S)
 
 
 def _ref(s: Settlement, by_pos_txn_id: bool = False) -> cmd.SettlementRef:
