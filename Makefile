@@ -8,8 +8,10 @@ PROTO_FILES := $(shell find protos -name '*.proto' | sort)
 # INSTANCES (2) and STANDBY (1; 0: one PostgreSQL server) shape `make ha`.
 INSTANCES ?= 2
 STANDBY ?= 1
+# SEED (required) and MINUTES of load (3) shape `make chaos`.
+MINUTES ?= 3
 
-.PHONY: help setup protos check-protos contract-baseline run ha test test-unit lint bench soak conformance clean lock docs golden
+.PHONY: help setup protos check-protos contract-baseline run ha chaos test test-unit lint bench soak conformance clean lock docs golden
 .DEFAULT_GOAL := help
 
 ## List the targets, each with the `## ` line written above it (the default goal).
@@ -50,6 +52,11 @@ run: setup
 ## Several instances of each service over a PostgreSQL primary and its synchronous standby (`python -m tools.ha failover`).
 ha: setup
 	$(PY) -m tools.ha serve --instances $(INSTANCES) $(if $(filter 0,$(STANDBY)),--no-standby,)
+
+## Seeded chaos soak: load while instances are killed, the primary fails over, links drop; then a global audit.
+chaos: setup
+	@test -n "$(SEED)" || (echo "usage: make chaos SEED=<number> [MINUTES=3]" && exit 2)
+	$(PY) -m tools.chaos --seed $(SEED) --minutes $(MINUTES) --instances $(INSTANCES)
 
 ## The whole test suite against a real PostgreSQL it starts itself (or TEST_DATABASE_URL).
 test: setup check-protos

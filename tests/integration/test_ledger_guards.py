@@ -28,11 +28,17 @@ async def test_unbalanced_journal_and_overdraft_are_refused_at_commit(accounts, 
             await conn.execute(text("SELECT set_config('gongji.actor', 'TEST:ledger-guards', true)"))
             txn = (
                 await conn.execute(
-                    text("INSERT INTO accounts.journal_txns (kind) VALUES ('CONTRIBUTION') RETURNING id")
+                    text(
+                        "INSERT INTO accounts.journal_txns (kind, coordinating_region) "
+                        "VALUES ('CONTRIBUTION', '630100') RETURNING id"
+                    )
                 )
             ).scalar_one()
             await conn.execute(
-                text("INSERT INTO accounts.postings (txn_id, account_id, amount_fen) VALUES (:t, :a, 500)"),
+                text(
+                    "INSERT INTO accounts.postings (txn_id, account_id, amount_fen, coordinating_region) "
+                    "VALUES (:t, :a, 500, '630100')"
+                ),
                 {"t": txn, "a": account},
             )
     with pytest.raises(DBAPIError, match="internal_balance_covers_holds"):
@@ -73,4 +79,6 @@ async def test_nothing_is_booked_without_an_actor(accounts, engine) -> None:
     """Who did it is not optional: a journal entry written by nobody in particular is refused."""
     with pytest.raises(DBAPIError, match="booked_by"):
         async with engine.begin() as conn:
-            await conn.execute(text("INSERT INTO accounts.journal_txns (kind) VALUES ('CONTRIBUTION')"))
+            await conn.execute(
+                text("INSERT INTO accounts.journal_txns (kind, coordinating_region) VALUES ('CONTRIBUTION', '630100')")
+            )

@@ -117,18 +117,6 @@ class StatementLines:
     pool_returns_fen: int = 0
     closing_fen: int = 0
 
-    @property
-    def movements_fen(self) -> int:
-        return (
-            self.contributions_fen
-            + self.payments_fen
-            + self.transfers_to_pool_fen
-            + self.refunds_fen
-            + self.premiums_fen
-            + self.rollover_fen
-            + self.pool_returns_fen
-        )
-
     @classmethod
     def of(cls, opening_fen: int, by_kind: Mapping[str, int], closing_fen: int) -> StatementLines:
         unknown = set(by_kind) - set(STATEMENT_LINES)

@@ -53,16 +53,25 @@ async def add_held(conn: AsyncConnection, held: Mapping[int, int]) -> None:
         )
 
 
-def entry_ctes(reservation_id_sql: str = "CAST(:reservation_id AS bigint)") -> str:
+_REGION = (
+    "coalesce((SELECT coordinating_region FROM accounts.reservations WHERE id = CAST(:reservation_id AS bigint)), "
+    "(SELECT coordinating_region FROM accounts.persons WHERE psn_no = :psn_no), "
+    "(SELECT coordinating_region FROM accounts.pools WHERE id = CAST(:pool_id AS bigint)))"
+)
+
+
+def entry_ctes(reservation_id_sql: str = "CAST(:reservation_id AS bigint)", region_sql: str = _REGION) -> str:
     """CTEs booking one journal entry: the transaction row (`booked_txn`), its postings (`booked_postings`), and
     the cached balances of the internal accounts they touch (`moved_balances`). `reservation_id_sql` gives its
-    reservation id: a parameter, or the id of a reservation inserted by the same statement."""
+    reservation id and `region_sql` its coordinating region: its reservation's payer's, else its person's, else its
+    pool's; or those of a reservation inserted by the same statement."""
     return (
         "booked_txn AS (INSERT INTO accounts.journal_txns (kind, psn_no, pool_id, reservation_id, fixmedins_code, "
-        f"  description) SELECT :kind, :psn_no, :pool_id, {reservation_id_sql}, :fixmedins_code, :description "
-        "  RETURNING id), "
-        "booked_postings AS (INSERT INTO accounts.postings (txn_id, account_id, amount_fen, source) "
-        "  SELECT booked_txn.id, p.account_id, p.amount_fen, p.source FROM booked_txn, "
+        f"  description, coordinating_region) SELECT :kind, :psn_no, :pool_id, {reservation_id_sql}, "
+        f"  :fixmedins_code, :description, {region_sql} RETURNING id, coordinating_region), "
+        "booked_postings AS (INSERT INTO accounts.postings (txn_id, account_id, amount_fen, source, "
+        "  coordinating_region) SELECT booked_txn.id, p.account_id, p.amount_fen, p.source, "
+        "  booked_txn.coordinating_region FROM booked_txn, "
         "  unnest(CAST(:account_id AS bigint[]), CAST(:amount_fen AS bigint[]), CAST(:source AS text[])) "
         "  AS p(account_id, amount_fen, source) RETURNING account_id, amount_fen), "
         "net_change AS (SELECT account_id, sum(amount_fen) AS amount_fen FROM booked_postings GROUP BY account_id), "

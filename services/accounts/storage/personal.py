@@ -53,8 +53,10 @@ class LockedPersonal:
 async def create(conn: AsyncConnection, psn_no: str, year: int) -> None:
     await conn.execute(
         sql(
-            "INSERT INTO accounts.ledger_accounts (kind, psn_no, part, current_year) "
-            "VALUES ('PERSONAL', :psn_no, 'PRIOR', NULL), ('PERSONAL', :psn_no, 'CURRENT', :current_year)"
+            "INSERT INTO accounts.ledger_accounts (kind, psn_no, part, current_year, coordinating_region) "
+            "SELECT 'PERSONAL', :psn_no, a.part, a.current_year, pe.coordinating_region FROM accounts.persons pe, "
+            "(VALUES ('PRIOR', NULL), ('CURRENT', CAST(:current_year AS integer))) AS a(part, current_year) "
+            "WHERE pe.psn_no = :psn_no"
         ),
         {"psn_no": psn_no, "current_year": year},
     )
@@ -101,16 +103,19 @@ async def read(conn: AsyncConnection, psn_no: str) -> LockedPersonal | None:
 # balance to the prior years, the held money with it, and re-points the legs of reservations that drew on the
 # current-year part (a refund goes back to where the money now is: last year's money is prior-years money).
 _ROLL_OVER = (
-    "WITH due AS (SELECT cur.id AS current_id, pri.id AS prior_id, cur.psn_no, cur.balance_fen, cur.held_fen "
+    "WITH due AS (SELECT cur.id AS current_id, pri.id AS prior_id, cur.psn_no, cur.balance_fen, cur.held_fen, "
+    "  cur.coordinating_region "
     "  FROM accounts.ledger_accounts cur JOIN accounts.ledger_accounts pri "
     "  ON pri.psn_no = cur.psn_no AND pri.part = 'PRIOR' "
     "  WHERE cur.part = 'CURRENT' AND cur.current_year < :year AND cur.psn_no = ANY(:psn_no)), "
-    "rollover_txn AS (INSERT INTO accounts.journal_txns (kind, psn_no, description, booked_by) "
-    "  SELECT 'ROLLOVER', psn_no, 'year-end rollover into ' || :year, 'SYSTEM:year-end-rollover' FROM due "
+    "rollover_txn AS (INSERT INTO accounts.journal_txns (kind, psn_no, description, booked_by, coordinating_region) "
+    "  SELECT 'ROLLOVER', psn_no, 'year-end rollover into ' || :year, 'SYSTEM:year-end-rollover', "
+    "  coordinating_region FROM due "
     "  WHERE balance_fen > 0 "
-    "  RETURNING id, psn_no), "
-    "rollover_postings AS (INSERT INTO accounts.postings (txn_id, account_id, amount_fen, source) "
-    "  SELECT t.id, moved.account_id, moved.amount_fen, 'PERSONAL_ACCOUNT' FROM rollover_txn t JOIN due USING (psn_no) "
+    "  RETURNING id, psn_no, coordinating_region), "
+    "rollover_postings AS (INSERT INTO accounts.postings (txn_id, account_id, amount_fen, source, coordinating_region) "
+    "  SELECT t.id, moved.account_id, moved.amount_fen, 'PERSONAL_ACCOUNT', t.coordinating_region "
+    "  FROM rollover_txn t JOIN due USING (psn_no) "
     "  CROSS JOIN LATERAL (VALUES (due.current_id, -due.balance_fen), (due.prior_id, due.balance_fen)) "
     "  AS moved(account_id, amount_fen)), "
     "prior_part AS (UPDATE accounts.ledger_accounts la SET balance_fen = la.balance_fen + due.balance_fen, "

@@ -26,6 +26,7 @@ class NewPerson:
     name_masked: str
     birth_date: dt.date
     year: int  # the current year, which the personal account's current-year part starts in
+    coordinating_region: str  # of region_code, by the policy's table (the key hot rows copy)
 
 
 async def insert(conn: AsyncConnection, new: NewPerson) -> None:
@@ -35,10 +36,10 @@ async def insert(conn: AsyncConnection, new: NewPerson) -> None:
         await conn.execute(
             sql(
                 "INSERT INTO accounts.persons (psn_no, id_number_hash, id_number_masked, name_hash, name_masked, "
-                "insurance_type, region_code, status, chronic_disease_benefit, retired_cadre, disabled_veteran_level, "
-                "birth_date) VALUES (:psn_no, :id_number_hash, :id_number_masked, :name_hash, :name_masked, "
-                ":insurance_type, :region_code, :status, :chronic_disease_benefit, :retired_cadre, "
-                ":disabled_veteran_level, :birth_date) "
+                "insurance_type, region_code, coordinating_region, status, chronic_disease_benefit, retired_cadre, "
+                "disabled_veteran_level, birth_date) VALUES (:psn_no, :id_number_hash, :id_number_masked, :name_hash, "
+                ":name_masked, :insurance_type, :region_code, :coordinating_region, :status, "
+                ":chronic_disease_benefit, :retired_cadre, :disabled_veteran_level, :birth_date) "
                 "ON CONFLICT DO NOTHING RETURNING psn_no"
             ),
             {
@@ -49,6 +50,7 @@ async def insert(conn: AsyncConnection, new: NewPerson) -> None:
                 "name_masked": new.name_masked,
                 "insurance_type": p.insurance_type.value,
                 "region_code": p.region_code,
+                "coordinating_region": new.coordinating_region,
                 "status": p.status.value,
                 "chronic_disease_benefit": p.chronic_disease_benefit,
                 "retired_cadre": p.retired_cadre,
@@ -137,16 +139,23 @@ async def lock(conn: AsyncConnection, psn_nos: Iterable[str]) -> None:
     )
 
 
-async def update(conn: AsyncConnection, p: Person) -> None:
+async def update(conn: AsyncConnection, p: Person, coordinating_region: str) -> None:
+    """Records the change. A person who moved to another coordinating region takes her personal account's ledger
+    accounts along; history keeps the region it was written in, and so does a pool (rule 10 dissolves the pool of a
+    creator who moves region)."""
     await conn.execute(
         sql(
-            "UPDATE accounts.persons SET insurance_type = :insurance_type, region_code = :region_code, "
-            "status = :status, chronic_disease_benefit = :chronic_disease_benefit, retired_cadre = :retired_cadre, "
+            "WITH person AS (UPDATE accounts.persons SET insurance_type = :insurance_type, region_code = :region_code, "
+            "coordinating_region = :coordinating_region, status = :status, "
+            "chronic_disease_benefit = :chronic_disease_benefit, retired_cadre = :retired_cadre, "
             "disabled_veteran_level = :disabled_veteran_level, updated_at = now(), updated_by = accounts.actor() "
-            "WHERE psn_no = :psn_no"
+            "WHERE psn_no = :psn_no) "
+            "UPDATE accounts.ledger_accounts SET coordinating_region = :coordinating_region "
+            "WHERE psn_no = :psn_no AND coordinating_region <> :coordinating_region"
         ),
         {
             "psn_no": p.psn_no,
+            "coordinating_region": coordinating_region,
             "insurance_type": p.insurance_type.value,
             "region_code": p.region_code,
             "status": p.status.value,

@@ -112,13 +112,20 @@ async def lock_family(
 
 async def insert(conn: AsyncConnection, creator_psn_no: str, agreement_version: str) -> int:
     account_id = (
-        await conn.execute(sql("INSERT INTO accounts.ledger_accounts (kind) VALUES ('POOL') RETURNING id"))
+        await conn.execute(
+            sql(
+                "INSERT INTO accounts.ledger_accounts (kind, coordinating_region) "
+                "SELECT 'POOL', coordinating_region FROM accounts.persons WHERE psn_no = :creator_psn_no RETURNING id"
+            ),
+            {"creator_psn_no": creator_psn_no},
+        )
     ).scalar_one()
     pool_id = (
         await conn.execute(
             sql(
-                "INSERT INTO accounts.pools (creator_psn_no, account_id, status, agreement_version) "
-                "VALUES (:creator_psn_no, :account_id, 'ACTIVE', :agreement_version) ON CONFLICT DO NOTHING "
+                "INSERT INTO accounts.pools (creator_psn_no, account_id, status, agreement_version, "
+                "coordinating_region) SELECT :creator_psn_no, :account_id, 'ACTIVE', :agreement_version, "
+                "coordinating_region FROM accounts.ledger_accounts WHERE id = :account_id ON CONFLICT DO NOTHING "
                 "RETURNING id"
             ),
             {"creator_psn_no": creator_psn_no, "account_id": account_id, "agreement_version": agreement_version},
@@ -268,8 +275,9 @@ async def insert_invitation(
         await conn.execute(
             sql(
                 "INSERT INTO accounts.memberships (invitation_token, pool_id, psn_no, relation, status, "
-                "invitation_expires_at) VALUES (:invitation_token, :pool_id, :psn_no, :relation, 'INVITED', "
-                ":invitation_expires_at) ON CONFLICT DO NOTHING RETURNING invitation_token"
+                "invitation_expires_at, coordinating_region) SELECT :invitation_token, :pool_id, :psn_no, :relation, "
+                "'INVITED', :invitation_expires_at, coordinating_region FROM accounts.pools WHERE id = :pool_id "
+                "ON CONFLICT DO NOTHING RETURNING invitation_token"
             ),
             {
                 "invitation_token": secrets.token_hex(16),  # unguessable: 128 random bits

@@ -85,7 +85,9 @@ async def insert(conn: AsyncConnection, r: Reservation, effects: Effects) -> int
     assert len(effects.journal) <= 1, "a new reservation books at most its payment"
     effect_ctes, params = "", {}
     if effects.journal:
-        effect_ctes = ", " + journal.entry_ctes("(SELECT id FROM new_reservation)")
+        effect_ctes = ", " + journal.entry_ctes(
+            "(SELECT id FROM new_reservation)", "(SELECT coordinating_region FROM new_reservation)"
+        )
         params = journal.entry_params(effects.journal[0])
         del params["reservation_id"]  # the one inserted here
     elif effects.held:
@@ -100,11 +102,13 @@ async def insert(conn: AsyncConnection, r: Reservation, effects: Effects) -> int
         await conn.execute(
             sql(
                 "WITH new_reservation AS (INSERT INTO accounts.reservations (payer_psn_no, status, requested_fen, "
-                "  fixmedins_code, description, expires_at, finalized_at) VALUES (:payer_psn_no, :status, "
-                "  :requested_fen, :fixmedins_code, :reservation_description, :expires_at, "
-                "  CASE WHEN :status = 'HELD' THEN NULL ELSE now() END) RETURNING id), "
+                "  fixmedins_code, description, expires_at, finalized_at, coordinating_region) SELECT :payer_psn_no, "
+                "  :status, :requested_fen, :fixmedins_code, :reservation_description, :expires_at, "
+                "  CASE WHEN :status = 'HELD' THEN NULL ELSE now() END, coordinating_region "
+                "  FROM accounts.persons WHERE psn_no = :payer_psn_no RETURNING id, coordinating_region), "
                 "new_legs AS (INSERT INTO accounts.reservation_legs (reservation_id, seq, source, part, account_id, "
-                "  pool_id, reserved_fen, debited_fen, shortfall_reason) SELECT new_reservation.id, l.* "
+                "  pool_id, reserved_fen, debited_fen, shortfall_reason, coordinating_region) "
+                "  SELECT new_reservation.id, l.*, new_reservation.coordinating_region "
                 "  FROM new_reservation, unnest(CAST(:seq AS smallint[]), CAST(:leg_source AS text[]), "
                 "  CAST(:leg_part AS text[]), CAST(:leg_account_id AS bigint[]), CAST(:leg_pool_id AS bigint[]), "
                 "  CAST(:reserved_fen AS bigint[]), CAST(:debited_fen AS bigint[]), CAST(:shortfall_reason AS text[])) "

@@ -38,6 +38,16 @@ _DEBITED_BUT_NOT_FINAL = (
     "SELECT r.id FROM accounts.reservations r JOIN accounts.reservation_legs l ON l.reservation_id = r.id "
     "GROUP BY r.id, r.status HAVING r.status <> 'DEBITED' AND sum(l.debited_fen) <> 0"
 )
+# A row's coordinating region (its shard key in a sharded deployment) is its parent's: a leg's its reservation's, a
+# payment's journal transaction its reservation's, a posting its transaction's.
+_REGION_KEYS = (
+    "SELECT 'reservation ' || r.id || ' leg ' || l.seq AS row FROM accounts.reservation_legs l "
+    "JOIN accounts.reservations r ON r.id = l.reservation_id WHERE l.coordinating_region <> r.coordinating_region "
+    "UNION ALL SELECT 'journal transaction ' || t.id FROM accounts.journal_txns t "
+    "JOIN accounts.reservations r ON r.id = t.reservation_id WHERE t.coordinating_region <> r.coordinating_region "
+    "UNION ALL SELECT 'posting ' || p.id FROM accounts.postings p JOIN accounts.journal_txns t ON t.id = p.txn_id "
+    "WHERE p.coordinating_region IS DISTINCT FROM t.coordinating_region"
+)
 _DISSOLVED_NOT_RETURNED = (
     "SELECT p.id, a.balance_fen - a.held_fen AS left_fen FROM accounts.pools p "
     "JOIN accounts.ledger_accounts a ON a.id = p.account_id "
@@ -68,6 +78,8 @@ async def verify(conn: AsyncConnection) -> LedgerReport:
         )
     for r in await conn.execute(sql(_DEBITED_BUT_NOT_FINAL)):
         problems.append(f"reservation {r.id}: debited money on a reservation that is not DEBITED")
+    for r in await conn.execute(sql(_REGION_KEYS)):
+        problems.append(f"{r.row}: coordinating region differs from the row it belongs to")
     for r in await conn.execute(sql(_DISSOLVED_NOT_RETURNED)):
         problems.append(f"dissolved pool {r.id}: {r.left_fen} fen not returned to its creator")
     accounts = int((await conn.execute(sql("SELECT count(*) FROM accounts.ledger_accounts"))).scalar_one())

@@ -28,6 +28,7 @@ async def register_person(conn: AsyncConnection, env: Env, c: cmd.RegisterPerson
             name_masked=identity.mask_name(c.name),
             birth_date=identity.birth_date(c.id_number),
             year=env.today().year,
+            coordinating_region=env.policy().regions.region(c.person.region_code),
         ),
     )
     return await persons.get(conn, c.person.psn_no)
@@ -45,10 +46,10 @@ async def record_life_event(conn: AsyncConnection, env: Env, c: cmd.RecordLifeEv
     before = await persons.get(conn, c.psn_no)
     person = dataclasses.replace(before.person)
     apply_life_event(person, c.change)
-    await persons.update(conn, person)
+    policy = env.policy()
+    await persons.update(conn, person, policy.regions.region(person.region_code))
     if person.has_personal_account and await personal.of(conn, c.psn_no) is None:
         await personal.create(conn, c.psn_no, env.today().year)  # a resident who became employee-insured
-    policy = env.policy()
     dissolved, returned, left = None, 0, None
     if before.pool_id is not None and before.pool_role is PoolRole.CREATOR:
         reason = rules.dissolution_reason(before.person, person, policy)

@@ -37,9 +37,6 @@ class SettlementPolicy:
         """The calendar day (in China) a request belongs to: a reversal is possible until it ends."""
         return at.astimezone(self.zone).date()
 
-    def day_start(self, day: dt.date) -> dt.datetime:
-        return dt.datetime.combine(day, dt.time(), self.zone)
-
     @classmethod
     def load(cls, path: Path) -> SettlementPolicy:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))

@@ -50,9 +50,6 @@ def total(by_type: Iterable[TypeTotals]) -> Totals:
     return out
 
 
-KINDS = ("PAYMENT", "REFUND", "REVERSAL")
-
-
 @dataclass(frozen=True)
 class Item:
     """One row as the institution or we have it: a payment, a refund (by its refund_pos_txn_id) or a reversal (by the
