@@ -39,14 +39,15 @@ def _bearer(token: str) -> tuple[tuple[str, str]]:
 
 
 @pytest.fixture(params=["certificates", "tokens"])
-def pos_pair(
+async def pos_pair(
     request: pytest.FixtureRequest,
     channels: Channels,
     certs: Path,
     settlement_tokens: processes.Process,
     settlement_certificates: processes.Process,
 ) -> tuple[Pos, Pos]:
-    """Institutions A and B, named by their certificates (mutual TLS) or by their tokens."""
+    """Institutions A and B, named by their certificates (mutual TLS) or by their tokens. Async, so that a channel it
+    opens first belongs to the tests' event loop (a plain fixture running first has none)."""
     if request.param == "certificates":
         address = settlement_certificates.address
         return Pos(channels.get(address, certs, INSTITUTION_A)), Pos(channels.get(address, certs, INSTITUTION_B))
