@@ -46,8 +46,8 @@ async def pos_pair(
     settlement_tokens: processes.Process,
     settlement_certificates: processes.Process,
 ) -> tuple[Pos, Pos]:
-    """Institutions A and B, named by their certificates (mutual TLS) or by their tokens. Async, so that its
-    channels are made on the running loop (a plain fixture may find no current loop, after tests/chaos for one)."""
+    """Institutions A and B, named by their certificates (mutual TLS) or by their tokens. Async, so that a channel it
+    opens first belongs to the tests' event loop (a plain fixture running first has none)."""
     if request.param == "certificates":
         address = settlement_certificates.address
         return Pos(channels.get(address, certs, INSTITUTION_A)), Pos(channels.get(address, certs, INSTITUTION_B))
