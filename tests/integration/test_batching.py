@@ -1,5 +1,6 @@
-"""Group commit of Reserve (services/accounts/transport/batch.py): one transaction for the Reserves that arrive
-together, each with its own answer. A batch is flushed here directly, so that exactly these requests share it."""
+"""Group commit of Reserve, Debit and Release (services/accounts/transport/batch.py): one transaction for the requests
+that arrive together, each with its own answer. A batch is flushed here directly, so that exactly these requests
+share it."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gongji.accounts.v1 import payment_service_pb2 as pb
 from services.accounts.domain.policy import PolicyBook
 from services.accounts.transport import parse
-from services.accounts.transport.batch import Item, ReserveBatches
+from services.accounts.transport.batch import ChangeBatches, Item, ReserveBatches
 from services.accounts.usecases.env import Env
 from services.common.batching import Batcher
 from services.common.db import make_engine
@@ -39,6 +40,16 @@ async def batches(database_url: str) -> AsyncIterator[ReserveBatches]:
     await engine.dispose()
 
 
+@pytest.fixture
+async def changes(database_url: str) -> AsyncIterator[ChangeBatches]:
+    """The accounts service's Debit and Release batches, over a pool of its own."""
+    settings = processes.accounts_settings(database_url)
+    env = Env(PolicyBook.load(settings.policy_file), settings.id_hash_key)
+    engine = make_engine(database_url, pool_size=4)
+    yield ChangeBatches(engine, env, IdempotentRunner(engine, "accounts.idempotency_keys", settings.id_hash_key))
+    await engine.dispose()
+
+
 def _request(payer: Insured, amount_fen: int, sources: tuple[int, ...] = (OWN, POOL), **kw: Any) -> pb.ReserveRequest:
     return pb.ReserveRequest(
         request_id=kw.pop("request_id", None) or rid(),
@@ -50,8 +61,8 @@ def _request(payer: Insured, amount_fen: int, sources: tuple[int, ...] = (OWN, P
     )
 
 
-def _item(batches: ReserveBatches, request: pb.ReserveRequest) -> Item:
-    return Item(request, parse.reserve(request), ACTOR, fingerprint(request, batches.idempotent.key))
+def _item(batches: ReserveBatches, request: pb.ReserveRequest) -> Item[Any]:
+    return Item("Reserve", request, parse.reserve(request), ACTOR, fingerprint(request, batches.idempotent.key))
 
 
 async def _flush(batches: ReserveBatches, requests: Sequence[pb.ReserveRequest]) -> list[Any]:
@@ -188,6 +199,110 @@ async def test_concurrent_reserves_share_batches_and_the_ledger_stays_clean(acco
     paid = sum(r.debited_fen for r in results if not isinstance(r, BaseException))
     left = await f.pool_balance(pool_id) + sum([await f.own_balance(who) for who in payers])
     assert paid > 0 and left == 500_000 + 500_000 + 4 * 1_000 - paid  # every fen paid left an account, once
+    assert (await accounts.VerifyLedger(accounts_v1.VerifyLedgerRequest())).ok
+
+
+def _debit(reservation_id: str, amount_fen: int, request_id: str = "") -> pb.DebitRequest:
+    return pb.DebitRequest(request_id=request_id or rid(), reservation_id=reservation_id, amount_fen=amount_fen)
+
+
+def _release(reservation_id: str) -> pb.ReleaseRequest:
+    return pb.ReleaseRequest(request_id=rid(), reservation_id=reservation_id)
+
+
+async def _flush_changes(changes: ChangeBatches, requests: Sequence[pb.DebitRequest | pb.ReleaseRequest]) -> list[Any]:
+    items = [
+        Item("Debit", r, parse.debit(r), ACTOR, fingerprint(r, changes.idempotent.key))
+        if isinstance(r, pb.DebitRequest)
+        else Item("Release", r, parse.reservation_ref(r), ACTOR, fingerprint(r, changes.idempotent.key))
+        for r in requests
+    ]
+    return await changes._flush(items)
+
+
+async def test_each_debit_and_release_of_a_batch_gets_its_own_answer(
+    accounts: Accounts, changes: ChangeBatches
+) -> None:
+    f = Family(accounts)
+    payers = [await f.person(credit_fen=10_000) for _ in range(6)]
+    holds = [await f.reserve(who, 3_000, (OWN,)) for who in payers]
+    ids = [h.reservation_id for h in holds]
+    await accounts.Release(_release(ids[3]))  # already released before the batch
+    replayed = _debit(ids[5], 1_000)
+    before = await accounts.Debit(replayed)
+    paid, unknown = _debit(ids[0], 2_000), _debit("999999999", 1_000)  # no such reservation
+    answers = await _flush_changes(
+        changes,
+        [
+            paid,
+            _debit(ids[1], 3_000),
+            unknown,
+            _debit(ids[3], 1_000),  # released already
+            _debit(ids[2], 5_000),  # more than it holds
+            _release(ids[4]),
+            _debit(ids[4], 1_000),  # released by the request before it, in the same batch
+            replayed,
+            _debit(ids[5], 2_000, request_id=replayed.request_id),  # the same id, another request
+        ],
+    )
+    assert [type(a).__name__ for a in answers[:2]] == ["DebitResponse"] * 2, answers
+    assert answers[0].reservation.status == accounts_v1.RESERVATION_STATUS_DEBITED
+    assert (answers[0].reservation.debited_fen, answers[1].reservation.debited_fen) == (2_000, 3_000)
+    assert answers[0].reservation.payer_personal_available_fen == 8_000  # the rest of the hold was released
+    assert _reason(answers[2]) == Reason.RESERVATION_NOT_FOUND.name
+    assert _reason(answers[3]) == Reason.RESERVATION_ALREADY_FINAL.name
+    assert _reason(answers[4]) == Reason.AMOUNT_EXCEEDS_RESERVED.name
+    assert isinstance(answers[5], pb.ReleaseResponse), answers[5]
+    assert answers[5].reservation.status == accounts_v1.RESERVATION_STATUS_RELEASED
+    assert answers[5].reservation.payer_personal_available_fen == 10_000
+    assert _reason(answers[6]) == Reason.RESERVATION_ALREADY_FINAL.name
+    assert answers[7] == before  # the replay answers with the first outcome, and pays nothing again
+    assert _reason(answers[8]) == Reason.REQUEST_ID_REUSED.name
+    balances = [await f.balances(who) for who in payers]
+    assert [(b.personal.balance_fen, b.personal.held_fen) for b in balances] == [
+        (8_000, 0), (7_000, 0), (10_000, 3_000), (10_000, 0), (10_000, 0), (9_000, 0)
+    ]  # fmt: skip
+    # each outcome is stored under its own request id: a retry, batched or alone, answers the same and pays nothing
+    again = await _flush_changes(changes, [paid, unknown])
+    assert again[0] == answers[0]
+    assert _reason(again[1]) == Reason.RESERVATION_NOT_FOUND.name
+    assert await accounts.Debit(paid) == answers[0]
+    assert await f.own_balance(payers[0]) == 8_000
+    assert await accounts.Debit(replayed) == before
+
+
+async def test_debits_of_one_payer_in_one_batch_each_answer_the_balances_after_it(
+    accounts: Accounts, changes: ChangeBatches
+) -> None:
+    f = Family(accounts)
+    creator = await f.person(credit_fen=200_000)
+    pool_id = await f.create_pool(creator, transfer_fen=50_000)
+    member = await f.person(credit_fen=1_000)
+    await f.bind(pool_id, member)
+    holds = [await f.reserve(member, 10_000) for _ in range(3)]  # 1,000 own then 9,000 pool; 10,000 pool; 10,000 pool
+    answers = await _flush_changes(changes, [_debit(h.reservation_id, 5_000) for h in holds])
+    views = [(a.reservation.payer_personal_available_fen, a.reservation.payer_pool_available_fen) for a in answers]
+    # 50,000 - 29,000 held = 21,000 free in the pool; each debit takes 5,000 (own first) and frees the rest of its hold
+    assert views == [(0, 21_000 + 5_000), (0, 26_000 + 5_000), (0, 31_000 + 5_000)]
+    assert await f.pool_balance(pool_id) == 50_000 - 4_000 - 5_000 - 5_000
+
+
+async def test_concurrent_debits_and_releases_share_batches_and_the_ledger_stays_clean(accounts: Accounts) -> None:
+    f = Family(accounts)
+    payers = [await f.person(credit_fen=10_000) for _ in range(8)]
+    holds = [await f.reserve(payers[n % len(payers)], 1_000, (OWN,)) for n in range(40)]
+    calls = [
+        accounts.Debit(_debit(h.reservation_id, 600)) if n % 4 else accounts.Release(_release(h.reservation_id))
+        for n, h in enumerate(holds)
+    ]
+    results = await asyncio.gather(*calls)
+    assert [r.reservation.status for r in results] == [
+        accounts_v1.RESERVATION_STATUS_DEBITED if n % 4 else accounts_v1.RESERVATION_STATUS_RELEASED for n in range(40)
+    ]
+    for k, who in enumerate(payers):
+        b = await f.balances(who)
+        debited = sum(600 for n in range(k, 40, len(payers)) if n % 4)
+        assert (b.personal.balance_fen, b.personal.held_fen) == (10_000 - debited, 0)
     assert (await accounts.VerifyLedger(accounts_v1.VerifyLedgerRequest())).ok
 
 

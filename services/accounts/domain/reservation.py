@@ -228,6 +228,32 @@ class FundsBook:
                 self._spent[leg.account_id] = self._spent.get(leg.account_id, 0) + leg.reserved_fen
 
 
+class AvailableBook:
+    """What each payer of a batch of state changes (a group commit) has available after each change, for the
+    balances its answer carries: read once under the batch's locks, then moved by each change's postings and holds.
+    Pure, as FundsBook."""
+
+    def __init__(self, available: Mapping[int, int], own: Mapping[str, list[int]], pool: Mapping[str, int]) -> None:
+        self._fen = dict(available)  # ledger account -> balance less held
+        self._own = own  # payer -> the parts of their own account
+        self._pool = pool  # payer -> their active pool's account
+
+    def moved(self, effects: Effects) -> None:
+        for entry in effects.journal:
+            for p in entry.postings:
+                if p.account_id in self._fen:
+                    self._fen[p.account_id] += p.amount_fen
+        for account_id, delta in effects.held.items():
+            if account_id in self._fen:
+                self._fen[account_id] -= delta
+
+    def of(self, psn_no: str) -> tuple[int, int]:
+        """The payer's available money: their own account's (both parts), their active pool's."""
+        pool = self._pool.get(psn_no)
+        own = sum(self._fen[account_id] for account_id in self._own.get(psn_no, []))
+        return own, self._fen[pool] if pool is not None else 0
+
+
 def split_legs(
     funds: PayerFunds, amount_fen: int, sources: tuple[Source, ...], policy: Policy, visit_region: str = ""
 ) -> list[Leg]:
@@ -256,6 +282,10 @@ class Reservation:
     legs: list[Leg]
     fixmedins_code: str = ""
     description: str = ""
+
+    def snapshot(self) -> Reservation:
+        """A copy that later changes of this reservation leave as it is."""
+        return dataclasses.replace(self, legs=[dataclasses.replace(leg) for leg in self.legs])
 
     @property
     def reserved_fen(self) -> int:

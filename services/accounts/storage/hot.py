@@ -1,10 +1,12 @@
-"""The hot path's SQL, for a batch of payments (a group commit) in one transaction: raw asyncpg, each statement
-prepared once per connection (asyncpg's statement cache), one statement per step for the whole batch. Measured per
-statement on this machine: 157 µs of client CPU through SQLAlchemy `text()`, 62 µs as a prepared asyncpg statement.
-Everything else of accounts stays SQLAlchemy Core (storage/__init__.py).
+"""The hot path's SQL, for a batch of payments (a group commit) in one transaction — new reservations (Reserve), or
+state changes of existing ones (Debit, Release): raw asyncpg, each statement prepared once per connection (asyncpg's
+statement cache), one statement per step for the whole batch. Measured per statement on this machine: 157 µs of
+client CPU through SQLAlchemy `text()`, 62 µs as a prepared asyncpg statement. Everything else of accounts stays
+SQLAlchemy Core (storage/__init__.py).
 
-Lock order, as everywhere (storage/__init__.py): the batch locks every ledger account it can draw on — the payers'
-own and their active pools' — in one statement, by id."""
+Lock order, as everywhere (storage/__init__.py): a batch of Reserves locks every ledger account it can draw on — the
+payers' own and their active pools' — in one statement, by id; a batch of changes locks its reservations by id, then
+every ledger account they can move, by id."""
 
 from __future__ import annotations
 
@@ -13,8 +15,17 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from services.accounts.domain.model import Part
-from services.accounts.domain.reservation import Effects, OwnPart, PayerFunds, PayersPool, Reservation
+from services.accounts.domain.model import Part, Source
+from services.accounts.domain.reservation import (
+    Effects,
+    Leg,
+    OwnPart,
+    PayerFunds,
+    PayersPool,
+    PoolState,
+    Reservation,
+    ReservationStatus,
+)
 
 # For each payer (unnest $1): their pool (the active one, else the one they were in when it was dissolved — to say
 # why it cannot pay), its creator's status, region and available money; every ledger account the batch may draw on
@@ -229,3 +240,211 @@ async def insert_many(conn: asyncpg.Connection, new: Sequence[NewReservation]) -
 def _columns(rows: list[tuple[object, ...]], width: int) -> list[list[object]]:
     """Rows as the columns unnest() takes (as many as `width` when there are no rows)."""
     return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
+
+
+# ---------------------------------------------------------------- Debits and Releases of a batch
+
+# The reservations first (the global order: reservations, then ledger accounts, each by id).
+_LOCK_RESERVATIONS = """
+SELECT id, payer_psn_no, status, requested_fen, expires_at, fixmedins_code, description
+FROM accounts.reservations WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE
+"""
+
+# Then every ledger account the changes can move, in id order: their legs' and, for the holds of a pool dissolved
+# meanwhile, its creator's — both parts of the payers' and the creators' own accounts (a leg of the current-year
+# part is re-pointed to the prior years' when its account rolls over). Each current-year part says which year it
+# holds.
+_LOCK_ACCOUNTS = """
+WITH legs AS (
+    SELECT l.account_id, l.pool_id FROM accounts.reservation_legs l WHERE l.reservation_id = ANY($1::bigint[])),
+people AS (
+    SELECT r.payer_psn_no AS psn_no FROM accounts.reservations r WHERE r.id = ANY($1::bigint[])
+    UNION SELECT po.creator_psn_no FROM legs JOIN accounts.pools po ON po.id = legs.pool_id)
+SELECT la.psn_no, la.part, la.current_year FROM accounts.ledger_accounts la
+WHERE la.id IN (SELECT account_id FROM legs) OR la.psn_no IN (SELECT psn_no FROM people)
+ORDER BY la.id FOR NO KEY UPDATE
+"""
+
+# Read under those locks: the legs, with the pools they drew from (a dissolution that committed while the batch
+# waited is seen); and what each payer has available — both parts of their own account, their active pool's.
+_LEGS = """
+SELECT l.reservation_id, l.seq, l.source, l.account_id, l.pool_id, l.reserved_fen, l.debited_fen, l.refunded_fen,
+    l.shortfall_reason, l.part, po.creator_psn_no, po.status AS pool_status, ca.id AS creator_account_id
+FROM accounts.reservation_legs l LEFT JOIN accounts.pools po ON po.id = l.pool_id
+LEFT JOIN accounts.ledger_accounts ca ON ca.psn_no = po.creator_psn_no AND ca.part = 'CURRENT'
+WHERE l.reservation_id = ANY($1::bigint[]) ORDER BY l.reservation_id, l.seq
+"""
+_AVAILABLE = """
+WITH payers AS (SELECT DISTINCT unnest($1::text[]) AS psn_no),
+active_pool AS (
+    SELECT DISTINCT ON (p.psn_no) p.psn_no, po.account_id FROM payers p JOIN accounts.pools po
+    ON po.status = 'ACTIVE' AND (po.creator_psn_no = p.psn_no OR po.id IN (
+        SELECT m.pool_id FROM accounts.memberships m WHERE m.psn_no = p.psn_no AND m.status = 'ACTIVE'))
+    ORDER BY p.psn_no, po.id)
+SELECT p.psn_no, la.id, false AS is_pool, la.balance_fen - la.held_fen AS available_fen
+FROM payers p JOIN accounts.ledger_accounts la ON la.psn_no = p.psn_no
+UNION ALL
+SELECT ap.psn_no, la.id, true, la.balance_fen - la.held_fen FROM active_pool ap
+JOIN accounts.ledger_accounts la ON la.id = ap.account_id
+"""
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A batch's reservations as read under its locks, and what their payers have available."""
+
+    reservations: dict[int, Reservation]  # an id not found is missing
+    pools: dict[int, PoolState]  # the pools their legs drew from
+    due_rollover: set[int]  # reservations moving a person whose own account still holds an earlier year
+    available: dict[int, int]  # ledger account -> balance less held
+    own: dict[str, list[int]]  # payer -> the parts of their own account
+    pool: dict[str, int]  # payer -> their active pool's account
+
+
+async def lock_reservations(conn: asyncpg.Connection, ids: Sequence[int], year: int) -> Loaded:
+    wanted = sorted(set(ids))
+    rows = await conn.fetch(_LOCK_RESERVATIONS, wanted)
+    found = [r["id"] for r in rows]
+    stale: set[str] = set()  # people whose own account still holds an earlier year
+    for a in await conn.fetch(_LOCK_ACCOUNTS, found) if found else []:
+        if a["part"] == Part.CURRENT.value and a["current_year"] is not None and a["current_year"] < year:
+            stale.add(a["psn_no"])
+    legs: dict[int, list[Leg]] = {i: [] for i in found}
+    pools: dict[int, PoolState] = {}
+    for g in await conn.fetch(_LEGS, found) if found else []:
+        legs[g["reservation_id"]].append(
+            Leg(
+                g["seq"],
+                Source(g["source"]),
+                g["account_id"],
+                g["pool_id"],
+                g["reserved_fen"],
+                g["debited_fen"],
+                g["refunded_fen"],
+                g["shortfall_reason"],
+                Part(g["part"]) if g["part"] else None,
+            )
+        )
+        if g["pool_id"] is not None and g["creator_account_id"] is not None:
+            pools[g["pool_id"]] = PoolState(
+                g["pool_id"], g["creator_psn_no"], g["creator_account_id"], g["pool_status"] == "DISSOLVED"
+            )
+    reservations = {
+        r["id"]: Reservation(
+            r["id"],
+            r["payer_psn_no"],
+            ReservationStatus(r["status"]),
+            r["requested_fen"],
+            r["expires_at"],
+            legs[r["id"]],
+            r["fixmedins_code"],
+            r["description"],
+        )
+        for r in rows
+    }
+    due = {
+        r.id
+        for r in reservations.values()
+        if r.id is not None
+        and ({r.payer_psn_no} | {pools[g.pool_id].creator_psn_no for g in r.legs if g.pool_id in pools}) & stale
+    }
+    available: dict[int, int] = {}
+    own: dict[str, list[int]] = {}
+    pool: dict[str, int] = {}
+    payers = sorted({r.payer_psn_no for r in reservations.values()})
+    for a in await conn.fetch(_AVAILABLE, payers) if payers else []:
+        available[a["id"]] = int(a["available_fen"])
+        if a["is_pool"]:
+            pool[a["psn_no"]] = a["id"]
+        else:
+            own.setdefault(a["psn_no"], []).append(a["id"])
+    return Loaded(reservations, pools, due, available, own, pool)
+
+
+# Every changed reservation's status and legs, and every journal entry and hold of the changes, in one statement.
+_SAVE = """
+WITH changed AS (
+    UPDATE accounts.reservations r SET status = u.status,
+        finalized_at = CASE WHEN u.status = 'HELD' THEN NULL ELSE coalesce(r.finalized_at, now()) END
+    FROM unnest($1::bigint[], $2::text[]) AS u(id, status) WHERE r.id = u.id),
+changed_legs AS (
+    UPDATE accounts.reservation_legs l SET debited_fen = u.debited_fen, refunded_fen = u.refunded_fen
+    FROM unnest($3::bigint[], $4::smallint[], $5::bigint[], $6::bigint[])
+    AS u(reservation_id, seq, debited_fen, refunded_fen)
+    WHERE l.reservation_id = u.reservation_id AND l.seq = u.seq),
+j_in AS (
+    SELECT * FROM unnest($7::int[], $8::text[], $9::text[], $10::bigint[], $11::bigint[], $12::text[], $13::text[],
+        $14::text[])
+    AS j(jord, kind, psn_no, pool_id, reservation_id, fixmedins_code, description, booked_by)),
+j_id AS MATERIALIZED (SELECT jord, nextval('accounts.journal_txns_id_seq') AS id FROM j_in),
+new_txns AS (
+    INSERT INTO accounts.journal_txns (id, kind, psn_no, pool_id, reservation_id, fixmedins_code, description,
+        booked_by)
+    SELECT j_id.id, j_in.kind, j_in.psn_no, j_in.pool_id, j_in.reservation_id, j_in.fixmedins_code,
+        j_in.description, j_in.booked_by
+    FROM j_in JOIN j_id USING (jord)),
+new_postings AS (
+    INSERT INTO accounts.postings (txn_id, account_id, amount_fen, source)
+    SELECT j_id.id, p.account_id, p.amount_fen, p.source
+    FROM unnest($15::int[], $16::bigint[], $17::bigint[], $18::text[]) AS p(jord, account_id, amount_fen, source)
+    JOIN j_id USING (jord)),
+moves AS (
+    SELECT account_id, sum(balance_fen) AS balance_fen, sum(held_fen) AS held_fen
+    FROM unnest($19::bigint[], $20::bigint[], $21::bigint[]) AS m(account_id, balance_fen, held_fen)
+    GROUP BY account_id)
+UPDATE accounts.ledger_accounts la SET balance_fen = la.balance_fen + moves.balance_fen,
+    held_fen = la.held_fen + moves.held_fen
+FROM moves WHERE la.id = moves.account_id AND la.kind IN ('PERSONAL', 'POOL')
+"""
+
+
+@dataclass(frozen=True)
+class Changed:
+    reservation: Reservation  # as the change left it
+    effects: Effects
+    actor: str  # who changed it ("CHANNEL:identity"): its journal transactions' booked_by
+
+
+async def save_many(conn: asyncpg.Connection, changes: Sequence[Changed]) -> None:
+    """Writes back the changed reservations (each once, as the last change of the batch left it) and books every
+    change's effects."""
+    if not changes:
+        return
+    final = {c.reservation.id: c.reservation for c in changes}
+    reservations: list[tuple[object, ...]] = [(r.id, r.status.value) for r in final.values()]
+    legs: list[tuple[object, ...]] = [
+        (r.id, g.seq, g.debited_fen, g.refunded_fen) for r in final.values() for g in r.legs
+    ]
+    txns: list[tuple[object, ...]] = []
+    postings: list[tuple[object, ...]] = []
+    moves: list[tuple[object, ...]] = []  # (account, balance change, held change)
+    for c in changes:
+        for entry in c.effects.journal:
+            moved = [p for p in entry.postings if p.amount_fen]
+            if not moved:
+                continue
+            txn = len(txns) + 1
+            txns.append(
+                (
+                    txn,
+                    entry.kind.value,
+                    entry.psn_no,
+                    entry.pool_id,
+                    entry.reservation_id,
+                    entry.fixmedins_code,
+                    entry.description,
+                    c.actor,
+                )
+            )
+            for p in moved:
+                postings.append((txn, p.account_id, p.amount_fen, p.source.value if p.source else None))
+                moves.append((p.account_id, p.amount_fen, 0))
+        moves += [(account_id, 0, delta) for account_id, delta in c.effects.held.items() if delta]
+    await conn.execute(
+        _SAVE,
+        *_columns(reservations, 2),
+        *_columns(legs, 4),
+        *_columns(txns, 8),
+        *_columns(postings, 4),
+        *_columns(moves, 3),
+    )

@@ -1,19 +1,24 @@
-"""Group commit of Reserve (services/common/batching.py): the Reserves that arrive together run in one transaction —
-their stored outcomes looked up first (a replay does no work), every payer locked and read once, the new
-reservations and their journal entries written in one statement, every outcome saved with them — and each caller
-gets its own answer: a reservation, or its own failure (INSUFFICIENT_FUNDS, CREDENTIAL_MISMATCH, ...).
+"""Group commit (services/common/batching.py) of the payment writes: the Reserves that arrive together run in one
+transaction, and so do the Debits and Releases — their stored outcomes looked up first (a replay does no work),
+every row they need locked and read once in the global order, their writes made in one statement, every outcome
+saved with them — and each caller gets its own answer: a reservation, or its own failure (INSUFFICIENT_FUNDS,
+CREDENTIAL_MISMATCH, RESERVATION_ALREADY_FINAL, ...).
 
 If the batch's transaction fails as a whole (a deadlock, a lock timeout, a constraint that should never fire, a
 request id another call took meanwhile), nothing of it stays, and its requests run again one by one as a lone
-Reserve runs (IdempotentRunner.run): one bad request then costs only itself. When the database cannot be reached
+write runs (IdempotentRunner.run): one bad request then costs only itself. When the database cannot be reached
 at all (no pooled connection, the server gone), every request of the batch is told so: nothing was done."""
 
 from __future__ import annotations
 
+import abc
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
+import asyncpg
+from google.protobuf.message import Message
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -23,6 +28,7 @@ from services.accounts.storage import act_as
 from services.accounts.transport import convert as cv
 from services.accounts.usecases import payments
 from services.accounts.usecases.env import Env
+from services.accounts.views import ReservationView
 from services.common.batching import Batcher
 from services.common.db import transient_error
 from services.common.errors import DomainError, Reason
@@ -30,45 +36,54 @@ from services.common.idempotency import IdempotentRunner, Outcome, fingerprint
 
 log = logging.getLogger(__name__)
 
-METHOD = "Reserve"  # the method its outcomes are stored under: the same as a lone Reserve's
-# At most this many Reserves in one transaction, and this many batch transactions at once.
+# At most this many requests in one transaction, and this many batch transactions at once (of each kind).
 MAX_BATCH = 64
 MAX_IN_FLIGHT = 2
 
-Answer = payment.ReserveResponse | BaseException
+C = TypeVar("C")  # the parsed command
+M = TypeVar("M", bound=Message)
+Answer = Message | BaseException
 
 
 @dataclass(frozen=True)
-class Item:
-    request: payment.ReserveRequest
-    command: cmd.Reserve
+class Item(Generic[C]):
+    method: str  # the RPC, which its outcome is stored under: the same as a lone call's
+    request: Message
+    command: C
     actor: str
     fingerprint: bytes
 
     @property
     def request_id(self) -> str:
-        return self.request.request_id
+        rid: str = self.request.request_id  # type: ignore[attr-defined]
+        return rid
 
 
 class _Alone(Exception):
     """The batch's transaction cannot stand: run its requests one by one."""
 
 
-class ReserveBatches:
+class _GroupCommit(abc.ABC, Generic[C]):
+    """What every batched write shares; a kind of write says how a batch is decided (`_decide`) and how one
+    request runs alone (`_lone`)."""
+
+    responses: dict[str, type[Message]]  # method -> its response type
+
     def __init__(self, engine: AsyncEngine, env: Env, idempotent: IdempotentRunner) -> None:
         self.engine = engine
         self.env = env
         self.idempotent = idempotent
-        self.batcher: Batcher[Item, payment.ReserveResponse] = Batcher(
-            self._flush, max_batch=MAX_BATCH, max_in_flight=MAX_IN_FLIGHT
+        self.batcher: Batcher[Item[C], Message] = Batcher(self._flush, max_batch=MAX_BATCH, max_in_flight=MAX_IN_FLIGHT)
+
+    async def submit(self, method: str, request: Message, command: C, actor: str, response_type: type[M]) -> M:
+        """`method`'s answer to one request (`response_type`: its response type), or its failure raised."""
+        answer = await self.batcher.submit(
+            Item(method, request, command, actor, fingerprint(request, self.idempotent.key))
         )
+        assert isinstance(answer, response_type)
+        return answer
 
-    async def submit(
-        self, request: payment.ReserveRequest, command: cmd.Reserve, actor: str
-    ) -> payment.ReserveResponse:
-        return await self.batcher.submit(Item(request, command, actor, fingerprint(request, self.idempotent.key)))
-
-    async def _flush(self, items: Sequence[Item]) -> list[Answer]:
+    async def _flush(self, items: Sequence[Item[C]]) -> list[Answer]:
         answers: list[Answer | None] = [None] * len(items)
         # The same request id twice in one batch: the first runs in the batch, the others after it (as replays).
         first: dict[str, int] = {}
@@ -82,7 +97,10 @@ class ReserveBatches:
                 return [transient_error(exc) or exc] * len(items)
             if not isinstance(exc, _Alone):
                 log.warning(
-                    "a batch of %d Reserves failed as a whole (%s): one by one", len(together), type(exc).__name__
+                    "a batch of %d %s failed as a whole (%s): one by one",
+                    len(together),
+                    type(self).__name__,
+                    type(exc).__name__,
                 )
             later = together + later
         else:
@@ -96,7 +114,7 @@ class ReserveBatches:
         assert all(a is not None for a in answers)
         return [a for a in answers if a is not None]
 
-    async def _together(self, items: Sequence[Item]) -> list[Answer | None]:
+    async def _together(self, items: Sequence[Item[C]]) -> list[Answer | None]:
         """One transaction for the batch; None for a request left to run alone."""
         async with self.engine.connect() as conn:
             raw = (await conn.get_raw_connection()).driver_connection
@@ -111,41 +129,95 @@ class ReserveBatches:
                         fresh.append(k)
                         continue
                     try:
-                        answers[k] = self.idempotent.replay(found, METHOD, item.fingerprint, payment.ReserveResponse)
+                        answers[k] = self.idempotent.replay(
+                            found, item.method, item.fingerprint, self.responses[item.method]
+                        )
                     except DomainError as failure:
                         answers[k] = failure
-                done = await payments.reserve_many(
-                    raw, self.env, [payments.BatchedReserve(items[k].command, items[k].actor) for k in fresh]
-                )
+                done = await self._decide(raw, [items[k] for k in fresh])
                 to_save: list[Outcome] = []
                 for k, outcome in zip(fresh, done, strict=True):
                     item = items[k]
                     if outcome is None:
                         continue
+                    answers[k] = outcome
                     if isinstance(outcome, DomainError):
-                        answers[k] = outcome
-                        to_save.append(Outcome(item.request_id, METHOD, item.fingerprint, error=outcome))
+                        to_save.append(Outcome(item.request_id, item.method, item.fingerprint, error=outcome))
                     else:
-                        response = payment.ReserveResponse(reservation=cv.reservation(outcome))
-                        answers[k] = response
-                        to_save.append(
-                            Outcome(item.request_id, METHOD, item.fingerprint, response=response.SerializeToString())
-                        )
+                        response = outcome.SerializeToString()
+                        to_save.append(Outcome(item.request_id, item.method, item.fingerprint, response=response))
                 saved = await self.idempotent.save_many(raw, to_save)
                 if len(saved) != len(to_save):
                     raise _Alone  # another call with one of these request ids (or a fence) came first
         return answers
 
-    async def _alone(self, item: Item) -> Answer:
-        async def work(conn: AsyncConnection) -> payment.ReserveResponse:
+    @abc.abstractmethod
+    async def _decide(self, conn: asyncpg.Connection, items: Sequence[Item[C]]) -> list[Message | DomainError | None]:
+        """Each request's response, its own failure, or None when it must run alone."""
+
+    @abc.abstractmethod
+    async def _lone(self, conn: AsyncConnection, item: Item[C]) -> Message:
+        """One request run alone, in the transaction IdempotentRunner.run gives it."""
+
+    async def _alone(self, item: Item[C]) -> Answer:
+        async def work(conn: AsyncConnection) -> Message:
             await act_as(conn, item.actor)
-            view = await payments.reserve(conn, self.env, item.command)
-            return payment.ReserveResponse(reservation=cv.reservation(view))
+            return await self._lone(conn, item)
 
         try:
-            return await self.idempotent.run(METHOD, item.request, payment.ReserveResponse, work)
+            return await self.idempotent.run(item.method, item.request, self.responses[item.method], work)
         except Exception as exc:  # noqa: BLE001 - its caller's answer
             return transient_error(exc) or exc
+
+
+class ReserveBatches(_GroupCommit[cmd.Reserve]):
+    """Reserves: every payer's accounts locked once, each payment seeing what the earlier ones took."""
+
+    responses = {"Reserve": payment.ReserveResponse}
+
+    async def _decide(
+        self, conn: asyncpg.Connection, items: Sequence[Item[cmd.Reserve]]
+    ) -> list[Message | DomainError | None]:
+        done = await payments.reserve_many(
+            conn, self.env, [payments.Batched(item.command, item.actor) for item in items]
+        )
+        return [
+            payment.ReserveResponse(reservation=cv.reservation(view)) if isinstance(view, ReservationView) else view
+            for view in done
+        ]
+
+    async def _lone(self, conn: AsyncConnection, item: Item[cmd.Reserve]) -> Message:
+        return payment.ReserveResponse(reservation=cv.reservation(await payments.reserve(conn, self.env, item.command)))
+
+
+class ChangeBatches(_GroupCommit[payments.Change]):
+    """Debits and Releases: every reservation locked once, then every account they touch, in the global order; a
+    request on a reservation an earlier one of the batch changed sees the change."""
+
+    responses = {"Debit": payment.DebitResponse, "Release": payment.ReleaseResponse}
+
+    async def _decide(
+        self, conn: asyncpg.Connection, items: Sequence[Item[payments.Change]]
+    ) -> list[Message | DomainError | None]:
+        done = await payments.change_many(
+            conn, self.env, [payments.Batched(item.command, item.actor) for item in items]
+        )
+        return [
+            _changed(item.method, view) if isinstance(view, ReservationView) else view
+            for item, view in zip(items, done, strict=True)
+        ]
+
+    async def _lone(self, conn: AsyncConnection, item: Item[payments.Change]) -> Message:
+        c = item.command
+        if isinstance(c, cmd.Debit):
+            return _changed(item.method, await payments.debit(conn, self.env, c))
+        return _changed(item.method, await payments.release(conn, self.env, c))
+
+
+def _changed(method: str, view: ReservationView) -> Message:
+    if method == "Debit":
+        return payment.DebitResponse(reservation=cv.reservation(view))
+    return payment.ReleaseResponse(reservation=cv.reservation(view))
 
 
 def _reason(exc: BaseException) -> Reason | None:

@@ -19,7 +19,7 @@ from services.accounts.domain import commands as cmd
 from services.accounts.transport import convert as cv
 from services.accounts.transport import parse
 from services.accounts.transport.access import DELEGATED, OWN_CHANNEL
-from services.accounts.transport.batch import ReserveBatches
+from services.accounts.transport.batch import ChangeBatches, ReserveBatches
 from services.accounts.transport.handlers import Handlers, by_payer, by_reservation, read, write
 from services.accounts.usecases import clearing, payments, pools
 from services.accounts.usecases import ledger as ledger_uc
@@ -160,6 +160,7 @@ class PaymentServicer(Handlers, payment_service_pb2_grpc.PaymentServiceServicer)
     def __init__(self, engine: AsyncEngine, env: Env) -> None:
         super().__init__(engine, env)
         self.reserves = ReserveBatches(engine, env, self.idempotent)
+        self.changes = ChangeBatches(engine, env, self.idempotent)
 
     @guarded
     async def Reserve(self, request: payment.ReserveRequest, context: Ctx) -> payment.ReserveResponse:
@@ -168,15 +169,23 @@ class PaymentServicer(Handlers, payment_service_pb2_grpc.PaymentServiceServicer)
         c = parse.reserve(request)
         who = actor(context.invocation_metadata(), OWN_CHANNEL, DELEGATED)
         async with self.gate.enter(by_payer(c)):
-            return await self.reserves.submit(request, c, who)
+            return await self.reserves.submit("Reserve", request, c, who, payment.ReserveResponse)
 
-    @write(parse.debit, by_reservation)
-    async def Debit(self, c: cmd.Debit, tx: Tx) -> payment.DebitResponse:
-        return payment.DebitResponse(reservation=cv.reservation(await payments.debit(tx, self.env, c)))
+    @guarded
+    async def Debit(self, request: payment.DebitRequest, context: Ctx) -> payment.DebitResponse:
+        """Group commit with the Releases (transport/batch.py), past the reservation's gate."""
+        c = parse.debit(request)
+        who = actor(context.invocation_metadata(), OWN_CHANNEL, DELEGATED)
+        async with self.gate.enter(by_reservation(c)):
+            return await self.changes.submit("Debit", request, c, who, payment.DebitResponse)
 
-    @write(parse.reservation_ref, by_reservation)
-    async def Release(self, c: cmd.ReservationRef, tx: Tx) -> payment.ReleaseResponse:
-        return payment.ReleaseResponse(reservation=cv.reservation(await payments.release(tx, self.env, c)))
+    @guarded
+    async def Release(self, request: payment.ReleaseRequest, context: Ctx) -> payment.ReleaseResponse:
+        """Group commit with the Debits (transport/batch.py), past the reservation's gate."""
+        c = parse.reservation_ref(request)
+        who = actor(context.invocation_metadata(), OWN_CHANNEL, DELEGATED)
+        async with self.gate.enter(by_reservation(c)):
+            return await self.changes.submit("Release", request, c, who, payment.ReleaseResponse)
 
     @write(parse.refund, by_reservation)
     async def Refund(self, c: cmd.Refund, tx: Tx) -> payment.RefundResponse:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -14,7 +15,15 @@ from services.accounts.domain import commands as cmd
 from services.accounts.domain import identity
 from services.accounts.domain.model import Part, Source
 from services.accounts.domain.policy import Policy
-from services.accounts.domain.reservation import Effects, FundsBook, PayerFunds, RefundPart, Reservation, split_legs
+from services.accounts.domain.reservation import (
+    AvailableBook,
+    Effects,
+    FundsBook,
+    PayerFunds,
+    RefundPart,
+    Reservation,
+    split_legs,
+)
 from services.accounts.storage import hot, journal, reservations
 from services.accounts.usecases.env import Env
 from services.accounts.views import BalancesView, PersonalBalanceView, QuoteView, ReservationView
@@ -28,20 +37,24 @@ async def reserve(conn: AsyncConnection, env: Env, c: cmd.Reserve) -> Reservatio
     return _opened(funds, r)
 
 
-@dataclass(frozen=True)
-class BatchedReserve:
-    """One Reserve of a group commit, and who asks for it ("CHANNEL:identity")."""
+C = TypeVar("C")
+Change = cmd.Debit | cmd.ReservationRef  # a Debit, or a Release
 
-    command: cmd.Reserve
+
+@dataclass(frozen=True)
+class Batched(Generic[C]):
+    """One request of a group commit, and who asks for it ("CHANNEL:identity")."""
+
+    command: C
     actor: str
 
 
-# What a Reserve of a batch came to: its reservation, its own failure, or None when it must run alone (its payer's
-# own account rolls over to the new year first: once a year per person, left to reserve()).
+# What a request of a batch came to: its reservation, its own failure, or None when it must run alone (a person
+# whose accounts it moves rolls over to the new year first: once a year per person, left to the lone use case).
 BatchOutcome = ReservationView | DomainError | None
 
 
-async def reserve_many(conn: asyncpg.Connection, env: Env, batch: Sequence[BatchedReserve]) -> list[BatchOutcome]:
+async def reserve_many(conn: asyncpg.Connection, env: Env, batch: Sequence[Batched[cmd.Reserve]]) -> list[BatchOutcome]:
     """Many Reserves in one transaction (a group commit), each decided as reserve() decides it, in the batch's
     order: every payer's accounts are locked and read once, and each payment sees what the ones before it took from
     the same accounts (domain/reservation.py: FundsBook). A payment the rules refuse fails alone; the others are
@@ -68,6 +81,41 @@ async def reserve_many(conn: asyncpg.Connection, env: Env, batch: Sequence[Batch
         new.append(hot.NewReservation(r, effects, b.actor))
         out.append(_opened(funds, r))
     await hot.insert_many(conn, new)
+    return out
+
+
+async def change_many(conn: asyncpg.Connection, env: Env, batch: Sequence[Batched[Change]]) -> list[BatchOutcome]:
+    """Many Debits and Releases in one transaction (a group commit), each decided as debit() and release() decide
+    it, in the batch's order: every reservation is locked and loaded once, then every account they move (the global
+    order); a request on a reservation an earlier one of the batch changed sees the change. A request the rules
+    refuse (an unknown reservation, one already final or lapsed, more than it holds) fails alone; the changes of
+    the others are written together."""
+    now = env.now()
+    ids = [b.command.reservation_id for b in batch]
+    loaded = await hot.lock_reservations(conn, ids, env.today().year)
+    available = AvailableBook(loaded.available, loaded.own, loaded.pool)
+    out: list[BatchOutcome] = []
+    changed: list[hot.Changed] = []
+    for b in batch:
+        c = b.command
+        r = loaded.reservations.get(c.reservation_id)
+        if r is not None and r.id in loaded.due_rollover:
+            out.append(None)
+            continue
+        try:
+            if r is None:
+                raise DomainError(Reason.RESERVATION_NOT_FOUND, metadata={"reservation_id": str(c.reservation_id)})
+            if isinstance(c, cmd.Debit):
+                effects = r.debit(c.amount_fen, now, loaded.pools)
+            else:
+                effects = r.release(now, loaded.pools)
+        except DomainError as failure:
+            out.append(failure)
+            continue
+        changed.append(hot.Changed(r, effects, b.actor))
+        available.moved(effects)
+        out.append(ReservationView(r.snapshot(), *available.of(r.payer_psn_no)))
+    await hot.save_many(conn, changed)
     return out
 
 
