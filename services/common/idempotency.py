@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import asyncpg
 from google.protobuf.message import Message
 from sqlalchemy import text
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.common.errors import DomainError, Reason
@@ -41,6 +41,17 @@ def fingerprint(request: Message, key: bytes = b"") -> bytes:
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """One request's outcome as a batch stores it: its response (serialized) or its failure."""
+
+    request_id: str
+    method: str
+    fingerprint: bytes
+    response: bytes | None = None
+    error: DomainError | None = None
+
+
+@dataclass(frozen=True)
 class Fenced:
     """What a fence found: "fenced" (no call with the id had run; none ever will), "failed" or "executed"; for an
     executed call, its method and its stored response (serialized)."""
@@ -59,6 +70,15 @@ class IdempotentRunner:
         self._lookup_sql = text(
             f"SELECT method, fingerprint, response, error_reason, error_detail, error_metadata "
             f"FROM {table} WHERE request_id = :request_id"
+        )
+        self._lookup_many_sql = (
+            f"SELECT request_id, method, fingerprint, response, error_reason, error_detail, error_metadata "
+            f"FROM {table} WHERE request_id = ANY($1::text[])"
+        )
+        self._save_many_sql = (
+            f"INSERT INTO {table} (request_id, method, fingerprint, response, error_reason, error_detail, "
+            f"error_metadata) SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::bytea[], $5::text[], "
+            f"$6::text[], $7::jsonb[]) ON CONFLICT (request_id) DO NOTHING RETURNING request_id"
         )
         self._save_sql = text(
             f"INSERT INTO {table} (request_id, method, fingerprint, response, error_reason, error_detail, "
@@ -93,7 +113,7 @@ class IdempotentRunner:
             if failure is not None and saved:
                 raise failure
             assert stored is not None
-            return self._replay(stored, method, fp, response_type)
+            return self.replay(dict(stored._mapping), method, fp, response_type)
 
     async def _save(
         self,
@@ -130,18 +150,52 @@ class IdempotentRunner:
             return Fenced("failed", stored.method)
         return Fenced("executed", stored.method, bytes(stored.response))
 
+    # ---------------------------------------------------------------- a batch (services/common/batching.py)
+    # The requests of a batch share one transaction on a raw asyncpg connection: their stored outcomes are looked up
+    # first (a replay does no work), and the new outcomes saved together, with the batch's effects.
+
+    async def lookup_many(self, conn: asyncpg.Connection, request_ids: Sequence[str]) -> dict[str, Mapping[str, Any]]:
+        rows = await conn.fetch(self._lookup_many_sql, list(request_ids))
+        return {r["request_id"]: _decoded(r) for r in rows}
+
+    async def save_many(self, conn: asyncpg.Connection, outcomes: Sequence[Outcome]) -> set[str]:
+        """Saves each outcome unless its request id is taken (a concurrent call with it, or a fence, won); answers
+        with the request ids saved."""
+        if not outcomes:
+            return set()
+        rows = await conn.fetch(
+            self._save_many_sql,
+            [o.request_id for o in outcomes],
+            [o.method for o in outcomes],
+            [o.fingerprint for o in outcomes],
+            [o.response for o in outcomes],
+            [o.error.reason.name if o.error else None for o in outcomes],
+            [o.error.detail if o.error else None for o in outcomes],
+            [json.dumps(o.error.metadata) if o.error else None for o in outcomes],
+        )
+        return {r["request_id"] for r in rows}
+
     @staticmethod
-    def _replay(stored: Row[Any], method: str, fp: bytes, response_type: type[M]) -> M:
-        if stored.method == FENCE_METHOD:
+    def replay(stored: Mapping[str, Any], method: str, fp: bytes, response_type: type[M]) -> M:
+        """The stored outcome of a request with this method and fingerprint: its response, or its failure raised."""
+        if stored["method"] == FENCE_METHOD:
             raise DomainError(Reason.REQUEST_CANCELLED)
-        if stored.method != method or bytes(stored.fingerprint) != fp:
-            raise DomainError(Reason.REQUEST_ID_REUSED, metadata={"first_method": stored.method})
-        if stored.error_reason is not None:
+        if stored["method"] != method or bytes(stored["fingerprint"]) != fp:
+            raise DomainError(Reason.REQUEST_ID_REUSED, metadata={"first_method": stored["method"]})
+        if stored["error_reason"] is not None:
             raise DomainError(
-                Reason.parse(stored.error_reason) or Reason.INTERNAL,
-                stored.error_detail or "",
-                dict(stored.error_metadata or {}),
+                Reason.parse(stored["error_reason"]) or Reason.INTERNAL,
+                stored["error_detail"] or "",
+                dict(stored["error_metadata"] or {}),
             )
         response = response_type()
-        response.ParseFromString(bytes(stored.response))
+        response.ParseFromString(bytes(stored["response"]))
         return response
+
+
+def _decoded(row: asyncpg.Record) -> dict[str, Any]:
+    """A raw row as SQLAlchemy would give it: jsonb decoded."""
+    out = dict(row)
+    if isinstance(out["error_metadata"], str):
+        out["error_metadata"] = json.loads(out["error_metadata"])
+    return out

@@ -20,7 +20,7 @@ async def _account_of(engine: AsyncEngine, psn_no: str) -> int:
         ).scalar_one()
 
 
-async def test_unbalanced_journal_and_overdraft_are_refused_at_commit(accounts, engine) -> None:
+async def test_unbalanced_journal_and_overdraft_are_refused(accounts, engine) -> None:
     who = await Family(accounts).person(credit_fen=1_000)
     account = await _account_of(engine, who.psn_no)
     with pytest.raises(DBAPIError, match="does not balance"):
@@ -71,6 +71,56 @@ async def test_verify_ledger_reports_a_cached_balance_that_drifted(accounts, eng
         async with engine.begin() as conn:
             await conn.execute(
                 text("UPDATE accounts.ledger_accounts SET balance_fen = balance_fen - 1 WHERE id = :a"), {"a": account}
+            )
+    assert (await accounts.VerifyLedger(pb.VerifyLedgerRequest())).ok
+
+
+async def test_verify_ledger_reports_a_row_naming_a_payer_that_does_not_exist(accounts, engine) -> None:
+    """What the foreign keys dropped by migration 0007 guarded, the audit checks."""
+    async with engine.begin() as conn:
+        reservation = (
+            await conn.execute(
+                text(
+                    "INSERT INTO accounts.reservations (payer_psn_no, status, requested_fen, expires_at, "
+                    "coordinating_region) VALUES ('GHOST', 'RELEASED', 1, now(), '630100') RETURNING id"
+                )
+            )
+        ).scalar_one()
+    try:
+        report = await accounts.VerifyLedger(pb.VerifyLedgerRequest())
+        assert f"reservation {reservation}: payer GHOST is not registered" in report.problems
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(text("DELETE FROM accounts.reservations WHERE id = :r"), {"r": reservation})
+    assert (await accounts.VerifyLedger(pb.VerifyLedgerRequest())).ok
+
+
+async def test_postings_that_do_not_balance_are_refused_even_among_balanced_ones(accounts, engine) -> None:
+    """The check runs once per statement, over every transaction the statement booked."""
+    who = await Family(accounts).person(credit_fen=1_000)
+    account = await _account_of(engine, who.psn_no)
+    with pytest.raises(DBAPIError, match="does not balance"):
+        async with engine.begin() as conn:
+            await conn.execute(text("SELECT set_config('gongji.actor', 'TEST:ledger-guards', true)"))
+            txns = (
+                (
+                    await conn.execute(
+                        text(
+                            "INSERT INTO accounts.journal_txns (kind, coordinating_region) "
+                            "VALUES ('CONTRIBUTION', '630100'), ('CONTRIBUTION', '630100') RETURNING id"
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO accounts.postings (txn_id, account_id, amount_fen, coordinating_region) VALUES "
+                    "(:t1, 1, -500, '630100'), (:t1, :a, 500, '630100'), (:t2, 1, -500, '630100'), "
+                    "(:t2, :a, 499, '630100'), (:t2, 1, 2, '630100')"
+                ),
+                {"t1": txns[0], "t2": txns[1], "a": account},
             )
     assert (await accounts.VerifyLedger(pb.VerifyLedgerRequest())).ok
 

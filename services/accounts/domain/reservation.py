@@ -16,6 +16,7 @@ the pool's part of a refund.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 from collections.abc import Mapping
@@ -189,6 +190,70 @@ class Effects:
     held: dict[int, int] = field(default_factory=dict)
 
 
+class FundsBook:
+    """The funds of a batch of payments (a group commit), read once under the batch's locks: each payment sees what
+    the payments before it in the batch took — the same payer's, a relative's from the same pool, or the pool's
+    creator's own (rule 6 asks whether the creator still has the minimum). Pure: the use case opens each reservation
+    with `funds_of`, then tells the book what it took with `took`."""
+
+    def __init__(self, payers: Mapping[str, PayerFunds], creators: Mapping[int, str]) -> None:
+        self._payers = payers  # as read, before the batch
+        self._creators = creators  # pool id -> its creator's psn_no
+        self._spent: dict[int, int] = {}  # ledger account -> what the batch took from it so far
+
+    def funds_of(self, psn_no: str) -> PayerFunds | None:
+        """The payer's funds after what the batch took so far; None for a payer not found."""
+        read = self._payers.get(psn_no)
+        if read is None:
+            return None
+        own = tuple(
+            dataclasses.replace(p, available_fen=p.available_fen - self._spent.get(p.account_id, 0)) for p in read.own
+        )
+        pool = read.pool
+        if pool is not None:
+            creator = self._payers.get(self._creators.get(pool.pool_id, ""))
+            creator_spent = sum(self._spent.get(p.account_id, 0) for p in creator.own) if creator else 0
+            pool_spent = self._spent.get(pool.account_id, 0) if pool.account_id is not None else 0
+            pool = dataclasses.replace(
+                pool,
+                available_fen=pool.available_fen - pool_spent,
+                creator_available_fen=pool.creator_available_fen - creator_spent,
+            )
+        return dataclasses.replace(read, own=own, pool=pool)
+
+    def took(self, r: Reservation) -> None:
+        """What a new reservation holds or paid leaves its accounts' available money."""
+        for leg in r.legs:
+            if leg.account_id is not None and leg.reserved_fen:
+                self._spent[leg.account_id] = self._spent.get(leg.account_id, 0) + leg.reserved_fen
+
+
+class AvailableBook:
+    """What each payer of a batch of state changes (a group commit) has available after each change, for the
+    balances its answer carries: read once under the batch's locks, then moved by each change's postings and holds.
+    Pure, as FundsBook."""
+
+    def __init__(self, available: Mapping[int, int], own: Mapping[str, list[int]], pool: Mapping[str, int]) -> None:
+        self._fen = dict(available)  # ledger account -> balance less held
+        self._own = own  # payer -> the parts of their own account
+        self._pool = pool  # payer -> their active pool's account
+
+    def moved(self, effects: Effects) -> None:
+        for entry in effects.journal:
+            for p in entry.postings:
+                if p.account_id in self._fen:
+                    self._fen[p.account_id] += p.amount_fen
+        for account_id, delta in effects.held.items():
+            if account_id in self._fen:
+                self._fen[account_id] -= delta
+
+    def of(self, psn_no: str) -> tuple[int, int]:
+        """The payer's available money: their own account's (both parts), their active pool's."""
+        pool = self._pool.get(psn_no)
+        own = sum(self._fen[account_id] for account_id in self._own.get(psn_no, []))
+        return own, self._fen[pool] if pool is not None else 0
+
+
 def split_legs(
     funds: PayerFunds, amount_fen: int, sources: tuple[Source, ...], policy: Policy, visit_region: str = ""
 ) -> list[Leg]:
@@ -217,6 +282,10 @@ class Reservation:
     legs: list[Leg]
     fixmedins_code: str = ""
     description: str = ""
+
+    def snapshot(self) -> Reservation:
+        """A copy that later changes of this reservation leave as it is."""
+        return dataclasses.replace(self, legs=[dataclasses.replace(leg) for leg in self.legs])
 
     @property
     def reserved_fen(self) -> int:

@@ -99,7 +99,8 @@ async def book(conn: AsyncConnection, entry: JournalEntry) -> int:
     """Books one journal entry and moves the cached balances of internal accounts, in one statement; returns its
     journal transaction id (0 when every posting was zero and nothing was booked).
 
-    The database checks at commit that the postings sum to zero and that no balance went below what is held.
+    The database refuses the statement if the postings do not sum to zero (they are booked in this one statement, as
+    its balanced-journal trigger requires) or if a balance went below what is held.
     """
     if not any(p.amount_fen for p in entry.postings):
         return 0

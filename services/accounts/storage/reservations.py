@@ -245,17 +245,6 @@ async def save(conn: AsyncConnection, r: Reservation, effects: Effects) -> None:
     await journal.book_all(conn, effects.journal)
 
 
-async def expired_ids(conn: AsyncConnection, limit: int) -> list[int]:
-    rows = await conn.execute(
-        sql(
-            "SELECT id FROM accounts.reservations WHERE status = 'HELD' AND expires_at <= now() "
-            "ORDER BY expires_at LIMIT :limit"
-        ),
-        {"limit": limit},
-    )
-    return [r.id for r in rows]
-
-
 async def claim_expired(conn: AsyncConnection, now: dt.datetime, skip: list[int]) -> int | None:
     """Claims one lapsed hold for this transaction: locks its row, skipping any another transaction holds (another
     sweeper's, or a payment's in flight), so that sweepers of several instances split the work instead of queueing

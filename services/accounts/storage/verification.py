@@ -48,6 +48,19 @@ _REGION_KEYS = (
     "UNION ALL SELECT 'posting ' || p.id FROM accounts.postings p JOIN accounts.journal_txns t ON t.id = p.txn_id "
     "WHERE p.coordinating_region IS DISTINCT FROM t.coordinating_region"
 )
+# What the foreign keys dropped in migration 0007 guarded: every row names a person, pool and reservation that exist.
+_DANGLING = (
+    "SELECT 'reservation ' || r.id || ': payer ' || r.payer_psn_no || ' is not registered' AS problem "
+    "FROM accounts.reservations r WHERE NOT EXISTS (SELECT 1 FROM accounts.persons p WHERE p.psn_no = r.payer_psn_no) "
+    "UNION ALL SELECT 'reservation ' || l.reservation_id || ' leg ' || l.seq || ': no pool ' || l.pool_id "
+    "FROM accounts.reservation_legs l WHERE l.pool_id IS NOT NULL "
+    "AND NOT EXISTS (SELECT 1 FROM accounts.pools po WHERE po.id = l.pool_id) "
+    "UNION ALL SELECT 'journal transaction ' || t.id || ': names a person, pool or reservation that does not exist' "
+    "FROM accounts.journal_txns t WHERE (t.psn_no IS NOT NULL AND NOT EXISTS "
+    "(SELECT 1 FROM accounts.persons p WHERE p.psn_no = t.psn_no)) OR (t.pool_id IS NOT NULL AND NOT EXISTS "
+    "(SELECT 1 FROM accounts.pools po WHERE po.id = t.pool_id)) OR (t.reservation_id IS NOT NULL AND NOT EXISTS "
+    "(SELECT 1 FROM accounts.reservations r WHERE r.id = t.reservation_id))"
+)
 _DISSOLVED_NOT_RETURNED = (
     "SELECT p.id, a.balance_fen - a.held_fen AS left_fen FROM accounts.pools p "
     "JOIN accounts.ledger_accounts a ON a.id = p.account_id "
@@ -80,6 +93,8 @@ async def verify(conn: AsyncConnection) -> LedgerReport:
         problems.append(f"reservation {r.id}: debited money on a reservation that is not DEBITED")
     for r in await conn.execute(sql(_REGION_KEYS)):
         problems.append(f"{r.row}: coordinating region differs from the row it belongs to")
+    for r in await conn.execute(sql(_DANGLING)):
+        problems.append(r.problem)
     for r in await conn.execute(sql(_DISSOLVED_NOT_RETURNED)):
         problems.append(f"dissolved pool {r.id}: {r.left_fen} fen not returned to its creator")
     accounts = int((await conn.execute(sql("SELECT count(*) FROM accounts.ledger_accounts"))).scalar_one())

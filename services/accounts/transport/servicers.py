@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncConnection as Tx
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gongji.accounts.v1 import family_service_pb2 as family
 from gongji.accounts.v1 import (
@@ -17,11 +18,15 @@ from gongji.accounts.v1 import registry_service_pb2 as registry
 from services.accounts.domain import commands as cmd
 from services.accounts.transport import convert as cv
 from services.accounts.transport import parse
+from services.accounts.transport.access import DELEGATED, OWN_CHANNEL
+from services.accounts.transport.batch import ChangeBatches, ReserveBatches
 from services.accounts.transport.handlers import Handlers, by_payer, by_reservation, read, write
 from services.accounts.usecases import clearing, payments, pools
 from services.accounts.usecases import ledger as ledger_uc
 from services.accounts.usecases import registry as registry_uc
-from services.common.rpc import Ctx, rpc
+from services.accounts.usecases.env import Env
+from services.common.auth import actor
+from services.common.rpc import Ctx, guarded, rpc
 from services.common.wire import ts
 
 
@@ -152,17 +157,35 @@ class FamilyServicer(Handlers, family_service_pb2_grpc.FamilyServiceServicer):
 class PaymentServicer(Handlers, payment_service_pb2_grpc.PaymentServiceServicer):
     """Money for payments, as the settlement service uses it (rules 8 and 9)."""
 
-    @write(parse.reserve, by_payer)
-    async def Reserve(self, c: cmd.Reserve, tx: Tx) -> payment.ReserveResponse:
-        return payment.ReserveResponse(reservation=cv.reservation(await payments.reserve(tx, self.env, c)))
+    def __init__(self, engine: AsyncEngine, env: Env) -> None:
+        super().__init__(engine, env)
+        self.reserves = ReserveBatches(engine, env, self.idempotent)
+        self.changes = ChangeBatches(engine, env, self.idempotent)
 
-    @write(parse.debit, by_reservation)
-    async def Debit(self, c: cmd.Debit, tx: Tx) -> payment.DebitResponse:
-        return payment.DebitResponse(reservation=cv.reservation(await payments.debit(tx, self.env, c)))
+    @guarded
+    async def Reserve(self, request: payment.ReserveRequest, context: Ctx) -> payment.ReserveResponse:
+        """Group commit (transport/batch.py): the Reserves that arrive together share one transaction, each with
+        its own outcome, stored under its own request id. Past the payer's gate, as every payment write."""
+        c = parse.reserve(request)
+        who = actor(context.invocation_metadata(), OWN_CHANNEL, DELEGATED)
+        async with self.gate.enter(by_payer(c)):
+            return await self.reserves.submit("Reserve", request, c, who, payment.ReserveResponse)
 
-    @write(parse.reservation_ref, by_reservation)
-    async def Release(self, c: cmd.ReservationRef, tx: Tx) -> payment.ReleaseResponse:
-        return payment.ReleaseResponse(reservation=cv.reservation(await payments.release(tx, self.env, c)))
+    @guarded
+    async def Debit(self, request: payment.DebitRequest, context: Ctx) -> payment.DebitResponse:
+        """Group commit with the Releases (transport/batch.py), past the reservation's gate."""
+        c = parse.debit(request)
+        who = actor(context.invocation_metadata(), OWN_CHANNEL, DELEGATED)
+        async with self.gate.enter(by_reservation(c)):
+            return await self.changes.submit("Debit", request, c, who, payment.DebitResponse)
+
+    @guarded
+    async def Release(self, request: payment.ReleaseRequest, context: Ctx) -> payment.ReleaseResponse:
+        """Group commit with the Debits (transport/batch.py), past the reservation's gate."""
+        c = parse.reservation_ref(request)
+        who = actor(context.invocation_metadata(), OWN_CHANNEL, DELEGATED)
+        async with self.gate.enter(by_reservation(c)):
+            return await self.changes.submit("Release", request, c, who, payment.ReleaseResponse)
 
     @write(parse.refund, by_reservation)
     async def Refund(self, c: cmd.Refund, tx: Tx) -> payment.RefundResponse:

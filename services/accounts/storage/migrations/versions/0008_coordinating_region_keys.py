@@ -15,8 +15,8 @@ from alembic import op
 
 from services.common.migrate import execute_script
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,225 @@
+"""Group commit (services/common/batching.py) of the payment writes: the Reserves that arrive together run in one
+transaction, and so do the Debits and Releases — their stored outcomes looked up first (a replay does no work),
+every row they need locked and read once in the global order, their writes made in one statement, every outcome
+saved with them — and each caller gets its own answer: a reservation, or its own failure (INSUFFICIENT_FUNDS,
+CREDENTIAL_MISMATCH, RESERVATION_ALREADY_FINAL, ...).
+
+If the batch's transaction fails as a whole (a deadlock, a lock timeout, a constraint that should never fire, a
+request id another call took meanwhile), nothing of it stays, and its requests run again one by one as a lone
+write runs (IdempotentRunner.run): one bad request then costs only itself. When the database cannot be reached
+at all (no pooled connection, the server gone), every request of the batch is told so: nothing was done."""
+
+from __future__ import annotations
+
+import abc
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import asyncpg
+from google.protobuf.message import Message
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from gongji.accounts.v1 import payment_service_pb2 as payment
+from services.accounts.domain import commands as cmd
+from services.accounts.storage import act_as
+from services.accounts.transport import convert as cv
+from services.accounts.usecases import payments
+from services.accounts.usecases.env import Env
+from services.accounts.views import ReservationView
+from services.common.batching import Batcher
+from services.common.db import transient_error
+from services.common.errors import DomainError, Reason
+from services.common.idempotency import IdempotentRunner, Outcome, fingerprint
+
+log = logging.getLogger(__name__)
+
+# At most this many requests in one transaction, and this many batch transactions at once (of each kind).
+MAX_BATCH = 64
+MAX_IN_FLIGHT = 2
+
+C = TypeVar("C")  # the parsed command
+M = TypeVar("M", bound=Message)
+Answer = Message | BaseException
+
+
+@dataclass(frozen=True)
+class Item(Generic[C]):
+    method: str  # the RPC, which its outcome is stored under: the same as a lone call's
+    request: Message
+    command: C
+    actor: str
+    fingerprint: bytes
+
+    @property
+    def request_id(self) -> str:
+        rid: str = self.request.request_id  # type: ignore[attr-defined]
+        return rid
+
+
+class _Alone(Exception):
+    """The batch's transaction cannot stand: run its requests one by one."""
+
+
+class _GroupCommit(abc.ABC, Generic[C]):
+    """What every batched write shares; a kind of write says how a batch is decided (`_decide`) and how one
+    request runs alone (`_lone`)."""
+
+    responses: dict[str, type[Message]]  # method -> its response type
+
+    def __init__(self, engine: AsyncEngine, env: Env, idempotent: IdempotentRunner) -> None:
+        self.engine = engine
+        self.env = env
+        self.idempotent = idempotent
+        self.batcher: Batcher[Item[C], Message] = Batcher(self._flush, max_batch=MAX_BATCH, max_in_flight=MAX_IN_FLIGHT)
+
+    async def submit(self, method: str, request: Message, command: C, actor: str, response_type: type[M]) -> M:
+        """`method`'s answer to one request (`response_type`: its response type), or its failure raised."""
+        answer = await self.batcher.submit(
+            Item(method, request, command, actor, fingerprint(request, self.idempotent.key))
+        )
+        assert isinstance(answer, response_type)
+        return answer
+
+    async def _flush(self, items: Sequence[Item[C]]) -> list[Answer]:
+        answers: list[Answer | None] = [None] * len(items)
+        # The same request id twice in one batch: the first runs in the batch, the others after it (as replays).
+        first: dict[str, int] = {}
+        together = [k for k, item in enumerate(items) if first.setdefault(item.request_id, k) == k]
+        later = [k for k in range(len(items)) if first[items[k].request_id] != k]
+        try:
+            outcomes = await self._together([items[k] for k in together])
+        except Exception as exc:  # noqa: BLE001 - sorted below: told to every caller, or one by one
+            unreachable = isinstance(exc, PoolTimeout) or _reason(exc) is Reason.DATABASE_UNAVAILABLE
+            if unreachable:
+                return [transient_error(exc) or exc] * len(items)
+            if not isinstance(exc, _Alone):
+                log.warning(
+                    "a batch of %d %s failed as a whole (%s): one by one",
+                    len(together),
+                    type(self).__name__,
+                    type(exc).__name__,
+                )
+            later = together + later
+        else:
+            for k, outcome in zip(together, outcomes, strict=True):
+                if outcome is None:
+                    later.append(k)
+                else:
+                    answers[k] = outcome
+        for k in sorted(later):
+            answers[k] = await self._alone(items[k])
+        assert all(a is not None for a in answers)
+        return [a for a in answers if a is not None]
+
+    async def _together(self, items: Sequence[Item[C]]) -> list[Answer | None]:
+        """One transaction for the batch; None for a request left to run alone."""
+        async with self.engine.connect() as conn:
+            raw = (await conn.get_raw_connection()).driver_connection
+            assert raw is not None
+            async with raw.transaction():
+                stored = await self.idempotent.lookup_many(raw, [item.request_id for item in items])
+                answers: list[Answer | None] = [None] * len(items)
+                fresh: list[int] = []
+                for k, item in enumerate(items):
+                    found = stored.get(item.request_id)
+                    if found is None:
+                        fresh.append(k)
+                        continue
+                    try:
+                        answers[k] = self.idempotent.replay(
+                            found, item.method, item.fingerprint, self.responses[item.method]
+                        )
+                    except DomainError as failure:
+                        answers[k] = failure
+                done = await self._decide(raw, [items[k] for k in fresh])
+                to_save: list[Outcome] = []
+                for k, outcome in zip(fresh, done, strict=True):
+                    item = items[k]
+                    if outcome is None:
+                        continue
+                    answers[k] = outcome
+                    if isinstance(outcome, DomainError):
+                        to_save.append(Outcome(item.request_id, item.method, item.fingerprint, error=outcome))
+                    else:
+                        response = outcome.SerializeToString()
+                        to_save.append(Outcome(item.request_id, item.method, item.fingerprint, response=response))
+                saved = await self.idempotent.save_many(raw, to_save)
+                if len(saved) != len(to_save):
+                    raise _Alone  # another call with one of these request ids (or a fence) came first
+        return answers
+
+    @abc.abstractmethod
+    async def _decide(self, conn: asyncpg.Connection, items: Sequence[Item[C]]) -> list[Message | DomainError | None]:
+        """Each request's response, its own failure, or None when it must run alone."""
+
+    @abc.abstractmethod
+    async def _lone(self, conn: AsyncConnection, item: Item[C]) -> Message:
+        """One request run alone, in the transaction IdempotentRunner.run gives it."""
+
+    async def _alone(self, item: Item[C]) -> Answer:
+        async def work(conn: AsyncConnection) -> Message:
+            await act_as(conn, item.actor)
+            return await self._lone(conn, item)
+
+        try:
+            return await self.idempotent.run(item.method, item.request, self.responses[item.method], work)
+        except Exception as exc:  # noqa: BLE001 - its caller's answer
+            return transient_error(exc) or exc
+
+
+class ReserveBatches(_GroupCommit[cmd.Reserve]):
+    """Reserves: every payer's accounts locked once, each payment seeing what the earlier ones took."""
+
+    responses = {"Reserve": payment.ReserveResponse}
+
+    async def _decide(
+        self, conn: asyncpg.Connection, items: Sequence[Item[cmd.Reserve]]
+    ) -> list[Message | DomainError | None]:
+        done = await payments.reserve_many(
+            conn, self.env, [payments.Batched(item.command, item.actor) for item in items]
+        )
+        return [
+            payment.ReserveResponse(reservation=cv.reservation(view)) if isinstance(view, ReservationView) else view
+            for view in done
+        ]
+
+    async def _lone(self, conn: AsyncConnection, item: Item[cmd.Reserve]) -> Message:
+        return payment.ReserveResponse(reservation=cv.reservation(await payments.reserve(conn, self.env, item.command)))
+
+
+class ChangeBatches(_GroupCommit[payments.Change]):
+    """Debits and Releases: every reservation locked once, then every account they touch, in the global order; a
+    request on a reservation an earlier one of the batch changed sees the change."""
+
+    responses = {"Debit": payment.DebitResponse, "Release": payment.ReleaseResponse}
+
+    async def _decide(
+        self, conn: asyncpg.Connection, items: Sequence[Item[payments.Change]]
+    ) -> list[Message | DomainError | None]:
+        done = await payments.change_many(
+            conn, self.env, [payments.Batched(item.command, item.actor) for item in items]
+        )
+        return [
+            _changed(item.method, view) if isinstance(view, ReservationView) else view
+            for item, view in zip(items, done, strict=True)
+        ]
+
+    async def _lone(self, conn: AsyncConnection, item: Item[payments.Change]) -> Message:
+        c = item.command
+        if isinstance(c, cmd.Debit):
+            return _changed(item.method, await payments.debit(conn, self.env, c))
+        return _changed(item.method, await payments.release(conn, self.env, c))
+
+
+def _changed(method: str, view: ReservationView) -> Message:
+    if method == "Debit":
+        return payment.DebitResponse(reservation=cv.reservation(view))
+    return payment.ReleaseResponse(reservation=cv.reservation(view))
+
+
+def _reason(exc: BaseException) -> Reason | None:
+    found = transient_error(exc)
+    return found.reason if found else None
