@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gongji.accounts.v1 import payment_service_pb2 as pb
 from services.accounts.domain.policy import PolicyBook
-from services.accounts.transport import parse
+from services.accounts.transport import batch, parse
 from services.accounts.transport.batch import ChangeBatches, Item, ReserveBatches
 from services.accounts.usecases.env import Env
 from services.common.batching import Batcher
@@ -65,8 +65,18 @@ def _item(batches: ReserveBatches, request: pb.ReserveRequest) -> Item[Any]:
     return Item("Reserve", request, parse.reserve(request), ACTOR, fingerprint(request, batches.idempotent.key))
 
 
+async def _answers(batches: ReserveBatches | ChangeBatches, items: Sequence[Item[Any]]) -> list[Any]:
+    """Each request's answer from one batch, as its caller gets it: a request the batch left to run alone runs
+    alone, in its caller's task (concurrently with the others so left)."""
+    answers = await batches._flush(items)
+    alone = [k for k, answer in enumerate(answers) if answer is batch._RUN_ALONE]
+    for k, answer in zip(alone, await asyncio.gather(*(batches._alone(items[k]) for k in alone)), strict=True):
+        answers[k] = answer
+    return answers
+
+
 async def _flush(batches: ReserveBatches, requests: Sequence[pb.ReserveRequest]) -> list[Any]:
-    return await batches._flush([_item(batches, r) for r in requests])
+    return await _answers(batches, [_item(batches, r) for r in requests])
 
 
 def _reason(answer: Any) -> str:
@@ -217,7 +227,7 @@ async def _flush_changes(changes: ChangeBatches, requests: Sequence[pb.DebitRequ
         else Item("Release", r, parse.reservation_ref(r), ACTOR, fingerprint(r, changes.idempotent.key))
         for r in requests
     ]
-    return await changes._flush(items)
+    return await _answers(changes, items)
 
 
 async def test_each_debit_and_release_of_a_batch_gets_its_own_answer(

@@ -5,9 +5,13 @@ saved with them — and each caller gets its own answer: a reservation, or its o
 CREDENTIAL_MISMATCH, RESERVATION_ALREADY_FINAL, ...).
 
 If the batch's transaction fails as a whole (a deadlock, a lock timeout, a constraint that should never fire, a
-request id another call took meanwhile), nothing of it stays, and its requests run again one by one as a lone
-write runs (IdempotentRunner.run): one bad request then costs only itself. When the database cannot be reached
-at all (no pooled connection, the server gone), every request of the batch is told so: nothing was done."""
+request id another call took meanwhile), nothing of it stays, and its requests run again each alone, as a lone
+write runs (IdempotentRunner.run), each in its own caller's task: one bad request then costs only itself. A batch
+waits at most BATCH_LOCK_TIMEOUT_MS for a row another transaction holds (another batch holds its rows for
+milliseconds; a row held longer is a slow transaction elsewhere, or an operator's session): past that, its requests
+run alone, so that only the request that needs the held row waits for it (up to the usual lock timeout), and the
+batch's other payers do not, nor does the next batch. When the database cannot be reached at all (no pooled
+connection, the server gone), every request of the batch is told so: nothing was done."""
 
 from __future__ import annotations
 
@@ -39,6 +43,7 @@ log = logging.getLogger(__name__)
 # At most this many requests in one transaction, and this many batch transactions at once (of each kind).
 MAX_BATCH = 64
 MAX_IN_FLIGHT = 2
+BATCH_LOCK_TIMEOUT_MS = 300
 
 C = TypeVar("C")  # the parsed command
 M = TypeVar("M", bound=Message)
@@ -63,6 +68,10 @@ class _Alone(Exception):
     """The batch's transaction cannot stand: run its requests one by one."""
 
 
+# A batch's answer to a request it leaves to run alone, which its caller then does.
+_RUN_ALONE = payment.ReserveResponse()
+
+
 class _GroupCommit(abc.ABC, Generic[C]):
     """What every batched write shares; a kind of write says how a batch is decided (`_decide`) and how one
     request runs alone (`_lone`)."""
@@ -77,42 +86,38 @@ class _GroupCommit(abc.ABC, Generic[C]):
 
     async def submit(self, method: str, request: Message, command: C, actor: str, response_type: type[M]) -> M:
         """`method`'s answer to one request (`response_type`: its response type), or its failure raised."""
-        answer = await self.batcher.submit(
-            Item(method, request, command, actor, fingerprint(request, self.idempotent.key))
-        )
+        item = Item(method, request, command, actor, fingerprint(request, self.idempotent.key))
+        answer: Answer = await self.batcher.submit(item)
+        if answer is _RUN_ALONE:
+            answer = await self._alone(item)
+        if isinstance(answer, BaseException):
+            raise answer
         assert isinstance(answer, response_type)
         return answer
 
     async def _flush(self, items: Sequence[Item[C]]) -> list[Answer]:
         answers: list[Answer | None] = [None] * len(items)
-        # The same request id twice in one batch: the first runs in the batch, the others after it (as replays).
+        # The same request id twice in one batch: the first runs in the batch, the others alone after it (replays).
         first: dict[str, int] = {}
         together = [k for k, item in enumerate(items) if first.setdefault(item.request_id, k) == k]
-        later = [k for k in range(len(items)) if first[items[k].request_id] != k]
         try:
             outcomes = await self._together([items[k] for k in together])
-        except Exception as exc:  # noqa: BLE001 - sorted below: told to every caller, or one by one
+        except Exception as exc:  # noqa: BLE001 - sorted below: told to every caller, or each runs alone
             unreachable = isinstance(exc, PoolTimeout) or _reason(exc) is Reason.DATABASE_UNAVAILABLE
             if unreachable:
                 return [transient_error(exc) or exc] * len(items)
             if not isinstance(exc, _Alone):
                 log.warning(
-                    "a batch of %d %s failed as a whole (%s): one by one",
+                    "a batch of %d %s failed as a whole (%s): each alone",
                     len(together),
                     type(self).__name__,
                     type(exc).__name__,
                 )
-            later = together + later
         else:
             for k, outcome in zip(together, outcomes, strict=True):
-                if outcome is None:
-                    later.append(k)
-                else:
-                    answers[k] = outcome
-        for k in sorted(later):
-            answers[k] = await self._alone(items[k])
-        assert all(a is not None for a in answers)
-        return [a for a in answers if a is not None]
+                answers[k] = outcome
+        # Left to run alone: each in its caller's task, after this batch (a repeated request id then replays).
+        return [_RUN_ALONE if a is None else a for a in answers]
 
     async def _together(self, items: Sequence[Item[C]]) -> list[Answer | None]:
         """One transaction for the batch; None for a request left to run alone."""
@@ -120,6 +125,7 @@ class _GroupCommit(abc.ABC, Generic[C]):
             raw = (await conn.get_raw_connection()).driver_connection
             assert raw is not None
             async with raw.transaction():
+                await raw.execute(f"SET LOCAL lock_timeout = {BATCH_LOCK_TIMEOUT_MS}")
                 stored = await self.idempotent.lookup_many(raw, [item.request_id for item in items])
                 answers: list[Answer | None] = [None] * len(items)
                 fresh: list[int] = []

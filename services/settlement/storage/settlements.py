@@ -6,6 +6,9 @@ on."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Row
@@ -14,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.common.actors import current_actor
 from services.common.credentials import CertType
 from services.settlement.domain.commands import Period, SettlementRef
-from services.settlement.domain.lifecycle import Move
+from services.settlement.domain.lifecycle import Changes, Move
 from services.settlement.domain.model import AccountUse, Kind, Settlement, Shortfall, Source, Split, Status, Visit
 from services.settlement.storage import refunds, sql
 
@@ -77,53 +80,132 @@ def _settlement(r: Row[Any]) -> Settlement:
     )
 
 
+# ---------------------------------------------------------------- many at once (group commit, store.py)
+# The hot path's intents and outcomes arrive together from concurrent POS requests; each batch is one statement and
+# one commit. Rows travel as one JSON array, typed by the table itself (jsonb_populate_recordset), so a batch costs
+# one parameter per statement however many columns a row has. Who wrote each row is the row's own (its `actor`).
+_INTENT = (
+    "id institution pos_txn_id kind status payer_psn_no amount_fen description fingerprint hold_ttl_seconds "
+    "mdtrt_cert_type mdtrt_cert_no_hash mdtrt_cert_no_masked created_by updated_by mdtrt_id setl_id insutype "
+    "med_type medfee_sumamt_fen fund_pay_sumamt_fen account_use insuplc_admdvs mdtrtarea_admvs"
+).split()
+_RETURNING = ", ".join(f"s.{c}" for c in _COLUMNS.split(", "))
+_CHANGES = [*Changes().__dataclass_fields__]  # what a move may set besides its status; None leaves it as it is
+
+
+def _json(value: object) -> object:
+    if isinstance(value, bytes):
+        return "\\x" + value.hex()
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def _rows(rows: Sequence[dict[str, object]]) -> str:
+    return json.dumps([{k: _json(v) for k, v in row.items()} for row in rows], separators=(",", ":"))
+
+
+def _intent(s: Settlement, actor: str) -> dict[str, object]:
+    return {
+        "id": s.id,
+        "institution": s.institution,
+        "pos_txn_id": s.pos_txn_id,
+        "kind": s.kind.value,
+        "status": s.status.value,
+        "payer_psn_no": s.payer_psn_no,
+        "amount_fen": s.amount_fen,
+        "description": s.description,
+        "fingerprint": s.fingerprint,
+        "hold_ttl_seconds": s.hold_ttl_seconds,
+        "mdtrt_cert_type": s.cert_type.value if s.cert_type else None,
+        "mdtrt_cert_no_hash": s.cert_no_hash or None,
+        "mdtrt_cert_no_masked": s.cert_no_masked,
+        "created_by": actor,
+        "updated_by": actor,
+        "mdtrt_id": s.visit.mdtrt_id,
+        "setl_id": s.visit.setl_id,
+        "insutype": s.visit.insutype,
+        "med_type": s.visit.med_type,
+        "medfee_sumamt_fen": s.visit.medfee_sumamt_fen,
+        "fund_pay_sumamt_fen": s.visit.fund_pay_sumamt_fen,
+        "account_use": s.account_use.value,
+        "insuplc_admdvs": s.visit.insuplc_admdvs,
+        "mdtrtarea_admvs": s.visit.mdtrtarea_admvs,
+    }
+
+
+@dataclass(frozen=True)
+class NewIntent:
+    settlement: Settlement
+    actor: str  # who asked: the POS's institution, as the request that wrote it was authenticated
+
+
+@dataclass(frozen=True)
+class Moving:
+    settlement_id: str
+    move: Move
+    actor: str
+
+
+_CREATE_MANY = (
+    f"INSERT INTO settlement.settlements AS s ({', '.join(_INTENT)}) SELECT {', '.join(_INTENT)} "
+    "FROM jsonb_populate_recordset(NULL::settlement.settlements, CAST(:rows AS jsonb)) "
+    f"ON CONFLICT (institution, pos_txn_id) DO NOTHING RETURNING {_RETURNING}"
+)
+
+
+async def create_many(conn: AsyncConnection, intents: Sequence[NewIntent]) -> list[tuple[Settlement, bool]]:
+    """`create` for many intents in one statement: each new one written, each whose key is taken (by an earlier
+    request, or by another of the same batch) answered with the settlement that has it."""
+    rows = await conn.execute(sql(_CREATE_MANY), {"rows": _rows([_intent(i.settlement, i.actor) for i in intents])})
+    created = {r.id: _settlement(r) for r in rows}
+    out: list[tuple[Settlement, bool]] = []
+    for i in intents:
+        if i.settlement.id in created:
+            out.append((created[i.settlement.id], True))
+            continue
+        existing = await find(conn, i.settlement.institution, SettlementRef(pos_txn_id=i.settlement.pos_txn_id))
+        assert existing is not None
+        out.append((existing, False))
+    return out
+
+
+_MOVE_MANY = (
+    "WITH u AS (SELECT * FROM jsonb_populate_recordset(NULL::settlement.settlements, CAST(:rows AS jsonb))), "
+    "e AS (SELECT * FROM unnest(CAST(:id AS text[]), CAST(:expected AS text[])) AS e(id, expected)) "
+    "UPDATE settlement.settlements s SET status = u.status, updated_at = now(), updated_by = u.updated_by, "
+    + ", ".join(f"{c} = coalesce(u.{c}, s.{c})" for c in _CHANGES if c != "completed_at")
+    + ", completed_at = CASE WHEN u.status = 'COMPLETED' THEN now() ELSE coalesce(u.completed_at, s.completed_at) END "
+    "FROM u JOIN e USING (id) WHERE s.id = u.id AND s.status = ANY(string_to_array(e.expected, ',')) "
+    f"RETURNING {_RETURNING}"
+)
+
+
+async def move_many(conn: AsyncConnection, moves: Sequence[Moving]) -> list[Settlement | None]:
+    """`move` for many settlements, each once, in one statement: each moved (compare-and-set, as `move`), or None."""
+    assert len({m.settlement_id for m in moves}) == len(moves), "one move per settlement in a statement"
+    rows = [
+        {"id": m.settlement_id, "status": m.move.to.value, "updated_by": m.actor, **m.move.changes.values()}
+        for m in moves
+    ]
+    moved = await conn.execute(
+        sql(_MOVE_MANY),
+        {
+            "rows": _rows(rows),
+            "id": [m.settlement_id for m in moves],
+            "expected": [",".join(sorted(e.value for e in m.move.expected)) for m in moves],
+        },
+    )
+    by_id = {r.id: _settlement(r) for r in moved}
+    return [by_id.get(m.settlement_id) for m in moves]
+
+
+# ---------------------------------------------------------------- one at a time
+
+
 async def create(conn: AsyncConnection, s: Settlement) -> tuple[Settlement, bool]:
     """Writes the intent of a new POS request; or returns the settlement that already has its key."""
-    row = (
-        await conn.execute(
-            sql(
-                "INSERT INTO settlement.settlements (id, institution, pos_txn_id, kind, status, payer_psn_no, "
-                "amount_fen, description, fingerprint, hold_ttl_seconds, mdtrt_cert_type, mdtrt_cert_no_hash, "
-                "mdtrt_cert_no_masked, created_by, updated_by, mdtrt_id, setl_id, insutype, med_type, "
-                "medfee_sumamt_fen, fund_pay_sumamt_fen, account_use, insuplc_admdvs, mdtrtarea_admvs) VALUES (:id, "
-                ":institution, :pos_txn_id, :kind, :status, :payer_psn_no, :amount_fen, :description, :fingerprint, "
-                ":hold_ttl_seconds, :mdtrt_cert_type, :mdtrt_cert_no_hash, :mdtrt_cert_no_masked, :actor, :actor, "
-                ":mdtrt_id, :setl_id, :insutype, :med_type, :medfee_sumamt_fen, :fund_pay_sumamt_fen, :account_use, "
-                ":insuplc_admdvs, :mdtrtarea_admvs) "
-                f"ON CONFLICT (institution, pos_txn_id) DO NOTHING RETURNING {_COLUMNS}"
-            ),
-            {
-                "id": s.id,
-                "institution": s.institution,
-                "pos_txn_id": s.pos_txn_id,
-                "kind": s.kind.value,
-                "status": s.status.value,
-                "payer_psn_no": s.payer_psn_no,
-                "amount_fen": s.amount_fen,
-                "description": s.description,
-                "fingerprint": s.fingerprint,
-                "hold_ttl_seconds": s.hold_ttl_seconds,
-                "mdtrt_cert_type": s.cert_type.value if s.cert_type else None,
-                "mdtrt_cert_no_hash": s.cert_no_hash or None,
-                "mdtrt_cert_no_masked": s.cert_no_masked,
-                "actor": current_actor(),
-                "mdtrt_id": s.visit.mdtrt_id,
-                "setl_id": s.visit.setl_id,
-                "insutype": s.visit.insutype,
-                "med_type": s.visit.med_type,
-                "medfee_sumamt_fen": s.visit.medfee_sumamt_fen,
-                "fund_pay_sumamt_fen": s.visit.fund_pay_sumamt_fen,
-                "account_use": s.account_use.value,
-                "insuplc_admdvs": s.visit.insuplc_admdvs,
-                "mdtrtarea_admvs": s.visit.mdtrtarea_admvs,
-            },
-        )
-    ).first()
-    if row is not None:
-        return _settlement(row), True
-    existing = await find(conn, s.institution, SettlementRef(pos_txn_id=s.pos_txn_id))
-    assert existing is not None
-    return existing, False
+    return (await create_many(conn, [NewIntent(s, current_actor())]))[0]
 
 
 async def find(
@@ -166,26 +248,7 @@ async def get(conn: AsyncConnection, settlement_id: str) -> Settlement:
 async def move(conn: AsyncConnection, settlement_id: str, m: Move) -> Settlement | None:
     """Compare-and-set: moves the settlement to `m.to` (and sets `m.changes`) only if its status is one `m` expects.
     Returns it as moved (without refunds), or None when someone else moved it first."""
-    values = m.changes.values()
-    sets = "".join(f", {column} = :{column}" for column in sorted(values))
-    completed = ", completed_at = now()" if m.to is Status.COMPLETED else ""
-    row = (
-        await conn.execute(
-            sql(
-                f"UPDATE settlement.settlements SET status = :status, updated_at = now(), updated_by = :actor"
-                f"{sets}{completed} "
-                f"WHERE id = :id AND status = ANY(:expected_status) RETURNING {_COLUMNS}"
-            ),
-            {
-                "id": settlement_id,
-                "status": m.to.value,
-                "expected_status": sorted(e.value for e in m.expected),
-                "actor": current_actor(),
-                **values,
-            },
-        )
-    ).first()
-    return _settlement(row) if row else None
+    return (await move_many(conn, [Moving(settlement_id, m, current_actor())]))[0]
 
 
 async def unfinished(

@@ -1,15 +1,21 @@
 """The PostgreSQL store of the settlement service (usecases/ports.py: Store). Outside `transaction()` each call is
-its own transaction on an AUTOCOMMIT connection: the hot path's intent and outcome are one round trip each. Inside,
-the calls share one transaction, and `find(lock=True)` holds the settlement's row until it ends."""
+its own transaction on an AUTOCOMMIT connection, and the hot path's writes are group-committed: the intents that
+concurrent POS requests write (`create`) share one statement and one commit, and so do their outcomes (`move`; a
+settlement moved twice in one batch is moved by two statements, in order). Inside `transaction()` the calls share
+one transaction, and `find(lock=True)` holds the settlement's row until it ends."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from services.common.actors import current_actor
+from services.common.batching import Batcher
+from services.common.db import transient_error
 from services.settlement.domain.commands import Period, SettlementRef
 from services.settlement.domain.lifecycle import Move
 from services.settlement.domain.model import NewRefund, Refund, RefundFinish, RefundStatus, Settlement
@@ -18,6 +24,8 @@ from services.settlement.domain.reconcile import DetailRow, TypeTotals
 from services.settlement.storage import periods, refunds, reports, settlements
 
 Connect = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
+T = TypeVar("T")
+O = TypeVar("O")  # noqa: E741 - an outcome
 
 
 class PgRecords:
@@ -90,11 +98,64 @@ class PgRecords:
             return await periods.close(conn, institution, start, end)
 
 
+async def _alone(many: Callable[[Sequence[T]], Awaitable[Sequence[O | BaseException]]], item: T) -> O | BaseException:
+    """One item of a failed batch, by itself: its outcome, or its own failure."""
+    try:
+        return (await many([item]))[0]
+    except Exception as exc:  # noqa: BLE001 - the item's own answer
+        return exc
+
+
 class PgStore(PgRecords):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         super().__init__(self._statement)
+        self.intents = Batcher(self._create_many)
+        self.outcomes = Batcher(self._move_many)
+
+    async def create(self, s: Settlement) -> tuple[Settlement, bool]:
+        return await self.intents.submit(settlements.NewIntent(s, current_actor()))
+
+    async def move(self, settlement_id: str, m: Move) -> Settlement | None:
+        return await self.outcomes.submit(settlements.Moving(settlement_id, m, current_actor()))
+
+    async def _create_many(
+        self, intents: Sequence[settlements.NewIntent]
+    ) -> Sequence[tuple[Settlement, bool] | BaseException]:
+        try:
+            async with self._statement() as conn:
+                return await settlements.create_many(conn, intents)
+        except Exception as exc:
+            if len(intents) == 1 or transient_error(exc):
+                raise
+        return [await _alone(self._create_many, intent) for intent in intents]  # one bad row fails only itself
+
+    async def _move_many(self, moves: Sequence[settlements.Moving]) -> Sequence[Settlement | None | BaseException]:
+        try:
+            return await self._move_each_once(moves)
+        except Exception as exc:
+            if len(moves) == 1 or transient_error(exc):
+                raise
+        return [await _alone(self._move_each_once, m) for m in moves]  # one bad row fails only itself
+
+    async def _move_each_once(self, moves: Sequence[settlements.Moving]) -> list[Settlement | None]:
+        """Each settlement once per statement; a second move of one waits for the statement with its first."""
+        moved: dict[int, Settlement | None] = {}
+        rest = list(enumerate(moves))
+        async with self._statement() as conn:
+            while rest:
+                now: dict[str, tuple[int, settlements.Moving]] = {}
+                later = []
+                for k, m in rest:
+                    if m.settlement_id in now:
+                        later.append((k, m))
+                    else:
+                        now[m.settlement_id] = (k, m)
+                done = await settlements.move_many(conn, [m for _, m in now.values()])
+                moved.update(zip((k for k, _ in now.values()), done, strict=True))
+                rest = later
+        return [moved[k] for k in range(len(moves))]
 
     @asynccontextmanager
     async def _statement(self) -> AsyncIterator[AsyncConnection]:
