@@ -29,11 +29,16 @@ AMOUNT_FEN = 300
 
 @pytest.fixture
 async def patient_settlement(stack: Stack) -> AsyncIterator[Pos]:
-    """Settlement as deployed: a POS's 30 s deadline decides how long it waits for accounts."""
+    """Settlement as deployed: a POS's 30 s deadline decides how long it waits for accounts. Its call limit is
+    lower than the default (128), so that a burst exceeds it however fast this machine happens to serve it."""
     process = await processes.start(
         "settlement",
         **settlement_env(
-            stack.database_url, stack.accounts_process, GONGJI_ACCOUNTS_MAX_WAIT_S="30", GONGJI_RECOVERY_GRACE_S="60"
+            stack.database_url,
+            stack.accounts_process,
+            GONGJI_ACCOUNTS_MAX_WAIT_S="30",
+            GONGJI_RECOVERY_GRACE_S="60",
+            GONGJI_SETTLEMENT_MAX_IN_FLIGHT="32",
         ),
     )
     pos = stack.pos(TOKEN_A, process.address)
