@@ -26,7 +26,7 @@ class Settings(SecureServerSettings):
     shutdown_grace_s: float = 10.0
     db_pool_size: int = 10
     # Calls in flight in one process; one more is refused at once (RESOURCE_EXHAUSTED OVERLOADED, with RetryInfo).
-    max_in_flight: int = 256
+    max_in_flight: int = 512
     # Who may call, by the commonName of their client certificate: {CN: role}, roles as in transport/access.py.
     callers: dict[str, str] = field(default_factory=dict)
 

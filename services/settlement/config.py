@@ -70,7 +70,7 @@ class Settings(SecureServerSettings):
     accounts_max_wait_s: float = 30.0
     accounts_min_wait_s: float = 0.1
     # Calls in flight in one process; one more is refused at once (RESOURCE_EXHAUSTED OVERLOADED, with RetryInfo).
-    max_in_flight: int = 128
+    max_in_flight: int = 512
     recovery_interval_s: float = 5.0
     recovery_grace_s: float = 30.0
     shutdown_grace_s: float = 10.0
