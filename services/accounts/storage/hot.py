@@ -45,7 +45,8 @@ payer_pool AS (
 locked AS (
     SELECT la.id, la.psn_no, la.part, la.current_year, la.balance_fen - la.held_fen AS available_fen
     FROM accounts.ledger_accounts la
-    WHERE la.psn_no = ANY($1::text[]) OR la.id IN (SELECT account_id FROM payer_pool WHERE status = 'ACTIVE')
+    WHERE la.id IN (SELECT own.id FROM accounts.ledger_accounts own WHERE own.psn_no = ANY($1::text[])
+        UNION SELECT account_id FROM payer_pool WHERE status = 'ACTIVE')
     ORDER BY la.id FOR NO KEY UPDATE),
 all_locked AS (
     SELECT array_agg(id) AS ids, array_agg(psn_no) AS owners, array_agg(part) AS parts,
@@ -279,10 +280,14 @@ WHERE l.reservation_id = ANY($1::bigint[]) ORDER BY l.reservation_id, l.seq
 _AVAILABLE = """
 WITH payers AS (SELECT DISTINCT unnest($1::text[]) AS psn_no),
 active_pool AS (
-    SELECT DISTINCT ON (p.psn_no) p.psn_no, po.account_id FROM payers p JOIN accounts.pools po
-    ON po.status = 'ACTIVE' AND (po.creator_psn_no = p.psn_no OR po.id IN (
-        SELECT m.pool_id FROM accounts.memberships m WHERE m.psn_no = p.psn_no AND m.status = 'ACTIVE'))
-    ORDER BY p.psn_no, po.id)
+    SELECT DISTINCT ON (c.psn_no) c.psn_no, c.account_id FROM (
+        SELECT p.psn_no, po.id, po.account_id FROM payers p
+        JOIN accounts.pools po ON po.creator_psn_no = p.psn_no AND po.status = 'ACTIVE'
+        UNION ALL
+        SELECT p.psn_no, po.id, po.account_id FROM payers p
+        JOIN accounts.memberships m ON m.psn_no = p.psn_no AND m.status = 'ACTIVE'
+        JOIN accounts.pools po ON po.id = m.pool_id AND po.status = 'ACTIVE') c
+    ORDER BY c.psn_no, c.id)
 SELECT p.psn_no, la.id, false AS is_pool, la.balance_fen - la.held_fen AS available_fen
 FROM payers p JOIN accounts.ledger_accounts la ON la.psn_no = p.psn_no
 UNION ALL
