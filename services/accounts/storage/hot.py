@@ -29,7 +29,7 @@ from services.accounts.domain.reservation import (
 
 # For each payer (unnest $1): their pool (the active one, else the one they were in when it was dissolved — to say
 # why it cannot pay), its creator's status, region and available money; every ledger account the batch may draw on
-# locked in id order (the payers' own, their active pools'), returned as arrays on each row.
+# (the payers' own, their active pools'), locked in id order unless only read, returned as arrays on each row.
 _PAYERS_FUNDS = """
 WITH payers AS (SELECT DISTINCT unnest($1::text[]) AS psn_no),
 candidate AS (
@@ -47,7 +47,7 @@ locked AS (
     FROM accounts.ledger_accounts la
     WHERE la.id IN (SELECT own.id FROM accounts.ledger_accounts own WHERE own.psn_no = ANY($1::text[])
         UNION SELECT account_id FROM payer_pool WHERE status = 'ACTIVE')
-    ORDER BY la.id FOR NO KEY UPDATE),
+    ORDER BY la.id{lock}),
 all_locked AS (
     SELECT array_agg(id) AS ids, array_agg(psn_no) AS owners, array_agg(part) AS parts,
     array_agg(current_year) AS years, array_agg(available_fen) AS available FROM locked),
@@ -73,8 +73,13 @@ class Payers:
     due_rollover: set[str]  # payers whose own account still holds an earlier year (their first movement of the year)
 
 
-async def lock_payers(conn: asyncpg.Connection, psn_nos: Sequence[str], year: int) -> Payers:
-    rows = await conn.fetch(_PAYERS_FUNDS, sorted(set(psn_nos)))
+_LOCK_PAYERS = _PAYERS_FUNDS.format(lock=" FOR NO KEY UPDATE")
+_READ_PAYERS = _PAYERS_FUNDS.format(lock="")
+
+
+async def lock_payers(conn: asyncpg.Connection, psn_nos: Sequence[str], year: int, *, lock: bool = True) -> Payers:
+    """What the payers can pay from; their accounts locked (or, `lock=False`, only read)."""
+    rows = await conn.fetch(_LOCK_PAYERS if lock else _READ_PAYERS, sorted(set(psn_nos)))
     funds: dict[str, PayerFunds] = {}
     creators: dict[int, str] = {}
     due: set[str] = set()

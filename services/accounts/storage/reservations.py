@@ -13,70 +13,29 @@ from services.accounts.domain.model import Part, Source
 from services.accounts.domain.reservation import (
     Effects,
     Leg,
-    OwnPart,
     PayerFunds,
-    PayersPool,
     PoolState,
     Reservation,
     ReservationStatus,
 )
-from services.accounts.storage import journal, personal, sql
+from services.accounts.storage import hot, journal, personal, sql
 from services.common.errors import DomainError, Reason
-
-# The pool the payer (:psn_no) creates or belongs to: the active one, or else the one they were in when it was
-# dissolved (a binding ended by the dissolution ends at the moment the pool did) — to say why it cannot pay.
-_PAYER_POOL = (
-    "payer_pool AS (SELECT po.id, po.account_id, po.status, po.creator_psn_no FROM accounts.pools po "
-    "  WHERE po.creator_psn_no = :psn_no OR po.id IN (SELECT m.pool_id FROM accounts.memberships m "
-    "  JOIN accounts.pools ended ON ended.id = m.pool_id WHERE m.psn_no = :psn_no "
-    "  AND (m.status = 'ACTIVE' OR (m.status = 'REMOVED' AND m.ended_at = ended.dissolved_at))) "
-    "  ORDER BY po.status = 'ACTIVE' DESC, po.dissolved_at DESC LIMIT 1)"
-)
-
-# The payer (status, region, registered ID number's keyed hash), the parts of their own account and their pool's
-# account, and what the pool's creator stands at; the hot path's first statement locks the accounts, in id order.
-_PAYER_FUNDS = (
-    f"WITH {_PAYER_POOL}, payer_accounts AS (SELECT la.id, la.part, la.current_year, "
-    "  la.balance_fen - la.held_fen AS available_fen FROM accounts.ledger_accounts la "
-    "  WHERE la.psn_no = :psn_no OR la.id = (SELECT account_id FROM payer_pool WHERE status = 'ACTIVE') "
-    "  ORDER BY la.id{lock}), "
-    "creator AS (SELECT cr.status, cr.region_code, (SELECT coalesce(sum(ca.balance_fen - ca.held_fen), 0) "
-    "  FROM accounts.ledger_accounts ca WHERE ca.psn_no = cr.psn_no) AS available_fen "
-    "  FROM accounts.persons cr WHERE cr.psn_no = (SELECT creator_psn_no FROM payer_pool)) "
-    "SELECT pe.status, pe.region_code, pe.id_number_hash, payer_pool.id AS pool_id, payer_pool.status AS pool_status, "
-    "creator.status AS creator_status, creator.region_code AS creator_region, "
-    "creator.available_fen AS creator_available_fen, payer_accounts.id, payer_accounts.part, "
-    "payer_accounts.current_year, payer_accounts.available_fen "
-    "FROM accounts.persons pe LEFT JOIN payer_pool ON true LEFT JOIN creator ON true "
-    "LEFT JOIN payer_accounts ON true WHERE pe.psn_no = :psn_no"
-)
 
 
 async def payer_funds(conn: AsyncConnection, psn_no: str, year: int, lock: bool = False) -> PayerFunds:
-    """What the payer could pay from, and their ID number's keyed hash (for the credential check). Locked, the own
-    account is first rolled over to `year` if this is its first movement of the year; a pool dissolved meanwhile has
-    no account to take money from (its money went back to the creator)."""
-    statement = sql(_PAYER_FUNDS.format(lock=" FOR NO KEY UPDATE" if lock else ""))
-    rows = (await conn.execute(statement, {"psn_no": psn_no})).all()
-    if not rows:
+    """What the payer could pay from, and their ID number's keyed hash (for the credential check): a batch of one
+    (storage/hot.py), on this transaction's connection. Locked, the own account is first rolled over to `year` if
+    this is its first movement of the year; a pool dissolved meanwhile has no account to take money from (its money
+    went back to the creator)."""
+    raw = (await conn.get_raw_connection()).driver_connection
+    assert raw is not None
+    payers = await hot.lock_payers(raw, [psn_no], year, lock=lock)
+    if psn_no not in payers.funds:
         raise DomainError(Reason.PERSON_NOT_FOUND, metadata={"psn_no": psn_no})
-    if lock and any(r.current_year is not None and r.current_year < year for r in rows):
+    if lock and psn_no in payers.due_rollover:
         await personal.roll_over(conn, year, [psn_no])
-        rows = (await conn.execute(statement, {"psn_no": psn_no})).all()
-    first = rows[0]
-    own = tuple(OwnPart(Part(r.part), r.id, r.available_fen, r.current_year) for r in rows if r.part is not None)
-    pool_account = next((r for r in rows if r.id is not None and r.part is None), None)
-    pool = None
-    if first.pool_id is not None:
-        pool = PayersPool(
-            first.pool_id,
-            pool_account.id if pool_account is not None and first.pool_status == "ACTIVE" else None,
-            pool_account.available_fen if pool_account is not None else 0,
-            first.creator_status == "ACTIVE",
-            int(first.creator_available_fen),
-            first.creator_region,
-        )
-    return PayerFunds(psn_no, first.status == "ACTIVE", first.region_code, own, pool, bytes(first.id_number_hash))
+        payers = await hot.lock_payers(raw, [psn_no], year)
+    return payers.funds[psn_no]
 
 
 async def insert(conn: AsyncConnection, r: Reservation, effects: Effects) -> int:
