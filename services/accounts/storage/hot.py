@@ -269,7 +269,8 @@ people AS (
     SELECT r.payer_psn_no AS psn_no FROM accounts.reservations r WHERE r.id = ANY($1::bigint[])
     UNION SELECT po.creator_psn_no FROM legs JOIN accounts.pools po ON po.id = legs.pool_id)
 SELECT la.psn_no, la.part, la.current_year FROM accounts.ledger_accounts la
-WHERE la.id IN (SELECT account_id FROM legs) OR la.psn_no IN (SELECT psn_no FROM people)
+WHERE la.id IN (SELECT account_id FROM legs
+    UNION SELECT own.id FROM accounts.ledger_accounts own WHERE own.psn_no IN (SELECT psn_no FROM people))
 ORDER BY la.id FOR NO KEY UPDATE
 """
 

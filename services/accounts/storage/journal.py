@@ -140,21 +140,20 @@ _TRACKED = {
 _BEFORE = "(CAST(:before_id AS bigint) IS NULL OR {col} < :before_id)"
 # Whose records (domain/records.py): a person's — what they did or paid (psn_no), and every movement of an account
 # they track; a pool's — every record that names it (what moved its account, and a refund of its part that went to
-# its creator after it was dissolved).
+# its creator after it was dissolved). Each is a union of index lookups (an OR of them would read the whole journal).
 _WHOSE = {
     "person": (
-        "t.psn_no = :psn_no OR t.id IN (SELECT p2.txn_id FROM accounts.postings p2 JOIN tracked "
-        f"ON tracked.id = p2.account_id WHERE {_BEFORE.format(col='p2.txn_id')}) "
+        "SELECT t2.id FROM accounts.journal_txns t2 WHERE t2.psn_no = :psn_no "
+        "UNION SELECT p2.txn_id FROM accounts.postings p2 JOIN tracked ON tracked.id = p2.account_id "
         # and the resident premiums a relative paid for them (rule 11)
-        "OR t.id IN (SELECT rp2.journal_txn_id FROM accounts.resident_premiums rp2 "
-        "WHERE rp2.beneficiary_psn_no = :psn_no)"
+        "UNION SELECT rp2.journal_txn_id FROM accounts.resident_premiums rp2 WHERE rp2.beneficiary_psn_no = :psn_no"
     ),
-    "pool": "t.pool_id = :pool_id",
+    "pool": "SELECT t2.id FROM accounts.journal_txns t2 WHERE t2.pool_id = :pool_id",
 }
 _RECORDS = (
     "WITH tracked AS ({tracked}), "
-    "page AS (SELECT t.id FROM accounts.journal_txns t WHERE ({whose}) AND "
-    f"{_BEFORE.format(col='t.id')} ORDER BY t.id DESC LIMIT :limit), "
+    "page AS (SELECT w.id FROM ({whose}) AS w(id) WHERE "
+    f"{_BEFORE.format(col='w.id')} ORDER BY w.id DESC LIMIT :limit), "
     # each tracked account's balance right after the page's newest record (an index-only scan of its postings)
     "upto AS (SELECT p.account_id, sum(p.amount_fen) AS balance_fen FROM accounts.postings p "
     "  JOIN tracked ON tracked.id = p.account_id WHERE p.txn_id <= (SELECT max(id) FROM page) GROUP BY p.account_id) "

@@ -81,9 +81,9 @@ async def of_person_at(conn: AsyncConnection, psn_no: str, at: dt.datetime) -> P
             sql(
                 "SELECT po.id, po.creator_psn_no, po.account_id, po.status FROM accounts.pools po "
                 "WHERE po.created_at <= :at AND (po.dissolved_at IS NULL OR po.dissolved_at > :at) "
-                "AND (po.creator_psn_no = :psn_no OR EXISTS (SELECT 1 FROM accounts.memberships m "
-                "  WHERE m.pool_id = po.id AND m.psn_no = :psn_no AND m.joined_at <= :at "
-                "  AND (m.ended_at IS NULL OR m.ended_at > :at))) "
+                "AND po.id IN (SELECT c.id FROM accounts.pools c WHERE c.creator_psn_no = :psn_no "
+                "  UNION SELECT m.pool_id FROM accounts.memberships m WHERE m.psn_no = :psn_no AND m.joined_at <= :at "
+                "  AND (m.ended_at IS NULL OR m.ended_at > :at)) "
                 "ORDER BY po.created_at DESC LIMIT 1"
             ),
             {"psn_no": psn_no, "at": at},
