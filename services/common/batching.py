@@ -6,7 +6,12 @@ loop run the requests that arrived at the same moment (`window_s`, 0 by default:
 `max_in_flight` flushes run, new requests queue; each flush that ends takes the next `max_batch` of them. So under
 load batches grow by themselves to what arrives during one flush, and at low load a request waits for nobody.
 
-A request whose caller stopped waiting (cancelled) before its flush began is left out: nothing is done for it."""
+A request whose caller stopped waiting (cancelled) before its flush began is left out: nothing is done for it.
+
+A flush may leave a request to run by itself (answer `ALONE` for it; or, with `alone_on`, fail as a whole with an
+error that says so: then every request of the batch is left alone): its caller then runs it (`alone`: a flush of
+that request only, unless said otherwise), in its own task, after the batch. So one bad request costs only itself,
+and a request that must wait (for a row held elsewhere) holds up neither the batch nor the next one."""
 
 from __future__ import annotations
 
@@ -18,23 +23,44 @@ from typing import Generic, TypeVar
 I = TypeVar("I")  # noqa: E741 - an item
 O = TypeVar("O")  # noqa: E741 - its outcome
 
-Flush = Callable[[Sequence[I]], Awaitable[Sequence[O | BaseException]]]
+
+class RunAlone:
+    """A flush's answer for a request it leaves to its caller to run by itself."""
+
+    def __repr__(self) -> str:
+        return "ALONE"
+
+
+ALONE = RunAlone()
+
+Flush = Callable[[Sequence[I]], Awaitable[Sequence[O | BaseException | RunAlone]]]
 
 
 class Batcher(Generic[I, O]):
-    def __init__(self, flush: Flush[I, O], *, max_batch: int = 64, max_in_flight: int = 2, window_s: float = 0.0):
+    def __init__(
+        self,
+        flush: Flush[I, O],
+        *,
+        alone: Callable[[I], Awaitable[O]] | None = None,
+        alone_on: Callable[[Exception], bool] = lambda exc: False,
+        max_batch: int = 64,
+        max_in_flight: int = 2,
+        window_s: float = 0.0,
+    ):
         self._flush = flush
+        self._alone = alone or self._flush_one
+        self._alone_on = alone_on
         self.max_batch = max_batch
         self.max_in_flight = max_in_flight
         self.window_s = window_s
-        self._queue: collections.deque[tuple[I, asyncio.Future[O]]] = collections.deque()
+        self._queue: collections.deque[tuple[I, asyncio.Future[O | RunAlone]]] = collections.deque()
         self._in_flight = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self.batches = 0  # flushes so far, and the items they took: the mean batch size, for tests and benchmarks
         self.items = 0
 
     async def submit(self, item: I) -> O:
-        future: asyncio.Future[O] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[O | RunAlone] = asyncio.get_running_loop().create_future()
         self._queue.append((item, future))
         if self._in_flight < self.max_in_flight:
             self._in_flight += 1
@@ -42,13 +68,44 @@ class Batcher(Generic[I, O]):
             task = asyncio.create_task(self._drain())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-        return await future
+        outcome = await future
+        return await self._alone(item) if isinstance(outcome, RunAlone) else outcome
+
+    async def together(self, items: Sequence[I]) -> list[O | BaseException]:
+        """One flush of exactly these items, each answered as its caller would be (those left alone run alone,
+        side by side): what a batch of them does, for tests."""
+        outcomes = await self._outcomes(items)
+
+        async def answer(item: I, outcome: O | BaseException | RunAlone) -> O | BaseException:
+            try:
+                return await self._alone(item) if isinstance(outcome, RunAlone) else outcome
+            except Exception as exc:  # noqa: BLE001 - its caller's answer
+                return exc
+
+        return list(await asyncio.gather(*(answer(i, o) for i, o in zip(items, outcomes, strict=True))))
+
+    async def _flush_one(self, item: I) -> O:
+        outcome = (await self._flush([item]))[0]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        assert not isinstance(outcome, RunAlone), "a request left alone is run by itself"
+        return outcome
+
+    async def _outcomes(self, items: Sequence[I]) -> Sequence[O | BaseException | RunAlone]:
+        """The flush's answers; when it fails as a whole, its error for each (or, `alone_on` it, each left alone)."""
+        try:
+            outcomes = await self._flush(items)
+            if len(outcomes) != len(items):
+                raise RuntimeError(f"a flush of {len(items)} items answered {len(outcomes)}")
+            return outcomes
+        except Exception as exc:  # noqa: BLE001 - handed to every caller of the batch
+            return [ALONE if len(items) > 1 and self._alone_on(exc) else exc] * len(items)
 
     async def _drain(self) -> None:
         try:
             while self._queue:
                 await asyncio.sleep(self.window_s)
-                taken: list[tuple[I, asyncio.Future[O]]] = []
+                taken: list[tuple[I, asyncio.Future[O | RunAlone]]] = []
                 while self._queue and len(taken) < self.max_batch:
                     item, future = self._queue.popleft()
                     if not future.done():  # its caller gave up: nothing is done for it
@@ -58,11 +115,7 @@ class Batcher(Generic[I, O]):
                 self.batches += 1
                 self.items += len(taken)
                 try:
-                    outcomes: Sequence[O | BaseException] = await self._flush([item for item, _ in taken])
-                    if len(outcomes) != len(taken):
-                        raise RuntimeError(f"a flush of {len(taken)} items answered {len(outcomes)}")
-                except Exception as exc:  # noqa: BLE001 - handed to every caller of the batch
-                    outcomes = [exc] * len(taken)
+                    outcomes = await self._outcomes([item for item, _ in taken])
                 except BaseException:  # the service is stopping: the callers are not left waiting
                     for _, future in taken:
                         future.cancel()

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gongji.accounts.v1 import payment_service_pb2 as pb
 from services.accounts.domain.policy import PolicyBook
-from services.accounts.transport import batch, parse
+from services.accounts.transport import parse
 from services.accounts.transport.batch import ChangeBatches, Item, ReserveBatches
 from services.accounts.usecases.env import Env
 from services.common.batching import Batcher
@@ -66,13 +66,8 @@ def _item(batches: ReserveBatches, request: pb.ReserveRequest) -> Item[Any]:
 
 
 async def _answers(batches: ReserveBatches | ChangeBatches, items: Sequence[Item[Any]]) -> list[Any]:
-    """Each request's answer from one batch, as its caller gets it: a request the batch left to run alone runs
-    alone, in its caller's task (concurrently with the others so left)."""
-    answers = await batches._flush(items)
-    alone = [k for k, answer in enumerate(answers) if answer is batch._RUN_ALONE]
-    for k, answer in zip(alone, await asyncio.gather(*(batches._alone(items[k]) for k in alone)), strict=True):
-        answers[k] = answer
-    return answers
+    """Each request's answer from one batch of exactly these requests, as its caller gets it."""
+    return await batches.batcher.together(items)
 
 
 async def _flush(batches: ReserveBatches, requests: Sequence[pb.ReserveRequest]) -> list[Any]:
@@ -334,3 +329,25 @@ async def test_the_batcher_gives_each_caller_its_outcome_and_drops_the_ones_that
     ]  # fmt: skip
     assert 99 not in [i for batch in seen for i in batch]
     assert max(len(batch) for batch in seen) == 4 and len(seen) >= 3
+
+
+async def test_a_batch_that_fails_as_a_whole_is_run_again_one_by_one_when_its_error_says_so() -> None:
+    """One bad item fails a batch's statement: each item runs again by itself, and only the bad one fails; an error
+    that is not the items' (the database out of reach) is told to every caller at once."""
+    flushed: list[list[int]] = []
+
+    async def flush(items: Sequence[int]) -> list[int]:
+        flushed.append(list(items))
+        await asyncio.sleep(0.01)
+        if 13 in items:
+            raise ValueError("a bad row")
+        if 0 in items:
+            raise ConnectionError("no database")
+        return [i * 10 for i in items]
+
+    batcher: Batcher[int, int] = Batcher(flush, alone_on=lambda exc: isinstance(exc, ValueError), max_in_flight=1)
+    results = await asyncio.gather(*(batcher.submit(i) for i in (1, 13, 4)), return_exceptions=True)
+    assert [r if not isinstance(r, ValueError) else "bad" for r in results] == [10, "bad", 40]
+    assert flushed[0] == [1, 13, 4] and sorted(flushed[1:]) == [[1], [4], [13]]
+    lost = await asyncio.gather(*(batcher.submit(i) for i in (0, 5)), return_exceptions=True)
+    assert all(isinstance(r, ConnectionError) for r in lost)

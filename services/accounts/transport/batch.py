@@ -33,7 +33,7 @@ from services.accounts.transport import convert as cv
 from services.accounts.usecases import payments
 from services.accounts.usecases.env import Env
 from services.accounts.views import ReservationView
-from services.common.batching import Batcher
+from services.common.batching import ALONE, Batcher, RunAlone
 from services.common.db import transient_error
 from services.common.errors import DomainError, Reason
 from services.common.idempotency import IdempotentRunner, Outcome, fingerprint
@@ -68,10 +68,6 @@ class _Alone(Exception):
     """The batch's transaction cannot stand: run its requests one by one."""
 
 
-# A batch's answer to a request it leaves to run alone, which its caller then does.
-_RUN_ALONE = payment.ReserveResponse()
-
-
 class _GroupCommit(abc.ABC, Generic[C]):
     """What every batched write shares; a kind of write says how a batch is decided (`_decide`) and how one
     request runs alone (`_lone`)."""
@@ -82,20 +78,19 @@ class _GroupCommit(abc.ABC, Generic[C]):
         self.engine = engine
         self.env = env
         self.idempotent = idempotent
-        self.batcher: Batcher[Item[C], Message] = Batcher(self._flush, max_batch=MAX_BATCH, max_in_flight=MAX_IN_FLIGHT)
+        self.batcher: Batcher[Item[C], Message] = Batcher(
+            self._flush, alone=self._alone, max_batch=MAX_BATCH, max_in_flight=MAX_IN_FLIGHT
+        )
 
     async def submit(self, method: str, request: Message, command: C, actor: str, response_type: type[M]) -> M:
         """`method`'s answer to one request (`response_type`: its response type), or its failure raised."""
-        item = Item(method, request, command, actor, fingerprint(request, self.idempotent.key))
-        answer: Answer = await self.batcher.submit(item)
-        if answer is _RUN_ALONE:
-            answer = await self._alone(item)
-        if isinstance(answer, BaseException):
-            raise answer
+        answer = await self.batcher.submit(
+            Item(method, request, command, actor, fingerprint(request, self.idempotent.key))
+        )
         assert isinstance(answer, response_type)
         return answer
 
-    async def _flush(self, items: Sequence[Item[C]]) -> list[Answer]:
+    async def _flush(self, items: Sequence[Item[C]]) -> list[Answer | RunAlone]:
         answers: list[Answer | None] = [None] * len(items)
         # The same request id twice in one batch: the first runs in the batch, the others alone after it (replays).
         first: dict[str, int] = {}
@@ -117,7 +112,7 @@ class _GroupCommit(abc.ABC, Generic[C]):
             for k, outcome in zip(together, outcomes, strict=True):
                 answers[k] = outcome
         # Left to run alone: each in its caller's task, after this batch (a repeated request id then replays).
-        return [_RUN_ALONE if a is None else a for a in answers]
+        return [ALONE if a is None else a for a in answers]
 
     async def _together(self, items: Sequence[Item[C]]) -> list[Answer | None]:
         """One transaction for the batch; None for a request left to run alone."""
@@ -165,15 +160,18 @@ class _GroupCommit(abc.ABC, Generic[C]):
     async def _lone(self, conn: AsyncConnection, item: Item[C]) -> Message:
         """One request run alone, in the transaction IdempotentRunner.run gives it."""
 
-    async def _alone(self, item: Item[C]) -> Answer:
+    async def _alone(self, item: Item[C]) -> Message:
         async def work(conn: AsyncConnection) -> Message:
             await act_as(conn, item.actor)
             return await self._lone(conn, item)
 
         try:
             return await self.idempotent.run(item.method, item.request, self.responses[item.method], work)
-        except Exception as exc:  # noqa: BLE001 - its caller's answer
-            return transient_error(exc) or exc
+        except Exception as exc:  # noqa: BLE001 - a database out of reach is told as such
+            told = transient_error(exc)
+            if told is None:
+                raise
+            raise told from exc
 
 
 class ReserveBatches(_GroupCommit[cmd.Reserve]):

@@ -7,9 +7,8 @@ one transaction, and `find(lock=True)` holds the settlement's row until it ends.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -24,8 +23,6 @@ from services.settlement.domain.reconcile import DetailRow, TypeTotals
 from services.settlement.storage import periods, refunds, reports, settlements
 
 Connect = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
-T = TypeVar("T")
-O = TypeVar("O")  # noqa: E741 - an outcome
 
 
 class PgRecords:
@@ -98,12 +95,8 @@ class PgRecords:
             return await periods.close(conn, institution, start, end)
 
 
-async def _alone(many: Callable[[Sequence[T]], Awaitable[Sequence[O | BaseException]]], item: T) -> O | BaseException:
-    """One item of a failed batch, by itself: its outcome, or its own failure."""
-    try:
-        return (await many([item]))[0]
-    except Exception as exc:  # noqa: BLE001 - the item's own answer
-        return exc
+def _not_transient(exc: Exception) -> bool:
+    return transient_error(exc) is None
 
 
 class PgStore(PgRecords):
@@ -111,8 +104,10 @@ class PgStore(PgRecords):
         self.engine = engine
         self.autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         super().__init__(self._statement)
-        self.intents = Batcher(self._create_many)
-        self.outcomes = Batcher(self._move_many)
+        # A batch that fails as a whole, but not for want of the database, is run again one by one: one bad row
+        # fails only itself.
+        self.intents = Batcher(self._create_many, alone_on=_not_transient)
+        self.outcomes = Batcher(self._move_each_once, alone_on=_not_transient)
 
     async def create(self, s: Settlement) -> tuple[Settlement, bool]:
         return await self.intents.submit(settlements.NewIntent(s, current_actor()))
@@ -120,24 +115,9 @@ class PgStore(PgRecords):
     async def move(self, settlement_id: str, m: Move) -> Settlement | None:
         return await self.outcomes.submit(settlements.Moving(settlement_id, m, current_actor()))
 
-    async def _create_many(
-        self, intents: Sequence[settlements.NewIntent]
-    ) -> Sequence[tuple[Settlement, bool] | BaseException]:
-        try:
-            async with self._statement() as conn:
-                return await settlements.create_many(conn, intents)
-        except Exception as exc:
-            if len(intents) == 1 or transient_error(exc):
-                raise
-        return [await _alone(self._create_many, intent) for intent in intents]  # one bad row fails only itself
-
-    async def _move_many(self, moves: Sequence[settlements.Moving]) -> Sequence[Settlement | None | BaseException]:
-        try:
-            return await self._move_each_once(moves)
-        except Exception as exc:
-            if len(moves) == 1 or transient_error(exc):
-                raise
-        return [await _alone(self._move_each_once, m) for m in moves]  # one bad row fails only itself
+    async def _create_many(self, intents: Sequence[settlements.NewIntent]) -> list[tuple[Settlement, bool]]:
+        async with self._statement() as conn:
+            return await settlements.create_many(conn, intents)
 
     async def _move_each_once(self, moves: Sequence[settlements.Moving]) -> list[Settlement | None]:
         """Each settlement once per statement; a second move of one waits for the statement with its first."""
