@@ -39,7 +39,7 @@ INSERT INTO accounts.persons (psn_no, id_number_hash, id_number_masked, name_has
 SELECT 'SEED' || g, sha256(('seed' || g)::bytea), '6301**********0000', sha256(('n' || g)::bytea), '张*', 'EMPLOYEE',
     '630100', 'ACTIVE', '630100', 'seed' FROM generate_series(1, 4000) g;
 INSERT INTO accounts.ledger_accounts (kind, psn_no, part, current_year, balance_fen, coordinating_region)
-SELECT 'PERSONAL', 'SEED' || g, part, CASE WHEN part = 'CURRENT' THEN 2026 END, 1000, '630100'
+SELECT 'PERSONAL', 'SEED' || g, part, CASE WHEN part = 'CURRENT' THEN extract(year FROM now())::int END, 1000, '630100'
 FROM generate_series(1, 4000) g, (VALUES ('CURRENT'), ('PRIOR')) AS p(part);
 WITH acct AS (
     INSERT INTO accounts.ledger_accounts (kind, balance_fen, coordinating_region)
