@@ -1,10 +1,13 @@
 """Group commit: concurrent requests of one kind are collected and handed to one `flush` call, which answers each
 with its own outcome (a value or an exception), so that many requests cost one database transaction, or one RPC.
 
-No timer on the quiet path: a request that finds a free flush slot starts a flush at once, after letting the event
-loop run the requests that arrived at the same moment (`window_s`, 0 by default: one turn of the loop). While
-`max_in_flight` flushes run, new requests queue; each flush that ends takes the next `max_batch` of them. So under
-load batches grow by themselves to what arrives during one flush, and at low load a request waits for nobody.
+No timer on the quiet path: a request that finds the batcher idle (no flush running) is flushed at once, after one
+turn of the event loop (the requests that arrived at the same moment join it). When it is busy (a flush is running,
+or requests queued while the last one ran), a flush first waits `window_s` for company, and batches grow to what
+arrives meanwhile. A flush costs mostly per flush (a round trip, a statement, a commit), so under load the work per
+request falls as batches grow: on the payment path, 5 ms windows cut the CPU per payment by a quarter (batches of
+3-5 requests at 64 in flight were the cost). While `max_in_flight` flushes run, new requests queue; each flush takes
+at most `max_batch` of them (a full queue does not wait).
 
 A request whose caller stopped waiting (cancelled) before its flush began is left out: nothing is done for it.
 
@@ -45,7 +48,7 @@ class Batcher(Generic[I, O]):
         alone_on: Callable[[Exception], bool] = lambda exc: False,
         max_batch: int = 64,
         max_in_flight: int = 2,
-        window_s: float = 0.0,
+        window_s: float = 0.005,
     ):
         self._flush = flush
         self._alone = alone or self._flush_one
@@ -102,9 +105,12 @@ class Batcher(Generic[I, O]):
             return [ALONE if len(items) > 1 and self._alone_on(exc) else exc] * len(items)
 
     async def _drain(self) -> None:
+        idle = True  # started by a request that found nothing else running
         try:
             while self._queue:
-                await asyncio.sleep(self.window_s)
+                busy = not idle or self._in_flight > 1
+                await asyncio.sleep(self.window_s if busy and len(self._queue) < self.max_batch else 0)
+                idle = False
                 taken: list[tuple[I, asyncio.Future[O | RunAlone]]] = []
                 while self._queue and len(taken) < self.max_batch:
                     item, future = self._queue.popleft()

@@ -351,3 +351,28 @@ async def test_a_batch_that_fails_as_a_whole_is_run_again_one_by_one_when_its_er
     assert flushed[0] == [1, 13, 4] and sorted(flushed[1:]) == [[1], [4], [13]]
     lost = await asyncio.gather(*(batcher.submit(i) for i in (0, 5)), return_exceptions=True)
     assert all(isinstance(r, ConnectionError) for r in lost)
+
+
+async def test_the_batcher_waits_for_company_only_when_busy() -> None:
+    """Alone, a request is flushed at once; while a flush runs, the next one waits its window for the requests that
+    arrive meanwhile, and takes them all."""
+    flushed: list[list[int]] = []
+
+    async def flush(items: Sequence[int]) -> list[int]:
+        flushed.append(list(items))
+        await asyncio.sleep(0.05)
+        return list(items)
+
+    batcher: Batcher[int, int] = Batcher(flush, window_s=0.5)
+    started = asyncio.get_running_loop().time()
+    assert await batcher.submit(1) == 1
+    assert asyncio.get_running_loop().time() - started < 0.4, "a lone request did not wait for a window"
+
+    async def later(item: int, delay_s: float) -> int:
+        await asyncio.sleep(delay_s)
+        return await batcher.submit(item)
+
+    busy = [asyncio.ensure_future(batcher.submit(2))]
+    busy += [asyncio.ensure_future(later(i, 0.01 * i)) for i in range(3, 8)]  # while 2 is being flushed
+    assert await asyncio.gather(*busy) == [2, 3, 4, 5, 6, 7]
+    assert flushed == [[1], [2], [3, 4, 5, 6, 7]]
