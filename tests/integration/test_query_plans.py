@@ -181,6 +181,9 @@ async def test_the_settlement_records_and_the_sweeps_read_by_index(
         await settlements.find(conn, "H1", SettlementRef(settlement_id="s-1"))
         await settlements.find(conn, "H1", SettlementRef(pos_txn_id="t-1"), lock=True)
         await settlements.find(conn, "H1", SettlementRef(pos_txn_id="t-1"), by_capture=True)
+        await settlements.find_many(
+            conn, [("H1", SettlementRef(settlement_id="s-1")), ("H2", SettlementRef(pos_txn_id="t"))]
+        )
         await settlements.move_many(
             conn, [settlements.Moving("s-1", Move.of(Status.PENDING, Status.COMPENSATING), "test")]
         )
@@ -191,5 +194,5 @@ async def test_the_settlement_records_and_the_sweeps_read_by_index(
         await refunds.pending(conn, NOW, 10)
         await refunds.reversing(conn, NOW, 10)
         await reservations.claim_expired(conn, NOW, [])
-    assert len(plans) >= 11
+    assert len(plans) >= 13
     assert await whole_table_reads(raw, plans) == []

@@ -4,6 +4,7 @@ settlement are serialised, then finished once (compare-and-set on PENDING) with 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.engine import Row
@@ -35,11 +36,19 @@ def _refund(r: Row[Any]) -> Refund:
 
 
 async def of_settlement(conn: AsyncConnection, settlement_id: str) -> list[Refund]:
+    return (await of_settlements(conn, [settlement_id]))[settlement_id]
+
+
+async def of_settlements(conn: AsyncConnection, settlement_ids: Sequence[str]) -> dict[str, list[Refund]]:
+    """Each settlement's refunds, oldest first."""
     rows = await conn.execute(
-        sql("SELECT * FROM settlement.refunds WHERE settlement_id = :settlement_id ORDER BY id"),
-        {"settlement_id": settlement_id},
+        sql("SELECT * FROM settlement.refunds WHERE settlement_id = ANY(CAST(:ids AS text[])) ORDER BY id"),
+        {"ids": list(settlement_ids)},
     )
-    return [_refund(r) for r in rows]
+    found: dict[str, list[Refund]] = {i: [] for i in settlement_ids}
+    for r in rows:
+        found[r.settlement_id].append(_refund(r))
+    return found
 
 
 async def find(conn: AsyncConnection, institution: str, refund_pos_txn_id: str) -> Refund | None:

@@ -200,6 +200,39 @@ async def move_many(conn: AsyncConnection, moves: Sequence[Moving]) -> list[Sett
     return [by_id.get(m.settlement_id) for m in moves]
 
 
+# Settlements by reference, each an index lookup: by our id, or (when the reference has none) by the POS's id.
+_FIND_MANY = (
+    "WITH k AS (SELECT * FROM unnest(CAST(:institution AS text[]), CAST(:id AS text[]), CAST(:pos_txn_id AS text[])) "
+    "WITH ORDINALITY AS k(institution, id, pos_txn_id, ord)) "
+    f"SELECT k.ord, {_RETURNING} FROM k JOIN settlement.settlements s ON s.id = k.id AND s.institution = k.institution "
+    f"UNION ALL SELECT k.ord, {_RETURNING} FROM k JOIN settlement.settlements s "
+    "ON k.id = '' AND s.institution = k.institution AND s.pos_txn_id = k.pos_txn_id"
+)
+
+
+async def find_many(conn: AsyncConnection, refs: Sequence[tuple[str, SettlementRef]]) -> list[Settlement | None]:
+    """`find` (without a lock) for many (institution, reference) pairs at once: two statements for all."""
+    rows = await conn.execute(
+        sql(_FIND_MANY),
+        {
+            "institution": [institution for institution, _ in refs],
+            "id": [ref.settlement_id for _, ref in refs],
+            "pos_txn_id": [ref.pos_txn_id for _, ref in refs],
+        },
+    )
+    found = {r.ord: _settlement(r) for r in rows}
+    await _with_refunds(conn, list(found.values()))
+    return [found.get(k) for k in range(1, len(refs) + 1)]
+
+
+async def _with_refunds(conn: AsyncConnection, found: list[Settlement]) -> list[Settlement]:
+    """The settlements, each with its refunds (one statement for all)."""
+    of = await refunds.of_settlements(conn, [s.id for s in found]) if found else {}
+    for s in found:
+        s.refunds = of[s.id]
+    return found
+
+
 # ---------------------------------------------------------------- one at a time
 
 
@@ -228,11 +261,7 @@ async def find(
             },
         )
     ).first()
-    if row is None:
-        return None
-    s = _settlement(row)
-    s.refunds = await refunds.of_settlement(conn, s.id)
-    return s
+    return None if row is None else (await _with_refunds(conn, [_settlement(row)]))[0]
 
 
 async def get(conn: AsyncConnection, settlement_id: str) -> Settlement:
@@ -240,9 +269,7 @@ async def get(conn: AsyncConnection, settlement_id: str) -> Settlement:
         await conn.execute(sql(f"SELECT {_COLUMNS} FROM settlement.settlements WHERE id = :id"), {"id": settlement_id})
     ).first()
     assert row is not None
-    s = _settlement(row)
-    s.refunds = await refunds.of_settlement(conn, s.id)
-    return s
+    return (await _with_refunds(conn, [_settlement(row)]))[0]
 
 
 async def move(conn: AsyncConnection, settlement_id: str, m: Move) -> Settlement | None:
@@ -311,10 +338,7 @@ async def list_created(
             "limit": limit,
         },
     )
-    out = [_settlement(r) for r in rows]
-    for s in out:
-        s.refunds = await refunds.of_settlement(conn, s.id)
-    return out
+    return await _with_refunds(conn, [_settlement(r) for r in rows])
 
 
 async def lock_pos_id(conn: AsyncConnection, institution: str, pos_txn_id: str) -> None:

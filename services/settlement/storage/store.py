@@ -1,7 +1,8 @@
 """The PostgreSQL store of the settlement service (usecases/ports.py: Store). Outside `transaction()` each call is
 its own transaction on an AUTOCOMMIT connection, and the hot path's writes are group-committed: the intents that
 concurrent POS requests write (`create`) share one statement and one commit, and so do their outcomes (`move`; a
-settlement moved twice in one batch is moved by two statements, in order). Inside `transaction()` the calls share
+settlement moved twice in one batch is moved by two statements, in order), and the lookups of a Capture, Void,
+Refund or GetSettlement (`find` without a lock) share two statements. Inside `transaction()` the calls share
 one transaction, and `find(lock=True)` holds the settlement's row until it ends."""
 
 from __future__ import annotations
@@ -108,12 +109,24 @@ class PgStore(PgRecords):
         # fails only itself.
         self.intents = Batcher(self._create_many, alone_on=_not_transient)
         self.outcomes = Batcher(self._move_each_once, alone_on=_not_transient)
+        self.lookups = Batcher(self._find_many, alone_on=_not_transient)
 
     async def create(self, s: Settlement) -> tuple[Settlement, bool]:
         return await self.intents.submit(settlements.NewIntent(s, current_actor()))
 
     async def move(self, settlement_id: str, m: Move) -> Settlement | None:
         return await self.outcomes.submit(settlements.Moving(settlement_id, m, current_actor()))
+
+    async def find(
+        self, institution: str, ref: SettlementRef, *, lock: bool = False, by_capture: bool = False
+    ) -> Settlement | None:
+        if lock or by_capture:
+            return await super().find(institution, ref, lock=lock, by_capture=by_capture)
+        return await self.lookups.submit((institution, ref))
+
+    async def _find_many(self, refs: Sequence[tuple[str, SettlementRef]]) -> list[Settlement | None]:
+        async with self._statement() as conn:
+            return await settlements.find_many(conn, refs)
 
     async def _create_many(self, intents: Sequence[settlements.NewIntent]) -> list[tuple[Settlement, bool]]:
         async with self._statement() as conn:
