@@ -8,7 +8,8 @@ one-shot `Settle` (own account then family pool: one accounts round trip), and `
 prints calls per second, p50 and p99 (what the POS sees, retries after a refusal included), how many calls were
 refused (RESOURCE_EXHAUSTED OVERLOADED, retried after the RetryInfo delay as a POS would), the ratios to the chain,
 and the CPU each operation cost in each process (settlement, accounts, every process of the PostgreSQL server, the
-load generator; from /proc). The ledger is verified after the run.
+load generator; from /proc), and how many requests each group commit carried per batch at each number in flight
+(from the services' /metrics). The ledger is verified after the run.
 
 `make soak` (`--soak 600`) runs mixed traffic (Settle, Authorize + Capture or Void, refunds, PreSettle,
 GetSettlement) for ten minutes and prints each process's memory (RSS) at the start and at the end.
@@ -28,6 +29,7 @@ import random
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -389,6 +391,42 @@ def _print_cpu(totals: dict[str, Sample], names: dict[str, list[str]]) -> None:
         print(f"  {kind:<18} " + "  ".join(parts) + f"  | all {1000 * total / sample.ops:5.2f}")
 
 
+# ------------------------------------------------------------------------------------------------ batches (/metrics)
+
+
+def batch_counts(metrics_addresses: Iterable[str]) -> collections.Counter[tuple[str, str, str]]:
+    """Each group commit's flushes and the requests they carried so far, from the services' /metrics
+    ((service, batch, "batches" | "requests") -> count); a service whose metrics cannot be read adds nothing."""
+    found: collections.Counter[tuple[str, str, str]] = collections.Counter()
+    for address in metrics_addresses:
+        try:
+            with urllib.request.urlopen(f"http://{address}/metrics", timeout=2) as response:  # noqa: S310 - local
+                text = response.read().decode()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            for metric, what in (("gongji_batches_total{", "batches"), ("gongji_batched_requests_total{", "requests")):
+                if line.startswith(metric):
+                    labels = dict(kv.split("=", 1) for kv in line[len(metric) : line.index("}")].split(","))
+                    service, batch = labels["service"].strip('"'), labels["batch"].strip('"')
+                    found[(service, batch, what)] += int(float(line.rsplit(" ", 1)[1]))
+    return found
+
+
+def _print_batches(by_level: dict[int, collections.Counter[tuple[str, str, str]]]) -> None:
+    names = sorted({(service, batch) for counts in by_level.values() for service, batch, _ in counts})
+    if not names:
+        return
+    print("\nRequests per group-commit batch (mean), by calls in flight, from the services' /metrics:")
+    for level, counts in sorted(by_level.items()):
+        means = [
+            f"{service} {batch} {counts[(service, batch, 'requests')] / counts[(service, batch, 'batches')]:4.1f}"
+            for service, batch in names
+            if counts[(service, batch, "batches")]
+        ]
+        print(f"  {level:>4}  " + "  ".join(means))
+
+
 async def bench(args: argparse.Namespace, traffic: Traffic, accounts: Accounts, deployment: Deployment) -> bool:
     groups, note = _groups(args)
     print(f"measuring: {note}", flush=True)
@@ -409,10 +447,14 @@ async def bench(args: argparse.Namespace, traffic: Traffic, accounts: Accounts, 
         for op, _ in ops.values():  # warm-up: connections, pools, caches
             await measure(op, 16, 1.0, [])
         results: dict[tuple[int, str], Sample] = {}
+        batches: dict[int, collections.Counter[tuple[str, str, str]]] = {}
         for level in args.levels:
+            before = await asyncio.to_thread(batch_counts, args.metrics)
             for _ in range(args.rounds):
                 for kind, (op, measured) in ops.items():
                     results.setdefault((level, kind), Sample()).add(await measure(op, level, args.slice, measured))
+            batches[level] = await asyncio.to_thread(batch_counts, args.metrics)
+            batches[level].subtract(before)
             print(f"  {level} in flight measured", flush=True)
     finally:
         await bare.stop()
@@ -421,6 +463,7 @@ async def bench(args: argparse.Namespace, traffic: Traffic, accounts: Accounts, 
     for (_, kind), s in results.items():
         totals.setdefault(kind, Sample()).add(s)
     _print_cpu(totals, {kind: [g.name for g in measured] for kind, (_, measured) in ops.items()})
+    _print_batches(batches)
     failures = sum((s.failed for s in totals.values()), collections.Counter[str]())
     if failures:
         print(f"failed calls: {dict(failures)}")
@@ -470,6 +513,15 @@ async def main() -> None:
         type=int,
         default=int(os.environ.get("GONGJI_DEV_PG_PORT", "55432")),
         help="the PostgreSQL server's port, to count its processes' CPU (make run's embedded one by default)",
+    )
+    parser.add_argument(
+        "--metrics",
+        nargs="*",
+        default=[
+            f"127.0.0.1:{os.environ.get('GONGJI_SETTLEMENT_METRICS_PORT', '9102')}",
+            f"127.0.0.1:{os.environ.get('GONGJI_ACCOUNTS_METRICS_PORT', '9101')}",
+        ],
+        help="the services' /metrics addresses, to print the mean size of their group-commit batches",
     )
     parser.add_argument("--families", type=int, default=256)
     parser.add_argument("--levels", type=lambda v: [int(x) for x in v.split(",")], default=list(LEVELS))

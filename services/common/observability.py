@@ -1,7 +1,7 @@
 """Metrics, correlation ids and per-call logs, the same for every gongji service.
 
 - Prometheus metrics on an HTTP port per service: RPC counts and latency by method and status code, settlement
-  outcomes, open reservations, recovery actions, database pool use.
+  outcomes, open reservations, recovery actions, database pool use, group-commit batches and what they carried.
 - A correlation id per call: taken from `x-correlation-id` metadata (or made up), put on every log line, and passed
   on to accounts by settlement's client interceptor.
 - One log line per failed call (method, code, latency, correlation id); never a request body, so never personal data.
@@ -15,17 +15,19 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from http.server import ThreadingHTTPServer
 from typing import Any
 
 import grpc
 from opentelemetry import trace
 from prometheus_client import Counter, Gauge, Histogram
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import MetricsHandler
 from prometheus_client.registry import REGISTRY, Collector
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.common.batching import Batcher
 
 log = logging.getLogger("gongji.rpc")
 
@@ -98,6 +100,33 @@ REGISTRY.register(_POOLS)
 def watch_pool(service: str, engine: AsyncEngine) -> None:
     """Exports the pool of `engine` as gongji_db_pool_connections{service, state="in_use"|"idle"}, read at scrape."""
     _POOLS.engines[service] = engine
+
+
+class _BatchCollector(Collector):
+    def __init__(self) -> None:
+        self.batchers: dict[tuple[str, str], Batcher[Any, Any]] = {}
+
+    def collect(self) -> Iterator[Metric]:
+        labels = ["service", "batch"]
+        flushes = CounterMetricFamily("gongji_batches", "Group-commit flushes (one transaction each)", labels=labels)
+        carried = CounterMetricFamily("gongji_batched_requests", "Requests the flushes carried", labels=labels)
+        for (service, name), batcher in self.batchers.items():
+            flushes.add_metric([service, name], batcher.batches)
+            carried.add_metric([service, name], batcher.items)
+        yield flushes
+        yield carried
+
+
+_BATCHES = _BatchCollector()
+REGISTRY.register(_BATCHES)
+
+
+def watch_batches(service: str, batchers: Mapping[str, Batcher[Any, Any]]) -> None:
+    """Exports each group commit's flushes and the requests they carried, read at scrape, as
+    gongji_batches_total{service, batch} and gongji_batched_requests_total{service, batch}: the second over the first
+    is the mean batch size (a few at low load; it grows with load, and with it the work each request costs falls)."""
+    for name, batcher in batchers.items():
+        _BATCHES.batchers[(service, name)] = batcher
 
 
 def _split_method(path: str, fallback_service: str) -> tuple[str, str]:

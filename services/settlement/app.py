@@ -27,6 +27,7 @@ from services.common.observability import (
     SETTLEMENT_OUTCOMES,
     CorrelationClientInterceptor,
     ServerObservability,
+    watch_batches,
     watch_pool,
 )
 from services.common.security import client_credentials
@@ -168,8 +169,10 @@ async def start(settings: Settings, tracing: Tracing | None = None) -> Settlemen
     if tracing is not None:
         tracing.instrument(engine)
     channel = _accounts_channel(settings, tracing)
+    store = PgStore(engine)
+    watch_batches("settlement", {"intents": store.intents, "outcomes": store.outcomes, "lookups": store.lookups})
     deps = Deps(
-        PgStore(engine),
+        store,
         AccountsClient(channel, settings.accounts_timeout_s, settings.accounts_attempts),
         settings.credential_hash_key,
         crash=kill_at(settings.crash_at),

@@ -10,13 +10,14 @@ import json
 import logging
 import re
 import urllib.request
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from services.common.batching import Batcher
 from services.common.errors import DomainError, Reason
 from services.common.logs import JsonFormatter
 from services.common.observability import (
@@ -25,9 +26,11 @@ from services.common.observability import (
     ServerObservability,
     correlation_id,
     start_metrics_server,
+    watch_batches,
 )
 from services.common.rpc import domain_status, error_info
 from services.common.server import Server, start_server
+from tools.bench import batch_counts
 
 PROBE = "gongji.testing.v1.ProbeService"
 Handler = Callable[[bytes, grpc.aio.ServicerContext], Awaitable[bytes]]
@@ -234,3 +237,17 @@ async def test_correlation_id_travels_client_to_a_to_b_and_onto_b_logs() -> None
         await channel_ab.close()
         await server_a.stop(0)
         await server_b.stop(0)
+
+
+async def test_each_group_commit_exports_its_batches_and_the_bench_reads_their_mean_size() -> None:
+    async def flush(items: Sequence[int]) -> list[int]:
+        await asyncio.sleep(0.01)
+        return list(items)
+
+    batcher: Batcher[int, int] = Batcher(flush, max_in_flight=1)
+    watch_batches("test-service", {"things": batcher})
+    port = start_metrics_server(0)
+    assert await asyncio.gather(*(batcher.submit(i) for i in range(5))) == [0, 1, 2, 3, 4]
+    counts = await asyncio.to_thread(batch_counts, [f"127.0.0.1:{port}", "127.0.0.1:1"])  # the second: nobody there
+    assert counts[("test-service", "things", "requests")] == 5
+    assert counts[("test-service", "things", "batches")] == batcher.batches < 5  # they shared flushes

@@ -26,6 +26,7 @@ from services.accounts.usecases import ledger as ledger_uc
 from services.accounts.usecases import registry as registry_uc
 from services.accounts.usecases.env import Env
 from services.common.auth import actor
+from services.common.observability import watch_batches
 from services.common.rpc import Ctx, guarded, rpc
 from services.common.wire import ts
 
@@ -161,6 +162,7 @@ class PaymentServicer(Handlers, payment_service_pb2_grpc.PaymentServiceServicer)
         super().__init__(engine, env)
         self.reserves = ReserveBatches(engine, env, self.idempotent)
         self.changes = ChangeBatches(engine, env, self.idempotent)
+        watch_batches("accounts", {"reserve": self.reserves.batcher, "debit_release": self.changes.batcher})
 
     @guarded
     async def Reserve(self, request: payment.ReserveRequest, context: Ctx) -> payment.ReserveResponse:
