@@ -10,9 +10,10 @@ a busy instance is not taken for a dead one.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import grpc
@@ -59,39 +60,33 @@ class Admission(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             )
         return handler
 
-    async def _refuse(self, context: grpc.aio.ServicerContext) -> None:
-        self.refused += 1
-        await context.abort_with_status(
-            domain_status(DomainError(Reason.OVERLOADED, retry_after_s=self.retry_after_s()))
-        )
-
-    def _done(self, started: float) -> None:
-        self.in_flight -= 1
-        self._mean_s += (time.perf_counter() - started - self._mean_s) * 0.05
+    @contextlib.asynccontextmanager
+    async def _admitted(self, context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
+        """Runs the call if a slot is free (refuses it at once otherwise), and counts its time."""
+        if self.in_flight >= self.limit:
+            self.refused += 1
+            await context.abort_with_status(
+                domain_status(DomainError(Reason.OVERLOADED, retry_after_s=self.retry_after_s()))
+            )
+        self.in_flight += 1
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.in_flight -= 1
+            self._mean_s += (time.perf_counter() - started - self._mean_s) * 0.05
 
     def _unary(self, behavior: Callable[[Any, Any], Awaitable[Any]]) -> Callable[[Any, Any], Awaitable[Any]]:
         async def admitted(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            if self.in_flight >= self.limit:
-                await self._refuse(context)
-            self.in_flight += 1
-            started = time.perf_counter()
-            try:
+            async with self._admitted(context):
                 return await behavior(request, context)
-            finally:
-                self._done(started)
 
         return admitted
 
     def _stream(self, behavior: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
         async def admitted(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            if self.in_flight >= self.limit:
-                await self._refuse(context)
-            self.in_flight += 1
-            started = time.perf_counter()
-            try:
+            async with self._admitted(context):
                 async for message in behavior(request, context):
                     yield message
-            finally:
-                self._done(started)
 
         return admitted

@@ -159,15 +159,13 @@ async def create_many(conn: AsyncConnection, intents: Sequence[NewIntent]) -> li
     request, or by another of the same batch) answered with the settlement that has it."""
     rows = await conn.execute(sql(_CREATE_MANY), {"rows": _rows([_intent(i.settlement, i.actor) for i in intents])})
     created = {r.id: _settlement(r) for r in rows}
-    out: list[tuple[Settlement, bool]] = []
-    for i in intents:
-        if i.settlement.id in created:
-            out.append((created[i.settlement.id], True))
-            continue
-        existing = await find(conn, i.settlement.institution, SettlementRef(pos_txn_id=i.settlement.pos_txn_id))
-        assert existing is not None
-        out.append((existing, False))
-    return out
+    taken = [i.settlement for i in intents if i.settlement.id not in created]  # each key another request has
+    refs = [(s.institution, SettlementRef(pos_txn_id=s.pos_txn_id)) for s in taken]
+    holders = {s.id: h for s, h in zip(taken, await find_many(conn, refs) if taken else [], strict=True) if h}
+    return [
+        (created[i.settlement.id], True) if i.settlement.id in created else (holders[i.settlement.id], False)
+        for i in intents
+    ]
 
 
 _MOVE_MANY = (
