@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 
 from services.common.errors import DomainError, Reason
 from services.settlement.domain import charges
@@ -84,7 +84,7 @@ class Changes:
     completed_at: dt.datetime | None = None  # when it was paid, for a payment recorded by its undo
 
     def values(self) -> dict[str, object]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+        return {name: value for name, value in vars(self).items() if value is not None}
 
 
 @dataclass(frozen=True)

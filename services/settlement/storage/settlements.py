@@ -94,15 +94,16 @@ _CHANGES = [*Changes().__dataclass_fields__]  # what a move may set besides its 
 
 
 def _json(value: object) -> object:
+    """What JSON cannot carry as it is: bytea as PostgreSQL's hex text, a timestamp as ISO 8601."""
     if isinstance(value, bytes):
         return "\\x" + value.hex()
     if isinstance(value, dt.datetime):
         return value.isoformat()
-    return value
+    raise TypeError(f"{type(value).__name__} is not a column value")
 
 
 def _rows(rows: Sequence[dict[str, object]]) -> str:
-    return json.dumps([{k: _json(v) for k, v in row.items()} for row in rows], separators=(",", ":"))
+    return json.dumps(rows, default=_json, separators=(",", ":"))
 
 
 def _intent(s: Settlement, actor: str) -> dict[str, object]:
