@@ -1,12 +1,13 @@
 """Group commit of settlement's own writes (storage/store.py), on the real database: the intents of concurrent POS
-requests share one statement, and so do their outcomes; each caller still gets its own answer — a new settlement,
-the one that already had its POS id, a settlement moved, or None when its compare-and-set found another status —
-and a row the database refuses fails only its own request."""
+requests share one statement, and so do their outcomes and their lookups; each caller still gets its own answer — a
+new settlement, the one that already had its POS id, a settlement moved, or None when its compare-and-set found
+another status — and a row the database refuses fails only its own request. And what the recovery sweep finds."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.common.actors import acting_as
 from services.common.credentials import CertType
 from services.common.db import make_engine
+from services.settlement.domain.commands import SettlementRef
 from services.settlement.domain.lifecycle import Changes, Move
 from services.settlement.domain.model import Kind, Settlement, Status
 from services.settlement.storage.store import PgStore
@@ -97,3 +99,31 @@ async def test_a_row_the_database_refuses_fails_only_its_own_request(store: PgSt
     for s, answer in zip(good, answers[:5], strict=True):
         assert not isinstance(answer, BaseException)
         assert answer == (await store.get(s.id), True)
+
+
+async def test_concurrent_lookups_each_find_their_own_settlement(store: PgStore) -> None:
+    made = [(await store.create(_intent()))[0] for _ in range(4)]
+    refs = [SettlementRef(settlement_id=s.id) for s in made[:2]] + [
+        SettlementRef(pos_txn_id=s.pos_txn_id) for s in made[2:]
+    ]
+    refs.append(SettlementRef(settlement_id="nobody"))
+    found = await asyncio.gather(*(store.find(INSTITUTION, ref) for ref in refs))
+    assert [s.id if s else None for s in found] == [*(s.id for s in made), None]
+    assert await store.find("H63019999999", SettlementRef(settlement_id=made[0].id)) is None  # another's
+
+
+async def test_the_recovery_sweep_finds_the_unfinished_intents_oldest_first(store: PgStore) -> None:
+    pending, capturing, done = [(await store.create(_intent()))[0] for _ in range(3)]
+    await store.move(done.id, _paid(100))
+    await store.move(capturing.id, Move.of(Status.PENDING, Status.AUTHORIZED))
+    await store.move(capturing.id, Move.of(Status.AUTHORIZED, Status.CAPTURING, Changes(capture_fen=100)))
+    ours = {pending.id, capturing.id, done.id}
+    later, earlier = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1), dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+    async def swept(updated_before: dt.datetime, pending_before: dt.datetime) -> list[str]:
+        return [i for i in await store.unfinished(updated_before, 10_000, pending_before) if i in ours]
+
+    assert await swept(later, later) == [pending.id, capturing.id]  # by when each last moved
+    assert await swept(later, earlier) == [capturing.id]  # a POS may still be waiting on the pending one
+    assert await swept(earlier, later) == [pending.id]
+    assert await swept(earlier, earlier) == []
