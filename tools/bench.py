@@ -38,6 +38,7 @@ from typing import Any
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from prometheus_client.parser import text_string_to_metric_families
 
 from gongji.settlement.v1 import settlement_pb2 as spb
 from gongji.settlement.v1 import settlement_pb2_grpc
@@ -404,12 +405,11 @@ def batch_counts(metrics_addresses: Iterable[str]) -> collections.Counter[tuple[
                 text = response.read().decode()
         except OSError:
             continue
-        for line in text.splitlines():
-            for metric, what in (("gongji_batches_total{", "batches"), ("gongji_batched_requests_total{", "requests")):
-                if line.startswith(metric):
-                    labels = dict(kv.split("=", 1) for kv in line[len(metric) : line.index("}")].split(","))
-                    service, batch = labels["service"].strip('"'), labels["batch"].strip('"')
-                    found[(service, batch, what)] += int(float(line.rsplit(" ", 1)[1]))
+        for family in text_string_to_metric_families(text):
+            what = {"gongji_batches": "batches", "gongji_batched_requests": "requests"}.get(family.name, "")
+            for sample in family.samples if what else ():
+                if sample.name.endswith("_total"):
+                    found[(sample.labels["service"], sample.labels["batch"], what)] += int(sample.value)
     return found
 
 

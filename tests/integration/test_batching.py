@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
 
 import grpc
 import pytest
@@ -28,26 +29,29 @@ from tools.kit import OWN, POOL, Accounts, Family, Insured, accounts_v1, rid
 pytestmark = pytest.mark.usefixtures("ledger_clean")
 
 ACTOR = "SETTLEMENT:test-batching"
+B = TypeVar("B", ReserveBatches, ChangeBatches)
+
+
+@asynccontextmanager
+async def _own_pool(database_url: str, kind: type[B]) -> AsyncIterator[B]:
+    """The accounts service's batches of one kind, over a pool of their own (as the service has)."""
+    settings = processes.accounts_settings(database_url)
+    env = Env(PolicyBook.load(settings.policy_file), settings.id_hash_key)
+    engine = make_engine(database_url, pool_size=4)
+    yield kind(engine, env, IdempotentRunner(engine, "accounts.idempotency_keys", settings.id_hash_key))
+    await engine.dispose()
 
 
 @pytest.fixture
 async def batches(database_url: str) -> AsyncIterator[ReserveBatches]:
-    """The accounts service's Reserve batches, over a pool of its own (as the service has)."""
-    settings = processes.accounts_settings(database_url)
-    env = Env(PolicyBook.load(settings.policy_file), settings.id_hash_key)
-    engine = make_engine(database_url, pool_size=4)
-    yield ReserveBatches(engine, env, IdempotentRunner(engine, "accounts.idempotency_keys", settings.id_hash_key))
-    await engine.dispose()
+    async with _own_pool(database_url, ReserveBatches) as made:
+        yield made
 
 
 @pytest.fixture
 async def changes(database_url: str) -> AsyncIterator[ChangeBatches]:
-    """The accounts service's Debit and Release batches, over a pool of its own."""
-    settings = processes.accounts_settings(database_url)
-    env = Env(PolicyBook.load(settings.policy_file), settings.id_hash_key)
-    engine = make_engine(database_url, pool_size=4)
-    yield ChangeBatches(engine, env, IdempotentRunner(engine, "accounts.idempotency_keys", settings.id_hash_key))
-    await engine.dispose()
+    async with _own_pool(database_url, ChangeBatches) as made:
+        yield made
 
 
 def _request(payer: Insured, amount_fen: int, sources: tuple[int, ...] = (OWN, POOL), **kw: Any) -> pb.ReserveRequest:

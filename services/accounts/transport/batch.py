@@ -68,7 +68,7 @@ class _Alone(Exception):
     """The batch's transaction cannot stand: run its requests one by one."""
 
 
-class _GroupCommit(abc.ABC, Generic[C]):
+class GroupCommit(abc.ABC, Generic[C]):
     """What every batched write shares; a kind of write says how a batch is decided (`_decide`) and how one
     request runs alone (`_lone`)."""
 
@@ -174,7 +174,7 @@ class _GroupCommit(abc.ABC, Generic[C]):
             raise told from exc
 
 
-class ReserveBatches(_GroupCommit[cmd.Reserve]):
+class ReserveBatches(GroupCommit[cmd.Reserve]):
     """Reserves: every payer's accounts locked once, each payment seeing what the earlier ones took."""
 
     responses = {"Reserve": payment.ReserveResponse}
@@ -194,7 +194,7 @@ class ReserveBatches(_GroupCommit[cmd.Reserve]):
         return payment.ReserveResponse(reservation=cv.reservation(await payments.reserve(conn, self.env, item.command)))
 
 
-class ChangeBatches(_GroupCommit[payments.Change]):
+class ChangeBatches(GroupCommit[payments.Change]):
     """Debits and Releases: every reservation locked once, then every account they touch, in the global order; a
     request on a reservation an earlier one of the batch changed sees the change."""
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncConnection as Tx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -19,7 +22,7 @@ from services.accounts.domain import commands as cmd
 from services.accounts.transport import convert as cv
 from services.accounts.transport import parse
 from services.accounts.transport.access import DELEGATED, OWN_CHANNEL
-from services.accounts.transport.batch import ChangeBatches, ReserveBatches
+from services.accounts.transport.batch import ChangeBatches, GroupCommit, ReserveBatches
 from services.accounts.transport.handlers import Handlers, by_payer, by_reservation, read, write
 from services.accounts.usecases import clearing, payments, pools
 from services.accounts.usecases import ledger as ledger_uc
@@ -29,6 +32,9 @@ from services.common.auth import actor
 from services.common.observability import watch_batches
 from services.common.rpc import Ctx, guarded, rpc
 from services.common.wire import ts
+
+C = TypeVar("C")  # a batched request's parsed command
+M = TypeVar("M", bound=Message)
 
 
 class RegistryServicer(Handlers, registry_service_pb2_grpc.RegistryServiceServicer):
@@ -169,25 +175,36 @@ class PaymentServicer(Handlers, payment_service_pb2_grpc.PaymentServiceServicer)
         """Group commit (transport/batch.py): the Reserves that arrive together share one transaction, each with
         its own outcome, stored under its own request id. Past the payer's gate, as every payment write."""
         c = parse.reserve(request)
-        who = actor(context.invocation_metadata(), OWN_CHANNEL, DELEGATED)
-        async with self.gate.enter(by_payer(c)):
-            return await self.reserves.submit("Reserve", request, c, who, payment.ReserveResponse)
+        return await self._batched(self.reserves, by_payer(c), "Reserve", request, c, context, payment.ReserveResponse)
 
     @guarded
     async def Debit(self, request: payment.DebitRequest, context: Ctx) -> payment.DebitResponse:
         """Group commit with the Releases (transport/batch.py), past the reservation's gate."""
         c = parse.debit(request)
-        who = actor(context.invocation_metadata(), OWN_CHANNEL, DELEGATED)
-        async with self.gate.enter(by_reservation(c)):
-            return await self.changes.submit("Debit", request, c, who, payment.DebitResponse)
+        return await self._batched(self.changes, by_reservation(c), "Debit", request, c, context, payment.DebitResponse)
 
     @guarded
     async def Release(self, request: payment.ReleaseRequest, context: Ctx) -> payment.ReleaseResponse:
         """Group commit with the Debits (transport/batch.py), past the reservation's gate."""
         c = parse.reservation_ref(request)
+        return await self._batched(
+            self.changes, by_reservation(c), "Release", request, c, context, payment.ReleaseResponse
+        )
+
+    async def _batched(
+        self,
+        batches: GroupCommit[C],
+        key: str,
+        method: str,
+        request: Message,
+        c: C,
+        context: Ctx,
+        response_type: type[M],
+    ) -> M:
+        """One request through its group commit, past its gate (the payer's, or the reservation's)."""
         who = actor(context.invocation_metadata(), OWN_CHANNEL, DELEGATED)
-        async with self.gate.enter(by_reservation(c)):
-            return await self.changes.submit("Release", request, c, who, payment.ReleaseResponse)
+        async with self.gate.enter(key):
+            return await batches.submit(method, request, c, who, response_type)
 
     @write(parse.refund, by_reservation)
     async def Refund(self, c: cmd.Refund, tx: Tx) -> payment.RefundResponse:
