@@ -16,7 +16,7 @@ from typing import Any
 import grpc
 from google.protobuf.message import DecodeError
 
-from services.common.actors import ACTOR, ON_BEHALF_OF, acting_as
+from services.common.actors import ACTOR, ON_BEHALF_OF
 from services.common.errors import DomainError, FieldViolation, InvalidArgument, Reason
 from services.common.rpc import domain_status, invalid_argument_status
 from services.common.security import Caller, Identities
@@ -44,16 +44,6 @@ def actor(metadata: Any, own_channel: Mapping[str, str], delegated: Mapping[str,
         if match and match.group(1) in delegated.get(who.role, frozenset()):
             return str(value)
     return f"{own_channel.get(who.role, who.role.upper())}:{who.identity}"
-
-
-class ActingClientInterceptor(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
-    """Passes on whom the current work is done for (`acting_as`), so the next service records it."""
-
-    async def intercept_unary_unary(self, continuation: Callable[..., Any], details: Any, request: Any) -> Any:
-        current = acting_as.get()
-        if current:
-            details = details._replace(metadata=[*(details.metadata or []), (ON_BEHALF_OF, current)])
-        return await continuation(details, request)
 
 
 class _Undecodable:

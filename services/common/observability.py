@@ -27,6 +27,7 @@ from prometheus_client.exposition import MetricsHandler
 from prometheus_client.registry import REGISTRY, Collector
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.common.actors import ON_BEHALF_OF, acting_as
 from services.common.batching import Batcher
 
 log = logging.getLogger("gongji.rpc")
@@ -207,17 +208,15 @@ class ServerObservability(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         )
 
 
-class CorrelationClientInterceptor(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
-    """Passes the current correlation id on to the next service."""
-
-    async def intercept_unary_unary(
-        self, continuation: Callable[..., Any], client_call_details: Any, request: Any
-    ) -> Any:
-        current = correlation_id.get()
-        if current:
-            metadata = list(client_call_details.metadata or []) + [(CORRELATION_HEADER, current)]
-            client_call_details = client_call_details._replace(metadata=metadata)
-        return await continuation(client_call_details, request)
+def passed_on() -> tuple[tuple[str, str], ...]:
+    """The metadata a call to the next service carries of the current work: its correlation id and whom it is done
+    for (`acting_as`), each where set. Passed with each call rather than by client interceptors: grpc.aio runs every
+    intercepted call in a task of its own, which cost 0.1-0.2 ms of CPU per call here."""
+    return tuple(
+        (header, value)
+        for header, value in ((CORRELATION_HEADER, correlation_id.get()), (ON_BEHALF_OF, acting_as.get()))
+        if value
+    )
 
 
 class CorrelationLogFilter(logging.Filter):

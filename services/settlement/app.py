@@ -19,13 +19,12 @@ from gongji.settlement.v1 import settlement_pb2, settlement_pb2_grpc
 from services.common import balancing, migrate
 from services.common.actors import acting_as
 from services.common.admission import Admission
-from services.common.auth import ActingClientInterceptor, AuthInterceptor
+from services.common.auth import AuthInterceptor
 from services.common.db import make_engine
 from services.common.leader import leading
 from services.common.observability import (
     RECOVERY_ACTIONS,
     SETTLEMENT_OUTCOMES,
-    CorrelationClientInterceptor,
     ServerObservability,
     watch_batches,
     watch_pool,
@@ -151,9 +150,7 @@ ACCOUNTS_TLS_NAME = "accounts"  # what a list of accounts' addresses checks thei
 def _accounts_channel(settings: Settings, tracing: Tracing | None = None) -> grpc.aio.Channel:
     """Settlement's one channel to accounts: mutual TLS with its own client certificate, round robin over every
     accounts instance in GONGJI_ACCOUNTS_ADDR that says SERVING (services/common/balancing.py)."""
-    interceptors = [CorrelationClientInterceptor(), ActingClientInterceptor()]
-    if tracing is not None:
-        interceptors.append(tracing.client_interceptor())
+    interceptors = [] if tracing is None else [tracing.client_interceptor()]
     target = balancing.target(settings.accounts_addr)
     tls_name = settings.accounts_tls_name or (ACCOUNTS_TLS_NAME if balancing.is_list(settings.accounts_addr) else "")
     options = balancing.channel_options(ACCOUNTS_HEALTH, tls_name, wait_for_ready=True)

@@ -21,10 +21,10 @@ from services.common.batching import Batcher
 from services.common.errors import DomainError, Reason
 from services.common.logs import JsonFormatter
 from services.common.observability import (
-    CorrelationClientInterceptor,
     CorrelationLogFilter,
     ServerObservability,
     correlation_id,
+    passed_on,
     start_metrics_server,
     watch_batches,
 )
@@ -208,11 +208,11 @@ async def test_correlation_id_travels_client_to_a_to_b_and_onto_b_logs() -> None
         return correlation_id.get().encode()
 
     server_b = await _serve("gongji.testing.v1.B", {"Whoami": whoami})
-    # A calls B the way settlement calls accounts: a channel with the correlation client interceptor.
-    channel_ab = grpc.aio.insecure_channel(f"127.0.0.1:{server_b.port}", interceptors=[CorrelationClientInterceptor()])
+    # A calls B the way settlement calls accounts: each call with the current work's metadata (passed_on).
+    channel_ab = grpc.aio.insecure_channel(f"127.0.0.1:{server_b.port}")
 
     async def relay(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
-        seen_by_b = await channel_ab.unary_unary("/gongji.testing.v1.B/Whoami")(b"", timeout=5)
+        seen_by_b = await channel_ab.unary_unary("/gongji.testing.v1.B/Whoami")(b"", timeout=5, metadata=passed_on())
         return correlation_id.get().encode() + b"|" + seen_by_b
 
     server_a = await _serve("gongji.testing.v1.A", {"Relay": relay})

@@ -7,9 +7,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import grpc
 
@@ -18,6 +18,7 @@ from gongji.accounts.v1 import payment_service_pb2_grpc
 from gongji.accounts.v1 import reservation_pb2 as rpb
 from gongji.common.v1 import common_pb2 as cpb
 from services.common.credentials import Credential
+from services.common.observability import passed_on
 from services.common.rpc import error_info, retry_delay
 from services.settlement.domain.accounts import (
     AccountsDeclined,
@@ -37,7 +38,6 @@ from services.settlement.domain.model import Shortfall, Source
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 
 # Settlement's account sources as accounts names them (cash is never asked of accounts).
 SOURCES = {
@@ -138,17 +138,19 @@ class AccountsClient:
         self.timeout_s = timeout_s
         self.attempts = attempts
 
-    async def _call(self, name: str, fn: Callable[[float], Awaitable[T]], budget_s: float | None) -> T:
-        """Runs one idempotent call, trying again what is worth it until `budget_s` is spent (the POS's wait; None:
-        `timeout_s` × `attempts`, for work nobody waits on); each attempt at most `timeout_s`, after RetryInfo's delay
-        when accounts gives one. The channel waits for readiness: a restarted accounts is used once it is up."""
+    async def _call(self, name: str, request: Any, budget_s: float | None) -> Any:
+        """Runs one idempotent call of accounts' `name`, trying again what is worth it until `budget_s` is spent (the
+        POS's wait; None: `timeout_s` × `attempts`, for work nobody waits on); each attempt at most `timeout_s`, after
+        RetryInfo's delay when accounts gives one. The channel waits for readiness: a restarted accounts is used once
+        it is up. Each attempt carries the current work's correlation id and actor (`passed_on`)."""
+        method = getattr(self.stub, name)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + (budget_s if budget_s is not None else self.timeout_s * self.attempts)
         delay, attempt = 0.05, 0
         while (remaining := deadline - loop.time()) > 0.01:
             attempt += 1
             try:
-                return await fn(min(self.timeout_s, remaining))
+                return await method(request, timeout=min(self.timeout_s, remaining), metadata=passed_on())
             except grpc.aio.AioRpcError as err:
                 if err.code() in DEFINITE:
                     info = error_info(err)
@@ -172,35 +174,33 @@ class AccountsClient:
             credential=credential(c.credential),
             mdtrtarea_admvs=c.visit_region,
         )
-        out = await self._call("Reserve", lambda t: self.stub.Reserve(request, timeout=t), budget_s)
+        out = await self._call("Reserve", request, budget_s)
         return hold(out)
 
     async def debit(
         self, request_id: str, reservation_id: str, amount_fen: int, *, budget_s: float | None = None
     ) -> Payment:
         request = apb.DebitRequest(request_id=request_id, reservation_id=reservation_id, amount_fen=amount_fen)
-        return payment(await self._call("Debit", lambda t: self.stub.Debit(request, timeout=t), budget_s))
+        return payment(await self._call("Debit", request, budget_s))
 
     async def release(self, request_id: str, reservation_id: str, *, budget_s: float | None = None) -> HoldStatus:
         request = apb.ReleaseRequest(request_id=request_id, reservation_id=reservation_id)
-        return released(await self._call("Release", lambda t: self.stub.Release(request, timeout=t), budget_s))
+        return released(await self._call("Release", request, budget_s))
 
     async def refund(
         self, request_id: str, reservation_id: str, amount_fen: int, *, budget_s: float | None = None
     ) -> RefundOutcome:
         request = apb.RefundRequest(request_id=request_id, reservation_id=reservation_id, amount_fen=amount_fen)
-        return refunded(await self._call("Refund", lambda t: self.stub.Refund(request, timeout=t), budget_s))
+        return refunded(await self._call("Refund", request, budget_s))
 
     async def get_reservation(self, reservation_id: str, *, budget_s: float | None = None) -> HoldState:
         request = apb.GetReservationRequest(reservation_id=reservation_id)
-        return hold_state(
-            await self._call("GetReservation", lambda t: self.stub.GetReservation(request, timeout=t), budget_s)
-        )
+        return hold_state(await self._call("GetReservation", request, budget_s))
 
     async def fence(self, request_id: str, *, budget_s: float | None = None) -> FenceOutcome:
         """Bars a request id that has not run, so that it never runs late; tells whether it had run."""
         request = apb.FenceRequest(request_id=request_id)
-        return fenced(await self._call("Fence", lambda t: self.stub.Fence(request, timeout=t), budget_s))
+        return fenced(await self._call("Fence", request, budget_s))
 
     async def reverse_refund(
         self, request_id: str, reservation_id: str, own_fen: int, pool_fen: int, *, budget_s: float | None = None
@@ -211,7 +211,7 @@ class AccountsClient:
             personal_account_fen=own_fen,
             family_pool_fen=pool_fen,
         )
-        taken_back(await self._call("ReverseRefund", lambda t: self.stub.ReverseRefund(request, timeout=t), budget_s))
+        taken_back(await self._call("ReverseRefund", request, budget_s))
 
     async def pay_out_clearing(
         self, request_id: str, fixmedins_code: str, period: str, amount_fen: int, *, budget_s: float | None = None
@@ -220,7 +220,7 @@ class AccountsClient:
         request = apb.PayOutClearingRequest(
             request_id=request_id, fixmedins_code=fixmedins_code, period=period, amount_fen=amount_fen
         )
-        out = await self._call("PayOutClearing", lambda t: self.stub.PayOutClearing(request, timeout=t), budget_s)
+        out = await self._call("PayOutClearing", request, budget_s)
         return paid_out(out)
 
     async def quote(
@@ -240,7 +240,7 @@ class AccountsClient:
             credential=credential(c),
             mdtrtarea_admvs=visit_region,
         )
-        return quote(await self._call("Quote", lambda t: self.stub.Quote(request, timeout=t), budget_s))
+        return quote(await self._call("Quote", request, budget_s))
 
 
 def credential(c: Credential) -> apb.Credential:
