@@ -25,6 +25,7 @@ from services.common.idempotency import IdempotentRunner
 from services.settlement.domain.commands import SettlementRef
 from services.settlement.domain.lifecycle import Move
 from services.settlement.domain.model import Status
+from services.settlement.storage import hot as settlement_hot
 from services.settlement.storage import refunds, settlements
 from tools.kit import Accounts, Family
 
@@ -58,13 +59,21 @@ INSERT INTO accounts.reservation_legs (reservation_id, seq, source, reserved_fen
 SELECT r.id, s, 'PERSONAL_ACCOUNT', 0, '630100' FROM r, generate_series(1, 2) s;
 INSERT INTO accounts.idempotency_keys (request_id, method, fingerprint, response)
 SELECT 'seed-' || g, 'Reserve', '\x00'::bytea, '\x00'::bytea FROM generate_series(1, 5000) g;
+WITH t AS (
+    INSERT INTO accounts.journal_txns (kind, psn_no, booked_by, coordinating_region)
+    SELECT 'PAYMENT', 'SEED' || (1 + g % 4000), 'seed', '630100' FROM generate_series(1, 20000) g
+    RETURNING id, psn_no)
+INSERT INTO accounts.postings (txn_id, account_id, amount_fen, source, coordinating_region)
+SELECT t.id, a.id, CASE a.part WHEN 'CURRENT' THEN -100 ELSE 100 END, 'PERSONAL_ACCOUNT', '630100'
+FROM t JOIN accounts.ledger_accounts a ON a.psn_no = t.psn_no;
 INSERT INTO settlement.settlements (id, institution, pos_txn_id, kind, status, created_by, updated_by)
 SELECT 'seed-' || g, 'H' || (g % 20), 'seed-' || g, 'TOMBSTONE', 'REVERSED', 'seed', 'seed'
 FROM generate_series(1, 5000) g;
 INSERT INTO settlement.refunds (settlement_id, institution, refund_pos_txn_id, amount_fen, status, requested_by)
 SELECT 'seed-' || g, 'H' || (g % 20), 'seed-r-' || g, 1, 'COMPLETED', 'seed' FROM generate_series(1, 1000) g;
 ANALYZE accounts.persons, accounts.ledger_accounts, accounts.pools, accounts.memberships, accounts.reservations,
-    accounts.reservation_legs, accounts.idempotency_keys, settlement.settlements, settlement.refunds;
+    accounts.reservation_legs, accounts.idempotency_keys, accounts.journal_txns, accounts.postings,
+    settlement.settlements, settlement.refunds;
 """
 
 
@@ -181,11 +190,11 @@ async def test_the_settlement_records_and_the_sweeps_read_by_index(
         await settlements.find(conn, "H1", SettlementRef(settlement_id="s-1"))
         await settlements.find(conn, "H1", SettlementRef(pos_txn_id="t-1"), lock=True)
         await settlements.find(conn, "H1", SettlementRef(pos_txn_id="t-1"), by_capture=True)
-        await settlements.find_many(
-            conn, [("H1", SettlementRef(settlement_id="s-1")), ("H2", SettlementRef(pos_txn_id="t"))]
+        await settlement_hot.find_many(
+            raw, [("H1", SettlementRef(settlement_id="s-1")), ("H2", SettlementRef(pos_txn_id="t"))]
         )
-        await settlements.move_many(
-            conn, [settlements.Moving("s-1", Move.of(Status.PENDING, Status.COMPENSATING), "test")]
+        await settlement_hot.move_many(
+            raw, [settlement_hot.Moving("s-1", Move.of(Status.PENDING, Status.COMPENSATING), "test")]
         )
         await settlements.waiting(conn, "s-1")
         await settlements.unfinished(conn, NOW, 10, NOW)

@@ -5,49 +5,51 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy.engine import Row
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.actors import current_actor
-from services.settlement.domain.model import NewRefund, Refund, RefundFinish, RefundStatus
-from services.settlement.storage import sql
+from services.settlement.domain.model import NewRefund, Refund, RefundFinish, RefundStatus, Settlement
+from services.settlement.storage import Columns, sql
 
 
-def _refund(r: Row[Any]) -> Refund:
+def _refund(r: Columns) -> Refund:
+    """A row of settlement.refunds."""
     return Refund(
-        id=r.id,
-        settlement_id=r.settlement_id,
-        refund_pos_txn_id=r.refund_pos_txn_id,
-        amount_fen=r.amount_fen,
-        is_reversal=r.is_reversal,
-        status=RefundStatus(r.status),
-        acct_refund_fen=r.acct_refund_fen,
-        acct_mulaid_refund_fen=r.acct_mulaid_refund_fen,
-        decline_reason=r.decline_reason,
-        decline_message=r.decline_message,
-        created_at=r.created_at,
-        cash_fen=r.cash_fen,
-        to_creator_fen=r.to_creator_fen,
-        whole_bill=r.whole_bill,
-        completed_at=r.completed_at,
+        id=r["id"],
+        settlement_id=r["settlement_id"],
+        refund_pos_txn_id=r["refund_pos_txn_id"],
+        amount_fen=r["amount_fen"],
+        is_reversal=r["is_reversal"],
+        status=RefundStatus(r["status"]),
+        acct_refund_fen=r["acct_refund_fen"],
+        acct_mulaid_refund_fen=r["acct_mulaid_refund_fen"],
+        decline_reason=r["decline_reason"],
+        decline_message=r["decline_message"],
+        created_at=r["created_at"],
+        cash_fen=r["cash_fen"],
+        to_creator_fen=r["to_creator_fen"],
+        whole_bill=r["whole_bill"],
+        completed_at=r["completed_at"],
     )
 
 
-async def of_settlement(conn: AsyncConnection, settlement_id: str) -> list[Refund]:
-    return (await of_settlements(conn, [settlement_id]))[settlement_id]
-
-
-async def of_settlements(conn: AsyncConnection, settlement_ids: Sequence[str]) -> dict[str, list[Refund]]:
-    """Each settlement's refunds, oldest first."""
-    rows = await conn.execute(
-        sql("SELECT * FROM settlement.refunds WHERE settlement_id = ANY(CAST(:ids AS text[])) ORDER BY id"),
-        {"ids": list(settlement_ids)},
-    )
+async def of_settlements(conn: asyncpg.Connection, settlement_ids: Sequence[str]) -> dict[str, list[Refund]]:
+    """Each settlement's refunds, oldest first (raw asyncpg: the hot path's lookups read them, hot.py)."""
+    ids = list(settlement_ids)
+    rows = await conn.fetch("SELECT * FROM settlement.refunds WHERE settlement_id = ANY($1::text[]) ORDER BY id", ids)
     found: dict[str, list[Refund]] = {i: [] for i in settlement_ids}
     for r in rows:
-        found[r.settlement_id].append(_refund(r))
+        found[r["settlement_id"]].append(_refund(r))
+    return found
+
+
+async def with_refunds(conn: asyncpg.Connection, found: list[Settlement]) -> list[Settlement]:
+    """The settlements, each with its refunds (one statement for all)."""
+    of = await of_settlements(conn, [s.id for s in found]) if found else {}
+    for s in found:
+        s.refunds = of[s.id]
     return found
 
 
@@ -61,13 +63,13 @@ async def find(conn: AsyncConnection, institution: str, refund_pos_txn_id: str) 
             {"institution": institution, "refund_pos_txn_id": refund_pos_txn_id},
         )
     ).first()
-    return _refund(row) if row else None
+    return _refund(row._mapping) if row else None
 
 
 async def get(conn: AsyncConnection, refund_id: int) -> Refund:
     row = (await conn.execute(sql("SELECT * FROM settlement.refunds WHERE id = :id"), {"id": refund_id})).first()
     assert row is not None
-    return _refund(row)
+    return _refund(row._mapping)
 
 
 async def insert(conn: AsyncConnection, r: NewRefund) -> Refund | None:
@@ -92,7 +94,7 @@ async def insert(conn: AsyncConnection, r: NewRefund) -> Refund | None:
             },
         )
     ).first()
-    return _refund(row) if row else None
+    return _refund(row._mapping) if row else None
 
 
 async def finish(conn: AsyncConnection, refund_id: int, f: RefundFinish) -> bool:

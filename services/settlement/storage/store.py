@@ -1,6 +1,6 @@
 """The PostgreSQL store of the settlement service (usecases/ports.py: Store). Outside `transaction()` each call is
-its own transaction on an AUTOCOMMIT connection, and the hot path's writes are group-committed: the intents that
-concurrent POS requests write (`create`) share one statement and one commit, and so do their outcomes (`move`; a
+its own transaction on an AUTOCOMMIT connection, and the hot path's writes are group-committed (hot.py): the intents
+that concurrent POS requests write (`create`) share one statement and one commit, and so do their outcomes (`move`; a
 settlement moved twice in one batch is moved by two statements, in order), and the lookups of a Capture, Void,
 Refund or GetSettlement (`find` without a lock) share two statements. Inside `transaction()` the calls share
 one transaction, and `find(lock=True)` holds the settlement's row until it ends."""
@@ -21,7 +21,7 @@ from services.settlement.domain.lifecycle import Move
 from services.settlement.domain.model import NewRefund, Refund, RefundFinish, RefundStatus, Settlement
 from services.settlement.domain.periods import ClearingPeriod
 from services.settlement.domain.reconcile import DetailRow, TypeTotals
-from services.settlement.storage import periods, refunds, reports, settlements
+from services.settlement.storage import driver, hot, periods, refunds, reports, settlements
 
 Connect = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
 
@@ -34,7 +34,7 @@ class PgRecords:
 
     async def create(self, s: Settlement) -> tuple[Settlement, bool]:
         async with self._connect() as conn:
-            return await settlements.create(conn, s)
+            return (await hot.create_many(await driver(conn), [hot.NewIntent(s, current_actor())]))[0]
 
     async def find(
         self, institution: str, ref: SettlementRef, *, lock: bool = False, by_capture: bool = False
@@ -56,11 +56,11 @@ class PgRecords:
 
     async def move(self, settlement_id: str, m: Move) -> Settlement | None:
         async with self._connect() as conn:
-            return await settlements.move(conn, settlement_id, m)
+            return (await hot.move_many(await driver(conn), [hot.Moving(settlement_id, m, current_actor())]))[0]
 
     async def refunds_of(self, settlement_id: str) -> list[Refund]:
         async with self._connect() as conn:
-            return await refunds.of_settlement(conn, settlement_id)
+            return (await refunds.of_settlements(await driver(conn), [settlement_id]))[settlement_id]
 
     async def find_refund(self, institution: str, refund_pos_txn_id: str) -> Refund | None:
         async with self._connect() as conn:
@@ -112,10 +112,10 @@ class PgStore(PgRecords):
         self.lookups = Batcher(self._find_many, alone_on=_not_transient)
 
     async def create(self, s: Settlement) -> tuple[Settlement, bool]:
-        return await self.intents.submit(settlements.NewIntent(s, current_actor()))
+        return await self.intents.submit(hot.NewIntent(s, current_actor()))
 
     async def move(self, settlement_id: str, m: Move) -> Settlement | None:
-        return await self.outcomes.submit(settlements.Moving(settlement_id, m, current_actor()))
+        return await self.outcomes.submit(hot.Moving(settlement_id, m, current_actor()))
 
     async def find(
         self, institution: str, ref: SettlementRef, *, lock: bool = False, by_capture: bool = False
@@ -126,26 +126,27 @@ class PgStore(PgRecords):
 
     async def _find_many(self, refs: Sequence[tuple[str, SettlementRef]]) -> list[Settlement | None]:
         async with self._statement() as conn:
-            return await settlements.find_many(conn, refs)
+            return await hot.find_many(await driver(conn), refs)
 
-    async def _create_many(self, intents: Sequence[settlements.NewIntent]) -> list[tuple[Settlement, bool]]:
+    async def _create_many(self, intents: Sequence[hot.NewIntent]) -> list[tuple[Settlement, bool]]:
         async with self._statement() as conn:
-            return await settlements.create_many(conn, intents)
+            return await hot.create_many(await driver(conn), intents)
 
-    async def _move_each_once(self, moves: Sequence[settlements.Moving]) -> list[Settlement | None]:
+    async def _move_each_once(self, moves: Sequence[hot.Moving]) -> list[Settlement | None]:
         """Each settlement once per statement; a second move of one waits for the statement with its first."""
         moved: dict[int, Settlement | None] = {}
         rest = list(enumerate(moves))
         async with self._statement() as conn:
+            raw = await driver(conn)
             while rest:
-                now: dict[str, tuple[int, settlements.Moving]] = {}
+                now: dict[str, tuple[int, hot.Moving]] = {}
                 later = []
                 for k, m in rest:
                     if m.settlement_id in now:
                         later.append((k, m))
                     else:
                         now[m.settlement_id] = (k, m)
-                done = await settlements.move_many(conn, [m for _, m in now.values()])
+                done = await hot.move_many(raw, [m for _, m in now.values()])
                 moved.update(zip((k for k, _ in now.values()), done, strict=True))
                 rest = later
         return [moved[k] for k in range(len(moves))]
@@ -157,7 +158,9 @@ class PgStore(PgRecords):
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PgRecords]:
-        async with self.engine.begin() as conn:
+        """asyncpg's own transaction on an autocommit connection: SQLAlchemy's statements and the raw ones of hot.py
+        share it whichever comes first (SQLAlchemy's own would begin only at its first statement)."""
+        async with self._statement() as conn, (await driver(conn)).transaction():
 
             @asynccontextmanager
             async def same() -> AsyncIterator[AsyncConnection]:

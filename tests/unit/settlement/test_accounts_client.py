@@ -5,6 +5,9 @@ it may have committed)."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import Any
+
 import grpc
 import pytest
 
@@ -13,11 +16,17 @@ from services.settlement.domain.accounts import AccountsDeclined, AccountsUnreac
 
 
 def _failing(code: grpc.StatusCode, calls: list[float]):  # type: ignore[no-untyped-def]
-    async def call(timeout_s: float) -> None:
-        calls.append(timeout_s)
+    async def call(request: object, *, timeout: float, metadata: object) -> None:
+        calls.append(timeout)
         raise grpc.aio.AioRpcError(code, grpc.aio.Metadata(), grpc.aio.Metadata(), "as accounts said it")
 
     return call
+
+
+async def _reserve(client: AccountsClient, stand_in: Any, budget_s: float | None) -> Any:
+    """The client's Reserve, with `stand_in` answering in place of accounts."""
+    client.stub = SimpleNamespace(Reserve=stand_in)
+    return await client._call("Reserve", object(), budget_s)
 
 
 @pytest.fixture
@@ -43,7 +52,7 @@ async def client():  # type: ignore[no-untyped-def]
 async def test_an_outcome_accounts_did_not_state_is_tried_again_then_left_pending(client, code) -> None:  # type: ignore[no-untyped-def]
     calls: list[float] = []
     with pytest.raises(AccountsUnreachable):
-        await client._call("Reserve", _failing(code, calls), budget_s=0.3)
+        await _reserve(client, _failing(code, calls), budget_s=0.3)
     assert len(calls) >= 2 and all(t <= 1.0 for t in calls)  # again and again within the budget, never past it
 
 
@@ -52,13 +61,13 @@ async def test_the_pos_deadline_not_a_count_of_attempts_says_how_long(client) ->
     and succeeds when accounts answers."""
     calls: list[float] = []
 
-    async def answers_at_the_fifth(timeout_s: float) -> str:
-        calls.append(timeout_s)
+    async def answers_at_the_fifth(request: object, *, timeout: float, metadata: object) -> str:
+        calls.append(timeout)
         if len(calls) < 5:
             raise grpc.aio.AioRpcError(grpc.StatusCode.UNAVAILABLE, grpc.aio.Metadata(), grpc.aio.Metadata(), "down")
         return "done"
 
-    assert await client._call("Reserve", answers_at_the_fifth, budget_s=30.0) == "done"
+    assert await _reserve(client, answers_at_the_fifth, budget_s=30.0) == "done"
     assert len(calls) == 5
 
 
@@ -75,18 +84,18 @@ async def test_an_overloaded_accounts_is_asked_again_after_the_delay_it_gives(cl
     )
     calls: list[float] = []
 
-    async def busy_once(timeout_s: float) -> str:
-        calls.append(timeout_s)
+    async def busy_once(request: object, *, timeout: float, metadata: object) -> str:
+        calls.append(timeout)
         if len(calls) == 1:
             raise overloaded
         return "done"
 
-    assert await client._call("Reserve", busy_once, budget_s=5.0) == "done"
+    assert await _reserve(client, busy_once, budget_s=5.0) == "done"
 
 
 @pytest.mark.parametrize("code", [grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.NOT_FOUND])
 async def test_a_definite_no_is_a_decline_at_once(client, code) -> None:  # type: ignore[no-untyped-def]
     calls: list[float] = []
     with pytest.raises(AccountsDeclined) as err:
-        await client._call("Reserve", _failing(code, calls), budget_s=None)
+        await _reserve(client, _failing(code, calls), budget_s=None)
     assert (len(calls), err.value.reason) == (1, code.name)
