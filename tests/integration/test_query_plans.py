@@ -125,15 +125,20 @@ async def explained(raw: asyncpg.Connection) -> AsyncIterator[list[dict[str, Any
         await raw.execute("RESET ALL")
 
 
-@pytest.fixture
-async def session(engine: AsyncEngine) -> AsyncIterator[tuple[AsyncConnection, asyncpg.Connection]]:
-    """One connection, in a transaction rolled back at the end, on tables of a province's shape."""
+@pytest.fixture(params=["auto", "force_generic_plan"])
+async def session(
+    engine: AsyncEngine, request: pytest.FixtureRequest
+) -> AsyncIterator[tuple[AsyncConnection, asyncpg.Connection]]:
+    """One connection, in a transaction rolled back at the end, on tables of a province's shape; planning each
+    statement for its values, or (force_generic_plan) as a prepared statement is planned once it has run five times,
+    for any values, which is how a long-running service's hot statements run."""
     async with engine.connect() as conn:
         if not (await conn.exec_driver_sql("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar():
             pytest.skip("auto_explain is loaded per session by a superuser (the embedded test server's)")
         raw = (await conn.get_raw_connection()).driver_connection
         assert raw is not None
         await raw.execute(PROVINCE)
+        await raw.execute(f"SET plan_cache_mode = {request.param}")
         yield conn, raw
         await conn.rollback()
 

@@ -33,15 +33,16 @@ from services.accounts.domain.reservation import (
 _PAYERS_FUNDS = """
 WITH payers AS (SELECT DISTINCT unnest($1::text[]) AS psn_no),
 candidate AS (
-    SELECT po.creator_psn_no AS psn_no, po.id FROM accounts.pools po WHERE po.creator_psn_no = ANY($1::text[])
-    UNION
-    SELECT m.psn_no, m.pool_id FROM accounts.memberships m JOIN accounts.pools ended ON ended.id = m.pool_id
+    SELECT po.creator_psn_no AS psn_no, po.id, po.account_id, po.status, po.creator_psn_no, po.dissolved_at
+    FROM accounts.pools po WHERE po.creator_psn_no = ANY($1::text[])
+    UNION ALL
+    SELECT m.psn_no, po.id, po.account_id, po.status, po.creator_psn_no, po.dissolved_at
+    FROM accounts.memberships m JOIN accounts.pools po ON po.id = m.pool_id
     WHERE m.psn_no = ANY($1::text[])
-      AND (m.status = 'ACTIVE' OR (m.status = 'REMOVED' AND m.ended_at = ended.dissolved_at))),
+      AND (m.status = 'ACTIVE' OR (m.status = 'REMOVED' AND m.ended_at = po.dissolved_at))),
 payer_pool AS (
-    SELECT DISTINCT ON (c.psn_no) c.psn_no, po.id, po.account_id, po.status, po.creator_psn_no
-    FROM candidate c JOIN accounts.pools po ON po.id = c.id
-    ORDER BY c.psn_no, po.status = 'ACTIVE' DESC, po.dissolved_at DESC),
+    SELECT DISTINCT ON (psn_no) psn_no, id, account_id, status, creator_psn_no FROM candidate
+    ORDER BY psn_no, status = 'ACTIVE' DESC, dissolved_at DESC),
 locked AS (
     SELECT la.id, la.psn_no, la.part, la.current_year, la.balance_fen - la.held_fen AS available_fen
     FROM accounts.ledger_accounts la
@@ -261,13 +262,14 @@ FROM accounts.reservations WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY U
 # Then every ledger account the changes can move, in id order: their legs' and, for the holds of a pool dissolved
 # meanwhile, its creator's — both parts of the payers' and the creators' own accounts (a leg of the current-year
 # part is re-pointed to the prior years' when its account rolls over). Each current-year part says which year it
-# holds.
+# holds. A leg's pool is read by a scalar subquery (an index lookup per leg, whatever the plan).
 _LOCK_ACCOUNTS = """
 WITH legs AS (
     SELECT l.account_id, l.pool_id FROM accounts.reservation_legs l WHERE l.reservation_id = ANY($1::bigint[])),
 people AS (
     SELECT r.payer_psn_no AS psn_no FROM accounts.reservations r WHERE r.id = ANY($1::bigint[])
-    UNION SELECT po.creator_psn_no FROM legs JOIN accounts.pools po ON po.id = legs.pool_id)
+    UNION SELECT (SELECT po.creator_psn_no FROM accounts.pools po WHERE po.id = legs.pool_id) FROM legs
+    WHERE legs.pool_id IS NOT NULL)
 SELECT la.psn_no, la.part, la.current_year FROM accounts.ledger_accounts la
 WHERE la.id IN (SELECT account_id FROM legs
     UNION SELECT own.id FROM accounts.ledger_accounts own WHERE own.psn_no IN (SELECT psn_no FROM people))
@@ -275,12 +277,16 @@ ORDER BY la.id FOR NO KEY UPDATE
 """
 
 # Read under those locks: the legs, with the pools they drew from (a dissolution that committed while the batch
-# waited is seen); and what each payer has available — both parts of their own account, their active pool's.
+# waited is seen); and what each payer has available — both parts of their own account, their active pool's. Each
+# leg's pool is one index lookup: a lateral subquery that OFFSET 0 keeps from being flattened into a join, which a
+# generic plan may run by reading every pool.
 _LEGS = """
 SELECT l.reservation_id, l.seq, l.source, l.account_id, l.pool_id, l.reserved_fen, l.debited_fen, l.refunded_fen,
-    l.shortfall_reason, l.part, po.creator_psn_no, po.status AS pool_status, ca.id AS creator_account_id
-FROM accounts.reservation_legs l LEFT JOIN accounts.pools po ON po.id = l.pool_id
-LEFT JOIN accounts.ledger_accounts ca ON ca.psn_no = po.creator_psn_no AND ca.part = 'CURRENT'
+    l.shortfall_reason, l.part, po.creator_psn_no, po.pool_status, po.creator_account_id
+FROM accounts.reservation_legs l LEFT JOIN LATERAL (
+    SELECT p.creator_psn_no, p.status AS pool_status, ca.id AS creator_account_id FROM accounts.pools p
+    LEFT JOIN accounts.ledger_accounts ca ON ca.psn_no = p.creator_psn_no AND ca.part = 'CURRENT'
+    WHERE p.id = l.pool_id OFFSET 0) po ON true
 WHERE l.reservation_id = ANY($1::bigint[]) ORDER BY l.reservation_id, l.seq
 """
 _AVAILABLE = """
