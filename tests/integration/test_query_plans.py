@@ -22,11 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.accounts.storage import hot, journal, pools, reservations
 from services.common.idempotency import IdempotentRunner
-from services.settlement.domain.commands import SettlementRef
+from services.settlement.domain.commands import Period, SettlementRef
 from services.settlement.domain.lifecycle import Move
 from services.settlement.domain.model import Status
 from services.settlement.storage import hot as settlement_hot
-from services.settlement.storage import refunds, settlements
+from services.settlement.storage import refunds, reports, settlements
 from tools.kit import Accounts, Family
 
 SCHEMAS = {"accounts", "settlement"}  # the services' own tables (asyncpg's type lookups read pg_catalog)
@@ -204,9 +204,12 @@ async def test_the_settlement_records_and_the_sweeps_read_by_index(
         await settlements.waiting(conn, "s-1")
         await settlements.unfinished(conn, NOW, 10, NOW)
         await settlements.lapsed_authorizations(conn, NOW, 10)
+        day = Period(NOW - dt.timedelta(days=1), NOW)
+        await reports.totals(conn, "H1", day)
+        await reports.detail(conn, "H1", day)
         await refunds.find(conn, "H1", "r-1")
         await refunds.pending(conn, NOW, 10)
         await refunds.reversing(conn, NOW, 10)
         await reservations.claim_expired(conn, NOW, [])
-    assert len(plans) >= 13
+    assert len(plans) >= 15
     assert await whole_table_reads(raw, plans) == []
