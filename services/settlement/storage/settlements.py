@@ -1,7 +1,8 @@
 """Settlements: the intent of each POS request, written before any call to accounts (with the payer's credential as
 its type, keyed hash and masked form: never the number), and its moves. A move is compare-and-set: an UPDATE that
 names the statuses it expects, so two workers (a POS retry and the recovery worker) can never both move a settlement
-on."""
+on. Here: a settlement's row, its reads one at a time (a lookup that locks, a page, the sweeps); the intents, moves
+and unlocked lookups are hot.py's, a batch per statement."""
 
 from __future__ import annotations
 
