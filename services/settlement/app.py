@@ -167,7 +167,7 @@ async def start(settings: Settings, tracing: Tracing | None = None) -> Settlemen
         tracing.instrument(engine)
     channel = _accounts_channel(settings, tracing)
     store = PgStore(engine)
-    watch_batches("settlement", {"intents": store.intents, "outcomes": store.outcomes, "lookups": store.lookups})
+    watch_batches("settlement", {"writes": store.writes, "lookups": store.lookups})
     deps = Deps(
         store,
         AccountsClient(channel, settings.accounts_timeout_s, settings.accounts_attempts),

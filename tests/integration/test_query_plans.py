@@ -198,8 +198,8 @@ async def test_the_settlement_records_and_the_sweeps_read_by_index(
         await settlement_hot.find_many(
             raw, [("H1", SettlementRef(settlement_id="s-1")), ("H2", SettlementRef(pos_txn_id="t"))]
         )
-        await settlement_hot.move_many(
-            raw, [settlement_hot.Moving("s-1", Move.of(Status.PENDING, Status.COMPENSATING), "test")]
+        await settlement_hot.write_many(
+            raw, [], [settlement_hot.Moving("s-1", Move.of(Status.PENDING, Status.COMPENSATING), "test")]
         )
         await settlements.waiting(conn, "s-1")
         await settlements.unfinished(conn, NOW, 10, NOW)

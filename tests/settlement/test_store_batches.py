@@ -1,5 +1,5 @@
-"""Group commit of settlement's own writes (storage/store.py), on the real database: the intents of concurrent POS
-requests share one statement, and so do their outcomes and their lookups; each caller still gets its own answer — a
+"""Group commit of settlement's own writes (storage/store.py), on the real database: the intents and outcomes of
+concurrent POS requests share one statement, and so do their lookups; each caller still gets its own answer — a
 new settlement, the one that already had its POS id, a settlement moved, or None when its compare-and-set found
 another status — and a row the database refuses fails only its own request. And what the recovery sweep finds."""
 
@@ -61,9 +61,9 @@ async def test_concurrent_intents_share_a_statement_and_each_gets_its_own_answer
     twice = _intent()
     intents = [_intent() for _ in range(20)] + [twice, dataclasses.replace(twice, id=uuid.uuid4().hex)]
     again = dataclasses.replace(earlier, id=uuid.uuid4().hex)  # a POS retry: the same POS id, a new intent id
-    batches_before = store.intents.batches
+    batches_before = store.writes.batches
     answers = await asyncio.gather(*(store.create(s) for s in [*intents, again]))
-    assert store.intents.batches - batches_before < len(intents) // 2  # they went together
+    assert store.writes.batches - batches_before < len(intents) // 2  # they went together
     for s, (written, created) in zip(intents[:20], answers[:20], strict=True):
         assert (written.id, written.pos_txn_id, written.amount_fen, created) == (s.id, s.pos_txn_id, 1_000, True)
         assert (written.cert_no_hash, written.fingerprint, written.created_by) == (bytes(range(32)), b"\x01" * 32, POS)
@@ -89,6 +89,22 @@ async def test_concurrent_moves_each_compare_and_set_their_own_settlement(store:
     assert answers[10] is None
     assert (await store.get(intents[1].id)).split.acct_pay_fen == 101
     assert (await store.get(moved_elsewhere.id)).status is Status.DECLINED
+
+
+async def test_new_intents_and_outcomes_share_a_statement(store: PgStore) -> None:
+    pending = [(await store.create(_intent()))[0] for _ in range(8)]
+    fresh = [_intent() for _ in range(8)]
+    batches_before = store.writes.batches
+    moved, created = await asyncio.gather(
+        asyncio.gather(*(store.move(s.id, _paid(200 + n)) for n, s in enumerate(pending))),
+        asyncio.gather(*(store.create(s) for s in fresh)),
+    )
+    assert store.writes.batches - batches_before < 16 // 2  # intents and moves went together
+    assert [(m.id, m.status, m.split.acct_pay_fen) for m in moved if m] == [
+        (s.id, Status.COMPLETED, 200 + n) for n, s in enumerate(pending)
+    ]
+    assert [(s.id, is_new) for s, is_new in created] == [(s.id, True) for s in fresh]
+    assert [(await store.get(s.id)).status for s in fresh] == [Status.PENDING] * 8
 
 
 async def test_a_row_the_database_refuses_fails_only_its_own_request(store: PgStore) -> None:

@@ -85,18 +85,10 @@ class Moving:
     actor: str
 
 
-_CREATE_MANY = (
-    f"INSERT INTO settlement.settlements AS s ({', '.join(_INTENT)}) SELECT {', '.join(_INTENT)} "
-    "FROM jsonb_populate_recordset(NULL::settlement.settlements, $1::jsonb) "
-    f"ON CONFLICT (institution, pos_txn_id) DO NOTHING RETURNING {_RETURNING}"
-)
-
-
-async def create_many(conn: asyncpg.Connection, intents: Sequence[NewIntent]) -> list[tuple[Settlement, bool]]:
-    """Writes the intents of new POS requests in one statement: each new one written, each whose key is taken (by an
-    earlier request, or by another of the same batch) answered with the settlement that has it."""
-    rows = await conn.fetch(_CREATE_MANY, _rows([_intent(i.settlement, i.actor) for i in intents]))
-    created = {r["id"]: settlement(r) for r in rows}
+async def _answered(
+    conn: asyncpg.Connection, intents: Sequence[NewIntent], created: dict[str, Settlement]
+) -> list[tuple[Settlement, bool]]:
+    """Each intent's answer: the settlement written for it, or the one that has its key (looked up together)."""
     taken = [i.settlement for i in intents if i.settlement.id not in created]  # each key another request has
     refs = [(s.institution, SettlementRef(pos_txn_id=s.pos_txn_id)) for s in taken]
     holders = {s.id: h for s, h in zip(taken, await find_many(conn, refs) if taken else [], strict=True) if h}
@@ -106,34 +98,49 @@ async def create_many(conn: asyncpg.Connection, intents: Sequence[NewIntent]) ->
     ]
 
 
-_MOVE_MANY = (
-    "WITH u AS (SELECT * FROM jsonb_populate_recordset(NULL::settlement.settlements, $1::jsonb)), "
-    "e AS (SELECT * FROM unnest($2::text[], $3::text[]) AS e(id, expected)) "
-    "UPDATE settlement.settlements s SET status = u.status, updated_at = now(), updated_by = u.updated_by, "
+def _moved(m: Moving) -> dict[str, object]:
+    return {"id": m.settlement_id, "status": m.move.to.value, "updated_by": m.actor, **m.move.changes.values()}
+
+
+def _expected(m: Moving) -> str:
+    return ",".join(sorted(e.value for e in m.move.expected))
+
+
+# The batch's intents (each one whose key is free) and its moves (compare-and-set: each settlement only if its status is
+# one its move expects), in one statement and one commit. The moves are of settlements whose intents committed
+# earlier, so the UPDATE never needs a row the INSERT writes.
+_WRITE_MANY = (
+    f"WITH ins AS (INSERT INTO settlement.settlements AS s ({', '.join(_INTENT)}) SELECT {', '.join(_INTENT)} "
+    "FROM jsonb_populate_recordset(NULL::settlement.settlements, $1::jsonb) "
+    f"ON CONFLICT (institution, pos_txn_id) DO NOTHING RETURNING {_RETURNING}), "
+    "upd AS (UPDATE settlement.settlements s SET status = u.status, updated_at = now(), updated_by = u.updated_by, "
     + ", ".join(f"{c} = coalesce(u.{c}, s.{c})" for c in _CHANGES if c != "completed_at")
     + ", completed_at = CASE WHEN u.status = 'COMPLETED' THEN now() ELSE coalesce(u.completed_at, s.completed_at) END "
-    "FROM u JOIN e USING (id) WHERE s.id = u.id AND s.status = ANY(string_to_array(e.expected, ',')) "
-    f"RETURNING {_RETURNING}"
+    "FROM jsonb_populate_recordset(NULL::settlement.settlements, $2::jsonb) AS u "
+    "JOIN unnest($3::text[], $4::text[]) AS e(id, expected) USING (id) "
+    f"WHERE s.id = u.id AND s.status = ANY(string_to_array(e.expected, ',')) RETURNING {_RETURNING}) "
+    "SELECT true AS created, * FROM ins UNION ALL SELECT false, * FROM upd"
 )
 
 
-async def move_many(conn: asyncpg.Connection, moves: Sequence[Moving]) -> list[Settlement | None]:
-    """Compare-and-set moves of many settlements, each once, in one statement: each moved to `move.to` (with
-    `move.changes`) only if its status is one the move expects, and returned as moved (without refunds); None when
-    someone else moved it first."""
+async def write_many(
+    conn: asyncpg.Connection, intents: Sequence[NewIntent], moves: Sequence[Moving]
+) -> tuple[list[tuple[Settlement, bool]], list[Settlement | None]]:
+    """Writes the intents of new POS requests and makes the moves (each settlement once), in one statement. Each
+    intent is answered with the settlement written for it, or (its key taken by an earlier request, or by another of
+    the same batch) the one that has it; each move with the settlement as moved (compare-and-set: only if its status
+    is one the move expects; without refunds), or None when someone else moved it first."""
     assert len({m.settlement_id for m in moves}) == len(moves), "one move per settlement in a statement"
-    rows = [
-        {"id": m.settlement_id, "status": m.move.to.value, "updated_by": m.actor, **m.move.changes.values()}
-        for m in moves
-    ]
-    moved = await conn.fetch(
-        _MOVE_MANY,
-        _rows(rows),
+    rows = await conn.fetch(
+        _WRITE_MANY,
+        _rows([_intent(i.settlement, i.actor) for i in intents]),
+        _rows([_moved(m) for m in moves]),
         [m.settlement_id for m in moves],
-        [",".join(sorted(e.value for e in m.move.expected)) for m in moves],
+        [_expected(m) for m in moves],
     )
-    by_id = {r["id"]: settlement(r) for r in moved}
-    return [by_id.get(m.settlement_id) for m in moves]
+    created = {r["id"]: settlement(r) for r in rows if r["created"]}
+    moved = {r["id"]: settlement(r) for r in rows if not r["created"]}
+    return await _answered(conn, intents, created), [moved.get(m.settlement_id) for m in moves]
 
 
 # Settlements by reference, each an index lookup: by our id, or (when the reference has none) by the POS's id.

@@ -1,9 +1,9 @@
 """The PostgreSQL store of the settlement service (usecases/ports.py: Store). Outside `transaction()` each call is
-its own transaction on an AUTOCOMMIT connection, and the hot path's writes are group-committed (hot.py): the intents
-that concurrent POS requests write (`create`) share one statement and one commit, and so do their outcomes (`move`; a
-settlement moved twice in one batch is moved by two statements, in order), and the lookups of a Capture, Void,
-Refund or GetSettlement (`find` without a lock) share two statements. Inside `transaction()` the calls share
-one transaction, and `find(lock=True)` holds the settlement's row until it ends."""
+its own transaction on an AUTOCOMMIT connection, and the hot path is group-committed (hot.py): the intents that
+concurrent POS requests write (`create`) and the outcomes they record (`move`) share one statement and one commit (a
+settlement moved twice in one batch is moved again by a statement of its own, in order), and the lookups of a
+Capture, Void, Refund or GetSettlement (`find` without a lock) share two statements. Inside `transaction()` the
+calls share one transaction, and `find(lock=True)` holds the settlement's row until it ends."""
 
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ class PgRecords:
 
     async def create(self, s: Settlement) -> tuple[Settlement, bool]:
         async with self._connect() as conn:
-            return (await hot.create_many(await driver(conn), [hot.NewIntent(s, current_actor())]))[0]
+            created, _ = await hot.write_many(await driver(conn), [hot.NewIntent(s, current_actor())], [])
+            return created[0]
 
     async def find(
         self, institution: str, ref: SettlementRef, *, lock: bool = False, by_capture: bool = False
@@ -56,7 +57,8 @@ class PgRecords:
 
     async def move(self, settlement_id: str, m: Move) -> Settlement | None:
         async with self._connect() as conn:
-            return (await hot.move_many(await driver(conn), [hot.Moving(settlement_id, m, current_actor())]))[0]
+            _, moved = await hot.write_many(await driver(conn), [], [hot.Moving(settlement_id, m, current_actor())])
+            return moved[0]
 
     async def refunds_of(self, settlement_id: str) -> list[Refund]:
         async with self._connect() as conn:
@@ -96,6 +98,10 @@ class PgRecords:
             return await periods.close(conn, institution, start, end)
 
 
+Write = hot.NewIntent | hot.Moving  # what the hot path writes: an intent, or a move of a settlement
+Written = tuple[Settlement, bool] | Settlement | None  # create's answer, or move's
+
+
 def _not_transient(exc: Exception) -> bool:
     return transient_error(exc) is None
 
@@ -107,15 +113,18 @@ class PgStore(PgRecords):
         super().__init__(self._statement)
         # A batch that fails as a whole, but not for want of the database, is run again one by one: one bad row
         # fails only itself.
-        self.intents = Batcher(self._create_many, alone_on=_not_transient)
-        self.outcomes = Batcher(self._move_each_once, alone_on=_not_transient)
+        self.writes: Batcher[Write, Written] = Batcher(self._write_many, alone_on=_not_transient)
         self.lookups = Batcher(self._find_many, alone_on=_not_transient)
 
     async def create(self, s: Settlement) -> tuple[Settlement, bool]:
-        return await self.intents.submit(hot.NewIntent(s, current_actor()))
+        created = await self.writes.submit(hot.NewIntent(s, current_actor()))
+        assert isinstance(created, tuple)
+        return created
 
     async def move(self, settlement_id: str, m: Move) -> Settlement | None:
-        return await self.outcomes.submit(hot.Moving(settlement_id, m, current_actor()))
+        moved = await self.writes.submit(hot.Moving(settlement_id, m, current_actor()))
+        assert not isinstance(moved, tuple)
+        return moved
 
     async def find(
         self, institution: str, ref: SettlementRef, *, lock: bool = False, by_capture: bool = False
@@ -128,17 +137,14 @@ class PgStore(PgRecords):
         async with self._statement() as conn:
             return await hot.find_many(await driver(conn), refs)
 
-    async def _create_many(self, intents: Sequence[hot.NewIntent]) -> list[tuple[Settlement, bool]]:
-        async with self._statement() as conn:
-            return await hot.create_many(await driver(conn), intents)
-
-    async def _move_each_once(self, moves: Sequence[hot.Moving]) -> list[Settlement | None]:
-        """Each settlement once per statement; a second move of one waits for the statement with its first."""
-        moved: dict[int, Settlement | None] = {}
-        rest = list(enumerate(moves))
+    async def _write_many(self, writes: Sequence[Write]) -> list[Written]:
+        """The batch's intents and moves in one statement; a settlement's second move waits for a statement after."""
+        written: dict[int, Written] = {}
+        intents = [(k, w) for k, w in enumerate(writes) if isinstance(w, hot.NewIntent)]
+        rest = [(k, w) for k, w in enumerate(writes) if isinstance(w, hot.Moving)]
         async with self._statement() as conn:
             raw = await driver(conn)
-            while rest:
+            while intents or rest:
                 now: dict[str, tuple[int, hot.Moving]] = {}
                 later = []
                 for k, m in rest:
@@ -146,10 +152,11 @@ class PgStore(PgRecords):
                         later.append((k, m))
                     else:
                         now[m.settlement_id] = (k, m)
-                done = await hot.move_many(raw, [m for _, m in now.values()])
-                moved.update(zip((k for k, _ in now.values()), done, strict=True))
-                rest = later
-        return [moved[k] for k in range(len(moves))]
+                created, moved = await hot.write_many(raw, [i for _, i in intents], [m for _, m in now.values()])
+                written.update(zip((k for k, _ in intents), created, strict=True))
+                written.update(zip((k for k, _ in now.values()), moved, strict=True))
+                intents, rest = [], later
+        return [written[k] for k in range(len(writes))]
 
     @asynccontextmanager
     async def _statement(self) -> AsyncIterator[AsyncConnection]:
