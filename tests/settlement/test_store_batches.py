@@ -117,6 +117,29 @@ async def test_a_row_the_database_refuses_fails_only_its_own_request(store: PgSt
         assert answer == (await store.get(s.id), True)
 
 
+async def test_a_transaction_holds_raw_and_sqlalchemy_statements_alike(store: PgStore) -> None:
+    """Inside `transaction()` the hot path's raw statements (create, move) and SQLAlchemy's (the locks, the reads)
+    are one transaction: all of it is written at the end, or none of it."""
+    kept, dropped = _intent(), _intent()
+    async with store.transaction() as tx:
+        written, _ = await tx.create(kept)  # raw asyncpg first: the transaction has begun even so
+        await tx.lock_pos_id(INSTITUTION, kept.pos_txn_id)
+        assert await tx.move(written.id, _paid(300)) is not None
+        assert (await tx.find(INSTITUTION, SettlementRef(settlement_id=kept.id), lock=True)) is not None
+    assert (await store.get(kept.id)).split.acct_pay_fen == 300
+
+    class Undone(Exception):
+        pass
+
+    with pytest.raises(Undone):
+        async with store.transaction() as tx:
+            await tx.create(dropped)
+            await tx.move(kept.id, Move.of(Status.COMPLETED, Status.REVERSING))
+            raise Undone
+    assert await store.find(INSTITUTION, SettlementRef(settlement_id=dropped.id)) is None
+    assert (await store.get(kept.id)).status is Status.COMPLETED
+
+
 async def test_concurrent_lookups_each_find_their_own_settlement(store: PgStore) -> None:
     made = [(await store.create(_intent()))[0] for _ in range(4)]
     refs = [SettlementRef(settlement_id=s.id) for s in made[:2]] + [
