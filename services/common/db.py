@@ -9,7 +9,7 @@ import asyncpg
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from services.common.errors import DomainError, Reason
 
@@ -69,6 +69,15 @@ def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
     event.listen(engine.sync_engine, "checkout", _drop_if_closed)
     event.listen(engine.sync_engine, "handle_error", _server_gone)
     return engine
+
+
+async def driver(conn: AsyncConnection) -> asyncpg.Connection:
+    """The asyncpg connection under a pooled SQLAlchemy one, for the hot paths' raw prepared statements. Its statements
+    are in whatever transaction the connection is in: asyncpg's own (begun on it), or SQLAlchemy's once that has run
+    a statement (SQLAlchemy begins lazily)."""
+    raw = (await conn.get_raw_connection()).driver_connection
+    assert raw is not None
+    return raw
 
 
 def _drop_if_closed(dbapi_connection: Any, record: Any, proxy: Any) -> None:

@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.accounts.storage import hot, journal, pools, reservations
+from services.common.db import driver
 from services.common.idempotency import IdempotentRunner
 from services.settlement.domain.commands import Period, SettlementRef
 from services.settlement.domain.lifecycle import Move
@@ -135,8 +136,7 @@ async def session(
     async with engine.connect() as conn:
         if not (await conn.exec_driver_sql("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar():
             pytest.skip("auto_explain is loaded per session by a superuser (the embedded test server's)")
-        raw = (await conn.get_raw_connection()).driver_connection
-        assert raw is not None
+        raw = await driver(conn)
         await raw.execute(PROVINCE)
         await raw.execute(f"SET plan_cache_mode = {request.param}")
         yield conn, raw

@@ -19,6 +19,7 @@ from services.accounts.domain.reservation import (
     ReservationStatus,
 )
 from services.accounts.storage import hot, journal, personal, sql
+from services.common.db import driver
 from services.common.errors import DomainError, Reason
 
 
@@ -27,8 +28,7 @@ async def payer_funds(conn: AsyncConnection, psn_no: str, year: int, lock: bool 
     (storage/hot.py), on this transaction's connection. Locked, the own account is first rolled over to `year` if
     this is its first movement of the year; a pool dissolved meanwhile has no account to take money from (its money
     went back to the creator)."""
-    raw = (await conn.get_raw_connection()).driver_connection
-    assert raw is not None
+    raw = await driver(conn)
     payers = await hot.lock_payers(raw, [psn_no], year, lock=lock)
     if psn_no not in payers.funds:
         raise DomainError(Reason.PERSON_NOT_FOUND, metadata={"psn_no": psn_no})

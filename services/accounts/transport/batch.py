@@ -34,7 +34,7 @@ from services.accounts.usecases import payments
 from services.accounts.usecases.env import Env
 from services.accounts.views import ReservationView
 from services.common.batching import ALONE, Batcher, RunAlone
-from services.common.db import transient_error
+from services.common.db import driver, transient_error
 from services.common.errors import DomainError, Reason
 from services.common.idempotency import IdempotentRunner, Outcome, fingerprint
 
@@ -117,8 +117,7 @@ class GroupCommit(abc.ABC, Generic[C]):
     async def _together(self, items: Sequence[Item[C]]) -> list[Answer | None]:
         """One transaction for the batch; None for a request left to run alone."""
         async with self.engine.connect() as conn:
-            raw = (await conn.get_raw_connection()).driver_connection
-            assert raw is not None
+            raw = await driver(conn)
             async with raw.transaction():
                 await raw.execute(f"SET LOCAL lock_timeout = {BATCH_LOCK_TIMEOUT_MS}")
                 stored = await self.idempotent.lookup_many(raw, [item.request_id for item in items])

@@ -11,9 +11,10 @@ import datetime as dt
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.credentials import CertType
+from services.common.db import driver
 from services.settlement.domain.commands import Period, SettlementRef
 from services.settlement.domain.model import AccountUse, Kind, Settlement, Shortfall, Source, Split, Status, Visit
-from services.settlement.storage import Columns, driver, sql
+from services.settlement.storage import Columns, sql
 from services.settlement.storage.refunds import with_refunds
 
 COLUMNS = (

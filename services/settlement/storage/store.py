@@ -11,17 +11,18 @@ import datetime as dt
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.common.actors import current_actor
 from services.common.batching import Batcher
-from services.common.db import transient_error
+from services.common.db import driver, transient_error
 from services.settlement.domain.commands import Period, SettlementRef
 from services.settlement.domain.lifecycle import Move
 from services.settlement.domain.model import NewRefund, Refund, RefundFinish, RefundStatus, Settlement
 from services.settlement.domain.periods import ClearingPeriod
 from services.settlement.domain.reconcile import DetailRow, TypeTotals
-from services.settlement.storage import driver, hot, periods, refunds, reports, settlements
+from services.settlement.storage import hot, periods, refunds, reports, settlements
 
 Connect = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
 
@@ -134,16 +135,15 @@ class PgStore(PgRecords):
         return await self.lookups.submit((institution, ref))
 
     async def _find_many(self, refs: Sequence[tuple[str, SettlementRef]]) -> list[Settlement | None]:
-        async with self._statement() as conn:
-            return await hot.find_many(await driver(conn), refs)
+        async with self._raw() as raw:
+            return await hot.find_many(raw, refs)
 
     async def _write_many(self, writes: Sequence[Write]) -> list[Written]:
         """The batch's intents and moves in one statement; a settlement's second move waits for a statement after."""
         written: dict[int, Written] = {}
         intents = [(k, w) for k, w in enumerate(writes) if isinstance(w, hot.NewIntent)]
         rest = [(k, w) for k, w in enumerate(writes) if isinstance(w, hot.Moving)]
-        async with self._statement() as conn:
-            raw = await driver(conn)
+        async with self._raw() as raw:
             while intents or rest:
                 now: dict[str, tuple[int, hot.Moving]] = {}
                 later = []
@@ -162,6 +162,12 @@ class PgStore(PgRecords):
     async def _statement(self) -> AsyncIterator[AsyncConnection]:
         async with self.autocommit.connect() as conn:
             yield conn
+
+    @asynccontextmanager
+    async def _raw(self) -> AsyncIterator[asyncpg.Connection]:
+        """A pooled connection's asyncpg connection, for hot.py's statements (each its own transaction)."""
+        async with self._statement() as conn:
+            yield await driver(conn)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PgRecords]:
