@@ -74,10 +74,17 @@ class Batcher(Generic[I, O]):
         outcome = await future
         return await self._alone(item) if isinstance(outcome, RunAlone) else outcome
 
+    async def formed(self, items: Sequence[I]) -> Sequence[O | BaseException | RunAlone]:
+        """One flush, at once, of a batch its caller formed (one that came in one RPC), counted with the others;
+        what it leaves alone is the caller's to run (or to send back)."""
+        self.batches += 1
+        self.items += len(items)
+        return await self._outcomes(items)
+
     async def together(self, items: Sequence[I]) -> list[O | BaseException]:
         """One flush of exactly these items, each answered as its caller would be (those left alone run alone,
         side by side): what a batch of them does, for tests."""
-        outcomes = await self._outcomes(items)
+        outcomes = await self.formed(items)
 
         async def answer(item: I, outcome: O | BaseException | RunAlone) -> O | BaseException:
             try:

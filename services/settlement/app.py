@@ -167,10 +167,11 @@ async def start(settings: Settings, tracing: Tracing | None = None) -> Settlemen
         tracing.instrument(engine)
     channel = _accounts_channel(settings, tracing)
     store = PgStore(engine)
-    watch_batches("settlement", {"writes": store.writes, "lookups": store.lookups})
+    accounts = AccountsClient(channel, settings.accounts_timeout_s, settings.accounts_attempts)
+    watch_batches("settlement", {"writes": store.writes, "lookups": store.lookups, "accounts": accounts.batcher})
     deps = Deps(
         store,
-        AccountsClient(channel, settings.accounts_timeout_s, settings.accounts_attempts),
+        accounts,
         settings.credential_hash_key,
         crash=kill_at(settings.crash_at),
         metrics=PrometheusMetrics(),

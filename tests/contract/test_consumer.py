@@ -21,7 +21,8 @@ from google.protobuf.message import Message
 from gongji.accounts.v1 import payment_service_pb2
 from services.accounts import app as accounts_app
 from services.common.credentials import CertType, Credential
-from services.settlement.clients.accounts import ANSWERS, CONSUMER_CONTRACT, AccountsClient
+from services.settlement.clients.accounts import CONSUMER_CONTRACT, AccountsClient
+from services.settlement.clients.answers import ANSWERS
 from services.settlement.domain.accounts import AccountsDeclined, HoldStatus, Parts, RefundOutcome, ReserveCall
 from services.settlement.domain.model import ACCOUNT_SOURCES, Shortfall, Source
 from tests import processes

@@ -29,6 +29,15 @@ def _id_card(who: str) -> dict[str, Any]:
     return {"credential": {"mdtrtCertType": "MDTRT_CERT_TYPE_ID_CARD", "mdtrtCertNo": "{" + who + "_id}"}}
 
 
+def _fresh(request: Any) -> Any:
+    """A fresh request id for each "x" (a Batch's items' too); a named one ({...}) is the run's own."""
+    if isinstance(request, list):
+        return [_fresh(r) for r in request]
+    if isinstance(request, dict):
+        return {k: rid() if k == "requestId" and v == "x" else _fresh(v) for k, v in request.items()}
+    return request
+
+
 class Recorder:
     def __init__(self, stub: Any) -> None:
         self.stub = stub
@@ -44,9 +53,7 @@ class Recorder:
         return value
 
     async def case(self, method: str, case: str, request: dict[str, Any]) -> dict[str, Any]:
-        filled = fill(request, self.values)
-        if filled.get("requestId") == "x":  # a fresh request id; a named one ({...}) is the run's own
-            filled["requestId"] = rid()
+        filled = _fresh(fill(request, self.values))
         outcome, _ = await call(self.stub, SERVICE_OF[method], method, filled)
         self.files[method].record(case, request, outcome, self.values)
         return outcome.get("response", {})
@@ -365,6 +372,34 @@ async def recorded(accounts) -> Recorder:
     await r.case(
         "ReverseRefund", "unknown_reservation", {"requestId": "x", "reservationId": "999999999", "familyPoolFen": "1"}
     )
+    # Batches come last: what they move is in no other case's answer.
+    own = {"payerPsnNo": "{creator_psn}", "sources": ["FUNDING_SOURCE_PERSONAL_ACCOUNT"], **_id_card("creator")}
+    institution = "INSTITUTION:H63010000001"
+    batch = await r.case(
+        "Batch",
+        "mixed",
+        {
+            "items": [
+                {"reserve": {"requestId": "x", "amountFen": "500", **own}, "onBehalfOf": institution},
+                {"reserve": {"requestId": "x", "amountFen": "300", "debitImmediately": True, **own}},
+                # Not answered here (already released; malformed): sent alone, each is told why.
+                {"release": {"requestId": "x", "reservationId": "{reservation2}"}, "onBehalfOf": institution},
+                {"reserve": {"requestId": "x", "amountFen": "0", **own}, "onBehalfOf": institution},
+            ]
+        },
+    )
+    r.name("batch_hold", batch["results"][0]["reserve"]["reservation"]["reservationId"])
+    await r.case(
+        "Batch",
+        "debit_and_release",
+        {
+            "items": [
+                {"debit": {"requestId": "x", "reservationId": "{batch_hold}", "amountFen": "200"}},
+                {"release": {"requestId": "x", "reservationId": "999999999"}},
+            ]
+        },
+    )
+    await r.case("Batch", "empty", {"items": []})
     await r.case("VerifyLedger", "clean", {})
     return r
 

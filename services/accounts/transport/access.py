@@ -33,7 +33,7 @@ ACCESS: dict[str, frozenset[str]] = {
         MEMBER_SERVICE,
         AUDITOR,
     ),
-    **_allow(_PAYMENT, "Reserve Debit Release Refund Quote Fence PayOutClearing ReverseRefund", SETTLEMENT),
+    **_allow(_PAYMENT, "Reserve Debit Release Batch Refund Quote Fence PayOutClearing ReverseRefund", SETTLEMENT),
     **_allow(_PAYMENT, "GetReservation", SETTLEMENT, AUDITOR),
     **_allow(_LEDGER, "VerifyLedger", AUDITOR),
 }

@@ -30,6 +30,7 @@ from gongji.accounts.v1 import payment_service_pb2 as payment
 from services.accounts.domain import commands as cmd
 from services.accounts.storage import act_as
 from services.accounts.transport import convert as cv
+from services.accounts.transport import parse
 from services.accounts.usecases import payments
 from services.accounts.usecases.env import Env
 from services.accounts.views import ReservationView
@@ -41,7 +42,7 @@ from services.common.idempotency import IdempotentRunner, Outcome, fingerprint
 log = logging.getLogger(__name__)
 
 # At most this many requests in one transaction, and this many batch transactions at once (of each kind).
-MAX_BATCH = 64
+MAX_BATCH = parse.BATCH_ITEMS
 MAX_IN_FLIGHT = 2
 BATCH_LOCK_TIMEOUT_MS = 300
 
@@ -84,11 +85,19 @@ class GroupCommit(abc.ABC, Generic[C]):
 
     async def submit(self, method: str, request: Message, command: C, actor: str, response_type: type[M]) -> M:
         """`method`'s answer to one request (`response_type`: its response type), or its failure raised."""
-        answer = await self.batcher.submit(
-            Item(method, request, command, actor, fingerprint(request, self.idempotent.key))
-        )
+        answer = await self.batcher.submit(self.item(method, request, command, actor))
         assert isinstance(answer, response_type)
         return answer
+
+    def item(self, method: str, request: Message, command: C, actor: str) -> Item[C]:
+        return Item(method, request, command, actor, fingerprint(request, self.idempotent.key))
+
+    async def formed(self, items: Sequence[Item[C]]) -> list[Message | None]:
+        """A batch that came in one call, flushed at once: each request's response, or None for one to be sent alone
+        (its own failure, stored for the replay; or a batch that could not stand), so that a request that must wait
+        for a row held elsewhere holds up none of the others."""
+        outcomes = await self.batcher.formed(items) if items else []
+        return [outcome if isinstance(outcome, Message) else None for outcome in outcomes]
 
     async def _flush(self, items: Sequence[Item[C]]) -> list[Answer | RunAlone]:
         answers: list[Answer | None] = [None] * len(items)

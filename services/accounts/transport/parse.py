@@ -19,6 +19,7 @@ from services.common.credentials import Credential
 from services.common.parsing import Fields
 
 REGION = re.compile(r"^[0-9]{6}$")
+BATCH_ITEMS = 64  # the most calls in one Batch (payment_service.proto): one group commit's (transport/batch.py)
 SOURCES = "required: PERSONAL_ACCOUNT and/or FAMILY_POOL, each at most once, in the order to use them"
 
 # ---------------------------------------------------------------- registry
@@ -334,6 +335,12 @@ def debit(r: payment.DebitRequest) -> cmd.Debit:
     f = Fields()
     f.request_id(r.request_id)
     return f.done(cmd.Debit(f.id(r.reservation_id, "reservation_id"), f.fen(r.amount_fen, zero_ok=True)))
+
+
+def batch(r: payment.BatchRequest) -> list[payment.BatchItem]:
+    f = Fields()
+    f.check(0 < len(r.items) <= BATCH_ITEMS, "items", f"required: 1 to {BATCH_ITEMS} calls")
+    return f.done(list(r.items))
 
 
 def refund(r: payment.RefundRequest) -> cmd.Refund:

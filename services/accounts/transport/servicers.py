@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TypeVar
 
 from google.protobuf.message import Message
@@ -22,13 +23,15 @@ from services.accounts.domain import commands as cmd
 from services.accounts.transport import convert as cv
 from services.accounts.transport import parse
 from services.accounts.transport.access import DELEGATED, OWN_CHANNEL
-from services.accounts.transport.batch import ChangeBatches, GroupCommit, ReserveBatches
+from services.accounts.transport.batch import ChangeBatches, GroupCommit, Item, ReserveBatches
 from services.accounts.transport.handlers import Handlers, by_payer, by_reservation, read, write
 from services.accounts.usecases import clearing, payments, pools
 from services.accounts.usecases import ledger as ledger_uc
 from services.accounts.usecases import registry as registry_uc
 from services.accounts.usecases.env import Env
+from services.common.actors import ON_BEHALF_OF
 from services.common.auth import actor
+from services.common.errors import DomainError, InvalidArgument
 from services.common.observability import watch_batches
 from services.common.rpc import Ctx, guarded, rpc
 from services.common.wire import ts
@@ -161,6 +164,10 @@ class FamilyServicer(Handlers, family_service_pb2_grpc.FamilyServiceServicer):
         )
 
 
+# Which field of a batch's result holds each response.
+_RESULT = {payment.ReserveResponse: "reserve", payment.DebitResponse: "debit", payment.ReleaseResponse: "release"}
+
+
 class PaymentServicer(Handlers, payment_service_pb2_grpc.PaymentServiceServicer):
     """Money for payments, as the settlement service uses it (rules 8 and 9)."""
 
@@ -205,6 +212,40 @@ class PaymentServicer(Handlers, payment_service_pb2_grpc.PaymentServiceServicer)
         who = actor(context.invocation_metadata(), OWN_CHANNEL, DELEGATED)
         async with self.gate.enter(key):
             return await batches.submit(method, request, c, who, response_type)
+
+    @guarded
+    async def Batch(self, request: payment.BatchRequest, context: Ctx) -> payment.BatchResponse:
+        """Settlement's concurrent Reserves, Debits and Releases in one call: the Reserves one group commit, the
+        Debits and Releases another, side by side, each item as it would run alone (its own request id, its own
+        actor). Past no gate: the batch's own lock timeout keeps a row held elsewhere from holding it up, and what
+        cannot run in it goes back unanswered, to be sent alone (through the gate)."""
+        items = parse.batch(request)
+        reserves: list[Item[cmd.Reserve]] = []
+        changes: list[Item[payments.Change]] = []
+        places: tuple[list[int], list[int]] = ([], [])
+        for place, item in enumerate(items):
+            call = item.WhichOneof("call")
+            who = actor(((ON_BEHALF_OF, item.on_behalf_of),), OWN_CHANNEL, DELEGATED)
+            try:
+                if call == "reserve":
+                    reserves.append(self.reserves.item("Reserve", item.reserve, parse.reserve(item.reserve), who))
+                    places[0].append(place)
+                elif call == "debit":
+                    changes.append(self.changes.item("Debit", item.debit, parse.debit(item.debit), who))
+                    places[1].append(place)
+                elif call == "release":
+                    c = parse.reservation_ref(item.release)
+                    changes.append(self.changes.item("Release", item.release, c, who))
+                    places[1].append(place)
+            except (InvalidArgument, DomainError):
+                continue  # unanswered: alone, it is told what is wrong with it
+        answered = await asyncio.gather(self.reserves.formed(reserves), self.changes.formed(changes))
+        results = [payment.BatchResult() for _ in items]
+        for kind_places, answers in zip(places, answered, strict=True):
+            for place, answer in zip(kind_places, answers, strict=True):
+                if answer is not None:
+                    getattr(results[place], _RESULT[type(answer)]).CopyFrom(answer)
+        return payment.BatchResponse(results=results)
 
     @write(parse.refund, by_reservation)
     async def Refund(self, c: cmd.Refund, tx: Tx) -> payment.RefundResponse:

@@ -1,13 +1,13 @@
 """The settlement service's only way to money: gongji.accounts.v1 over gRPC, with a deadline on every call and
 bounded retries of idempotent calls (every mutating call carries a request id derived from our own record). The only
-module of settlement that knows accounts' protobuf: every answer leaves it as a type of domain/accounts.py."""
+module of settlement that knows accounts' protobuf, with clients/answers.py: every answer leaves as a type of
+domain/accounts.py."""
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,35 +15,40 @@ import grpc
 
 from gongji.accounts.v1 import payment_service_pb2 as apb
 from gongji.accounts.v1 import payment_service_pb2_grpc
-from gongji.accounts.v1 import reservation_pb2 as rpb
-from gongji.common.v1 import common_pb2 as cpb
+from services.common.actors import acting_as
+from services.common.batching import ALONE, Batcher
 from services.common.credentials import Credential
 from services.common.observability import passed_on
 from services.common.rpc import error_info, retry_delay
+from services.settlement.clients.answers import (
+    SOURCES,
+    fenced,
+    hold,
+    hold_state,
+    paid_out,
+    payment,
+    quote,
+    refunded,
+    released,
+    taken_back,
+)
 from services.settlement.domain.accounts import (
     AccountsDeclined,
     AccountsUnreachable,
-    Balances,
     FenceOutcome,
     Hold,
     HoldState,
     HoldStatus,
-    Parts,
     Payment,
     Quote,
     RefundOutcome,
     ReserveCall,
 )
-from services.settlement.domain.model import Shortfall, Source
+from services.settlement.domain.model import Source
 
 log = logging.getLogger(__name__)
 
 
-# Settlement's account sources as accounts names them (cash is never asked of accounts).
-SOURCES = {
-    Source.PERSONAL_ACCOUNT: cpb.FUNDING_SOURCE_PERSONAL_ACCOUNT,
-    Source.FAMILY_POOL: cpb.FUNDING_SOURCE_FAMILY_POOL,
-}
 # A definite answer: accounts ran the call and said no, or could not take it as sent. Every other status — unavailable,
 # deadline exceeded, aborted, cancelled by an accounts instance shutting down, internal, unknown, a certificate being
 # rotated — leaves the outcome unknown or passing: the same request id is tried again (accounts runs it at most once)
@@ -130,22 +135,81 @@ CONSUMER_CONTRACT: dict[str, Use] = {
 MAX_RETRY_DELAY_S = 1.0  # the longest pause between attempts (doubling from 50 ms) unless RetryInfo says otherwise
 
 
+# The most calls one Batch carries (accounts takes at most 64: payment_service.proto).
+MAX_BATCH = 64
+MIN_WAIT_S = 0.05  # a call with less time left than this goes alone (its attempt ends at once), not in a Batch
+# Which field of a batch item holds each call.
+_ITEM = {"Reserve": "reserve", "Debit": "debit", "Release": "release"}
+
+
+@dataclass(frozen=True)
+class _Queued:
+    """A Reserve, Debit or Release waiting for company: sent in the next Batch, or alone."""
+
+    name: str
+    request: Any
+    deadline: float  # the event loop's clock: when its caller stops waiting
+    actor: str  # for whom (acting_as where it was asked)
+
+
 class AccountsClient:
-    """gongji.accounts.v1.PaymentService, as settlement uses it (implements usecases/ports.py: Accounts)."""
+    """gongji.accounts.v1.PaymentService, as settlement uses it (implements usecases/ports.py: Accounts).
+
+    Reserves, Debits and Releases asked at the same moment travel together, as one Batch call (group commit,
+    services/common/batching.py: a call that finds none running goes at once, alone; while one runs, the next
+    waits a few milliseconds for company), which accounts runs as its group commits: one call and one transaction
+    for many payments instead of one each. An item the batch does not answer (accounts refused it, or could not run
+    it with the others), and the whole batch when its call fails, is sent alone with its own retries: its request id
+    makes the second sending a replay where the first was done."""
 
     def __init__(self, channel: grpc.aio.Channel, timeout_s: float, attempts: int) -> None:
         self.stub = payment_service_pb2_grpc.PaymentServiceStub(channel)  # type: ignore[no-untyped-call]
         self.timeout_s = timeout_s
         self.attempts = attempts
+        self.batcher: Batcher[_Queued, Any] = Batcher(self._batch, alone=self._alone, max_batch=MAX_BATCH)
 
-    async def _call(self, name: str, request: Any, budget_s: float | None) -> Any:
-        """Runs one idempotent call of accounts' `name`, trying again what is worth it until `budget_s` is spent (the
-        POS's wait; None: `timeout_s` × `attempts`, for work nobody waits on); each attempt at most `timeout_s`, after
-        RetryInfo's delay when accounts gives one. The channel waits for readiness: a restarted accounts is used once
-        it is up. Each attempt carries the current work's correlation id and actor (`passed_on`)."""
+    def _deadline(self, budget_s: float | None) -> float:
+        """When a call's caller stops waiting: `budget_s` from now (the POS's wait; None: `timeout_s` × `attempts`,
+        for work nobody waits on)."""
+        wait = budget_s if budget_s is not None else self.timeout_s * self.attempts
+        return asyncio.get_running_loop().time() + wait
+
+    async def _payment(self, name: str, request: Any, budget_s: float | None) -> Any:
+        """A Reserve, Debit or Release: with the others of the moment, in one Batch."""
+        return await self.batcher.submit(_Queued(name, request, self._deadline(budget_s), acting_as.get()))
+
+    async def _batch(self, queued: Sequence[_Queued]) -> list[Any]:
+        """One Batch call for the queued calls; an item it does not answer, or all when it fails, goes alone."""
+        now = asyncio.get_running_loop().time()
+        answers: list[Any] = [ALONE] * len(queued)
+        sent = [k for k, q in enumerate(queued) if q.deadline - now > MIN_WAIT_S]  # the others: out of time alone
+        if len(sent) < 2:
+            return answers
+        wait = min(self.timeout_s, min(queued[k].deadline for k in sent) - now)
+        items = [apb.BatchItem(on_behalf_of=q.actor, **{_ITEM[q.name]: q.request}) for q in (queued[k] for k in sent)]
+        try:
+            out = await self.stub.Batch(apb.BatchRequest(items=items), timeout=wait)
+        except grpc.aio.AioRpcError as err:
+            log.warning("accounts Batch of %d failed: %s; each alone", len(sent), err.code().name)
+            return answers
+        if len(out.results) == len(sent):
+            for k, result in zip(sent, out.results, strict=True):
+                outcome = result.WhichOneof("outcome")
+                if outcome:
+                    answers[k] = getattr(result, outcome)
+        return answers
+
+    async def _alone(self, q: _Queued) -> Any:
+        return await self._call(q.name, q.request, None, deadline=q.deadline)
+
+    async def _call(self, name: str, request: Any, budget_s: float | None, *, deadline: float | None = None) -> Any:
+        """Runs one idempotent call of accounts' `name`, trying again what is worth it until `budget_s` is spent (or
+        until `deadline`, on the event loop's clock); each attempt at most `timeout_s`, after RetryInfo's delay when
+        accounts gives one. The channel waits for readiness: a restarted accounts is used once it is up. Each attempt
+        carries the current work's correlation id and actor (`passed_on`)."""
         method = getattr(self.stub, name)
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + (budget_s if budget_s is not None else self.timeout_s * self.attempts)
+        deadline = deadline if deadline is not None else self._deadline(budget_s)
         delay, attempt = 0.05, 0
         while (remaining := deadline - loop.time()) > 0.01:
             attempt += 1
@@ -174,18 +238,17 @@ class AccountsClient:
             credential=credential(c.credential),
             mdtrtarea_admvs=c.visit_region,
         )
-        out = await self._call("Reserve", request, budget_s)
-        return hold(out)
+        return hold(await self._payment("Reserve", request, budget_s))
 
     async def debit(
         self, request_id: str, reservation_id: str, amount_fen: int, *, budget_s: float | None = None
     ) -> Payment:
         request = apb.DebitRequest(request_id=request_id, reservation_id=reservation_id, amount_fen=amount_fen)
-        return payment(await self._call("Debit", request, budget_s))
+        return payment(await self._payment("Debit", request, budget_s))
 
     async def release(self, request_id: str, reservation_id: str, *, budget_s: float | None = None) -> HoldStatus:
         request = apb.ReleaseRequest(request_id=request_id, reservation_id=reservation_id)
-        return released(await self._call("Release", request, budget_s))
+        return released(await self._payment("Release", request, budget_s))
 
     async def refund(
         self, request_id: str, reservation_id: str, amount_fen: int, *, budget_s: float | None = None
@@ -247,103 +310,3 @@ def credential(c: Credential) -> apb.Credential:
     """The payer's credential as accounts takes it: accounts' enum (gongji.common.v1.MdtrtCertType) has the same
     names and numbers as the POS's (gongji.settlement.v1.MdtrtCertType)."""
     return apb.Credential(mdtrt_cert_type="MDTRT_CERT_TYPE_" + c.cert_type.value, mdtrt_cert_no=c.cert_no)
-
-
-# ---------------------------------------------------------------- answers, reading only what CONSUMER_CONTRACT declares
-
-
-def _by_source(legs: Sequence[rpb.ReservationLeg], field: str) -> Parts:
-    """`field` (reserved_fen or debited_fen) of the legs, by source."""
-    return Parts(
-        own_fen=sum(getattr(leg, field) for leg in legs if leg.source == cpb.FUNDING_SOURCE_PERSONAL_ACCOUNT),
-        pool_fen=sum(getattr(leg, field) for leg in legs if leg.source == cpb.FUNDING_SOURCE_FAMILY_POOL),
-    )
-
-
-def _shortfalls(legs: Sequence[rpb.ReservationLeg]) -> tuple[Shortfall, ...]:
-    """Why each requested source gave less than was still needed (legs without a reason gave all that was needed)."""
-    by_source = {v: k for k, v in SOURCES.items()}
-    return tuple(
-        Shortfall(by_source[leg.source], leg.shortfall_reason)
-        for leg in legs
-        if leg.shortfall_reason and leg.source in by_source
-    )
-
-
-def _payer(r: rpb.Reservation | apb.QuoteResponse) -> Balances:
-    return Balances(own_available_fen=r.payer_personal_available_fen, pool_available_fen=r.payer_pool_available_fen)
-
-
-def _status(value: int) -> HoldStatus:
-    name = rpb.ReservationStatus.Name(value).removeprefix("RESERVATION_STATUS_")  # type: ignore[arg-type]
-    return HoldStatus(name) if name in HoldStatus.__members__ else HoldStatus.UNSPECIFIED
-
-
-def hold(out: apb.ReserveResponse) -> Hold:
-    r = out.reservation
-    return Hold(
-        reservation_id=r.reservation_id,
-        reserved=_by_source(r.legs, "reserved_fen"),
-        debited=_by_source(r.legs, "debited_fen"),
-        expires_at=r.expires_at.ToDatetime(dt.UTC) if r.HasField("expires_at") else None,
-        payer=_payer(r),
-        shortfalls=_shortfalls(r.legs),
-    )
-
-
-def payment(out: apb.DebitResponse) -> Payment:
-    return Payment(debited=_by_source(out.reservation.legs, "debited_fen"), payer=_payer(out.reservation))
-
-
-def released(out: apb.ReleaseResponse) -> HoldStatus:
-    return _status(out.reservation.status)
-
-
-def refunded(out: apb.RefundResponse) -> RefundOutcome:
-    own = sum(p.amount_fen for p in out.parts if p.source == cpb.FUNDING_SOURCE_PERSONAL_ACCOUNT)
-    pool = sum(p.amount_fen for p in out.parts if p.source == cpb.FUNDING_SOURCE_FAMILY_POOL)
-    to_creator = sum(
-        p.amount_fen for p in out.parts if p.destination == rpb.REFUND_DESTINATION_CREATOR_PERSONAL_ACCOUNT
-    )
-    return RefundOutcome(own_fen=own, pool_fen=pool, to_creator_fen=to_creator)
-
-
-def hold_state(out: apb.GetReservationResponse) -> HoldState:
-    r = out.reservation
-    return HoldState(
-        status=_status(r.status),
-        debited_fen=r.debited_fen,
-        refunded_fen=r.refunded_fen,
-        debited=_by_source(r.legs, "debited_fen"),
-    )
-
-
-def fenced(out: apb.FenceResponse) -> FenceOutcome:
-    return FenceOutcome(out.already_executed, out.reservation_id)
-
-
-def quote(out: apb.QuoteResponse) -> Quote:
-    return Quote(reserved=_by_source(out.legs, "reserved_fen"), payer=_payer(out), shortfalls=_shortfalls(out.legs))
-
-
-def taken_back(out: apb.ReverseRefundResponse) -> int:
-    return sum(p.amount_fen for p in out.parts)
-
-
-def paid_out(out: apb.PayOutClearingResponse) -> int:
-    return int(out.clearing_fen)
-
-
-# How each RPC's answer becomes settlement's own type (tests/contract/test_consumer.py checks that each reads no
-# more than CONSUMER_CONTRACT declares).
-ANSWERS: dict[str, Callable[[Any], object]] = {
-    "Reserve": hold,
-    "Debit": payment,
-    "Release": released,
-    "Refund": refunded,
-    "GetReservation": hold_state,
-    "Fence": fenced,
-    "Quote": quote,
-    "PayOutClearing": paid_out,
-    "ReverseRefund": taken_back,
-}

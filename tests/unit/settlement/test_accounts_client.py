@@ -11,6 +11,8 @@ from typing import Any
 import grpc
 import pytest
 
+from gongji.accounts.v1 import payment_service_pb2 as apb
+from gongji.accounts.v1 import reservation_pb2 as rpb
 from services.settlement.clients.accounts import AccountsClient
 from services.settlement.domain.accounts import AccountsDeclined, AccountsUnreachable
 
@@ -99,3 +101,67 @@ async def test_a_definite_no_is_a_decline_at_once(client, code) -> None:  # type
     with pytest.raises(AccountsDeclined) as err:
         await _reserve(client, _failing(code, calls), budget_s=None)
     assert (len(calls), err.value.reason) == (1, code.name)
+
+
+# ---------------------------------------------------------------- calls asked together: one Batch
+
+
+def _queued(client: AccountsClient, n: int, budget_s: float = 5.0) -> Any:
+    from services.settlement.clients.accounts import _Queued
+
+    request = apb.DebitRequest(request_id=f"r{n}", reservation_id=str(n), amount_fen=n)
+    return _Queued("Debit", request, client._deadline(budget_s), "INSTITUTION:H1")
+
+
+def _debited(n: int) -> apb.DebitResponse:
+    return apb.DebitResponse(reservation=rpb.Reservation(reservation_id=str(n), debited_fen=n))
+
+
+async def test_calls_asked_together_go_as_one_batch_and_what_it_leaves_goes_alone(client) -> None:  # type: ignore[no-untyped-def]
+    batches: list[apb.BatchRequest] = []
+    alone: list[str] = []
+
+    async def batch(request: apb.BatchRequest, *, timeout: float) -> apb.BatchResponse:
+        batches.append(request)
+        return apb.BatchResponse(  # the second not answered here
+            results=[apb.BatchResult(debit=_debited(1)), apb.BatchResult(), apb.BatchResult(debit=_debited(3))]
+        )
+
+    async def debit(request: apb.DebitRequest, *, timeout: float, metadata: object) -> apb.DebitResponse:
+        alone.append(request.request_id)
+        return _debited(int(request.reservation_id) * 10)
+
+    client.stub = SimpleNamespace(Batch=batch, Debit=debit)
+    answers = await client.batcher.together([_queued(client, n) for n in (1, 2, 3)])
+    assert [a.reservation.debited_fen for a in answers] == [1, 20, 3]
+    assert len(batches) == 1 and [i.debit.request_id for i in batches[0].items] == ["r1", "r2", "r3"]
+    assert {i.on_behalf_of for i in batches[0].items} == {"INSTITUTION:H1"}
+    assert alone == ["r2"]  # the same request id: a replay where the batch had done it
+
+
+async def test_a_failed_batch_call_sends_each_alone_and_a_call_out_of_time_is_not_batched(client) -> None:  # type: ignore[no-untyped-def]
+    sent: list[int] = []
+    alone: list[str] = []
+
+    async def batch(request: apb.BatchRequest, *, timeout: float) -> apb.BatchResponse:
+        sent.append(len(request.items))
+        raise grpc.aio.AioRpcError(grpc.StatusCode.UNAVAILABLE, grpc.aio.Metadata(), grpc.aio.Metadata(), "down")
+
+    async def debit(request: apb.DebitRequest, *, timeout: float, metadata: object) -> apb.DebitResponse:
+        alone.append(request.request_id)
+        return _debited(int(request.reservation_id))
+
+    client.stub = SimpleNamespace(Batch=batch, Debit=debit)
+    queued = [_queued(client, 1), _queued(client, 2), _queued(client, 3, budget_s=0.02)]
+    answers = await client.batcher.together(queued)
+    assert sent == [2]  # the third had too little time left for a batch call
+    assert sorted(alone) == ["r1", "r2", "r3"]  # each alone, the third within what it had left
+    assert [a.reservation.debited_fen for a in answers] == [1, 2, 3]
+
+
+async def test_a_lone_call_is_sent_alone(client) -> None:  # type: ignore[no-untyped-def]
+    async def debit(request: apb.DebitRequest, *, timeout: float, metadata: object) -> apb.DebitResponse:
+        return _debited(7)
+
+    client.stub = SimpleNamespace(Debit=debit)  # no Batch: a lone call never needs one
+    assert (await client.batcher.together([_queued(client, 1)]))[0].reservation.debited_fen == 7

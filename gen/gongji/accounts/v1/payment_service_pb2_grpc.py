@@ -80,6 +80,11 @@ class PaymentServiceStub:
                 request_serializer=gongji_dot_accounts_dot_v1_dot_payment__service__pb2.ReverseRefundRequest.SerializeToString,
                 response_deserializer=gongji_dot_accounts_dot_v1_dot_payment__service__pb2.ReverseRefundResponse.FromString,
                 _registered_method=True)
+        self.Batch = channel.unary_unary(
+                '/gongji.accounts.v1.PaymentService/Batch',
+                request_serializer=gongji_dot_accounts_dot_v1_dot_payment__service__pb2.BatchRequest.SerializeToString,
+                response_deserializer=gongji_dot_accounts_dot_v1_dot_payment__service__pb2.BatchResponse.FromString,
+                _registered_method=True)
 
 
 class PaymentServiceServicer:
@@ -154,6 +159,17 @@ class PaymentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Batch(self, request, context):
+        """Many Reserves, Debits and Releases in one call (at most 64; INVALID_ARGUMENT otherwise): the settlement service's
+        concurrent calls, coalesced. Each item is the request it would send alone, with its own request_id, and is done
+        exactly as it would be alone (the same idempotency record); the answers come in the items' order. An item
+        without an outcome was not answered here (its request failed, or could not run in the batch's transaction): send
+        it alone, with the same request_id, for its answer (a stored failure is replayed, nothing runs twice).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PaymentServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -201,6 +217,11 @@ def add_PaymentServiceServicer_to_server(servicer, server):
                     servicer.ReverseRefund,
                     request_deserializer=gongji_dot_accounts_dot_v1_dot_payment__service__pb2.ReverseRefundRequest.FromString,
                     response_serializer=gongji_dot_accounts_dot_v1_dot_payment__service__pb2.ReverseRefundResponse.SerializeToString,
+            ),
+            'Batch': grpc.unary_unary_rpc_method_handler(
+                    servicer.Batch,
+                    request_deserializer=gongji_dot_accounts_dot_v1_dot_payment__service__pb2.BatchRequest.FromString,
+                    response_serializer=gongji_dot_accounts_dot_v1_dot_payment__service__pb2.BatchResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -447,6 +468,33 @@ class PaymentService:
             '/gongji.accounts.v1.PaymentService/ReverseRefund',
             gongji_dot_accounts_dot_v1_dot_payment__service__pb2.ReverseRefundRequest.SerializeToString,
             gongji_dot_accounts_dot_v1_dot_payment__service__pb2.ReverseRefundResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Batch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gongji.accounts.v1.PaymentService/Batch',
+            gongji_dot_accounts_dot_v1_dot_payment__service__pb2.BatchRequest.SerializeToString,
+            gongji_dot_accounts_dot_v1_dot_payment__service__pb2.BatchResponse.FromString,
             options,
             channel_credentials,
             insecure,
