@@ -203,6 +203,32 @@ async def test_the_calls_settlement_makes_work_against_the_real_accounts(client,
     await accounts_client.reverse_refund(rid(), mixed.reservation_id, 1_000, 1_000)
     assert (await accounts_client.get_reservation(mixed.reservation_id)).unrefunded_fen == 3_000
     await declined(accounts_client.reverse_refund(rid(), mixed.reservation_id, 5_000, 0))
+    # Calls asked at the same moment travel as one Batch, each answered as alone.
+    own = Credential(CertType.ID_CARD, creator.id_number)
+    to_debit = await accounts_client.reserve(ReserveCall(rid(), creator.psn_no, 2_000, own, False, 60))
+    to_release = await accounts_client.reserve(ReserveCall(rid(), creator.psn_no, 500, own, False, 60))
+    other = await f.person(credit_fen=5_000)
+    at_once = await asyncio.gather(
+        accounts_client.reserve(ReserveCall(rid(), creator.psn_no, 1_000, own, False, 60)),
+        accounts_client.reserve(
+            ReserveCall(
+                rid(),
+                other.psn_no,
+                8_000,
+                Credential(CertType.ID_CARD, other.id_number),
+                sources=(Source.PERSONAL_ACCOUNT,),
+                debit_immediately=True,
+            )
+        ),
+        accounts_client.debit(rid(), to_debit.reservation_id, 1_500),
+        accounts_client.release(rid(), to_release.reservation_id),
+    )
+    sent = accounts_client.batcher
+    assert sent.batches == sent.items - 3  # each call before them alone, the four in one
+    assert at_once[0].reserved == Parts(1_000, 0) and at_once[0].expires_at is not None
+    assert at_once[1].debited == Parts(5_000, 0)
+    assert at_once[1].shortfalls == (Shortfall(Source.PERSONAL_ACCOUNT, "INSUFFICIENT_FUNDS"),)
+    assert at_once[2].debited == Parts(1_500, 0) and at_once[3] == HoldStatus.RELEASED
     fenced = await accounts_client.fence(paid_request)
     assert fenced.already_executed and fenced.reservation_id == paid.reservation_id
     await accounts.RecordLifeEvent(

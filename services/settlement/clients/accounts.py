@@ -131,6 +131,14 @@ CONSUMER_CONTRACT: dict[str, Use] = {
     ),
 }
 
+# Which field of a batch item (and of its result) holds each call.
+_ITEM = {"Reserve": "reserve", "Debit": "debit", "Release": "release"}
+# A Batch carries those calls and reads of each result what the lone call's answer is read for.
+CONSUMER_CONTRACT["Batch"] = Use(
+    _names("items"),
+    frozenset(f"results.{field}.{path}" for name, field in _ITEM.items() for path in CONSUMER_CONTRACT[name].reads),
+)
+
 
 MAX_RETRY_DELAY_S = 1.0  # the longest pause between attempts (doubling from 50 ms) unless RetryInfo says otherwise
 
@@ -138,8 +146,6 @@ MAX_RETRY_DELAY_S = 1.0  # the longest pause between attempts (doubling from 50 
 # The most calls one Batch carries (accounts takes at most 64: payment_service.proto).
 MAX_BATCH = 64
 MIN_WAIT_S = 0.05  # a call with less time left than this goes alone (its attempt ends at once), not in a Batch
-# Which field of a batch item holds each call.
-_ITEM = {"Reserve": "reserve", "Debit": "debit", "Release": "release"}
 
 
 @dataclass(frozen=True)

@@ -128,3 +128,15 @@ ANSWERS: dict[str, Callable[[Any], object]] = {
     "PayOutClearing": paid_out,
     "ReverseRefund": taken_back,
 }
+
+
+def batched(out: apb.BatchResponse) -> list[object]:
+    """A Batch's answers, each read as its lone call's (None: not answered, the item goes alone)."""
+    answers: list[object] = []
+    for result in out.results:
+        kind = result.WhichOneof("outcome")
+        answers.append(ANSWERS[kind.capitalize()](getattr(result, kind)) if kind else None)
+    return answers
+
+
+ANSWERS["Batch"] = batched
