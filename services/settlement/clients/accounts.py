@@ -145,6 +145,9 @@ MAX_RETRY_DELAY_S = 1.0  # the longest pause between attempts (doubling from 50 
 
 # The most calls one Batch carries (accounts takes at most 64: payment_service.proto).
 MAX_BATCH = 64
+NO_BATCHES_S = (
+    60.0  # after accounts said it has no Batch (an older version), how long calls go alone before asking again
+)
 MIN_WAIT_S = 0.05  # a call with less time left than this goes alone (its attempt ends at once), not in a Batch
 
 
@@ -173,6 +176,7 @@ class AccountsClient:
         self.timeout_s = timeout_s
         self.attempts = attempts
         self.batcher: Batcher[_Queued, Any] = Batcher(self._batch, alone=self._alone, max_batch=MAX_BATCH)
+        self._no_batches_until = 0.0  # the event loop's clock
 
     def _deadline(self, budget_s: float | None) -> float:
         """When a call's caller stops waiting: `budget_s` from now (the POS's wait; None: `timeout_s` × `attempts`,
@@ -189,14 +193,18 @@ class AccountsClient:
         now = asyncio.get_running_loop().time()
         answers: list[Any] = [ALONE] * len(queued)
         sent = [k for k, q in enumerate(queued) if q.deadline - now > MIN_WAIT_S]  # the others: out of time alone
-        if len(sent) < 2:
+        if len(sent) < 2 or now < self._no_batches_until:
             return answers
         wait = min(self.timeout_s, min(queued[k].deadline for k in sent) - now)
         items = [apb.BatchItem(on_behalf_of=q.actor, **{_ITEM[q.name]: q.request}) for q in (queued[k] for k in sent)]
         try:
             out = await self.stub.Batch(apb.BatchRequest(items=items), timeout=wait)
         except grpc.aio.AioRpcError as err:
-            log.warning("accounts Batch of %d failed: %s; each alone", len(sent), err.code().name)
+            if err.code() == grpc.StatusCode.UNIMPLEMENTED:  # an accounts older than Batch, in a rolling upgrade
+                self._no_batches_until = now + NO_BATCHES_S
+                log.warning("accounts has no Batch: each call alone for the next %.0f s", NO_BATCHES_S)
+            else:
+                log.warning("accounts Batch of %d failed: %s; each alone", len(sent), err.code().name)
             return answers
         if len(out.results) == len(sent):
             for k, result in zip(sent, out.results, strict=True):

@@ -165,3 +165,22 @@ async def test_a_lone_call_is_sent_alone(client) -> None:  # type: ignore[no-unt
 
     client.stub = SimpleNamespace(Debit=debit)  # no Batch: a lone call never needs one
     assert (await client.batcher.together([_queued(client, 1)]))[0].reservation.debited_fen == 7
+
+
+async def test_an_accounts_without_batch_is_called_alone_without_asking_again(client) -> None:  # type: ignore[no-untyped-def]
+    """A rolling upgrade that reaches settlement first: each call goes alone, and the Batch is not tried again for a
+    while (NO_BATCHES_S)."""
+    batches: list[int] = []
+
+    async def batch(request: apb.BatchRequest, *, timeout: float) -> apb.BatchResponse:
+        batches.append(len(request.items))
+        raise grpc.aio.AioRpcError(grpc.StatusCode.UNIMPLEMENTED, grpc.aio.Metadata(), grpc.aio.Metadata(), "no")
+
+    async def debit(request: apb.DebitRequest, *, timeout: float, metadata: object) -> apb.DebitResponse:
+        return _debited(int(request.reservation_id))
+
+    client.stub = SimpleNamespace(Batch=batch, Debit=debit)
+    for _ in range(3):
+        answers = await client.batcher.together([_queued(client, 1), _queued(client, 2)])
+        assert [a.reservation.debited_fen for a in answers] == [1, 2]
+    assert batches == [2]  # asked once
