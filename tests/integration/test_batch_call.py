@@ -147,3 +147,11 @@ async def test_an_empty_or_oversized_batch_is_refused(accounts: Accounts, count:
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await accounts.Batch(_items(*calls))
     assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "items" in bad_fields(refused.value)
+
+
+async def test_an_item_without_a_call_is_left_unanswered(accounts: Accounts) -> None:
+    payer = await Family(accounts).person(credit_fen=1_000)
+    batch = _items(_reserve(payer, 100, debit_immediately=True))
+    batch.items.insert(0, pb.BatchItem(on_behalf_of=INSTITUTION))
+    results = (await accounts.Batch(batch)).results
+    assert [r.WhichOneof("outcome") for r in results] == [None, "reserve"]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncConnection as Tx
@@ -219,30 +220,28 @@ class PaymentServicer(Handlers, payment_service_pb2_grpc.PaymentServiceServicer)
         Debits and Releases another, side by side, each item as it would run alone (its own request id, its own
         actor). Past no gate: the batch's own lock timeout keeps a row held elsewhere from holding it up, and what
         cannot run in it goes back unanswered, to be sent alone (through the gate)."""
+        kinds: dict[str, tuple[GroupCommit[Any], str, Callable[[Any], Any]]] = {
+            "reserve": (self.reserves, "Reserve", parse.reserve),
+            "debit": (self.changes, "Debit", parse.debit),
+            "release": (self.changes, "Release", parse.reservation_ref),
+        }
+        taken: dict[GroupCommit[Any], list[tuple[int, Item[Any]]]] = {self.reserves: [], self.changes: []}
         items = parse.batch(request)
-        reserves: list[Item[cmd.Reserve]] = []
-        changes: list[Item[payments.Change]] = []
-        places: tuple[list[int], list[int]] = ([], [])
         for place, item in enumerate(items):
-            call = item.WhichOneof("call")
+            kind = item.WhichOneof("call")
+            if kind is None:
+                continue  # unanswered: alone, it is told it is empty
+            batches, method, parser = kinds[kind]
+            call = getattr(item, kind)
             who = actor(((ON_BEHALF_OF, item.on_behalf_of),), OWN_CHANNEL, DELEGATED)
             try:
-                if call == "reserve":
-                    reserves.append(self.reserves.item("Reserve", item.reserve, parse.reserve(item.reserve), who))
-                    places[0].append(place)
-                elif call == "debit":
-                    changes.append(self.changes.item("Debit", item.debit, parse.debit(item.debit), who))
-                    places[1].append(place)
-                elif call == "release":
-                    c = parse.reservation_ref(item.release)
-                    changes.append(self.changes.item("Release", item.release, c, who))
-                    places[1].append(place)
+                taken[batches].append((place, batches.item(method, call, parser(call), who)))
             except (InvalidArgument, DomainError):
                 continue  # unanswered: alone, it is told what is wrong with it
-        answered = await asyncio.gather(self.reserves.formed(reserves), self.changes.formed(changes))
+        answered = await asyncio.gather(*(b.formed([i for _, i in t]) for b, t in taken.items()))
         results = [payment.BatchResult() for _ in items]
-        for kind_places, answers in zip(places, answered, strict=True):
-            for place, answer in zip(kind_places, answers, strict=True):
+        for kind_taken, answers in zip(taken.values(), answered, strict=True):
+            for (place, _), answer in zip(kind_taken, answers, strict=True):
                 if answer is not None:
                     getattr(results[place], _RESULT[type(answer)]).CopyFrom(answer)
         return payment.BatchResponse(results=results)
