@@ -4,7 +4,6 @@ answer left to be sent alone, where it is told why (a stored failure replayed, n
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import grpc
@@ -14,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gongji.accounts.v1 import payment_service_pb2 as pb
 from gongji.accounts.v1 import reservation_pb2 as rpb
+from tests.held import rows_held
 from tools.kit import OWN, POOL, Accounts, Family, Insured, bad_fields, reason_of, rid
 
 pytestmark = pytest.mark.usefixtures("ledger_clean")
@@ -113,19 +113,7 @@ async def test_a_payer_locked_elsewhere_holds_up_no_batch(accounts: Accounts, en
     its items unanswered, having done nothing; sent alone, the others are served while the row is still held."""
     f = Family(accounts)
     stuck, free = await f.person(credit_fen=10_000), await f.person(credit_fen=10_000)
-    release, locked = asyncio.Event(), asyncio.Event()
-
-    async def hold_the_rows() -> None:
-        async with engine.begin() as conn:
-            await conn.execute(
-                text("SELECT id FROM accounts.ledger_accounts WHERE psn_no = :p FOR UPDATE"), {"p": stuck.psn_no}
-            )
-            locked.set()
-            await release.wait()
-
-    locker = asyncio.create_task(hold_the_rows())
-    await locked.wait()
-    try:
+    async with rows_held(engine, stuck.psn_no) as locker:
         calls = [_reserve(free, 1_000, debit_immediately=True), _reserve(stuck, 1_000, debit_immediately=True)]
         started = time.monotonic()
         results = (await accounts.Batch(_items(*calls))).results
@@ -134,9 +122,6 @@ async def test_a_payer_locked_elsewhere_holds_up_no_batch(accounts: Accounts, en
         assert await f.own_balance(free) == 10_000  # nothing was done
         assert (await accounts.Reserve(calls[0])).reservation.debited_fen == 1_000
         assert not locker.done()
-    finally:
-        release.set()
-        await locker
     assert (await accounts.Reserve(calls[1])).reservation.debited_fen == 1_000
     assert await f.own_balance(stuck) == 9_000 and await f.own_balance(free) == 9_000
 

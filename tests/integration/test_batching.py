@@ -11,7 +11,6 @@ from typing import Any, TypeVar
 
 import grpc
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gongji.accounts.v1 import payment_service_pb2 as pb
@@ -24,6 +23,7 @@ from services.common.db import make_engine
 from services.common.errors import DomainError, Reason
 from services.common.idempotency import IdempotentRunner, fingerprint
 from tests import processes
+from tests.held import rows_held
 from tools.kit import OWN, POOL, Accounts, Family, Insured, accounts_v1, rid
 
 pytestmark = pytest.mark.usefixtures("ledger_clean")
@@ -170,23 +170,8 @@ async def test_a_batch_that_fails_as_a_whole_runs_one_by_one(
     f = Family(accounts)
     stuck = await f.person(credit_fen=10_000)
     others = [await f.person(credit_fen=10_000) for _ in range(3)]
-    locked, release = asyncio.Event(), asyncio.Event()
-
-    async def hold() -> None:
-        async with engine.begin() as conn:
-            await conn.execute(
-                text("SELECT id FROM accounts.ledger_accounts WHERE psn_no = :p FOR UPDATE"), {"p": stuck.psn_no}
-            )
-            locked.set()
-            await release.wait()
-
-    locker = asyncio.create_task(hold())
-    await locked.wait()
-    try:
+    async with rows_held(engine, stuck.psn_no):
         answers = await _flush(batches, [_request(who, 1_000, (OWN,)) for who in [*others, stuck]])
-    finally:
-        release.set()
-        await locker
     assert all(isinstance(a, pb.ReserveResponse) for a in answers[:3]), answers
     assert _reason(answers[3]) == Reason.ACCOUNT_BUSY.name
     assert [await f.own_balance(who) for who in others] == [9_000] * 3

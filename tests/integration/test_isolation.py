@@ -12,13 +12,13 @@ import grpc
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.accounts import app
 from services.common.db import make_engine, transient_error
 from services.common.errors import Reason
 from tests import processes
-from tools.kit import OWN, Accounts, Family, Insured, reason_of
+from tests.held import rows_held
+from tools.kit import OWN, Accounts, Family, reason_of
 
 pytestmark = pytest.mark.usefixtures("ledger_clean")
 
@@ -44,29 +44,13 @@ async def test_a_payer_locked_elsewhere_gets_account_busy_and_the_others_are_ser
     f = Family(small)
     stuck = await f.person(credit_fen=10_000)
     others = [await f.person(credit_fen=10_000) for _ in range(20)]
-    release = asyncio.Event()
-    locked = asyncio.Event()
-
-    async def hold_the_payers_rows(conn_engine: AsyncEngine, who: Insured) -> None:
-        async with conn_engine.begin() as conn:
-            await conn.execute(
-                text("SELECT id FROM accounts.ledger_accounts WHERE psn_no = :p FOR UPDATE"), {"p": who.psn_no}
-            )
-            locked.set()
-            await release.wait()
-
-    locker = asyncio.create_task(hold_the_payers_rows(engine, stuck))
-    await locked.wait()
-    try:
+    async with rows_held(engine, stuck.psn_no) as locker:
         stuck_calls = [asyncio.ensure_future(_outcome(f.reserve(stuck, 1_000, (OWN,)))) for _ in range(20)]
         other_calls = [asyncio.ensure_future(_outcome(f.reserve(who, 1_000, (OWN,)))) for who in others]
         served = await asyncio.gather(*other_calls)
         assert served == ["OK"] * 20
         assert not locker.done(), "the other payers were served while the payer's rows were still locked"
         assert set(await asyncio.gather(*stuck_calls)) == {"ABORTED ACCOUNT_BUSY"}
-    finally:
-        release.set()
-        await locker
     assert (await f.balances(stuck)).personal.held_fen == 0  # the busy calls changed nothing
     assert await _outcome(f.reserve(stuck, 1_000, (OWN,))) == "OK"  # and the payer is served once the rows are free
 

@@ -12,12 +12,12 @@ from collections.abc import AsyncIterator
 
 import grpc
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gongji.settlement.v1 import settlement_pb2 as pb
 from services.common.rpc import retry_delay
 from tests import processes
+from tests.held import rows_held
 from tests.settlement.conftest import TOKEN_A, Pos, Stack, settlement_env
 from tools.kit import Family, Insured, reason_of, rid
 
@@ -109,15 +109,6 @@ async def test_a_payer_locked_elsewhere_does_not_hold_up_the_other_payers(stack:
     stuck = await f.person(credit_fen=100_000)
     others = await _payers(f, 20, credit_fen=10_000)
     pos = stack.pos(TOKEN_A)
-    locked, release = asyncio.Event(), asyncio.Event()
-
-    async def hold_the_payers_rows() -> None:
-        async with engine.begin() as conn:
-            await conn.execute(
-                text("SELECT id FROM accounts.ledger_accounts WHERE psn_no = :p FOR UPDATE"), {"p": stuck.psn_no}
-            )
-            locked.set()
-            await release.wait()
 
     async def settle(who: Insured) -> str:
         request = pb.SettleRequest(pos_txn_id=rid(), payer_psn_no=who.psn_no, amount_fen=AMOUNT_FEN, **who.charge())
@@ -126,16 +117,14 @@ async def test_a_payer_locked_elsewhere_does_not_hold_up_the_other_payers(stack:
         except grpc.aio.AioRpcError as err:
             return f"{err.code().name} {reason_of(err)}"
 
-    locker = asyncio.create_task(hold_the_payers_rows())
-    await locked.wait()
+    stuck_calls: list[asyncio.Future[str]] = []
     try:
-        stuck_calls = [asyncio.ensure_future(settle(stuck)) for _ in range(20)]
-        served = await asyncio.gather(*(settle(who) for who in others))
-        assert served == ["SETTLEMENT_STATUS_COMPLETED"] * 20
-        assert not locker.done(), "the other payers were paid while the payer's rows were still locked"
+        async with rows_held(engine, stuck.psn_no) as locker:
+            stuck_calls = [asyncio.ensure_future(settle(stuck)) for _ in range(20)]
+            served = await asyncio.gather(*(settle(who) for who in others))
+            assert served == ["SETTLEMENT_STATUS_COMPLETED"] * 20
+            assert not locker.done(), "the other payers were paid while the payer's rows were still locked"
     finally:
-        release.set()
-        await locker
         stuck_outcomes = await asyncio.gather(*stuck_calls)
         await pos.channel.close()
     # The stuck payer's own calls: paid (once the rows were free) or told to try again; paid ones paid once.

@@ -165,10 +165,6 @@ class FamilyServicer(Handlers, family_service_pb2_grpc.FamilyServiceServicer):
         )
 
 
-# Which field of a batch's result holds each response.
-_RESULT = {payment.ReserveResponse: "reserve", payment.DebitResponse: "debit", payment.ReleaseResponse: "release"}
-
-
 class PaymentServicer(Handlers, payment_service_pb2_grpc.PaymentServiceServicer):
     """Money for payments, as the settlement service uses it (rules 8 and 9)."""
 
@@ -177,6 +173,12 @@ class PaymentServicer(Handlers, payment_service_pb2_grpc.PaymentServiceServicer)
         self.reserves = ReserveBatches(engine, env, self.idempotent)
         self.changes = ChangeBatches(engine, env, self.idempotent)
         watch_batches("accounts", {"reserve": self.reserves.batcher, "debit_release": self.changes.batcher})
+        # A Batch's items by kind (the field of the item and of its result): their group commit, method and parser.
+        self.kinds: dict[str, tuple[GroupCommit[Any], str, Callable[[Any], Any]]] = {
+            "reserve": (self.reserves, "Reserve", parse.reserve),
+            "debit": (self.changes, "Debit", parse.debit),
+            "release": (self.changes, "Release", parse.reservation_ref),
+        }
 
     @guarded
     async def Reserve(self, request: payment.ReserveRequest, context: Ctx) -> payment.ReserveResponse:
@@ -220,30 +222,25 @@ class PaymentServicer(Handlers, payment_service_pb2_grpc.PaymentServiceServicer)
         Debits and Releases another, side by side, each item as it would run alone (its own request id, its own
         actor). Past no gate: the batch's own lock timeout keeps a row held elsewhere from holding it up, and what
         cannot run in it goes back unanswered, to be sent alone (through the gate)."""
-        kinds: dict[str, tuple[GroupCommit[Any], str, Callable[[Any], Any]]] = {
-            "reserve": (self.reserves, "Reserve", parse.reserve),
-            "debit": (self.changes, "Debit", parse.debit),
-            "release": (self.changes, "Release", parse.reservation_ref),
-        }
-        taken: dict[GroupCommit[Any], list[tuple[int, Item[Any]]]] = {self.reserves: [], self.changes: []}
+        taken: dict[GroupCommit[Any], list[tuple[int, str, Item[Any]]]] = {self.reserves: [], self.changes: []}
         items = parse.batch(request)
         for place, item in enumerate(items):
             kind = item.WhichOneof("call")
             if kind is None:
                 continue  # unanswered: alone, it is told it is empty
-            batches, method, parser = kinds[kind]
+            batches, method, parser = self.kinds[kind]
             call = getattr(item, kind)
             who = actor(((ON_BEHALF_OF, item.on_behalf_of),), OWN_CHANNEL, DELEGATED)
             try:
-                taken[batches].append((place, batches.item(method, call, parser(call), who)))
+                taken[batches].append((place, kind, batches.item(method, call, parser(call), who)))
             except (InvalidArgument, DomainError):
                 continue  # unanswered: alone, it is told what is wrong with it
-        answered = await asyncio.gather(*(b.formed([i for _, i in t]) for b, t in taken.items()))
+        answered = await asyncio.gather(*(b.formed([i for _, _, i in t]) for b, t in taken.items()))
         results = [payment.BatchResult() for _ in items]
         for kind_taken, answers in zip(taken.values(), answered, strict=True):
-            for (place, _), answer in zip(kind_taken, answers, strict=True):
+            for (place, kind, _), answer in zip(kind_taken, answers, strict=True):
                 if answer is not None:
-                    getattr(results[place], _RESULT[type(answer)]).CopyFrom(answer)
+                    getattr(results[place], kind).CopyFrom(answer)
         return payment.BatchResponse(results=results)
 
     @write(parse.refund, by_reservation)

@@ -131,12 +131,12 @@ CONSUMER_CONTRACT: dict[str, Use] = {
     ),
 }
 
-# Which field of a batch item (and of its result) holds each call.
-_ITEM = {"Reserve": "reserve", "Debit": "debit", "Release": "release"}
-# A Batch carries those calls and reads of each result what the lone call's answer is read for.
+# The calls a Batch carries, each in the item's (and its result's) field of its name in lower case; it reads of each
+# result what the lone call's answer is read for.
+BATCHED = ("Reserve", "Debit", "Release")
 CONSUMER_CONTRACT["Batch"] = Use(
     _names("items"),
-    frozenset(f"results.{field}.{path}" for name, field in _ITEM.items() for path in CONSUMER_CONTRACT[name].reads),
+    frozenset(f"results.{name.lower()}.{path}" for name in BATCHED for path in CONSUMER_CONTRACT[name].reads),
 )
 
 
@@ -196,7 +196,7 @@ class AccountsClient:
         if len(sent) < 2 or now < self._no_batches_until:
             return answers
         wait = min(self.timeout_s, min(queued[k].deadline for k in sent) - now)
-        items = [apb.BatchItem(on_behalf_of=q.actor, **{_ITEM[q.name]: q.request}) for q in (queued[k] for k in sent)]
+        items = [apb.BatchItem(on_behalf_of=q.actor, **{q.name.lower(): q.request}) for q in (queued[k] for k in sent)]
         try:
             out = await self.stub.Batch(apb.BatchRequest(items=items), timeout=wait)
         except grpc.aio.AioRpcError as err:
